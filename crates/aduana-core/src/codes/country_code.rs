@@ -1,0 +1,95 @@
+//! `CountryCode`: an ISO 3166-1 alpha-2 country code, plus the user-assigned codes customs systems use.
+
+use crate::codes::{CodeError, CodeErrorKind, normalise, string_code};
+
+/// Every officially assigned ISO 3166-1 alpha-2 code (249), sorted.
+const ISO_3166_1: &[&str] = &[
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD",
+    "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA",
+    "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE",
+    "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA",
+    "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK",
+    "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP",
+    "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT",
+    "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS",
+    "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ",
+    "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS",
+    "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST",
+    "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
+    "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA",
+    "ZM", "ZW",
+];
+
+/// Codes outside the official list that customs declarations use: `EU` (exceptionally reserved, used for EU
+/// origin), and the user-assigned `XC` (Ceuta), `XI` (United Kingdom in respect of Northern Ireland), `XK`
+/// (Kosovo), `XL` (Melilla), `XU` (United Kingdom excluding Northern Ireland). Sorted.
+const CUSTOMS_ASSIGNED: &[&str] = &["EU", "XC", "XI", "XK", "XL", "XU"];
+
+/// An ISO 3166-1 alpha-2 country code, or one of the few user-assigned codes that customs systems use
+/// (see [`CountryCode::is_user_assigned`]). Input is upper-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CountryCode(String);
+
+string_code!(CountryCode, "ISO 3166-1 alpha-2 country code", "^[A-Z]{2}$");
+
+impl CountryCode {
+    /// Parses a two-letter country code, case-insensitively.
+    pub fn parse(input: &str) -> Result<CountryCode, CodeError> {
+        const WHAT: &str = "country code";
+        let code = normalise(input);
+        if code.chars().count() != 2 {
+            let kind = CodeErrorKind::Length { expected: "2 letters", found: code.chars().count() };
+            return Err(CodeError::new(WHAT, input, kind));
+        }
+        if let Some((position, found)) = code.chars().enumerate().find(|(_, c)| !c.is_ascii_uppercase()) {
+            return Err(CodeError::new(
+                WHAT,
+                input,
+                CodeErrorKind::Character { position, expected: "a letter", found },
+            ));
+        }
+        if ISO_3166_1.binary_search(&code.as_str()).is_err() && CUSTOMS_ASSIGNED.binary_search(&code.as_str()).is_err()
+        {
+            return Err(CodeError::new(WHAT, input, CodeErrorKind::Unknown { list: "ISO 3166-1 alpha-2" }));
+        }
+        Ok(CountryCode(code))
+    }
+
+    /// Returns whether this is a user-assigned or reserved code rather than an officially assigned one.
+    pub fn is_user_assigned(&self) -> bool {
+        CUSTOMS_ASSIGNED.binary_search(&self.0.as_str()).is_ok()
+    }
+
+    /// Returns every officially assigned ISO 3166-1 alpha-2 code, sorted.
+    pub fn all_official() -> &'static [&'static str] {
+        ISO_3166_1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn country_list_is_sorted_and_complete() {
+        assert_eq!(ISO_3166_1.len(), 249);
+        assert!(ISO_3166_1.windows(2).all(|w| w[0] < w[1]));
+        assert!(CUSTOMS_ASSIGNED.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn country_code_accepts_real_codes_in_any_case() {
+        for input in ["GB", "cn", " kr ", "SS", "XI"] {
+            assert!(CountryCode::parse(input).is_ok(), "case {input:?}");
+        }
+        assert_eq!(CountryCode::parse("de").expect("valid").as_str(), "DE");
+        assert!(CountryCode::parse("XK").expect("valid").is_user_assigned());
+    }
+
+    #[test]
+    fn country_code_not_in_the_list_is_rejected() {
+        for input in ["UK", "XX", "ZZ", "GBR", "G", "", "1A", "É1"] {
+            assert!(CountryCode::parse(input).is_err(), "case {input:?} should be rejected");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Tests of the canonical JSON reader: golden files and the edge cases of JSON Lines.
+
+use crate::golden::{check_format_dir, render, test_limits};
+use crate::{Collected, Format, Limits, read};
+
+#[test]
+fn json_golden_files() {
+    check_format_dir(Format::Json, "json");
+}
+
+#[test]
+fn json_lines_golden_files() {
+    check_format_dir(Format::JsonLines, "jsonl");
+}
+
+#[test]
+fn json_lines_reports_the_line_of_each_bad_record_and_keeps_the_good_ones() {
+    let input = b"{\"reference\":\"A\",\"direction\":\"import\"}\n\n{\"reference\":\"B\",\"direction\":\"sideways\"}\r\n{\"reference\":\"C\",\"direction\":\"export\"}\n{broken\n";
+    let mut collected = Collected::default();
+    read(Format::JsonLines, &mut &input[..], "in.jsonl", &test_limits(), &mut collected).expect("in memory");
+    let refs: Vec<&str> = collected.consignments.iter().map(|c| c.reference.as_str()).collect();
+    assert_eq!(refs, ["A", "C"]);
+    let rendered: Vec<String> = collected.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(rendered.len(), 2, "{rendered:#?}");
+    assert!(rendered[0].starts_with("in.jsonl:3: /direction: error[unknown_value]"), "{}", rendered[0]);
+    assert!(rendered[1].starts_with("in.jsonl:5:2: error[syntax]"), "{}", rendered[1]);
+}
+
+#[test]
+fn oversized_line_is_reported_without_stopping_the_stream() {
+    let limits = Limits { max_document_bytes: 64, ..test_limits() };
+    let long = format!("{{\"reference\":\"{}\",\"direction\":\"import\"}}\n", "X".repeat(100));
+    let input = format!("{long}{{\"reference\":\"OK\",\"direction\":\"import\"}}\n");
+    let mut collected = Collected::default();
+    read(Format::JsonLines, &mut input.as_bytes(), "big.jsonl", &limits, &mut collected).expect("in memory");
+    assert_eq!(collected.consignments.len(), 1);
+    assert_eq!(collected.diagnostics[0].code, "document_too_large");
+    assert_eq!(collected.diagnostics[0].location.line, Some(1));
+}
+
+#[test]
+fn deeply_nested_json_is_rejected_with_a_located_error() {
+    let input = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let mut collected = Collected::default();
+    read(Format::Json, &mut input.as_bytes(), "deep.json", &test_limits(), &mut collected).expect("in memory");
+    assert_eq!(collected.diagnostics.len(), 1);
+    assert_eq!(collected.diagnostics[0].code, "syntax");
+    assert!(collected.diagnostics[0].message.contains("recursion limit"), "{}", collected.diagnostics[0].message);
+}
+
+#[test]
+fn too_many_diagnostics_are_capped_and_counted() {
+    let limits = Limits { max_diagnostics: 2, ..test_limits() };
+    let input = "{\n".repeat(5);
+    let mut collected = Collected::default();
+    read(Format::JsonLines, &mut input.as_bytes(), "x.jsonl", &limits, &mut collected).expect("in memory");
+    let codes: Vec<&str> = collected.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes, ["syntax", "syntax", "too_many_diagnostics"]);
+}
+
+#[test]
+fn non_utf8_input_is_a_syntax_error_not_a_panic() {
+    let rendered = render_bytes(Format::Json, b"{\"reference\": \"\xff\xfe\", \"direction\": \"import\"}");
+    assert!(rendered.contains("error[syntax]"), "{rendered}");
+}
+
+fn render_bytes(format: Format, bytes: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("aduana-json-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("case.json");
+    std::fs::write(&path, bytes).expect("write");
+    render(format, &path)
+}

@@ -1,0 +1,50 @@
+//! The command line: one module per subcommand, each with its `Args` and `run`.
+
+mod hs;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit status when the input was checked and found wanting.
+pub(crate) const EXIT_FOUND_WANTING: u8 = 1;
+/// Exit status for usage and I/O errors.
+pub(crate) const EXIT_USAGE_OR_IO: u8 = 2;
+
+/// Aduana — customs risk management and enforcement.
+///
+/// Reads advance cargo information in the formats carriers and traders send, checks it against the SAFE and PLACI
+/// data elements, and assesses every consignment for risk.
+#[derive(Debug, Parser)]
+#[command(name = "aduana", version, propagate_version = true, max_term_width = 110)]
+#[command(after_help = "Examples:
+  aduana validate examples/consignment.json
+  aduana validate --json --format jsonl consignments.jsonl
+  aduana hs 854140")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Validate(validate::Args),
+    Hs(hs::Args),
+}
+
+/// Parses the command line and runs the subcommand; returns its exit status.
+pub(crate) fn run() -> anyhow::Result<ExitCode> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { EXIT_USAGE_OR_IO } else { 0 };
+            let _ = error.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    match cli.command {
+        Command::Validate(args) => validate::run(&args),
+        Command::Hs(args) => hs::run(&args),
+    }
+}

@@ -1,0 +1,204 @@
+//! `aduana validate FILE...`: reads each file in its format (detected from content unless given) and reports
+//! every error and every missing SAFE/PLACI data element, as text or as one JSON object per file.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use aduana_core::{Consignment, Diagnostic, completeness};
+use aduana_formats::{Format, Sink};
+use anyhow::Context;
+use serde::Serialize;
+
+use crate::cli::{EXIT_FOUND_WANTING, EXIT_USAGE_OR_IO};
+
+/// Check files of advance cargo information: syntax, codes, structure and the SAFE / PLACI data elements.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Exit status: 0 every file valid, 1 some file invalid, 2 usage or I/O error.
+
+Examples:
+  aduana validate examples/consignment.json
+  aduana validate --json manifests/*.edi
+  aduana validate --format jsonl --strict big.jsonl")]
+pub(crate) struct Args {
+    /// The files to check; `-` reads standard input.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The format: `auto` detects it from the content.
+    #[arg(long, default_value = "auto", value_parser = format_names())]
+    format: String,
+    /// Print one JSON object per file, each on its own line.
+    #[arg(long)]
+    json: bool,
+    /// Count missing SAFE / PLACI data elements as errors rather than warnings.
+    #[arg(long)]
+    strict: bool,
+}
+
+fn format_names() -> Vec<&'static str> {
+    std::iter::once("auto").chain(Format::ALL.iter().map(|f| f.name())).collect()
+}
+
+/// The report on one file, as `--json` prints it.
+#[derive(Debug, Serialize)]
+struct FileReport {
+    file: String,
+    format: Option<&'static str>,
+    valid: bool,
+    consignments: u64,
+    errors: Vec<ReportedDiagnostic>,
+    warnings: Vec<ReportedDiagnostic>,
+}
+
+/// One diagnostic as `--json` prints it: the location in its short form.
+#[derive(Debug, Serialize)]
+struct ReportedDiagnostic {
+    code: String,
+    message: String,
+    location: String,
+    rule: Option<String>,
+}
+
+/// Counts consignments and keeps diagnostics, adding completeness findings for each consignment.
+struct Tally {
+    consignments: u64,
+    diagnostics: Vec<Diagnostic>,
+    strict: bool,
+    source: String,
+}
+
+impl Sink for Tally {
+    fn consignment(&mut self, consignment: Consignment) {
+        self.consignments += 1;
+        for mut finding in completeness::check(&consignment) {
+            finding.location.file = Some(self.source.clone());
+            finding.message = format!("{} (consignment {})", finding.message, consignment.reference);
+            if self.strict {
+                finding.severity = aduana_core::Severity::Error;
+            }
+            self.diagnostics.push(finding);
+        }
+    }
+    fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+/// Checks every file and prints the reports; the exit status says whether all were valid.
+pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let mut any_invalid = false;
+    let mut any_io_error = false;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for path in &args.files {
+        match check_file(path, args) {
+            Ok(report) => {
+                any_invalid |= !report.valid;
+                print_report(&mut out, &report, args.json)?;
+            }
+            Err(error) => {
+                any_io_error = true;
+                eprintln!("error: {error:#}");
+            }
+        }
+    }
+    Ok(ExitCode::from(if any_io_error {
+        EXIT_USAGE_OR_IO
+    } else if any_invalid {
+        EXIT_FOUND_WANTING
+    } else {
+        0
+    }))
+}
+
+fn check_file(path: &PathBuf, args: &Args) -> anyhow::Result<FileReport> {
+    let name = path.display().to_string();
+    let mut input: Box<dyn BufRead> = if name == "-" {
+        Box::new(BufReader::with_capacity(1 << 16, std::io::stdin()))
+    } else {
+        let file = File::open(path).with_context(|| format!("opening {name}"))?;
+        Box::new(BufReader::with_capacity(1 << 16, file))
+    };
+    let format = match Format::from_name(&args.format) {
+        Some(format) => Some(format),
+        None => {
+            // Read the first few kilobytes to recognise the format, then put them back in front of the rest.
+            let mut head = Vec::with_capacity(8192);
+            (&mut input).take(8192).read_to_end(&mut head).with_context(|| format!("reading {name}"))?;
+            let format = aduana_formats::detect(&head);
+            input = Box::new(std::io::Cursor::new(head).chain(input));
+            format
+        }
+    };
+    let mut tally = Tally { consignments: 0, diagnostics: Vec::new(), strict: args.strict, source: name.clone() };
+    match format {
+        Some(format) => {
+            let limits = crate::limits::default_limits();
+            aduana_formats::read(format, &mut input, &name, &limits, &mut tally)
+                .with_context(|| format!("reading {name}"))?;
+        }
+        None => tally.diagnostics.push(Diagnostic::error(
+            "unknown_format",
+            format!(
+                "expected one of the formats Aduana reads ({}), found content that is none of them",
+                Format::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
+            ),
+            aduana_core::Location::file(&name).at(1, 1),
+        )),
+    }
+    if tally.consignments == 0 && !tally.diagnostics.iter().any(Diagnostic::is_error) {
+        let message = "expected at least one consignment, found none";
+        tally.diagnostics.push(Diagnostic::error("no_consignment", message, aduana_core::Location::file(&name)));
+    }
+    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
+        tally.diagnostics.into_iter().partition(Diagnostic::is_error);
+    let report = |d: &Diagnostic| ReportedDiagnostic {
+        code: d.code.clone(),
+        message: d.message.clone(),
+        location: d.location.short(),
+        rule: d.rule.clone(),
+    };
+    Ok(FileReport {
+        file: name,
+        format: format.map(Format::name),
+        valid: errors.is_empty(),
+        consignments: tally.consignments,
+        errors: errors.iter().map(report).collect(),
+        warnings: warnings.iter().map(report).collect(),
+    })
+}
+
+fn print_report(out: &mut dyn Write, report: &FileReport, json: bool) -> anyhow::Result<()> {
+    if json {
+        serde_json::to_writer(&mut *out, report).context("writing report")?;
+        writeln!(out).context("writing report")?;
+        return Ok(());
+    }
+    let verdict = if report.valid { "valid" } else { "INVALID" };
+    let format = report.format.unwrap_or("unknown format");
+    writeln!(
+        out,
+        "{}: {verdict} ({format}, {} consignment{}, {} error{}, {} warning{})",
+        report.file,
+        report.consignments,
+        plural(report.consignments as usize),
+        report.errors.len(),
+        plural(report.errors.len()),
+        report.warnings.len(),
+        plural(report.warnings.len()),
+    )
+    .context("writing report")?;
+    for (severity, list) in [("error", &report.errors), ("warning", &report.warnings)] {
+        for d in list {
+            let rule = d.rule.as_deref().map(|r| format!(" (rule {r})")).unwrap_or_default();
+            let at = if d.location.is_empty() { String::new() } else { format!(" at {}", d.location) };
+            writeln!(out, "  {severity}[{}]{at}: {}{rule}", d.code, d.message).context("writing report")?;
+        }
+    }
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
