@@ -9,6 +9,7 @@ mod detect;
 #[cfg(test)]
 mod golden;
 mod json;
+pub mod xml;
 
 use std::io::BufRead;
 

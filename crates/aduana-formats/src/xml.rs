@@ -1,0 +1,308 @@
+//! A bounded XML document tree for the XML formats (ENS IE315, IATA Cargo-XML, WCO Data Model): untrusted input is
+//! parsed with no DTD processing and no entity expansion beyond the five predefined entities and character
+//! references, within `Limits` on size and depth, into a tree whose every element knows its line, column and
+//! positional XPath (`/ie:CC315A[1]/TRACONCE1[1]/CitCE124[1]`), so that every diagnostic can say where.
+
+#[cfg(test)]
+mod tests;
+
+use aduana_core::{Diagnostic, Location, LocationPath};
+use quick_xml::events::{BytesStart, Event};
+
+use crate::Limits;
+
+/// The index of an element in its document.
+pub type ElementId = usize;
+
+/// A parsed XML document: elements in document order, the root first.
+#[derive(Debug, Clone)]
+pub struct XmlDocument {
+    source: String,
+    elements: Vec<Element>,
+}
+
+/// One element of an [`XmlDocument`].
+#[derive(Debug, Clone)]
+pub struct Element {
+    /// The qualified name as written, with its prefix (`ie:CC315A`).
+    pub name: String,
+    /// The attributes as written (qualified names), values unescaped, in document order.
+    pub attributes: Vec<(String, String)>,
+    /// The element's own text content (text and CDATA directly inside it, concatenated, unescaped, not trimmed).
+    pub text: String,
+    /// The parent, `None` for the root.
+    pub parent: Option<ElementId>,
+    /// The child elements in document order.
+    pub children: Vec<ElementId>,
+    /// The 1-based position among the parent's children of the same qualified name (XPath `[n]`).
+    pub position: u32,
+    /// The 1-based line of the start tag.
+    pub line: u64,
+    /// The 1-based column (in bytes) of the start tag.
+    pub column: u64,
+}
+
+impl Element {
+    /// Returns the local name (without a namespace prefix).
+    pub fn local_name(&self) -> &str {
+        self.name.rsplit_once(':').map_or(&self.name, |(_, local)| local)
+    }
+
+    /// Returns an attribute's value by local name.
+    pub fn attribute(&self, local_name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(name, _)| name.rsplit_once(':').map_or(name.as_str(), |(_, l)| l) == local_name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Returns the text with surrounding whitespace removed.
+    pub fn trimmed_text(&self) -> &str {
+        self.text.trim()
+    }
+}
+
+impl XmlDocument {
+    /// Parses a document. Fails with one located diagnostic (code `xml_syntax`, `xml_dtd_forbidden`,
+    /// `xml_too_deep`, `document_too_large`, `xml_encoding`) when the input is not well-formed XML within the limits.
+    pub fn parse(bytes: &[u8], source: &str, limits: &Limits) -> Result<XmlDocument, Box<Diagnostic>> {
+        let lines = LineIndex::new(bytes);
+        let fail = |code: &str, message: String, offset: usize| {
+            let (line, column) = lines.position(offset);
+            Box::new(Diagnostic::error(code, message, Location::file(source).at(line, column)))
+        };
+        if bytes.len() as u64 > limits.max_document_bytes {
+            let message =
+                format!("expected a document of at most {} bytes, found {}", limits.max_document_bytes, bytes.len());
+            return Err(fail("document_too_large", message, 0));
+        }
+        // Offsets below are into the text after a byte-order mark; `offset_base` maps them back to the input.
+        let (bytes, offset_base) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) => (rest, 3),
+            None => (bytes, 0),
+        };
+        if let Err(error) = std::str::from_utf8(bytes) {
+            let message = "expected UTF-8 text, found an invalid byte sequence".to_owned();
+            return Err(fail("xml_encoding", message, offset_base + error.valid_up_to()));
+        }
+        let mut reader = quick_xml::Reader::from_reader(bytes);
+        reader.config_mut().check_end_names = true;
+        reader.config_mut().expand_empty_elements = false;
+        let mut elements: Vec<Element> = Vec::new();
+        let mut stack: Vec<ElementId> = Vec::new();
+        let mut root_closed = false;
+        loop {
+            let before = reader.buffer_position() as usize;
+            let event = match reader.read_event() {
+                Ok(event) => event,
+                Err(error) => {
+                    let at = reader.error_position() as usize;
+                    return Err(fail("xml_syntax", format!("expected well-formed XML: {error}"), offset_base + at));
+                }
+            };
+            let at = offset_base + before + leading_whitespace(&bytes[before.min(bytes.len())..]);
+            match event {
+                Event::Start(start) | Event::Empty(start) if root_closed => {
+                    let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
+                    return Err(fail(
+                        "xml_syntax",
+                        format!("expected one root element, found a second one <{name}>"),
+                        at,
+                    ));
+                }
+                Event::Start(start) => {
+                    let id = push_element(&mut elements, &stack, &start, &lines, at)
+                        .map_err(|m| fail("xml_syntax", m, at))?;
+                    stack.push(id);
+                    if stack.len() > limits.max_depth as usize {
+                        let message = format!("expected elements nested at most {} deep", limits.max_depth);
+                        return Err(fail("xml_too_deep", message, at));
+                    }
+                }
+                Event::Empty(start) => {
+                    push_element(&mut elements, &stack, &start, &lines, at).map_err(|m| fail("xml_syntax", m, at))?;
+                    root_closed |= stack.is_empty();
+                }
+                Event::End(_) => {
+                    stack.pop();
+                    root_closed |= stack.is_empty();
+                }
+                Event::Text(text) => {
+                    let unescaped = text
+                        .unescape()
+                        .map_err(|e| fail("xml_syntax", format!("expected a valid reference: {e}"), at))?;
+                    match stack.last() {
+                        Some(&id) => elements[id].text.push_str(&unescaped),
+                        None if unescaped.trim().is_empty() => {}
+                        None => {
+                            return Err(fail(
+                                "xml_syntax",
+                                "expected markup, found text outside the root element".to_owned(),
+                                at,
+                            ));
+                        }
+                    }
+                }
+                Event::CData(data) => {
+                    if let Some(&id) = stack.last() {
+                        elements[id].text.push_str(&String::from_utf8_lossy(&data));
+                    }
+                }
+                Event::DocType(_) => {
+                    let message =
+                        "expected no document type declaration: DTDs and entity declarations are not accepted"
+                            .to_owned();
+                    return Err(fail("xml_dtd_forbidden", message, at));
+                }
+                Event::Decl(decl) => {
+                    if let Some(Ok(encoding)) = decl.encoding() {
+                        let encoding = String::from_utf8_lossy(&encoding).to_ascii_uppercase();
+                        if !matches!(encoding.as_str(), "UTF-8" | "UTF8" | "US-ASCII" | "ASCII") {
+                            let message = format!("expected UTF-8, found a declared encoding {encoding}");
+                            return Err(fail("xml_encoding", message, at));
+                        }
+                    }
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Eof => break,
+            }
+        }
+        if let Some(&open) = stack.last() {
+            let message = format!("expected </{}> before the end of the document", elements[open].name);
+            return Err(fail("xml_syntax", message, offset_base + bytes.len()));
+        }
+        if elements.is_empty() {
+            return Err(fail("xml_syntax", "expected a root element, found none".to_owned(), 0));
+        }
+        Ok(XmlDocument { source: source.to_owned(), elements })
+    }
+
+    /// Returns the root element's id.
+    pub fn root(&self) -> ElementId {
+        0
+    }
+
+    /// Returns an element.
+    ///
+    /// # Panics
+    ///
+    /// Panics if `id` did not come from this document.
+    pub fn element(&self, id: ElementId) -> &Element {
+        &self.elements[id]
+    }
+
+    /// Returns every element in document order with its id.
+    pub fn elements(&self) -> impl Iterator<Item = (ElementId, &Element)> {
+        self.elements.iter().enumerate()
+    }
+
+    /// Returns the child elements of `id` whose local name is `local_name`, in document order.
+    pub fn children_named<'a>(&'a self, id: ElementId, local_name: &'a str) -> impl Iterator<Item = ElementId> + 'a {
+        self.elements[id].children.iter().copied().filter(move |c| self.elements[*c].local_name() == local_name)
+    }
+
+    /// Returns the first child element of `id` with a local name.
+    pub fn child(&self, id: ElementId, local_name: &str) -> Option<ElementId> {
+        self.children_named(id, local_name).next()
+    }
+
+    /// Returns the trimmed, non-empty text of the element reached by following local names from `id`.
+    pub fn text_at(&self, id: ElementId, path: &[&str]) -> Option<&str> {
+        let mut current = id;
+        for name in path {
+            current = self.child(current, name)?;
+        }
+        Some(self.elements[current].trimmed_text()).filter(|t| !t.is_empty())
+    }
+
+    /// Returns the positional XPath of an element, with names as written: `/ie:CC315A[1]/TRACONCE1[1]`.
+    pub fn xpath(&self, id: ElementId) -> String {
+        let mut steps = Vec::new();
+        let mut current = Some(id);
+        while let Some(i) = current {
+            let element = &self.elements[i];
+            steps.push(format!("{}[{}]", element.name, element.position));
+            current = element.parent;
+        }
+        steps.reverse();
+        format!("/{}", steps.join("/"))
+    }
+
+    /// Returns the location of an element: file, line, column and XPath.
+    pub fn location(&self, id: ElementId) -> Location {
+        let element = &self.elements[id];
+        Location::file(&self.source)
+            .at(element.line, element.column)
+            .with_path(LocationPath::XPath { xpath: self.xpath(id) })
+    }
+
+    /// Returns the source name the document was parsed with.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+}
+
+fn push_element(
+    elements: &mut Vec<Element>,
+    stack: &[ElementId],
+    start: &BytesStart<'_>,
+    lines: &LineIndex,
+    offset: usize,
+) -> Result<ElementId, String> {
+    let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
+    let mut attributes = Vec::new();
+    for attribute in start.attributes() {
+        let attribute = attribute.map_err(|e| format!("expected a well-formed attribute in <{name}>: {e}"))?;
+        let key = String::from_utf8_lossy(attribute.key.as_ref()).into_owned();
+        let value = attribute
+            .unescape_value()
+            .map_err(|e| format!("expected a valid reference in attribute {key} of <{name}>: {e}"))?
+            .into_owned();
+        attributes.push((key, value));
+    }
+    let parent = stack.last().copied();
+    let id = elements.len();
+    let position = match parent {
+        Some(p) => 1 + elements[p].children.iter().filter(|c| elements[**c].name == name).count() as u32,
+        None => 1,
+    };
+    if let Some(p) = parent {
+        elements[p].children.push(id);
+    }
+    let (line, column) = lines.position(offset);
+    elements.push(Element {
+        name,
+        attributes,
+        text: String::new(),
+        parent,
+        children: Vec::new(),
+        position,
+        line,
+        column,
+    });
+    Ok(id)
+}
+
+fn leading_whitespace(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|b| b.is_ascii_whitespace()).count()
+}
+
+/// Maps byte offsets to 1-based lines and columns.
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(bytes: &[u8]) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    fn position(&self, offset: usize) -> (u64, u64) {
+        let line = self.starts.partition_point(|s| *s <= offset).max(1);
+        let column = offset - self.starts[line - 1] + 1;
+        (line as u64, column as u64)
+    }
+}
