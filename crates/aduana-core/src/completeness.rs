@@ -110,25 +110,32 @@ pub fn missing_elements(consignment: &Consignment, set: ElementSet) -> Vec<Diagn
             );
             require(!goods.is_empty(), "SAFE-GOODS", "goods", "at least one goods item");
             for (i, item) in goods.iter().enumerate() {
-                let at = |field: &str| format!("goods[{i}].{field}");
-                require(
-                    item.description.as_deref().is_some_and(|d| !d.trim().is_empty()),
-                    "SAFE-DESCRIPTION",
-                    &at("description"),
-                    "goods description",
-                );
-                require(
-                    item.hs_code.as_ref().is_some_and(|h| h.level() >= 6),
-                    "SAFE-HS6",
-                    &at("hs_code"),
-                    "commodity code at 6 digits",
-                );
-                require(
-                    item.packages.as_ref().is_some_and(|p| p.kind.is_some()),
-                    "SAFE-PACKAGE-KIND",
-                    &at("packages.kind"),
-                    "type of packages",
-                );
+                // Paths are formatted only for what is missing: this runs on every consignment of a bulk intake.
+                let checks = [
+                    (
+                        item.description.as_deref().is_some_and(|d| !d.trim().is_empty()),
+                        "SAFE-DESCRIPTION",
+                        "description",
+                        "goods description",
+                    ),
+                    (
+                        item.hs_code.as_ref().is_some_and(|h| h.level() >= 6),
+                        "SAFE-HS6",
+                        "hs_code",
+                        "commodity code at 6 digits",
+                    ),
+                    (
+                        item.packages.as_ref().is_some_and(|p| p.kind.is_some()),
+                        "SAFE-PACKAGE-KIND",
+                        "packages.kind",
+                        "type of packages",
+                    ),
+                ];
+                for (present, rule, field, what) in checks {
+                    if !present {
+                        require(false, rule, &format!("goods[{i}].{field}"), what);
+                    }
+                }
             }
             require(consignment.packages().is_some(), "SAFE-PACKAGES", "total_packages", "number of packages");
             require(consignment.gross_mass_kg().is_some(), "SAFE-GROSS-MASS", "total_gross_mass_kg", "gross mass");

@@ -50,7 +50,8 @@ pub(crate) fn read_document(
     Ok(())
 }
 
-/// Reads JSON Lines: one consignment object per line; blank lines are skipped.
+/// Reads JSON Lines: one consignment object per line; blank lines are skipped. A line that lies whole in the
+/// reader's buffer is parsed in place; only lines that straddle the buffer's end are copied.
 pub(crate) fn read_lines(
     input: &mut dyn BufRead,
     source: &str,
@@ -61,32 +62,48 @@ pub(crate) fn read_lines(
     let mut line = Vec::new();
     let mut number: u64 = 0;
     loop {
-        line.clear();
         number += 1;
-        let read = crate::read_line_bounded(input, &mut line, limits.max_document_bytes).map_err(io)?;
-        match read {
+        let available = input.fill_buf().map_err(io)?;
+        if available.is_empty() {
+            return Ok(());
+        }
+        if let Some(end) = memchr::memchr(b'\n', available) {
+            if end as u64 <= limits.max_document_bytes {
+                read_record(&available[..end], source, number, limits, sink);
+                input.consume(end + 1);
+                continue;
+            }
+        }
+        line.clear();
+        match crate::read_line_bounded(input, &mut line, limits.max_document_bytes).map_err(io)? {
             crate::Line::End => return Ok(()),
             crate::Line::TooLong => {
                 let message = format!("expected a line of at most {} bytes", limits.max_document_bytes);
                 sink.diagnostic(Diagnostic::error("document_too_large", message, Location::file(source).at(number, 1)));
-                continue;
             }
-            crate::Line::Complete => {}
+            crate::Line::Complete => read_record(&line, source, number, limits, sink),
         }
-        let text = if number == 1 { line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&line) } else { &line[..] };
-        if text.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let mut deserializer = serde_json::Deserializer::from_slice(text);
-        let result = serde_path_to_error::deserialize(&mut deserializer);
-        if result.is_ok() {
-            if let Err(error) = deserializer.end() {
-                sink.diagnostic(syntax_error(&error, source, number - 1));
-                continue;
-            }
-        }
-        deliver(result, source, Some(number), "", limits, sink);
     }
+}
+
+/// Reads one JSON Lines record (the line without its `\n`).
+fn read_record(line: &[u8], source: &str, number: u64, limits: &Limits, sink: &mut dyn Sink) {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let text = if number == 1 { line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line) } else { line };
+    if text.iter().all(u8::is_ascii_whitespace) {
+        return;
+    }
+    // The fast path parses without tracking the path; only a line that fails is parsed again with path
+    // tracking, to say where in the record the problem is.
+    let result = match serde_json::from_slice::<Consignment>(text) {
+        Ok(consignment) => Ok(consignment),
+        Err(error) if error.is_syntax() || error.is_eof() => {
+            sink.diagnostic(syntax_error(&error, source, number - 1));
+            return;
+        }
+        Err(_) => serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(text)),
+    };
+    deliver(result, source, Some(number), "", limits, sink);
 }
 
 /// Sends a consignment to the sink, or a located diagnostic for why it could not be built.

@@ -189,7 +189,7 @@ pub(crate) fn read_line_bounded(input: &mut dyn BufRead, buffer: &mut Vec<u8>, l
             break;
         }
         any = true;
-        let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
+        let (chunk, done) = match memchr::memchr(b'\n', available) {
             Some(i) => (&available[..i], Some(i + 1)),
             None => (available, None),
         };

@@ -1,0 +1,56 @@
+//! Throughput of the canonical JSON Lines reader, parse only and parse + completeness check, single thread.
+//! Run: `cargo bench -p aduana-formats --bench json`. Builds ~100 MB of JSON Lines in memory from
+//! `examples/consignment.json` with a distinct reference per line.
+
+use std::time::Instant;
+
+use aduana_core::{Consignment, Diagnostic, completeness};
+use aduana_formats::{Format, Limits, Sink, read};
+
+struct Count {
+    consignments: u64,
+    findings: u64,
+    check: bool,
+}
+
+impl Sink for Count {
+    fn consignment(&mut self, consignment: Consignment) {
+        self.consignments += 1;
+        if self.check {
+            self.findings += completeness::check(&consignment).len() as u64;
+        }
+    }
+    fn diagnostic(&mut self, _: Diagnostic) {}
+}
+
+fn main() {
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/consignment.json"))
+        .expect("examples/consignment.json");
+    let value: serde_json::Value = serde_json::from_str(&example).expect("valid example");
+    let line = serde_json::to_string(&value).expect("serialises");
+    let target = 100 << 20;
+    let mut input = String::with_capacity(target + line.len() * 2);
+    let mut n = 0u64;
+    while input.len() < target {
+        input.push_str(&line.replacen("MAEU240918734", &format!("MAEU{n:09}"), 1));
+        input.push('\n');
+        n += 1;
+    }
+    let limits = Limits { max_document_bytes: 1 << 20, max_depth: 64, max_items: 10_000, max_diagnostics: 1_000 };
+    println!("input: {} lines, {:.1} MB, {} bytes per line", n, input.len() as f64 / 1e6, line.len());
+    for (label, check) in [("parse only", false), ("parse + completeness check", true)] {
+        let mut best = f64::MAX;
+        for _ in 0..3 {
+            let mut sink = Count { consignments: 0, findings: 0, check };
+            let start = Instant::now();
+            read(Format::JsonLines, &mut input.as_bytes(), "bench.jsonl", &limits, &mut sink).expect("in memory");
+            best = best.min(start.elapsed().as_secs_f64());
+            assert_eq!(sink.consignments, n);
+        }
+        println!(
+            "jsonl {label}: {:.0} MB/s, {:.0} consignments/s (best of 3)",
+            input.len() as f64 / 1e6 / best,
+            n as f64 / best
+        );
+    }
+}
