@@ -2,6 +2,9 @@
 //! Run: `cargo bench -p aduana-formats --bench json`. Builds ~100 MB of JSON Lines in memory from
 //! `examples/consignment.json` with a distinct reference per line.
 
+// A benchmark reports its figures on standard output.
+#![allow(clippy::print_stdout)]
+
 use std::time::Instant;
 
 use aduana_core::{Consignment, Diagnostic, completeness};
