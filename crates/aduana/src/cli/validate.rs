@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aduana_core::{Consignment, Diagnostic, completeness};
+use aduana_core::{Consignment, Diagnostic, Location, completeness};
 use aduana_formats::{Format, Sink};
 use anyhow::Context;
 use serde::Serialize;
@@ -60,12 +60,28 @@ struct ReportedDiagnostic {
     rule: Option<String>,
 }
 
-/// Counts consignments and keeps diagnostics, adding completeness findings for each consignment.
+/// Counts consignments and keeps diagnostics, adding completeness findings for each consignment. Keeps at most
+/// `max_diagnostics` so that memory stays bounded on huge inputs, counting the rest.
 struct Tally {
     consignments: u64,
     diagnostics: Vec<Diagnostic>,
+    dropped_warnings: u64,
+    dropped_errors: u64,
+    max_diagnostics: usize,
     strict: bool,
     source: String,
+}
+
+impl Tally {
+    fn keep(&mut self, diagnostic: Diagnostic) {
+        if self.diagnostics.len() < self.max_diagnostics {
+            self.diagnostics.push(diagnostic);
+        } else if diagnostic.is_error() {
+            self.dropped_errors += 1;
+        } else {
+            self.dropped_warnings += 1;
+        }
+    }
 }
 
 impl Sink for Tally {
@@ -77,11 +93,11 @@ impl Sink for Tally {
             if self.strict {
                 finding.severity = aduana_core::Severity::Error;
             }
-            self.diagnostics.push(finding);
+            self.keep(finding);
         }
     }
     fn diagnostic(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
+        self.keep(diagnostic);
     }
 }
 
@@ -131,10 +147,18 @@ fn check_file(path: &PathBuf, args: &Args) -> anyhow::Result<FileReport> {
             format
         }
     };
-    let mut tally = Tally { consignments: 0, diagnostics: Vec::new(), strict: args.strict, source: name.clone() };
+    let limits = crate::limits::default_limits();
+    let mut tally = Tally {
+        consignments: 0,
+        diagnostics: Vec::new(),
+        dropped_warnings: 0,
+        dropped_errors: 0,
+        max_diagnostics: limits.max_diagnostics as usize,
+        strict: args.strict,
+        source: name.clone(),
+    };
     match format {
         Some(format) => {
-            let limits = crate::limits::default_limits();
             aduana_formats::read(format, &mut input, &name, &limits, &mut tally)
                 .with_context(|| format!("reading {name}"))?;
         }
@@ -144,12 +168,21 @@ fn check_file(path: &PathBuf, args: &Args) -> anyhow::Result<FileReport> {
                 "expected one of the formats Aduana reads ({}), found content that is none of them",
                 Format::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
             ),
-            aduana_core::Location::file(&name).at(1, 1),
+            Location::file(&name).at(1, 1),
         )),
     }
+    let more = |dropped: u64| format!("{dropped} more were not listed (at most {} are kept)", tally.max_diagnostics);
+    let mut overflow = Vec::new();
+    if tally.dropped_errors > 0 {
+        overflow.push(Diagnostic::error("too_many_diagnostics", more(tally.dropped_errors), Location::file(&name)));
+    }
+    if tally.dropped_warnings > 0 {
+        overflow.push(Diagnostic::warning("too_many_diagnostics", more(tally.dropped_warnings), Location::file(&name)));
+    }
+    tally.diagnostics.extend(overflow);
     if tally.consignments == 0 && !tally.diagnostics.iter().any(Diagnostic::is_error) {
         let message = "expected at least one consignment, found none";
-        tally.diagnostics.push(Diagnostic::error("no_consignment", message, aduana_core::Location::file(&name)));
+        tally.diagnostics.push(Diagnostic::error("no_consignment", message, Location::file(&name)));
     }
     let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
         tally.diagnostics.into_iter().partition(Diagnostic::is_error);

@@ -128,3 +128,19 @@ fn validate_accepts_every_shipped_example() {
         assert!(report["consignments"].as_u64() >= Some(1), "{}", example.display());
     }
 }
+
+#[test]
+fn validate_keeps_a_bounded_number_of_diagnostics_and_counts_the_rest() {
+    let (dir, mut aduana) = setup();
+    let lines: String = (0..200).map(|i| format!("{{\"reference\": \"R{i}\", \"direction\": \"import\"}}\n")).collect();
+    std::fs::write(dir.path().join("many.jsonl"), lines).expect("write");
+    let output = run(aduana.args(["validate", "--json", "many.jsonl"]));
+    assert_eq!(output.status.code(), Some(0));
+    let report = &json_lines(&output)[0];
+    assert_eq!(report["consignments"], 200);
+    let warnings = report["warnings"].as_array().expect("array");
+    assert_eq!(warnings.len(), 1001, "1,000 kept plus one saying how many more");
+    let last = warnings.last().expect("overflow warning");
+    assert_eq!(last["code"], "too_many_diagnostics");
+    assert!(last["message"].as_str().expect("text").starts_with("1400 more were not listed"), "{last}");
+}
