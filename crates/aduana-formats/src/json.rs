@@ -95,6 +95,11 @@ fn read_record(line: &[u8], source: &str, number: u64, limits: &Limits, sink: &m
     }
     // The fast path parses without tracking the path; only a line that fails is parsed again with path
     // tracking, to say where in the record the problem is.
+    // sonic-rs (SIMD) takes the well-formed records; serde_json, slower but with precise positions, explains the rest.
+    if let Ok(consignment) = sonic_rs::from_slice::<Consignment>(text) {
+        deliver(Ok(consignment), source, Some(number), "", limits, sink);
+        return;
+    }
     let result = match serde_json::from_slice::<Consignment>(text) {
         Ok(consignment) => Ok(consignment),
         Err(error) if error.is_syntax() || error.is_eof() => {

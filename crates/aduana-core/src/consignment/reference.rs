@@ -32,16 +32,7 @@ impl Reference {
     /// Parses a reference, trimming surrounding whitespace.
     pub fn parse(input: &str) -> Result<Reference, ReferenceError> {
         let trimmed = input.trim();
-        let chars = trimmed.chars().count();
-        if chars == 0 {
-            return Err(ReferenceError::Empty);
-        }
-        if chars > MAX_CHARS {
-            return Err(ReferenceError::TooLong(chars));
-        }
-        if trimmed.chars().any(char::is_control) {
-            return Err(ReferenceError::Control);
-        }
+        check(trimmed)?;
         Ok(Reference(trimmed.to_owned()))
     }
 
@@ -51,10 +42,31 @@ impl Reference {
     }
 }
 
+/// Checks an already-trimmed reference.
+fn check(trimmed: &str) -> Result<(), ReferenceError> {
+    let chars = trimmed.chars().count();
+    if chars == 0 {
+        return Err(ReferenceError::Empty);
+    }
+    if chars > MAX_CHARS {
+        return Err(ReferenceError::TooLong(chars));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(ReferenceError::Control);
+    }
+    Ok(())
+}
+
 impl TryFrom<String> for Reference {
     type Error = ReferenceError;
+    /// Takes the string as it is when it needs no trimming, so that bulk intake does not copy every reference.
     fn try_from(s: String) -> Result<Reference, ReferenceError> {
-        Reference::parse(&s)
+        if s.trim().len() == s.len() {
+            check(&s)?;
+            Ok(Reference(s))
+        } else {
+            Reference::parse(&s)
+        }
     }
 }
 

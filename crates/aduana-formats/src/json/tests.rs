@@ -71,3 +71,25 @@ fn render_bytes(format: Format, bytes: &[u8]) -> String {
     std::fs::write(&path, bytes).expect("write");
     render(format, &path)
 }
+
+proptest::proptest! {
+    /// The fast path (sonic-rs) must never accept a record that serde_json, the reference parser, rejects, and must
+    /// read the same consignment when both accept.
+    #[test]
+    fn fast_path_accepts_only_what_serde_json_accepts(
+        position in 0usize..2400,
+        byte in proptest::prelude::any::<u8>(),
+        cut in proptest::prelude::any::<bool>(),
+    ) {
+        let example = include_str!("../../../../examples/consignment.json");
+        let compact = serde_json::to_vec(&serde_json::from_str::<serde_json::Value>(example).expect("example")).expect("json");
+        let mut mutated = compact.clone();
+        let position = position % mutated.len();
+        if cut { mutated.truncate(position) } else { mutated[position] = byte }
+        if let Ok(fast) = sonic_rs::from_slice::<aduana_core::Consignment>(&mutated) {
+            let reference = serde_json::from_slice::<aduana_core::Consignment>(&mutated);
+            proptest::prop_assert!(reference.is_ok(), "sonic-rs accepted what serde_json rejects: {:?}", String::from_utf8_lossy(&mutated));
+            proptest::prop_assert_eq!(Some(fast), reference.ok());
+        }
+    }
+}
