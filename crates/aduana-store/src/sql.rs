@@ -1,0 +1,668 @@
+//! The one SQL implementation of [`crate::Store`], expanded for each backend by `impl_sql_store!`.
+//!
+//! The two schemas (`migrations/{sqlite,postgres}`) have the same tables and columns, and every statement here is
+//! written in the SQL both understand (`$1` parameters, `RETURNING`, `LIMIT`), so one text serves both. A macro
+//! rather than generics over `sqlx::Database`: the generic version needs a dozen higher-ranked trait bounds on every
+//! function, which hide the SQL; the macro keeps the code plain and the backends provably identical. What differs
+//! is passed in: how a write transaction begins (SQLite takes the write lock up front with `BEGIN IMMEDIATE`, so
+//! that two writers queue on `busy_timeout` instead of failing on a lock upgrade) and how audit appends are
+//! serialised (PostgreSQL takes a transaction-scoped advisory lock; SQLite already has a single writer).
+
+use aduana_core::{Assessment, Consignment, Referral};
+use chrono::Utc;
+
+use crate::StoreError;
+use crate::records::Timestamp;
+
+/// The most rows a list query returns.
+pub(crate) const MAX_LIMIT: u32 = 1000;
+
+/// Returns the limit to use for a requested one (0 means the default of 100).
+pub(crate) fn effective_limit(requested: u32) -> i64 {
+    i64::from(if requested == 0 { 100 } else { requested.min(MAX_LIMIT) })
+}
+
+/// Returns the referrals as stored for `LIKE '% name %'` filtering: names separated and surrounded by spaces.
+pub(crate) fn referrals_text(referrals: &[Referral]) -> String {
+    let mut out = String::from(" ");
+    for r in referrals {
+        out.push_str(r.as_str());
+        out.push(' ');
+    }
+    out
+}
+
+/// Parses a stored timestamp.
+pub(crate) fn parse_timestamp(what: &'static str, id: &str, text: &str) -> Result<Timestamp, StoreError> {
+    chrono::DateTime::parse_from_rfc3339(text).map(|t| t.with_timezone(&Utc)).map_err(|e| StoreError::Corrupt {
+        what,
+        id: id.to_owned(),
+        reason: format!("timestamp `{text}`: {e}"),
+    })
+}
+
+/// Parses a stored consignment body.
+pub(crate) fn parse_consignment(id: i64, body: &str) -> Result<Consignment, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+        what: "consignment",
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Parses a stored assessment body.
+pub(crate) fn parse_assessment(id: i64, body: &str) -> Result<Assessment, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
+        what: "assessment",
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// Serialises a value to JSON; domain values always serialise, but the error is typed all the same.
+pub(crate) fn to_json<T: serde::Serialize>(what: &'static str, value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt { what, id: "-".to_owned(), reason: e.to_string() })
+}
+
+/// Returns whether an error is a unique-constraint violation.
+pub(crate) fn is_unique_violation(error: &StoreError) -> bool {
+    matches!(error, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
+}
+
+/// Implements [`crate::Store`] for a backend store type with a `pool` field.
+macro_rules! impl_sql_store {
+    ($store:ty, $db:ty, begin_write = $begin:literal, lock_audit = $lock:literal) => {
+        use aduana_core::{Assessment as CoreAssessment, Consignment as CoreConsignment};
+        use chrono::Utc as ChronoUtc;
+        use sqlx::Row as _;
+
+        use crate::StoreError;
+        use crate::audit::{self as audit_chain, AuditEntry, NewAuditEntry};
+        use crate::records::{self as rec, timestamp_text};
+        use crate::sql::{
+            effective_limit, is_unique_violation, parse_assessment, parse_consignment, parse_timestamp, referrals_text,
+            to_json,
+        };
+
+        type Tx = sqlx::Transaction<'static, $db>;
+        type DbRow = <$db as sqlx::Database>::Row;
+
+        const CONSIGNMENT_COLUMNS: &str = "id, reference, submitter, version, received_at, body FROM consignments";
+        const ASSESSMENT_COLUMNS: &str = "a.id, a.consignment_id, c.reference, c.submitter, c.version, \
+             a.assessed_at, a.body FROM assessments a JOIN consignments c ON c.id = a.consignment_id";
+        const USER_COLUMNS: &str = "u.id, u.name, u.role, u.created_at";
+        const ORDER_COLUMNS: &str = "id, consignment_id, ordered_by, instructions, ordered_at, outcome, findings, \
+             recorded_by, recorded_at FROM examination_orders";
+
+        fn consignment_row(row: &DbRow) -> Result<rec::StoredConsignment, StoreError> {
+            let id: i64 = row.try_get("id")?;
+            let received_at: String = row.try_get("received_at")?;
+            let body: String = row.try_get("body")?;
+            Ok(rec::StoredConsignment {
+                id,
+                reference: row.try_get("reference")?,
+                submitter: row.try_get("submitter")?,
+                version: row.try_get("version")?,
+                received_at: parse_timestamp("consignment", &id.to_string(), &received_at)?,
+                consignment: parse_consignment(id, &body)?,
+            })
+        }
+
+        fn assessment_row(row: &DbRow) -> Result<rec::StoredAssessment, StoreError> {
+            let id: i64 = row.try_get("id")?;
+            let assessed_at: String = row.try_get("assessed_at")?;
+            let body: String = row.try_get("body")?;
+            Ok(rec::StoredAssessment {
+                id,
+                consignment_id: row.try_get("consignment_id")?,
+                reference: row.try_get("reference")?,
+                submitter: row.try_get("submitter")?,
+                version: row.try_get("version")?,
+                assessed_at: parse_timestamp("assessment", &id.to_string(), &assessed_at)?,
+                assessment: parse_assessment(id, &body)?,
+            })
+        }
+
+        fn user_row(row: &DbRow) -> Result<rec::User, StoreError> {
+            let id: i64 = row.try_get("id")?;
+            let role: String = row.try_get("role")?;
+            let created_at: String = row.try_get("created_at")?;
+            Ok(rec::User {
+                id,
+                name: row.try_get("name")?,
+                role: role.parse().map_err(|reason| StoreError::Corrupt {
+                    what: "user",
+                    id: id.to_string(),
+                    reason,
+                })?,
+                created_at: parse_timestamp("user", &id.to_string(), &created_at)?,
+            })
+        }
+
+        fn decision_row(row: &DbRow) -> Result<rec::Decision, StoreError> {
+            let id: i64 = row.try_get("id")?;
+            let kind: String = row.try_get("kind")?;
+            let decided_at: String = row.try_get("decided_at")?;
+            Ok(rec::Decision {
+                id,
+                consignment_id: row.try_get("consignment_id")?,
+                kind: rec::DecisionKind::parse(&kind).ok_or_else(|| StoreError::Corrupt {
+                    what: "decision",
+                    id: id.to_string(),
+                    reason: format!("unknown kind `{kind}`"),
+                })?,
+                justification: row.try_get("justification")?,
+                officer: row.try_get("officer")?,
+                decided_at: parse_timestamp("decision", &id.to_string(), &decided_at)?,
+            })
+        }
+
+        fn order_row(row: &DbRow) -> Result<rec::ExaminationOrder, StoreError> {
+            let id: i64 = row.try_get("id")?;
+            let sid = id.to_string();
+            let ordered_at: String = row.try_get("ordered_at")?;
+            let outcome: Option<String> = row.try_get("outcome")?;
+            let result = match outcome {
+                None => None,
+                Some(outcome) => {
+                    let recorded_at: Option<String> = row.try_get("recorded_at")?;
+                    Some(rec::ExaminationResult {
+                        outcome: rec::ExaminationOutcome::parse(&outcome).ok_or_else(|| StoreError::Corrupt {
+                            what: "examination",
+                            id: sid.clone(),
+                            reason: format!("unknown outcome `{outcome}`"),
+                        })?,
+                        findings: row.try_get::<Option<String>, _>("findings")?.unwrap_or_default(),
+                        recorded_by: row.try_get::<Option<String>, _>("recorded_by")?.unwrap_or_default(),
+                        recorded_at: parse_timestamp("examination", &sid, recorded_at.as_deref().unwrap_or(""))?,
+                    })
+                }
+            };
+            Ok(rec::ExaminationOrder {
+                id,
+                consignment_id: row.try_get("consignment_id")?,
+                ordered_by: row.try_get("ordered_by")?,
+                instructions: row.try_get("instructions")?,
+                ordered_at: parse_timestamp("examination", &sid, &ordered_at)?,
+                result,
+            })
+        }
+
+        fn audit_row(row: &DbRow) -> Result<AuditEntry, StoreError> {
+            let details: String = row.try_get("details")?;
+            Ok(AuditEntry {
+                seq: row.try_get("seq")?,
+                at: row.try_get("at")?,
+                actor: row.try_get("actor")?,
+                action: row.try_get("action")?,
+                subject: row.try_get("subject")?,
+                // Unparseable details (only possible by editing the row) are kept as text so that `verify`
+                // reports the broken link instead of failing to read it.
+                details: serde_json::from_str(&details).unwrap_or(serde_json::Value::String(details)),
+                prev_hash: row.try_get("prev_hash")?,
+                hash: row.try_get("hash")?,
+            })
+        }
+
+        async fn consignment_exists(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
+            let found =
+                sqlx::query("SELECT id FROM consignments WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
+            match found {
+                Some(_) => Ok(()),
+                None => Err(StoreError::NotFound { what: "consignment", id: id.to_string() }),
+            }
+        }
+
+        async fn append_audit_in(tx: &mut Tx, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
+            if !$lock.is_empty() {
+                sqlx::query($lock).execute(&mut **tx).await?;
+            }
+            let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut **tx)
+                .await?;
+            let (seq, prev_hash) = match last {
+                Some(row) => (row.try_get::<i64, _>("seq")? + 1, row.try_get::<String, _>("hash")?),
+                None => (1, audit_chain::GENESIS_HASH.to_owned()),
+            };
+            let at = timestamp_text(ChronoUtc::now());
+            // Round-trip the details through text so that the hash covers exactly what is stored.
+            let details_text = entry.details.to_string();
+            let details: serde_json::Value = serde_json::from_str(&details_text).unwrap_or(serde_json::Value::Null);
+            let hash =
+                audit_chain::entry_hash(&prev_hash, seq, &at, &entry.actor, &entry.action, &entry.subject, &details);
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor, action, subject, details, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(seq)
+            .bind(&at)
+            .bind(&entry.actor)
+            .bind(&entry.action)
+            .bind(&entry.subject)
+            .bind(&details_text)
+            .bind(&prev_hash)
+            .bind(&hash)
+            .execute(&mut **tx)
+            .await?;
+            Ok(AuditEntry {
+                seq,
+                at,
+                actor: entry.actor.clone(),
+                action: entry.action.clone(),
+                subject: entry.subject.clone(),
+                details,
+                prev_hash,
+                hash,
+            })
+        }
+
+        async fn assessment_of_in(
+            tx: &mut Tx,
+            consignment_id: i64,
+        ) -> Result<Option<rec::StoredAssessment>, StoreError> {
+            let sql = format!("SELECT {ASSESSMENT_COLUMNS} WHERE a.consignment_id = $1 ORDER BY a.id DESC LIMIT 1");
+            let row = sqlx::query(&sql).bind(consignment_id).fetch_optional(&mut **tx).await?;
+            row.as_ref().map(assessment_row).transpose()
+        }
+
+        impl $store {
+            async fn begin_write(&self) -> Result<Tx, StoreError> {
+                Ok(self.pool.begin_with($begin).await?)
+            }
+
+            async fn submit_once(
+                &self,
+                submitter: &str,
+                batch: &[(CoreConsignment, CoreAssessment)],
+            ) -> Result<Vec<rec::Submitted>, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let now = ChronoUtc::now();
+                let now_text = timestamp_text(now);
+                let mut out = Vec::with_capacity(batch.len());
+                for (consignment, assessment) in batch {
+                    let body = to_json("consignment", consignment)?;
+                    let content_hash = audit_chain::sha256_hex(body.as_bytes());
+                    let reference = consignment.reference.as_str();
+                    let latest = sqlx::query(
+                        "SELECT id, version, content_hash FROM consignments \
+                         WHERE reference = $1 AND submitter = $2 ORDER BY version DESC LIMIT 1",
+                    )
+                    .bind(reference)
+                    .bind(submitter)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let latest = match latest {
+                        Some(row) => Some((
+                            row.try_get::<i64, _>("id")?,
+                            row.try_get::<i64, _>("version")?,
+                            row.try_get::<String, _>("content_hash")?,
+                        )),
+                        None => None,
+                    };
+                    if let Some((id, _, hash)) = &latest {
+                        if *hash == content_hash {
+                            let stored = assessment_of_in(&mut tx, *id).await?.ok_or_else(|| StoreError::Corrupt {
+                                what: "consignment",
+                                id: id.to_string(),
+                                reason: "stored without an assessment".to_owned(),
+                            })?;
+                            out.push(rec::Submitted { outcome: rec::SubmissionOutcome::Unchanged, assessment: stored });
+                            continue;
+                        }
+                    }
+                    let version = latest.as_ref().map_or(1, |l| l.1 + 1);
+                    let consignment_id: i64 = sqlx::query_scalar(
+                        "INSERT INTO consignments (reference, submitter, version, content_hash, body, received_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(reference)
+                    .bind(submitter)
+                    .bind(version)
+                    .bind(&content_hash)
+                    .bind(&body)
+                    .bind(&now_text)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let assessment_body = to_json("assessment", assessment)?;
+                    let assessment_id: i64 = sqlx::query_scalar(
+                        "INSERT INTO assessments (consignment_id, lane, score, referrals, body, assessed_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(consignment_id)
+                    .bind(assessment.lane.as_str())
+                    .bind(assessment.score)
+                    .bind(referrals_text(&assessment.referrals))
+                    .bind(&assessment_body)
+                    .bind(&now_text)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let outcome =
+                        if version == 1 { rec::SubmissionOutcome::Created } else { rec::SubmissionOutcome::Amended };
+                    out.push(rec::Submitted {
+                        outcome,
+                        assessment: rec::StoredAssessment {
+                            id: assessment_id,
+                            consignment_id,
+                            reference: reference.to_owned(),
+                            submitter: submitter.to_owned(),
+                            version,
+                            assessed_at: parse_timestamp("assessment", "-", &now_text)?,
+                            assessment: assessment.clone(),
+                        },
+                    });
+                }
+                tx.commit().await?;
+                Ok(out)
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl crate::Store for $store {
+            async fn submit(
+                &self,
+                submitter: &str,
+                batch: &[(CoreConsignment, CoreAssessment)],
+            ) -> Result<Vec<rec::Submitted>, StoreError> {
+                // Two concurrent first submissions of one reference race for version 1; the loser's transaction
+                // fails on the unique key and, retried, finds the winner's row.
+                let mut attempt = 0;
+                loop {
+                    match self.submit_once(submitter, batch).await {
+                        Err(error) if attempt < 5 && is_unique_violation(&error) => attempt += 1,
+                        result => return result,
+                    }
+                }
+            }
+
+            async fn consignment(&self, id: i64) -> Result<Option<rec::StoredConsignment>, StoreError> {
+                let sql = format!("SELECT {CONSIGNMENT_COLUMNS} WHERE id = $1");
+                let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(consignment_row).transpose()
+            }
+
+            async fn consignments(
+                &self,
+                filter: &rec::ConsignmentFilter,
+            ) -> Result<Vec<rec::StoredConsignment>, StoreError> {
+                let mut query = sqlx::QueryBuilder::<$db>::new(format!("SELECT {CONSIGNMENT_COLUMNS} WHERE 1 = 1"));
+                if let Some(reference) = &filter.reference {
+                    query.push(" AND reference = ").push_bind(reference.clone());
+                }
+                if let Some(submitter) = &filter.submitter {
+                    query.push(" AND submitter = ").push_bind(submitter.clone());
+                }
+                query.push(" ORDER BY id DESC LIMIT ").push_bind(effective_limit(filter.limit));
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter().map(consignment_row).collect()
+            }
+
+            async fn assessment_of(&self, consignment_id: i64) -> Result<Option<rec::StoredAssessment>, StoreError> {
+                let sql = format!("SELECT {ASSESSMENT_COLUMNS} WHERE a.consignment_id = $1 ORDER BY a.id DESC LIMIT 1");
+                let row = sqlx::query(&sql).bind(consignment_id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(assessment_row).transpose()
+            }
+
+            async fn assessments(
+                &self,
+                filter: &rec::AssessmentFilter,
+            ) -> Result<Vec<rec::StoredAssessment>, StoreError> {
+                let mut query = sqlx::QueryBuilder::<$db>::new(format!("SELECT {ASSESSMENT_COLUMNS} WHERE 1 = 1"));
+                if let Some(lane) = filter.lane {
+                    query.push(" AND a.lane = ").push_bind(lane.as_str());
+                }
+                if let Some(referral) = filter.referral {
+                    query.push(" AND a.referrals LIKE ").push_bind(format!("% {} %", referral.as_str()));
+                }
+                if let Some(min_score) = filter.min_score {
+                    query.push(" AND a.score >= ").push_bind(min_score);
+                }
+                if let Some(from) = filter.from {
+                    query.push(" AND a.assessed_at >= ").push_bind(timestamp_text(from));
+                }
+                if let Some(to) = filter.to {
+                    query.push(" AND a.assessed_at < ").push_bind(timestamp_text(to));
+                }
+                if let Some(submitter) = &filter.submitter {
+                    query.push(" AND c.submitter = ").push_bind(submitter.clone());
+                }
+                query.push(" ORDER BY a.id DESC LIMIT ").push_bind(effective_limit(filter.limit));
+                let rows = query.build().fetch_all(&self.pool).await?;
+                rows.iter().map(assessment_row).collect()
+            }
+
+            async fn add_user(&self, user: &rec::NewUser) -> Result<rec::User, StoreError> {
+                let now = ChronoUtc::now();
+                let result: Result<i64, StoreError> = sqlx::query_scalar(
+                    "INSERT INTO users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(&user.name)
+                .bind(user.role.as_str())
+                .bind(user.password_hash.as_deref())
+                .bind(timestamp_text(now))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(StoreError::from);
+                match result {
+                    Ok(id) => Ok(rec::User {
+                        id,
+                        name: user.name.clone(),
+                        role: user.role,
+                        created_at: parse_timestamp("user", "-", &timestamp_text(now))?,
+                    }),
+                    Err(error) if is_unique_violation(&error) => {
+                        Err(StoreError::Conflict(format!("a user named `{}` already exists", user.name)))
+                    }
+                    Err(error) => Err(error),
+                }
+            }
+
+            async fn user_by_name(&self, name: &str) -> Result<Option<(rec::User, Option<String>)>, StoreError> {
+                let sql = format!("SELECT {USER_COLUMNS}, u.password_hash FROM users u WHERE u.name = $1");
+                let row = sqlx::query(&sql).bind(name).fetch_optional(&self.pool).await?;
+                match row {
+                    Some(row) => Ok(Some((user_row(&row)?, row.try_get("password_hash")?))),
+                    None => Ok(None),
+                }
+            }
+
+            async fn users(&self) -> Result<Vec<rec::User>, StoreError> {
+                let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.name");
+                let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+                rows.iter().map(user_row).collect()
+            }
+
+            async fn add_token(&self, user_id: i64, token_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
+                    .bind(user_id)
+                    .bind(token_hash)
+                    .bind(timestamp_text(ChronoUtc::now()))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn user_by_token(&self, token_hash: &str) -> Result<Option<rec::User>, StoreError> {
+                let sql = format!(
+                    "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1"
+                );
+                let row = sqlx::query(&sql).bind(token_hash).fetch_optional(&self.pool).await?;
+                row.as_ref().map(user_row).transpose()
+            }
+
+            async fn create_session(
+                &self,
+                session_hash: &str,
+                user_id: i64,
+                expires_at: rec::Timestamp,
+            ) -> Result<(), StoreError> {
+                sqlx::query("INSERT INTO sessions (session_hash, user_id, expires_at) VALUES ($1, $2, $3)")
+                    .bind(session_hash)
+                    .bind(user_id)
+                    .bind(timestamp_text(expires_at))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn user_by_session(
+                &self,
+                session_hash: &str,
+                now: rec::Timestamp,
+            ) -> Result<Option<rec::User>, StoreError> {
+                let sql = format!(
+                    "SELECT {USER_COLUMNS} FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.session_hash = $1 AND s.expires_at > $2"
+                );
+                let row =
+                    sqlx::query(&sql).bind(session_hash).bind(timestamp_text(now)).fetch_optional(&self.pool).await?;
+                row.as_ref().map(user_row).transpose()
+            }
+
+            async fn delete_session(&self, session_hash: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM sessions WHERE session_hash = $1")
+                    .bind(session_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn record_decision(
+                &self,
+                decision: &rec::NewDecision,
+                audit: &NewAuditEntry,
+            ) -> Result<rec::Decision, StoreError> {
+                let mut tx = self.begin_write().await?;
+                consignment_exists(&mut tx, decision.consignment_id).await?;
+                let now = timestamp_text(ChronoUtc::now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO decisions (consignment_id, kind, justification, officer, decided_at) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(decision.consignment_id)
+                .bind(decision.kind.as_str())
+                .bind(&decision.justification)
+                .bind(&decision.officer)
+                .bind(&now)
+                .fetch_one(&mut *tx)
+                .await?;
+                append_audit_in(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(rec::Decision {
+                    id,
+                    consignment_id: decision.consignment_id,
+                    kind: decision.kind,
+                    justification: decision.justification.clone(),
+                    officer: decision.officer.clone(),
+                    decided_at: parse_timestamp("decision", "-", &now)?,
+                })
+            }
+
+            async fn decisions(&self, consignment_id: i64) -> Result<Vec<rec::Decision>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT id, consignment_id, kind, justification, officer, decided_at FROM decisions \
+                     WHERE consignment_id = $1 ORDER BY id",
+                )
+                .bind(consignment_id)
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(decision_row).collect()
+            }
+
+            async fn order_examination(
+                &self,
+                order: &rec::NewExaminationOrder,
+                audit: &NewAuditEntry,
+            ) -> Result<rec::ExaminationOrder, StoreError> {
+                let mut tx = self.begin_write().await?;
+                consignment_exists(&mut tx, order.consignment_id).await?;
+                let now = timestamp_text(ChronoUtc::now());
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO examination_orders (consignment_id, ordered_by, instructions, ordered_at) \
+                     VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(order.consignment_id)
+                .bind(&order.ordered_by)
+                .bind(&order.instructions)
+                .bind(&now)
+                .fetch_one(&mut *tx)
+                .await?;
+                append_audit_in(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(rec::ExaminationOrder {
+                    id,
+                    consignment_id: order.consignment_id,
+                    ordered_by: order.ordered_by.clone(),
+                    instructions: order.instructions.clone(),
+                    ordered_at: parse_timestamp("examination", "-", &now)?,
+                    result: None,
+                })
+            }
+
+            async fn record_examination_result(
+                &self,
+                order_id: i64,
+                result: &rec::NewExaminationResult,
+                audit: &NewAuditEntry,
+            ) -> Result<rec::ExaminationOrder, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let now = timestamp_text(ChronoUtc::now());
+                let updated = sqlx::query(
+                    "UPDATE examination_orders SET outcome = $1, findings = $2, recorded_by = $3, recorded_at = $4 \
+                     WHERE id = $5 AND outcome IS NULL",
+                )
+                .bind(result.outcome.as_str())
+                .bind(&result.findings)
+                .bind(&result.recorded_by)
+                .bind(&now)
+                .bind(order_id)
+                .execute(&mut *tx)
+                .await?;
+                let sql = format!("SELECT {ORDER_COLUMNS} WHERE id = $1");
+                let row = sqlx::query(&sql).bind(order_id).fetch_optional(&mut *tx).await?;
+                let Some(row) = row else {
+                    return Err(StoreError::NotFound { what: "examination order", id: order_id.to_string() });
+                };
+                if updated.rows_affected() == 0 {
+                    return Err(StoreError::Conflict(format!("examination order {order_id} already has a result")));
+                }
+                let order = order_row(&row)?;
+                append_audit_in(&mut tx, audit).await?;
+                tx.commit().await?;
+                Ok(order)
+            }
+
+            async fn examination(&self, order_id: i64) -> Result<Option<rec::ExaminationOrder>, StoreError> {
+                let sql = format!("SELECT {ORDER_COLUMNS} WHERE id = $1");
+                let row = sqlx::query(&sql).bind(order_id).fetch_optional(&self.pool).await?;
+                row.as_ref().map(order_row).transpose()
+            }
+
+            async fn examinations(&self, consignment_id: i64) -> Result<Vec<rec::ExaminationOrder>, StoreError> {
+                let sql = format!("SELECT {ORDER_COLUMNS} WHERE consignment_id = $1 ORDER BY id");
+                let rows = sqlx::query(&sql).bind(consignment_id).fetch_all(&self.pool).await?;
+                rows.iter().map(order_row).collect()
+            }
+
+            async fn append_audit(&self, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let stored = append_audit_in(&mut tx, entry).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn audit_entries(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT seq, at, actor, action, subject, details, prev_hash, hash FROM audit_log \
+                     WHERE seq > $1 ORDER BY seq LIMIT $2",
+                )
+                .bind(after_seq)
+                .bind(i64::from(limit.max(1)))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter().map(audit_row).collect()
+            }
+        }
+    };
+}
+
+pub(crate) use impl_sql_store;
