@@ -64,3 +64,12 @@ async fn count_responses(State(state): State<AppState>, request: Request, next: 
     state.inner.metrics.response(response.status().as_u16(), micros);
     response
 }
+
+/// Serves the API on a bound listener until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

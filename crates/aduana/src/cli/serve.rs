@@ -1,0 +1,102 @@
+//! `aduana serve`: runs the HTTP API on a socket until Ctrl-C (or SIGTERM), then stops accepting connections and
+//! lets requests in flight finish. Prints `listening on http://ADDR` once the socket is bound, so that scripts
+//! (and the end-to-end tests) can use `--listen 127.0.0.1:0` and read the port.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduana_server::{AppState, RatePolicy, ServerSettings};
+use anyhow::Context;
+
+use crate::completeness_assessor::CompletenessOnlyAssessor;
+use crate::database::{self, Missing};
+
+/// Serve the HTTP API: submission, assessments, decisions, examinations, audit; OpenAPI at /openapi.json.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "The embedded SQLite database is created in --data-dir on first use. Create users with
+`aduana users add`. Stop with Ctrl-C.
+
+Examples:
+  aduana serve
+  aduana serve --data-dir /var/lib/aduana --listen 0.0.0.0:8080
+  aduana serve --database postgres://aduana@db.internal/aduana --listen 127.0.0.1:0")]
+pub(crate) struct Args {
+    #[command(flatten)]
+    store: database::Location,
+    /// The address to listen on; port 0 picks a free port (printed at start).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 64 << 20)]
+    max_body_bytes: usize,
+    /// Requests per second each caller may send, sustained.
+    #[arg(long, default_value_t = 500.0)]
+    rate_per_second: f64,
+    /// Requests each caller may send in a burst.
+    #[arg(long, default_value_t = 1000.0)]
+    rate_burst: f64,
+    /// How long a browser login lasts, in hours.
+    #[arg(long, default_value_t = 12)]
+    session_hours: u64,
+    /// Mark session cookies `Secure` (set this when clients reach the server over HTTPS).
+    #[arg(long)]
+    secure_cookies: bool,
+}
+
+/// Serves until interrupted.
+pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if !(args.rate_per_second > 0.0 && args.rate_burst >= 1.0) {
+        anyhow::bail!("expected --rate-per-second > 0 and --rate-burst >= 1");
+    }
+    let settings = ServerSettings {
+        limits: crate::limits::default_limits(),
+        max_body_bytes: args.max_body_bytes,
+        rate: RatePolicy { per_second: args.rate_per_second, burst: args.rate_burst },
+        session_ttl: Duration::from_secs(args.session_hours.saturating_mul(3600)),
+        secure_cookies: args.secure_cookies,
+    };
+    database::runtime()?.block_on(serve(args, settings))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(args: &Args, settings: ServerSettings) -> anyhow::Result<()> {
+    let store = args.store.open(Missing::Create).await?;
+    let state = AppState::new(store, Arc::new(CompletenessOnlyAssessor), settings);
+    let listener =
+        tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
+    let address = listener.local_addr().context("reading the bound address")?;
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "listening on http://{address}").context("writing to standard output")?;
+        writeln!(out, "store: {}", args.store.describe()).context("writing to standard output")?;
+        out.flush().context("writing to standard output")?;
+    }
+    aduana_server::serve(listener, state, shutdown_signal()).await.context("serving HTTP")?;
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}
