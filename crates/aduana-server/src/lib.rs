@@ -7,11 +7,13 @@ mod api;
 mod assessor;
 pub mod auth;
 mod error;
+mod intake;
 mod json;
 mod metrics;
 mod openapi;
 mod rate_limit;
 mod state;
+mod submission;
 #[cfg(test)]
 mod tests;
 
@@ -26,6 +28,7 @@ use axum::routing::{get, post};
 pub use api::users::valid_user_name;
 pub use assessor::Assessor;
 pub use error::{ApiError, ErrorCode};
+pub use intake::{IntakeError, IntakeSettings, run_intake};
 pub use rate_limit::RatePolicy;
 pub use state::{AppState, ServerSettings};
 

@@ -1,8 +1,8 @@
 //! `POST /api/consignments` (submit in any format the server reads, get the assessments back),
 //! `GET /api/consignments` and `GET /api/consignments/{id}`.
 
-use aduana_core::{Consignment, Diagnostic, Location};
-use aduana_formats::{Collected, Format};
+use aduana_core::{Consignment, Location};
+use aduana_formats::Format;
 use aduana_store::{ConsignmentFilter, Role, StoredAssessment, StoredConsignment, SubmissionOutcome};
 use axum::Json;
 use axum::body::Bytes;
@@ -17,6 +17,7 @@ use crate::auth::{Caller, access};
 use crate::error::{ApiError, ErrorCode};
 use crate::json::{ApiPath, ApiQuery, body_rejection};
 use crate::state::AppState;
+use crate::submission;
 
 /// Query parameters of a submission.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -136,43 +137,18 @@ pub(crate) async fn submit(
     let body = body.map_err(|r| body_rejection(&r))?;
     let format = submission_format(query.format.as_deref(), &headers, &body)?;
     let limits = state.inner.settings.limits.clone();
-    let collected = tokio::task::spawn_blocking(move || {
-        let mut sink = Collected::default();
-        aduana_formats::read(format, &mut &body[..], "<body>", &limits, &mut sink).map(|()| sink)
+    let assessor = state.inner.assessor.clone();
+    let batch = tokio::task::spawn_blocking(move || {
+        let consignments = submission::read_document(format, &body, "<body>", &limits)?;
+        submission::assess(&*assessor, consignments)
     })
     .await
     .map_err(|e| ApiError::internal(&e))?
-    .map_err(|e| ApiError::internal(&e))?;
-    let errors: Vec<Diagnostic> = collected.diagnostics.into_iter().filter(Diagnostic::is_error).collect();
-    if let Some(first) = errors.first() {
-        state.inner.metrics.rejected_submission();
-        let message = format!(
-            "{} error{} in the submission; nothing was stored. First: {}",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            first.message
-        );
-        let mut error = ApiError::new(ErrorCode::InvalidConsignment, message).at(first.location.clone());
-        error.diagnostics = errors;
-        return Err(error);
-    }
-    let consignments = collected.consignments;
-    if consignments.is_empty() {
-        state.inner.metrics.rejected_submission();
-        return Err(ApiError::new(ErrorCode::NoConsignment, "expected at least one consignment, found none")
-            .at(Location::file("<body>")));
-    }
-    let assessor = state.inner.assessor.clone();
-    let (consignments, assessments) = tokio::task::spawn_blocking(move || {
-        let assessments = assessor.assess_batch(&consignments);
-        (consignments, assessments)
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
-    if assessments.len() != consignments.len() {
-        return Err(ApiError::new(ErrorCode::Internal, "the assessor returned the wrong number of assessments"));
-    }
-    let batch: Vec<_> = consignments.into_iter().zip(assessments).collect();
+    .inspect_err(|e| {
+        if matches!(e.code, ErrorCode::InvalidConsignment | ErrorCode::NoConsignment) {
+            state.inner.metrics.rejected_submission();
+        }
+    })?;
     let submitted = state.store().submit(&caller.user.name, &batch).await?;
     let mut any_stored = false;
     let submissions = submitted
@@ -207,7 +183,7 @@ fn submission_format(name: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Re
         Some("application/x-ndjson" | "application/jsonl" | "application/jsonlines") => return Ok(Format::JsonLines),
         _ => {}
     }
-    aduana_formats::detect(&body[..body.len().min(8192)]).ok_or_else(|| {
+    submission::detect(body).ok_or_else(|| {
         ApiError::new(
             ErrorCode::UnsupportedFormat,
             format!("expected content in a format the server reads ({}); say which with `?format=`", known()),

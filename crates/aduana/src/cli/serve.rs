@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aduana_server::{AppState, RatePolicy, ServerSettings};
+use aduana_server::{AppState, IntakeSettings, RatePolicy, ServerSettings};
 use anyhow::Context;
 
 use crate::completeness_assessor::CompletenessOnlyAssessor;
@@ -44,6 +44,29 @@ pub(crate) struct Args {
     /// Mark session cookies `Secure` (set this when clients reach the server over HTTPS).
     #[arg(long)]
     secure_cookies: bool,
+    /// Also consume submissions from NATS JetStream at this URL (`nats://127.0.0.1:4222`): documents published to
+    /// `<intake-subject>.submit.<submitter>` are assessed and stored, then acknowledged.
+    #[arg(long)]
+    intake: Option<String>,
+    /// The JetStream stream the intake reads (created if missing).
+    #[arg(long, default_value = "ADUANA_INTAKE")]
+    intake_stream: String,
+    /// The intake's subject prefix.
+    #[arg(long, default_value = "aduana.intake")]
+    intake_subject: String,
+    /// The durable consumer shared by every intake worker of every server process.
+    #[arg(long, default_value = "aduana-assessors")]
+    intake_consumer: String,
+    /// Intake workers in this process.
+    #[arg(long, default_value_t = 2)]
+    intake_workers: usize,
+    /// The most messages an intake worker takes at once.
+    #[arg(long, default_value_t = 256)]
+    intake_batch: usize,
+    /// Seconds before an unacknowledged intake message is delivered again (to any worker); set when the consumer
+    /// is first created.
+    #[arg(long, default_value_t = 30)]
+    intake_ack_wait_secs: u64,
 }
 
 /// Serves until interrupted.
@@ -74,7 +97,45 @@ async fn serve(args: &Args, settings: ServerSettings) -> anyhow::Result<()> {
         writeln!(out, "store: {}", args.store.describe()).context("writing to standard output")?;
         out.flush().context("writing to standard output")?;
     }
-    aduana_server::serve(listener, state, shutdown_signal()).await.context("serving HTTP")?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let intake = args.intake.as_ref().map(|url| {
+        let settings = IntakeSettings {
+            url: url.clone(),
+            stream: args.intake_stream.clone(),
+            subject_prefix: args.intake_subject.clone(),
+            durable: args.intake_consumer.clone(),
+            workers: args.intake_workers,
+            batch: args.intake_batch,
+            ack_wait: Duration::from_secs(args.intake_ack_wait_secs.max(1)),
+        };
+        tokio::spawn(aduana_server::run_intake(state.clone(), settings, stopped.clone()))
+    });
+    let mut http_stopped = stopped.clone();
+    let http = tokio::spawn(aduana_server::serve(listener, state, async move {
+        let _ = http_stopped.wait_for(|stop| *stop).await;
+    }));
+    let Some(mut intake) = intake else {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+        http.await.context("serving HTTP")?.context("serving HTTP")?;
+        eprintln!("stopped");
+        return Ok(());
+    };
+    let ended_first = tokio::select! {
+        () = shutdown_signal() => None,
+        result = &mut intake => Some(result),
+    };
+    // Stop both; the intake's workers finish and acknowledge the batches they hold.
+    let _ = stop.send(true);
+    http.await.context("serving HTTP")?.context("serving HTTP")?;
+    match ended_first {
+        // The intake ends by itself only when it cannot start or run: the server stops with its error.
+        Some(result) => {
+            result.context("running the NATS intake")?.context("running the NATS intake")?;
+            anyhow::bail!("the NATS intake stopped");
+        }
+        None => intake.await.context("running the NATS intake")?.context("running the NATS intake")?,
+    }
     eprintln!("stopped");
     Ok(())
 }

@@ -15,14 +15,14 @@ use std::time::{Duration, Instant};
 use crate::helpers::{repo_path, run, stdout};
 
 /// A running `aduana serve`, killed (SIGKILL) when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    address: String,
+    pub(crate) address: String,
 }
 
 impl Server {
     /// Starts the server with extra arguments (the store's) and waits for its listening line.
-    fn start(store_args: &[&str]) -> Server {
+    pub(crate) fn start(store_args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_aduana"))
             .arg("serve")
             .args(store_args)
@@ -46,7 +46,7 @@ impl Server {
     }
 
     /// Kills the process as `kill -9` would and waits for it.
-    fn kill(mut self) {
+    pub(crate) fn kill(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -109,7 +109,7 @@ fn bearer(token: &str) -> String {
 }
 
 /// Runs `aduana users add` and returns (password, token): the token is the last line of its output.
-fn add_user(name: &str, role: &str, store_args: &[&str]) -> (String, String) {
+pub(crate) fn add_user(name: &str, role: &str, store_args: &[&str]) -> (String, String) {
     let output =
         run(Command::new(env!("CARGO_BIN_EXE_aduana")).args(["users", "add", name, "--role", role]).args(store_args));
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
@@ -125,7 +125,7 @@ fn submit(address: &str, token: &str, body: &str) -> std::io::Result<Answer> {
     http(address, "POST", "/api/consignments", &[("Authorization", &auth), ("Content-Type", "application/json")], body)
 }
 
-fn consignment(reference: &str) -> String {
+pub(crate) fn consignment(reference: &str) -> String {
     serde_json::json!({"reference": reference, "direction": "import",
         "goods": [{"sequence": 1, "hs_code": "854141", "description": "solar cells"}]})
     .to_string()
