@@ -61,7 +61,8 @@ fn main() {
     match std::env::var("ADUANA_TEST_POSTGRES_URL") {
         Ok(url) => {
             let schema = format!("aduana_bench_{}", std::process::id());
-            let pg: Arc<dyn Store> = Arc::new(runtime.block_on(PostgresStore::connect_in_schema(&url, &schema)).unwrap());
+            let pg: Arc<dyn Store> =
+                Arc::new(runtime.block_on(PostgresStore::connect_in_schema(&url, &schema)).unwrap());
             run_backend(&runtime, "PostgreSQL", pg);
             runtime.block_on(async {
                 let pool = sqlx::PgPool::connect(&url).await.unwrap();
@@ -75,7 +76,11 @@ fn main() {
 fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Store>) {
     let token = runtime.block_on(async {
         let user = store
-            .add_user(&NewUser { name: format!("bench-{}", std::process::id()), role: Role::Submitter, password_hash: None })
+            .add_user(&NewUser {
+                name: format!("bench-{}", std::process::id()),
+                role: Role::Submitter,
+                password_hash: None,
+            })
             .await
             .unwrap();
         aduana_server::auth::issue_token(&*store, user.id).await.unwrap()
@@ -94,7 +99,8 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
     let server = runtime.spawn(aduana_server::serve(listener, state, async {
         let _ = stopped.await;
     }));
-    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/consignment.json")).unwrap();
+    let example =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/consignment.json")).unwrap();
     let template: serde_json::Value = serde_json::from_str(&example).unwrap();
     let tag = format!("{}{}", name.chars().next().unwrap_or('X'), std::process::id());
 

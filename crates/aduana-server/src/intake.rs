@@ -241,7 +241,8 @@ async fn process(
         }
     }
     for (submitter, (indexes, pairs)) in by_submitter {
-        match state.store().submit(&submitter, &pairs).await {
+        let count = pairs.len();
+        match state.store().submit(&submitter, pairs).await {
             Ok(submitted) => {
                 for s in &submitted {
                     state.inner.metrics.submitted(s.outcome);
@@ -251,7 +252,7 @@ async fn process(
                 }
             }
             Err(error) => {
-                log(&format!("intake: storing {} consignments of {submitter}: {error}", pairs.len()));
+                log(&format!("intake: storing {count} consignments of {submitter}: {error}"));
                 for index in indexes {
                     let _ = messages[index].ack_with(AckKind::Nak(Some(Duration::from_secs(1)))).await;
                 }

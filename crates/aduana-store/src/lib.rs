@@ -62,10 +62,15 @@ pub enum StoreError {
 /// Every backend implements this one trait; the server holds an `Arc<dyn Store>`.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
-    /// Stores each consignment with its assessment, each pair in one transaction (the whole batch shares one).
-    /// Resubmitting a reference with identical content is idempotent and returns the stored assessment; different
-    /// content is an amendment, stored as the next version with the new assessment.
-    async fn submit(&self, submitter: &str, batch: &[(Consignment, Assessment)]) -> Result<Vec<Submitted>, StoreError>;
+    /// Stores each consignment with its assessment, each pair in one transaction (the whole batch shares one, and
+    /// a backend may commit concurrent batches together). Resubmitting a reference with identical content is
+    /// idempotent and returns the stored assessment; different content is an amendment, stored as the next version
+    /// with the new assessment. Returns when the batch is durably committed.
+    async fn submit(
+        &self,
+        submitter: &str,
+        batch: Vec<(Consignment, Assessment)>,
+    ) -> Result<Vec<Submitted>, StoreError>;
     /// Returns one stored consignment version by id.
     async fn consignment(&self, id: i64) -> Result<Option<StoredConsignment>, StoreError>;
     /// Returns stored consignment versions matching a filter, newest first.

@@ -45,6 +45,22 @@ impl PostgresStore {
         self.pool.close().await;
     }
 
+    /// PostgreSQL commits concurrent transactions together by itself (WAL group flush): each submission is its own
+    /// transaction.
+    async fn submit_queued(
+        &self,
+        submitter: &str,
+        batch: Vec<(aduana_core::Consignment, aduana_core::Assessment)>,
+    ) -> Result<Vec<crate::Submitted>, StoreError> {
+        let mut results = self.submit_groups(&[(submitter.to_owned(), batch)]).await?;
+        Ok(results.pop().unwrap_or_default())
+    }
+
+    /// PostgreSQL needs no in-process write gate: row locks and the advisory lock serialise what must be.
+    async fn write_gate(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        None
+    }
+
     /// Executes raw SQL, for tests that tamper with stored rows.
     #[cfg(test)]
     pub(crate) async fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {

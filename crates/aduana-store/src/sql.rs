@@ -85,6 +85,9 @@ macro_rules! impl_sql_store {
         };
 
         type Tx = sqlx::Transaction<'static, $db>;
+        type WriteGuard = tokio::sync::OwnedMutexGuard<()>;
+        /// One submitter's batch.
+        type Submission = (String, Vec<(CoreConsignment, CoreAssessment)>);
         type DbRow = <$db as sqlx::Database>::Row;
 
         const CONSIGNMENT_COLUMNS: &str = "id, reference, submitter, version, received_at, body FROM consignments";
@@ -265,91 +268,117 @@ macro_rules! impl_sql_store {
             row.as_ref().map(assessment_row).transpose()
         }
 
+        /// Stores one submitter's batch inside a write transaction.
+        async fn submit_in(
+            tx: &mut Tx,
+            submitter: &str,
+            batch: &[(CoreConsignment, CoreAssessment)],
+            now_text: &str,
+        ) -> Result<Vec<rec::Submitted>, StoreError> {
+            let mut out = Vec::with_capacity(batch.len());
+            for (consignment, assessment) in batch {
+                let body = to_json("consignment", consignment)?;
+                let content_hash = audit_chain::sha256_hex(body.as_bytes());
+                let reference = consignment.reference.as_str();
+                let latest = sqlx::query(
+                    "SELECT id, version, content_hash FROM consignments \
+                 WHERE reference = $1 AND submitter = $2 ORDER BY version DESC LIMIT 1",
+                )
+                .bind(reference)
+                .bind(submitter)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let latest = match latest {
+                    Some(row) => Some((
+                        row.try_get::<i64, _>("id")?,
+                        row.try_get::<i64, _>("version")?,
+                        row.try_get::<String, _>("content_hash")?,
+                    )),
+                    None => None,
+                };
+                if let Some((id, _, hash)) = &latest {
+                    if *hash == content_hash {
+                        let stored = assessment_of_in(tx, *id).await?.ok_or_else(|| StoreError::Corrupt {
+                            what: "consignment",
+                            id: id.to_string(),
+                            reason: "stored without an assessment".to_owned(),
+                        })?;
+                        out.push(rec::Submitted { outcome: rec::SubmissionOutcome::Unchanged, assessment: stored });
+                        continue;
+                    }
+                }
+                let version = latest.as_ref().map_or(1, |l| l.1 + 1);
+                let consignment_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO consignments (reference, submitter, version, content_hash, body, received_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(reference)
+                .bind(submitter)
+                .bind(version)
+                .bind(&content_hash)
+                .bind(&body)
+                .bind(now_text)
+                .fetch_one(&mut **tx)
+                .await?;
+                let assessment_body = to_json("assessment", assessment)?;
+                let assessment_id: i64 = sqlx::query_scalar(
+                    "INSERT INTO assessments (consignment_id, lane, score, referrals, body, assessed_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(consignment_id)
+                .bind(assessment.lane.as_str())
+                .bind(assessment.score)
+                .bind(referrals_text(&assessment.referrals))
+                .bind(&assessment_body)
+                .bind(now_text)
+                .fetch_one(&mut **tx)
+                .await?;
+                let outcome =
+                    if version == 1 { rec::SubmissionOutcome::Created } else { rec::SubmissionOutcome::Amended };
+                out.push(rec::Submitted {
+                    outcome,
+                    assessment: rec::StoredAssessment {
+                        id: assessment_id,
+                        consignment_id,
+                        reference: reference.to_owned(),
+                        submitter: submitter.to_owned(),
+                        version,
+                        assessed_at: parse_timestamp("assessment", "-", now_text)?,
+                        assessment: assessment.clone(),
+                    },
+                });
+            }
+            Ok(out)
+        }
+
         impl $store {
-            async fn begin_write(&self) -> Result<Tx, StoreError> {
-                Ok(self.pool.begin_with($begin).await?)
+            async fn begin_write(&self) -> Result<(Option<WriteGuard>, Tx), StoreError> {
+                let gate = self.write_gate().await;
+                Ok((gate, self.pool.begin_with($begin).await?))
             }
 
-            async fn submit_once(
+            /// Stores several submissions in one transaction (group commit: one fsync for all of them). Two
+            /// concurrent first submissions of one reference (from two processes) race for version 1; the loser's
+            /// transaction fails on the unique key and, retried, finds the winner's row.
+            pub(crate) async fn submit_groups(
                 &self,
-                submitter: &str,
-                batch: &[(CoreConsignment, CoreAssessment)],
-            ) -> Result<Vec<rec::Submitted>, StoreError> {
-                let mut tx = self.begin_write().await?;
-                let now = ChronoUtc::now();
-                let now_text = timestamp_text(now);
-                let mut out = Vec::with_capacity(batch.len());
-                for (consignment, assessment) in batch {
-                    let body = to_json("consignment", consignment)?;
-                    let content_hash = audit_chain::sha256_hex(body.as_bytes());
-                    let reference = consignment.reference.as_str();
-                    let latest = sqlx::query(
-                        "SELECT id, version, content_hash FROM consignments \
-                         WHERE reference = $1 AND submitter = $2 ORDER BY version DESC LIMIT 1",
-                    )
-                    .bind(reference)
-                    .bind(submitter)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let latest = match latest {
-                        Some(row) => Some((
-                            row.try_get::<i64, _>("id")?,
-                            row.try_get::<i64, _>("version")?,
-                            row.try_get::<String, _>("content_hash")?,
-                        )),
-                        None => None,
-                    };
-                    if let Some((id, _, hash)) = &latest {
-                        if *hash == content_hash {
-                            let stored = assessment_of_in(&mut tx, *id).await?.ok_or_else(|| StoreError::Corrupt {
-                                what: "consignment",
-                                id: id.to_string(),
-                                reason: "stored without an assessment".to_owned(),
-                            })?;
-                            out.push(rec::Submitted { outcome: rec::SubmissionOutcome::Unchanged, assessment: stored });
-                            continue;
-                        }
+                groups: &[Submission],
+            ) -> Result<Vec<Vec<rec::Submitted>>, StoreError> {
+                let mut attempt = 0;
+                loop {
+                    match self.submit_groups_once(groups).await {
+                        Err(error) if attempt < 5 && is_unique_violation(&error) => attempt += 1,
+                        result => return result,
                     }
-                    let version = latest.as_ref().map_or(1, |l| l.1 + 1);
-                    let consignment_id: i64 = sqlx::query_scalar(
-                        "INSERT INTO consignments (reference, submitter, version, content_hash, body, received_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                    )
-                    .bind(reference)
-                    .bind(submitter)
-                    .bind(version)
-                    .bind(&content_hash)
-                    .bind(&body)
-                    .bind(&now_text)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let assessment_body = to_json("assessment", assessment)?;
-                    let assessment_id: i64 = sqlx::query_scalar(
-                        "INSERT INTO assessments (consignment_id, lane, score, referrals, body, assessed_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                    )
-                    .bind(consignment_id)
-                    .bind(assessment.lane.as_str())
-                    .bind(assessment.score)
-                    .bind(referrals_text(&assessment.referrals))
-                    .bind(&assessment_body)
-                    .bind(&now_text)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let outcome =
-                        if version == 1 { rec::SubmissionOutcome::Created } else { rec::SubmissionOutcome::Amended };
-                    out.push(rec::Submitted {
-                        outcome,
-                        assessment: rec::StoredAssessment {
-                            id: assessment_id,
-                            consignment_id,
-                            reference: reference.to_owned(),
-                            submitter: submitter.to_owned(),
-                            version,
-                            assessed_at: parse_timestamp("assessment", "-", &now_text)?,
-                            assessment: assessment.clone(),
-                        },
-                    });
+                }
+            }
+
+            async fn submit_groups_once(&self, groups: &[Submission]) -> Result<Vec<Vec<rec::Submitted>>, StoreError> {
+                let (_gate, mut tx) = self.begin_write().await?;
+                let now_text = timestamp_text(ChronoUtc::now());
+                let mut out = Vec::with_capacity(groups.len());
+                for (submitter, batch) in groups {
+                    out.push(submit_in(&mut tx, submitter, batch, &now_text).await?);
                 }
                 tx.commit().await?;
                 Ok(out)
@@ -361,17 +390,9 @@ macro_rules! impl_sql_store {
             async fn submit(
                 &self,
                 submitter: &str,
-                batch: &[(CoreConsignment, CoreAssessment)],
+                batch: Vec<(CoreConsignment, CoreAssessment)>,
             ) -> Result<Vec<rec::Submitted>, StoreError> {
-                // Two concurrent first submissions of one reference race for version 1; the loser's transaction
-                // fails on the unique key and, retried, finds the winner's row.
-                let mut attempt = 0;
-                loop {
-                    match self.submit_once(submitter, batch).await {
-                        Err(error) if attempt < 5 && is_unique_violation(&error) => attempt += 1,
-                        result => return result,
-                    }
-                }
+                self.submit_queued(submitter, batch).await
             }
 
             async fn consignment(&self, id: i64) -> Result<Option<rec::StoredConsignment>, StoreError> {
@@ -531,7 +552,7 @@ macro_rules! impl_sql_store {
                 decision: &rec::NewDecision,
                 audit: &NewAuditEntry,
             ) -> Result<rec::Decision, StoreError> {
-                let mut tx = self.begin_write().await?;
+                let (_gate, mut tx) = self.begin_write().await?;
                 consignment_exists(&mut tx, decision.consignment_id).await?;
                 let now = timestamp_text(ChronoUtc::now());
                 let id: i64 = sqlx::query_scalar(
@@ -573,7 +594,7 @@ macro_rules! impl_sql_store {
                 order: &rec::NewExaminationOrder,
                 audit: &NewAuditEntry,
             ) -> Result<rec::ExaminationOrder, StoreError> {
-                let mut tx = self.begin_write().await?;
+                let (_gate, mut tx) = self.begin_write().await?;
                 consignment_exists(&mut tx, order.consignment_id).await?;
                 let now = timestamp_text(ChronoUtc::now());
                 let id: i64 = sqlx::query_scalar(
@@ -604,7 +625,7 @@ macro_rules! impl_sql_store {
                 result: &rec::NewExaminationResult,
                 audit: &NewAuditEntry,
             ) -> Result<rec::ExaminationOrder, StoreError> {
-                let mut tx = self.begin_write().await?;
+                let (_gate, mut tx) = self.begin_write().await?;
                 let now = timestamp_text(ChronoUtc::now());
                 let updated = sqlx::query(
                     "UPDATE examination_orders SET outcome = $1, findings = $2, recorded_by = $3, recorded_at = $4 \
@@ -644,7 +665,7 @@ macro_rules! impl_sql_store {
             }
 
             async fn append_audit(&self, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
-                let mut tx = self.begin_write().await?;
+                let (_gate, mut tx) = self.begin_write().await?;
                 let stored = append_audit_in(&mut tx, entry).await?;
                 tx.commit().await?;
                 Ok(stored)

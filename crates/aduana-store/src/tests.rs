@@ -45,7 +45,8 @@ macro_rules! store_test_suite {
             examination_results_are_recorded_once,
             audit_chain_verifies_and_reports_the_first_altered_entry,
             concurrent_submissions_of_one_reference_store_one_version,
-            concurrent_audit_appends_keep_the_chain_intact
+            concurrent_audit_appends_keep_the_chain_intact,
+            concurrent_submissions_are_each_answered_with_their_own_results
         );
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
@@ -100,7 +101,7 @@ fn audit(action: &str, subject: &str) -> NewAuditEntry {
 
 pub(crate) async fn submitted_consignment_is_stored_with_its_assessment<S: Store>(store: S) {
     let batch = vec![pair("MAEU1", "solar panels", 12.5, Lane::Yellow)];
-    let submitted = store.submit("trader", &batch).await.expect("submit");
+    let submitted = store.submit("trader", batch.clone()).await.expect("submit");
     assert_eq!(submitted.len(), 1);
     assert_eq!(submitted[0].outcome, SubmissionOutcome::Created);
     let stored = &submitted[0].assessment;
@@ -113,9 +114,9 @@ pub(crate) async fn submitted_consignment_is_stored_with_its_assessment<S: Store
 }
 
 pub(crate) async fn identical_resubmission_is_idempotent<S: Store>(store: S) {
-    let first = store.submit("trader", &[pair("MAEU2", "tiles", 1.0, Lane::Green)]).await.expect("submit");
+    let first = store.submit("trader", vec![pair("MAEU2", "tiles", 1.0, Lane::Green)]).await.expect("submit");
     // Re-assessed with another score, but the content is the same: the stored assessment is returned.
-    let again = store.submit("trader", &[pair("MAEU2", "tiles", 99.0, Lane::Red)]).await.expect("resubmit");
+    let again = store.submit("trader", vec![pair("MAEU2", "tiles", 99.0, Lane::Red)]).await.expect("resubmit");
     assert_eq!(again[0].outcome, SubmissionOutcome::Unchanged);
     assert_eq!(again[0].assessment, first[0].assessment);
     let all = store
@@ -126,8 +127,8 @@ pub(crate) async fn identical_resubmission_is_idempotent<S: Store>(store: S) {
 }
 
 pub(crate) async fn changed_content_is_stored_as_an_amendment<S: Store>(store: S) {
-    store.submit("trader", &[pair("MAEU3", "tiles", 1.0, Lane::Green)]).await.expect("submit");
-    let amended = store.submit("trader", &[pair("MAEU3", "ceramic tiles", 30.0, Lane::Red)]).await.expect("amend");
+    store.submit("trader", vec![pair("MAEU3", "tiles", 1.0, Lane::Green)]).await.expect("submit");
+    let amended = store.submit("trader", vec![pair("MAEU3", "ceramic tiles", 30.0, Lane::Red)]).await.expect("amend");
     assert_eq!(amended[0].outcome, SubmissionOutcome::Amended);
     assert_eq!(amended[0].assessment.version, 2);
     assert_eq!(amended[0].assessment.assessment.lane, Lane::Red);
@@ -139,8 +140,8 @@ pub(crate) async fn changed_content_is_stored_as_an_amendment<S: Store>(store: S
 }
 
 pub(crate) async fn one_reference_from_two_submitters_is_two_consignments<S: Store>(store: S) {
-    let a = store.submit("trader-a", &[pair("SHARED1", "tiles", 1.0, Lane::Green)]).await.expect("submit");
-    let b = store.submit("trader-b", &[pair("SHARED1", "tiles", 1.0, Lane::Green)]).await.expect("submit");
+    let a = store.submit("trader-a", vec![pair("SHARED1", "tiles", 1.0, Lane::Green)]).await.expect("submit");
+    let b = store.submit("trader-b", vec![pair("SHARED1", "tiles", 1.0, Lane::Green)]).await.expect("submit");
     assert_eq!(a[0].outcome, SubmissionOutcome::Created);
     assert_eq!(b[0].outcome, SubmissionOutcome::Created);
     assert_ne!(a[0].assessment.consignment_id, b[0].assessment.consignment_id);
@@ -148,10 +149,10 @@ pub(crate) async fn one_reference_from_two_submitters_is_two_consignments<S: Sto
 
 pub(crate) async fn consignments_are_found_by_reference_and_submitter<S: Store>(store: S) {
     let batch: Vec<_> = (0..5).map(|i| pair(&format!("REF{i}"), "goods", 0.0, Lane::Green)).collect();
-    let submitted = store.submit("trader", &batch).await.expect("submit");
+    let submitted = store.submit("trader", batch.clone()).await.expect("submit");
     assert_eq!(submitted.len(), 5);
     assert!(submitted.iter().all(|s| s.outcome == SubmissionOutcome::Created));
-    store.submit("other", &[pair("REF9", "goods", 0.0, Lane::Green)]).await.expect("submit");
+    store.submit("other", vec![pair("REF9", "goods", 0.0, Lane::Green)]).await.expect("submit");
     let mine = store
         .consignments(&ConsignmentFilter { submitter: Some("trader".to_owned()), ..ConsignmentFilter::default() })
         .await
@@ -178,7 +179,7 @@ pub(crate) async fn assessments_are_filtered_by_lane_referral_score_and_time<S: 
         (c, dnl),
         pair("R1", "c", 60.0, Lane::Red),
     ];
-    store.submit("trader", &batch).await.expect("submit");
+    store.submit("trader", batch.clone()).await.expect("submit");
     let list = |filter: AssessmentFilter| {
         let store = &store;
         async move {
@@ -238,7 +239,7 @@ pub(crate) async fn users_tokens_and_sessions_round_trip<S: Store>(store: S) {
 }
 
 pub(crate) async fn decisions_are_recorded_with_an_audit_entry<S: Store>(store: S) {
-    let submitted = store.submit("trader", &[pair("DEC1", "a", 50.0, Lane::Red)]).await.expect("submit");
+    let submitted = store.submit("trader", vec![pair("DEC1", "a", 50.0, Lane::Red)]).await.expect("submit");
     let id = submitted[0].assessment.consignment_id;
     let decision = NewDecision {
         consignment_id: id,
@@ -259,7 +260,7 @@ pub(crate) async fn decisions_are_recorded_with_an_audit_entry<S: Store>(store: 
 }
 
 pub(crate) async fn examination_results_are_recorded_once<S: Store>(store: S) {
-    let submitted = store.submit("trader", &[pair("EX1", "a", 50.0, Lane::Red)]).await.expect("submit");
+    let submitted = store.submit("trader", vec![pair("EX1", "a", 50.0, Lane::Red)]).await.expect("submit");
     let id = submitted[0].assessment.consignment_id;
     let order = NewExaminationOrder {
         consignment_id: id,
@@ -307,7 +308,7 @@ pub(crate) async fn concurrent_submissions_of_one_reference_store_one_version<S:
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.submit("trader", &[pair("RACE1", "same", 1.0, Lane::Green)]).await })
+            tokio::spawn(async move { store.submit("trader", vec![pair("RACE1", "same", 1.0, Lane::Green)]).await })
         })
         .collect();
     let mut outcomes = Vec::new();
@@ -333,4 +334,30 @@ pub(crate) async fn concurrent_audit_appends_keep_the_chain_intact<S: Store + Cl
         task.await.expect("task").expect("append");
     }
     assert_eq!(store.verify_audit().await.expect("verify"), ChainStatus::Intact { entries: 16 });
+}
+
+pub(crate) async fn concurrent_submissions_are_each_answered_with_their_own_results<S: Store + Clone + 'static>(
+    store: S,
+) {
+    // Backends may commit concurrent submissions together; each caller must still get its own results.
+    let tasks: Vec<_> = (0..40)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let batch = (0..(i % 3 + 1)).map(|j| pair(&format!("GRP{i}-{j}"), "goods", 0.0, Lane::Green)).collect();
+                (i, store.submit(&format!("trader{}", i % 4), batch).await)
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (i, result) = task.await.expect("task");
+        let submitted = result.expect("submit");
+        let refs: Vec<String> = submitted.iter().map(|s| s.assessment.reference.clone()).collect();
+        let expected: Vec<String> = (0..(i % 3 + 1)).map(|j| format!("GRP{i}-{j}")).collect();
+        assert_eq!(refs, expected);
+        assert!(submitted.iter().all(|s| s.assessment.submitter == format!("trader{}", i % 4)));
+    }
+    let all =
+        store.consignments(&ConsignmentFilter { limit: 1000, ..ConsignmentFilter::default() }).await.expect("list");
+    assert_eq!(all.len(), (0..40).map(|i| i % 3 + 1).sum::<usize>());
 }

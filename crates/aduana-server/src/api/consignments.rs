@@ -149,7 +149,7 @@ pub(crate) async fn submit(
             state.inner.metrics.rejected_submission();
         }
     })?;
-    let submitted = state.store().submit(&caller.user.name, &batch).await?;
+    let submitted = state.store().submit(&caller.user.name, batch).await?;
     let mut any_stored = false;
     let submissions = submitted
         .into_iter()
