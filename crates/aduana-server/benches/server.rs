@@ -92,6 +92,7 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
         session_ttl: Duration::from_secs(3600),
         secure_cookies: false,
     };
+    let store_for_breakdown = store.clone();
     let state = AppState::new(store, Arc::new(CompletenessOnly), settings);
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let address = listener.local_addr().unwrap();
@@ -146,18 +147,16 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
     );
 
     // Batches of 1,000 consignments, as fast as they are answered; bodies are built before the clock starts.
+    let compact = template.to_string();
+    let reference = template["reference"].as_str().unwrap().to_owned();
     let bodies: Vec<Vec<String>> = (0..BATCH_CONNECTIONS)
         .map(|c| {
             (0..60)
                 .map(|b| {
-                    let items: Vec<serde_json::Value> = (0..BATCH_SIZE)
-                        .map(|i| {
-                            let mut item = template.clone();
-                            item["reference"] = serde_json::json!(format!("B{tag}-{c}-{b}-{i}"));
-                            item
-                        })
+                    let items: Vec<String> = (0..BATCH_SIZE)
+                        .map(|i| compact.replacen(&reference, &format!("B{tag}-{c}-{b}-{i}"), 1))
                         .collect();
-                    serde_json::Value::Array(items).to_string()
+                    format!("[{}]", items.join(","))
                 })
                 .collect()
         })
@@ -193,6 +192,30 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
     );
     let _ = stop.send(());
     let _ = runtime.block_on(server);
+
+    // Where the time goes: reading + assessing a batch, and storing it, each alone.
+    let limits = Limits { max_document_bytes: 64 << 20, max_depth: 64, max_items: 10_000, max_diagnostics: 1_000 };
+    let body = {
+        let items: Vec<String> =
+            (0..BATCH_SIZE).map(|i| compact.replacen(&reference, &format!("P{tag}-{i}"), 1)).collect();
+        format!("[{}]", items.join(","))
+    };
+    let start = Instant::now();
+    let mut sink = aduana_formats::Collected::default();
+    aduana_formats::read(aduana_formats::Format::Json, &mut body.as_bytes(), "bench", &limits, &mut sink).unwrap();
+    let read = start.elapsed();
+    let assessments = CompletenessOnly.assess_batch(&sink.consignments);
+    let assessed = start.elapsed() - read;
+    let pairs: Vec<_> = sink.consignments.into_iter().zip(assessments).collect();
+    let start = Instant::now();
+    runtime.block_on(store_for_breakdown.submit("breakdown", pairs)).unwrap();
+    let stored = start.elapsed();
+    println!(
+        "{name}: one batch of {BATCH_SIZE}, alone: read {:.1} ms, assess {:.1} ms, store {:.1} ms",
+        read.as_secs_f64() * 1e3,
+        assessed.as_secs_f64() * 1e3,
+        stored.as_secs_f64() * 1e3
+    );
 }
 
 /// One keep-alive HTTP/1.1 connection.

@@ -69,6 +69,28 @@ pub(crate) fn is_unique_violation(error: &StoreError) -> bool {
     matches!(error, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
 }
 
+/// The most rows (or list items) per multi-row statement: 500 rows × 6 columns stays far below both backends'
+/// limits on bound parameters.
+pub(crate) const CHUNK: usize = 500;
+
+/// Where the current version of a reference is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target {
+    /// Stored before this batch, with this consignment id.
+    Stored(i64),
+    /// Stored by this batch, at this index.
+    New(usize),
+}
+
+/// What to do with one consignment of a batch.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Plan {
+    /// Same content as the current version: return its assessment.
+    Unchanged(Target),
+    /// Store it as this version.
+    Store(i64),
+}
+
 /// Implements [`crate::Store`] for a backend store type with a `pool` field.
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty, begin_write = $begin:literal, lock_audit = $lock:literal) => {
@@ -259,94 +281,194 @@ macro_rules! impl_sql_store {
             })
         }
 
-        async fn assessment_of_in(
-            tx: &mut Tx,
-            consignment_id: i64,
-        ) -> Result<Option<rec::StoredAssessment>, StoreError> {
-            let sql = format!("SELECT {ASSESSMENT_COLUMNS} WHERE a.consignment_id = $1 ORDER BY a.id DESC LIMIT 1");
-            let row = sqlx::query(&sql).bind(consignment_id).fetch_optional(&mut **tx).await?;
-            row.as_ref().map(assessment_row).transpose()
-        }
-
-        /// Stores one submitter's batch inside a write transaction.
+        /// Stores one submitter's batch inside a write transaction, with a handful of multi-row statements per
+        /// chunk of consignments rather than three statements per consignment.
         async fn submit_in(
             tx: &mut Tx,
             submitter: &str,
             batch: &[(CoreConsignment, CoreAssessment)],
             now_text: &str,
         ) -> Result<Vec<rec::Submitted>, StoreError> {
-            let mut out = Vec::with_capacity(batch.len());
+            use crate::sql::{CHUNK, Plan, Target};
+            use std::collections::HashMap;
+
+            let mut bodies = Vec::with_capacity(batch.len());
             for (consignment, assessment) in batch {
                 let body = to_json("consignment", consignment)?;
-                let content_hash = audit_chain::sha256_hex(body.as_bytes());
-                let reference = consignment.reference.as_str();
-                let latest = sqlx::query(
-                    "SELECT id, version, content_hash FROM consignments \
-                 WHERE reference = $1 AND submitter = $2 ORDER BY version DESC LIMIT 1",
-                )
-                .bind(reference)
-                .bind(submitter)
-                .fetch_optional(&mut **tx)
-                .await?;
-                let latest = match latest {
-                    Some(row) => Some((
-                        row.try_get::<i64, _>("id")?,
-                        row.try_get::<i64, _>("version")?,
-                        row.try_get::<String, _>("content_hash")?,
-                    )),
-                    None => None,
-                };
-                if let Some((id, _, hash)) = &latest {
-                    if *hash == content_hash {
-                        let stored = assessment_of_in(tx, *id).await?.ok_or_else(|| StoreError::Corrupt {
-                            what: "consignment",
-                            id: id.to_string(),
-                            reason: "stored without an assessment".to_owned(),
-                        })?;
-                        out.push(rec::Submitted { outcome: rec::SubmissionOutcome::Unchanged, assessment: stored });
-                        continue;
+                let hash = audit_chain::sha256_hex(body.as_bytes());
+                bodies.push((body, hash, to_json("assessment", assessment)?));
+            }
+            // The latest stored version of each reference in the batch.
+            let mut references: Vec<&str> = batch.iter().map(|(c, _)| c.reference.as_str()).collect();
+            references.sort_unstable();
+            references.dedup();
+            let mut latest: HashMap<String, (i64, Target, String)> = HashMap::new();
+            for chunk in references.chunks(CHUNK) {
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, reference, version, content_hash FROM consignments WHERE submitter = ",
+                );
+                query.push_bind(submitter).push(" AND reference IN (");
+                let mut list = query.separated(", ");
+                for reference in chunk {
+                    list.push_bind(*reference);
+                }
+                query.push(")");
+                for row in query.build().fetch_all(&mut **tx).await? {
+                    let version: i64 = row.try_get("version")?;
+                    let reference: String = row.try_get("reference")?;
+                    if latest.get(&reference).is_none_or(|(v, _, _)| *v < version) {
+                        let target = Target::Stored(row.try_get("id")?);
+                        latest.insert(reference, (version, target, row.try_get("content_hash")?));
                     }
                 }
-                let version = latest.as_ref().map_or(1, |l| l.1 + 1);
-                let consignment_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO consignments (reference, submitter, version, content_hash, body, received_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(reference)
-                .bind(submitter)
-                .bind(version)
-                .bind(&content_hash)
-                .bind(&body)
-                .bind(now_text)
-                .fetch_one(&mut **tx)
-                .await?;
-                let assessment_body = to_json("assessment", assessment)?;
-                let assessment_id: i64 = sqlx::query_scalar(
-                    "INSERT INTO assessments (consignment_id, lane, score, referrals, body, assessed_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                )
-                .bind(consignment_id)
-                .bind(assessment.lane.as_str())
-                .bind(assessment.score)
-                .bind(referrals_text(&assessment.referrals))
-                .bind(&assessment_body)
-                .bind(now_text)
-                .fetch_one(&mut **tx)
-                .await?;
-                let outcome =
-                    if version == 1 { rec::SubmissionOutcome::Created } else { rec::SubmissionOutcome::Amended };
-                out.push(rec::Submitted {
-                    outcome,
-                    assessment: rec::StoredAssessment {
-                        id: assessment_id,
+            }
+            // What to do with each consignment, in order (a reference may repeat inside the batch).
+            let mut plans = Vec::with_capacity(batch.len());
+            for (index, (consignment, _)) in batch.iter().enumerate() {
+                let hash = &bodies[index].1;
+                let reference = consignment.reference.as_str();
+                let plan = match latest.get(reference) {
+                    Some((_, target, stored_hash)) if stored_hash == hash => Plan::Unchanged(*target),
+                    Some((version, _, _)) => Plan::Store(version + 1),
+                    None => Plan::Store(1),
+                };
+                if let Plan::Store(version) = plan {
+                    latest.insert(reference.to_owned(), (version, Target::New(index), hash.clone()));
+                }
+                plans.push(plan);
+            }
+            // Insert the new versions, then their assessments.
+            let new: Vec<(usize, i64)> = plans
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| match p {
+                    Plan::Store(v) => Some((i, *v)),
+                    Plan::Unchanged(_) => None,
+                })
+                .collect();
+            let mut consignment_ids: HashMap<(String, i64), i64> = HashMap::new();
+            for chunk in new.chunks(CHUNK) {
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO consignments (reference, submitter, version, content_hash, body, received_at) ",
+                );
+                query.push_values(chunk, |mut row, (index, version)| {
+                    row.push_bind(batch[*index].0.reference.as_str())
+                        .push_bind(submitter)
+                        .push_bind(*version)
+                        .push_bind(bodies[*index].1.as_str())
+                        .push_bind(bodies[*index].0.as_str())
+                        .push_bind(now_text);
+                });
+                query.push(" RETURNING id, reference, version");
+                for row in query.build().fetch_all(&mut **tx).await? {
+                    consignment_ids.insert((row.try_get("reference")?, row.try_get("version")?), row.try_get("id")?);
+                }
+            }
+            let id_of = |index: usize, version: i64| -> Result<i64, StoreError> {
+                let key = (batch[index].0.reference.as_str().to_owned(), version);
+                consignment_ids.get(&key).copied().ok_or_else(|| StoreError::Corrupt {
+                    what: "consignment",
+                    id: key.0.clone(),
+                    reason: "the insert returned no id".to_owned(),
+                })
+            };
+            let mut new_ids = Vec::with_capacity(new.len());
+            for (index, version) in &new {
+                new_ids.push((*index, *version, id_of(*index, *version)?));
+            }
+            let mut assessment_ids: HashMap<i64, i64> = HashMap::new();
+            for chunk in new_ids.chunks(CHUNK) {
+                let mut query = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO assessments (consignment_id, lane, score, referrals, body, assessed_at) ",
+                );
+                query.push_values(chunk, |mut row, (index, _, consignment_id)| {
+                    let assessment = &batch[*index].1;
+                    row.push_bind(*consignment_id)
+                        .push_bind(assessment.lane.as_str())
+                        .push_bind(assessment.score)
+                        .push_bind(referrals_text(&assessment.referrals))
+                        .push_bind(bodies[*index].2.as_str())
+                        .push_bind(now_text);
+                });
+                query.push(" RETURNING id, consignment_id");
+                for row in query.build().fetch_all(&mut **tx).await? {
+                    assessment_ids.insert(row.try_get("consignment_id")?, row.try_get("id")?);
+                }
+            }
+            let assessed_at = parse_timestamp("assessment", "-", now_text)?;
+            let mut fresh: HashMap<usize, rec::StoredAssessment> = HashMap::new();
+            for (index, version, consignment_id) in new_ids {
+                let id = assessment_ids.get(&consignment_id).copied().ok_or_else(|| StoreError::Corrupt {
+                    what: "assessment",
+                    id: consignment_id.to_string(),
+                    reason: "the insert returned no id".to_owned(),
+                })?;
+                fresh.insert(
+                    index,
+                    rec::StoredAssessment {
+                        id,
                         consignment_id,
-                        reference: reference.to_owned(),
+                        reference: batch[index].0.reference.as_str().to_owned(),
                         submitter: submitter.to_owned(),
                         version,
-                        assessed_at: parse_timestamp("assessment", "-", now_text)?,
-                        assessment: assessment.clone(),
+                        assessed_at,
+                        assessment: batch[index].1.clone(),
                     },
-                });
+                );
+            }
+            // The stored assessments of unchanged consignments stored before this batch.
+            let mut stored_ids: Vec<i64> = plans
+                .iter()
+                .filter_map(|p| match p {
+                    Plan::Unchanged(Target::Stored(id)) => Some(*id),
+                    _ => None,
+                })
+                .collect();
+            stored_ids.sort_unstable();
+            stored_ids.dedup();
+            let mut earlier: HashMap<i64, rec::StoredAssessment> = HashMap::new();
+            for chunk in stored_ids.chunks(CHUNK) {
+                let mut query =
+                    sqlx::QueryBuilder::<$db>::new(format!("SELECT {ASSESSMENT_COLUMNS} WHERE a.consignment_id IN ("));
+                let mut list = query.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                query.push(") ORDER BY a.id");
+                for row in query.build().fetch_all(&mut **tx).await? {
+                    let stored = assessment_row(&row)?;
+                    earlier.insert(stored.consignment_id, stored);
+                }
+            }
+            let mut out = Vec::with_capacity(batch.len());
+            for (index, plan) in plans.iter().enumerate() {
+                let submitted = match plan {
+                    Plan::Store(version) => rec::Submitted {
+                        outcome: if *version == 1 {
+                            rec::SubmissionOutcome::Created
+                        } else {
+                            rec::SubmissionOutcome::Amended
+                        },
+                        assessment: fresh.get(&index).cloned().ok_or_else(|| StoreError::Corrupt {
+                            what: "assessment",
+                            id: index.to_string(),
+                            reason: "missing after insert".to_owned(),
+                        })?,
+                    },
+                    Plan::Unchanged(target) => {
+                        let stored = match target {
+                            Target::Stored(id) => earlier.get(id).cloned(),
+                            Target::New(earlier_index) => fresh.get(earlier_index).cloned(),
+                        };
+                        let stored = stored.ok_or_else(|| StoreError::Corrupt {
+                            what: "consignment",
+                            id: batch[index].0.reference.as_str().to_owned(),
+                            reason: "stored without an assessment".to_owned(),
+                        })?;
+                        rec::Submitted { outcome: rec::SubmissionOutcome::Unchanged, assessment: stored }
+                    }
+                };
+                out.push(submitted);
             }
             Ok(out)
         }

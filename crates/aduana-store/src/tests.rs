@@ -46,7 +46,9 @@ macro_rules! store_test_suite {
             audit_chain_verifies_and_reports_the_first_altered_entry,
             concurrent_submissions_of_one_reference_store_one_version,
             concurrent_audit_appends_keep_the_chain_intact,
-            concurrent_submissions_are_each_answered_with_their_own_results
+            concurrent_submissions_are_each_answered_with_their_own_results,
+            a_reference_repeated_inside_one_batch_is_stored_once_per_content,
+            a_large_batch_spanning_several_statements_is_stored_whole
         );
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
@@ -360,4 +362,45 @@ pub(crate) async fn concurrent_submissions_are_each_answered_with_their_own_resu
     let all =
         store.consignments(&ConsignmentFilter { limit: 1000, ..ConsignmentFilter::default() }).await.expect("list");
     assert_eq!(all.len(), (0..40).map(|i| i % 3 + 1).sum::<usize>());
+}
+
+pub(crate) async fn a_reference_repeated_inside_one_batch_is_stored_once_per_content<S: Store>(store: S) {
+    store.submit("trader", vec![pair("OLD1", "a", 0.0, Lane::Green)]).await.expect("submit");
+    let batch = vec![
+        pair("DUP1", "a", 0.0, Lane::Green),
+        pair("DUP1", "a", 5.0, Lane::Yellow),
+        pair("DUP1", "b", 9.0, Lane::Red),
+        pair("OLD1", "a", 3.0, Lane::Red),
+        pair("OLD1", "c", 3.0, Lane::Red),
+    ];
+    let submitted = store.submit("trader", batch).await.expect("submit");
+    let outcomes: Vec<(SubmissionOutcome, i64, Lane)> =
+        submitted.iter().map(|s| (s.outcome, s.assessment.version, s.assessment.assessment.lane)).collect();
+    assert_eq!(
+        outcomes,
+        vec![
+            (SubmissionOutcome::Created, 1, Lane::Green),
+            (SubmissionOutcome::Unchanged, 1, Lane::Green),
+            (SubmissionOutcome::Amended, 2, Lane::Red),
+            (SubmissionOutcome::Unchanged, 1, Lane::Green),
+            (SubmissionOutcome::Amended, 2, Lane::Red),
+        ]
+    );
+    assert_eq!(submitted[1].assessment, submitted[0].assessment);
+}
+
+pub(crate) async fn a_large_batch_spanning_several_statements_is_stored_whole<S: Store>(store: S) {
+    let batch: Vec<_> = (0..1234).map(|i| pair(&format!("BIG{i}"), "goods", f64::from(i), Lane::Green)).collect();
+    let submitted = store.submit("trader", batch).await.expect("submit");
+    assert_eq!(submitted.len(), 1234);
+    for (i, s) in submitted.iter().enumerate() {
+        assert_eq!(s.assessment.reference, format!("BIG{i}"));
+        assert_eq!(s.assessment.assessment.score, i as f64);
+        let stored = store.assessment_of(s.assessment.consignment_id).await.expect("read").expect("present");
+        assert_eq!(stored.assessment.score, i as f64, "assessment {i} belongs to its consignment");
+    }
+    let again: Vec<_> = (0..1234).map(|i| pair(&format!("BIG{i}"), "goods", 0.0, Lane::Red)).collect();
+    let resubmitted = store.submit("trader", again).await.expect("resubmit");
+    assert!(resubmitted.iter().all(|s| s.outcome == SubmissionOutcome::Unchanged));
+    assert_eq!(resubmitted[1000].assessment, submitted[1000].assessment);
 }
