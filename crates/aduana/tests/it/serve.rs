@@ -317,3 +317,61 @@ fn two_servers_on_one_postgres_database_behave_as_one_system() {
     drop(two);
     admin(format!("DROP DATABASE {name} WITH (FORCE)"));
 }
+
+#[test]
+fn serve_stops_cleanly_on_sigint() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args = data_dir_args(dir.path());
+    let mut server = Server::start(&as_strs(&args));
+    let pid = server.child.id().to_string();
+    let signal = Command::new("kill").args(["-s", "INT", &pid]).status().expect("running kill");
+    assert!(signal.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("waiting for the server") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn users_add_reads_a_password_from_stdin_and_users_list_shows_the_role() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args = data_dir_args(dir.path());
+    let mut add = Command::new(env!("CARGO_BIN_EXE_aduana"))
+        .args(["users", "add", "bob", "--role", "analyst", "--password-stdin"])
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starting users add");
+    add.stdin.take().expect("stdin").write_all(b"correct horse battery staple\n").expect("writing the password");
+    let output = add.wait_with_output().expect("users add");
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(!text.contains("password:"), "a password from stdin is not printed: {text}");
+    assert!(text.lines().last().is_some_and(|l| l.starts_with("adu_")), "{text}");
+
+    let list = run(Command::new(env!("CARGO_BIN_EXE_aduana")).args(["users", "list", "--json"]).args(&args));
+    let users: Vec<serde_json::Value> =
+        stdout(&list).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    assert_eq!(users.len(), 1);
+    assert_eq!((users[0]["name"].as_str(), users[0]["role"].as_str()), (Some("bob"), Some("analyst")));
+
+    let server = Server::start(&as_strs(&args));
+    let login = serde_json::json!({"name": "bob", "password": "correct horse battery staple"}).to_string();
+    let answer = http(&server.address, "POST", "/api/login", &[("Content-Type", "application/json")], &login)
+        .expect("an answer");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+
+    let bad_role =
+        run(Command::new(env!("CARGO_BIN_EXE_aduana")).args(["users", "add", "eve", "--role", "king"]).args(&args));
+    assert_eq!(bad_role.status.code(), Some(2));
+    let duplicate =
+        run(Command::new(env!("CARGO_BIN_EXE_aduana")).args(["users", "add", "bob", "--role", "officer"]).args(&args));
+    assert_eq!(duplicate.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
+}
