@@ -89,6 +89,7 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
         limits: Limits { max_document_bytes: 64 << 20, max_depth: 64, max_items: 10_000, max_diagnostics: 1_000 },
         max_body_bytes: 64 << 20,
         rate: RatePolicy { per_second: 1e9, burst: 1e9 },
+        login_rate: RatePolicy { per_second: 1.0, burst: 10.0 },
         session_ttl: Duration::from_secs(3600),
         secure_cookies: false,
     };

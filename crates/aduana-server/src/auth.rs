@@ -77,7 +77,7 @@ impl FromRequestParts<AppState> for Caller {
                 "expected `Authorization: Bearer <token>` or a session cookie from `POST /api/login`",
             ));
         };
-        if let Err(wait) = state.inner.limiter.take(user.id, Instant::now()) {
+        if let Err(wait) = state.inner.limiter.take(user.id as u64, Instant::now()) {
             state.inner.metrics.rate_limited();
             let mut error = ApiError::new(ErrorCode::RateLimited, format!("too many requests; retry in {wait} s"));
             error.retry_after_secs = Some(wait);

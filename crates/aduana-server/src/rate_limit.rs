@@ -1,5 +1,7 @@
 //! A token bucket per caller: each caller may send `burst` requests at once and `per_second` on average. Small on
-//! purpose (a mutex over a map), since one server process sees a bounded number of callers.
+//! purpose (a mutex over a map). Keys are user ids for authenticated requests and a hash of the name for login
+//! attempts; buckets that have refilled completely are dropped now and then, so the map stays bounded by the
+//! callers active in the last moments.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -18,7 +20,7 @@ pub struct RatePolicy {
 #[derive(Debug)]
 pub(crate) struct RateLimiter {
     policy: RatePolicy,
-    buckets: Mutex<HashMap<i64, Bucket>>,
+    buckets: Mutex<HashMap<u64, Bucket>>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -33,8 +35,14 @@ impl RateLimiter {
     }
 
     /// Takes one token from the caller's bucket; returns the seconds to wait when there is none.
-    pub(crate) fn take(&self, caller: i64, now: Instant) -> Result<(), u64> {
+    pub(crate) fn take(&self, caller: u64, now: Instant) -> Result<(), u64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if buckets.len() > 10_000 {
+            let policy = self.policy;
+            buckets.retain(|_, b| {
+                b.tokens + now.saturating_duration_since(b.updated).as_secs_f64() * policy.per_second < policy.burst
+            });
+        }
         let bucket = buckets.entry(caller).or_insert(Bucket { tokens: self.policy.burst, updated: now });
         let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * self.policy.per_second).min(self.policy.burst);

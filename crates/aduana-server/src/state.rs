@@ -21,6 +21,8 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// How fast each authenticated caller may send requests.
     pub rate: RatePolicy,
+    /// How fast login attempts for one user name may come (a brake on password guessing).
+    pub login_rate: RatePolicy,
     /// How long a login session lasts.
     pub session_ttl: Duration,
     /// Whether session cookies carry `Secure` (set it when the server is behind HTTPS).
@@ -39,6 +41,7 @@ pub(crate) struct Inner {
     pub(crate) settings: ServerSettings,
     pub(crate) metrics: Metrics,
     pub(crate) limiter: RateLimiter,
+    pub(crate) login_limiter: RateLimiter,
     pub(crate) openapi: String,
 }
 
@@ -46,8 +49,19 @@ impl AppState {
     /// Returns the state for a store, an assessor and settings.
     pub fn new(store: Arc<dyn Store>, assessor: Arc<dyn Assessor>, settings: ServerSettings) -> AppState {
         let limiter = RateLimiter::new(settings.rate);
+        let login_limiter = RateLimiter::new(settings.login_rate);
         let openapi = crate::openapi::document();
-        AppState { inner: Arc::new(Inner { store, assessor, settings, metrics: Metrics::default(), limiter, openapi }) }
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                assessor,
+                settings,
+                metrics: Metrics::default(),
+                limiter,
+                login_limiter,
+                openapi,
+            }),
+        }
     }
 
     pub(crate) fn store(&self) -> &dyn Store {

@@ -51,6 +51,7 @@ pub(crate) fn settings() -> ServerSettings {
         limits: Limits { max_document_bytes: 1 << 20, max_depth: 64, max_items: 50, max_diagnostics: 100 },
         max_body_bytes: 1 << 20,
         rate: RatePolicy { per_second: 1000.0, burst: 1000.0 },
+        login_rate: RatePolicy { per_second: 0.1, burst: 5.0 },
         session_ttl: Duration::from_secs(3600),
         secure_cookies: false,
     }

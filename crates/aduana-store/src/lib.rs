@@ -57,6 +57,12 @@ pub enum StoreError {
     /// The operation conflicts with what is stored (a user name already taken, a result already recorded).
     #[error("{0}")]
     Conflict(String),
+    /// An argument is unusable (e.g. a schema name with characters that cannot be quoted safely).
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// The store's writer task has stopped (the runtime is shutting down).
+    #[error("the store is shutting down")]
+    Closed,
 }
 
 /// Every backend implements this one trait; the server holds an `Arc<dyn Store>`.
@@ -96,6 +102,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn user_by_session(&self, session_hash: &str, now: Timestamp) -> Result<Option<User>, StoreError>;
     /// Deletes a session.
     async fn delete_session(&self, session_hash: &str) -> Result<(), StoreError>;
+    /// Deletes every session that expired before `now`; returns how many.
+    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError>;
 
     /// Records an officer's decision and its audit entry in one transaction.
     async fn record_decision(&self, decision: &NewDecision, audit: &NewAuditEntry) -> Result<Decision, StoreError>;

@@ -23,7 +23,7 @@ impl PostgresStore {
     /// schema so that tests can run in parallel on one database.
     pub async fn connect_in_schema(url: &str, schema: &str) -> Result<PostgresStore, StoreError> {
         if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || schema.is_empty() {
-            return Err(StoreError::Conflict(format!(
+            return Err(StoreError::InvalidArgument(format!(
                 "expected a schema name of letters, digits and `_`, found `{schema}`"
             )));
         }

@@ -669,6 +669,14 @@ macro_rules! impl_sql_store {
                 Ok(())
             }
 
+            async fn delete_expired_sessions(&self, now: rec::Timestamp) -> Result<u64, StoreError> {
+                let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                    .bind(timestamp_text(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
             async fn record_decision(
                 &self,
                 decision: &rec::NewDecision,

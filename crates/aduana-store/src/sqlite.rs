@@ -104,11 +104,8 @@ impl SqliteStore {
     ) -> Result<Vec<Submitted>, StoreError> {
         let (reply, answer) = oneshot::channel();
         let pending = Pending { submitter: submitter.to_owned(), batch, reply };
-        self.queue
-            .send(pending)
-            .await
-            .map_err(|_| StoreError::Conflict("the store's writer has stopped".to_owned()))?;
-        answer.await.map_err(|_| StoreError::Conflict("the store's writer has stopped".to_owned()))?
+        self.queue.send(pending).await.map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     async fn write_gate(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {

@@ -238,6 +238,7 @@ pub(crate) async fn users_tokens_and_sessions_round_trip<S: Store>(store: S) {
     assert!(store.user_by_session("expired", now).await.expect("read").is_none());
     store.delete_session("live").await.expect("delete");
     assert!(store.user_by_session("live", now).await.expect("read").is_none());
+    assert_eq!(store.delete_expired_sessions(now).await.expect("purge"), 1, "only the expired one was left");
 }
 
 pub(crate) async fn decisions_are_recorded_with_an_audit_entry<S: Store>(store: S) {

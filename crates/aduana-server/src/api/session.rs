@@ -33,12 +33,25 @@ pub(crate) struct Me {
 /// Logs in with a name and password; sets the session cookie.
 #[utoipa::path(
     post, path = "/api/login", tag = "session", request_body = LoginRequest,
-    responses((status = 200, description = "Logged in; the `aduana_session` cookie is set", body = Me), (status = 401, body = crate::error::ErrorBody)),
+    responses((status = 200, description = "Logged in; the `aduana_session` cookie is set", body = Me), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)),
 )]
 pub(crate) async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    let key = {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        request.name.hash(&mut hasher);
+        hasher.finish()
+    };
+    if let Err(wait) = state.inner.login_limiter.take(key, std::time::Instant::now()) {
+        state.inner.metrics.rate_limited();
+        let mut error =
+            ApiError::new(ErrorCode::RateLimited, format!("too many login attempts for this name; retry in {wait} s"));
+        error.retry_after_secs = Some(wait);
+        return Err(error);
+    }
     let found = state.store().user_by_name(&request.name).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), hash),
@@ -60,6 +73,8 @@ pub(crate) async fn login(
     let ttl = state.inner.settings.session_ttl;
     let expires = chrono::Utc::now() + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(12));
     state.store().create_session(&sha256_hex(session.as_bytes()), user.id, expires).await?;
+    // Logins are rare enough to carry the housekeeping of expired sessions.
+    state.store().delete_expired_sessions(chrono::Utc::now()).await?;
     let entry = NewAuditEntry {
         actor: user.name.clone(),
         action: "login.success".to_owned(),

@@ -149,6 +149,25 @@ async fn a_login_sets_a_session_cookie_that_authenticates_until_logout() {
 }
 
 #[tokio::test]
+async fn repeated_login_attempts_for_one_name_are_slowed_down() {
+    let harness = Harness::new(settings()).await;
+    let attempt = |name: &str| serde_json::json!({"name": name, "password": "guess"}).to_string();
+    for _ in 0..5 {
+        let answer = harness.call(Method::POST, "/api/login", None, Some("application/json"), attempt("officer")).await;
+        assert_eq!(error_code(&answer), "invalid_credentials");
+    }
+    let braked = harness.call(Method::POST, "/api/login", None, Some("application/json"), attempt("officer")).await;
+    assert_eq!((braked.status, error_code(&braked).as_str()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited"));
+    assert!(braked.headers.contains_key(header::RETRY_AFTER));
+    let other = harness.call(Method::POST, "/api/login", None, Some("application/json"), attempt("analyst")).await;
+    assert_eq!(error_code(&other), "invalid_credentials", "another name has its own budget");
+    let auditor = Some(harness.token(Auditor));
+    let export = harness.call(Method::GET, "/api/audit", auditor, None, "").await;
+    let failures = export.text.lines().filter(|l| l.contains("login.failure")).count();
+    assert_eq!(failures, 6, "every refused attempt that was checked is audited");
+}
+
+#[tokio::test]
 async fn decisions_need_a_justification_and_are_audited_in_the_chain() {
     let harness = Harness::new(settings()).await;
     let submitted = harness.submit(Submitter, &consignment("DEC1", "weapon")).await;

@@ -78,6 +78,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         limits: crate::limits::default_limits(),
         max_body_bytes: args.max_body_bytes,
         rate: RatePolicy { per_second: args.rate_per_second, burst: args.rate_burst },
+        // Ten attempts at once per user name, then one every six seconds: a person mistyping is not slowed, a
+        // guesser is.
+        login_rate: RatePolicy { per_second: 1.0 / 6.0, burst: 10.0 },
         session_ttl: Duration::from_secs(args.session_hours.saturating_mul(3600)),
         secure_cookies: args.secure_cookies,
     };

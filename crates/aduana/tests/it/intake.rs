@@ -55,7 +55,9 @@ fn intake_workers_in_two_processes_store_every_message_once_across_kill_9() {
     let submit = format!("{prefix}.submit.carrier");
     let mut expected = BTreeSet::new();
     runtime.block_on(async {
-        let context = async_nats::jetstream::new(client.clone());
+        let mut context = async_nats::jetstream::new(client.clone());
+        // Generous: the machine may be busy with other test binaries at the same time.
+        context.set_timeout(Duration::from_secs(60));
         let mut acks = Vec::new();
         for i in 0..600 {
             let reference = format!("NATS-{i}");
