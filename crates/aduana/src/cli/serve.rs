@@ -89,6 +89,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: &Args, settings: ServerSettings) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
     let store = args.store.open(Missing::Create).await?;
     let state = AppState::new(store, Arc::new(CompletenessOnlyAssessor), settings);
     let listener =
@@ -118,14 +119,14 @@ async fn serve(args: &Args, settings: ServerSettings) -> anyhow::Result<()> {
         let _ = http_stopped.wait_for(|stop| *stop).await;
     }));
     let Some(mut intake) = intake else {
-        shutdown_signal().await;
+        shutdown.await;
         let _ = stop.send(true);
         http.await.context("serving HTTP")?.context("serving HTTP")?;
         eprintln!("stopped");
         return Ok(());
     };
     let ended_first = tokio::select! {
-        () = shutdown_signal() => None,
+        () = shutdown => None,
         result = &mut intake => Some(result),
     };
     // Stop both; the intake's workers finish and acknowledge the batches they hold.
@@ -143,24 +144,25 @@ async fn serve(args: &Args, settings: ServerSettings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not when it is first
+/// awaited, so a signal that arrives right after the listening line is printed still stops the server cleanly.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }

@@ -258,6 +258,12 @@ fn audit_verify_exits_1_naming_the_entry_altered_in_the_sqlite_file() {
     let intact = verify();
     assert_eq!(intact.status.code(), Some(0), "{}", stdout(&intact));
     assert!(stdout(&intact).contains("intact: 2 entries"), "{}", stdout(&intact));
+    let export = run(Command::new(env!("CARGO_BIN_EXE_aduana")).args(["audit", "export"]).args(&args));
+    let entries: Vec<serde_json::Value> =
+        stdout(&export).lines().map(|l| serde_json::from_str(l).expect("a JSON line")).collect();
+    let subjects: Vec<&str> = entries.iter().filter_map(|e| e["subject"].as_str()).collect();
+    assert_eq!(subjects, ["user/alice", "user/bob"]);
+    assert_eq!(entries[1]["prev_hash"], entries[0]["hash"]);
 
     let database = dir.path().join("data").join("aduana.db");
     tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(async {
@@ -312,6 +318,11 @@ fn two_servers_on_one_postgres_database_behave_as_one_system() {
     let cookie = logged_in.header("set-cookie").and_then(|c| c.split(';').next()).expect("a cookie").to_owned();
     let me = http(&two.address, "GET", "/api/me", &[("Cookie", &cookie)], "").expect("an answer");
     assert_eq!((me.status, me.json()["name"].as_str()), (200, Some("olga")), "{}", me.body);
+
+    // Both processes appended to one audit chain (user creation, login), and it verifies.
+    let verify = run(Command::new(env!("CARGO_BIN_EXE_aduana")).args(["audit", "verify", "--json"]).args(args));
+    assert_eq!(verify.status.code(), Some(0), "{}", stdout(&verify));
+    assert_eq!(crate::helpers::json_lines(&verify)[0]["status"], "intact");
 
     drop(one);
     drop(two);
