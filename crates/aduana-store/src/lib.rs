@@ -77,6 +77,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         submitter: &str,
         batch: Vec<(Consignment, Assessment)>,
     ) -> Result<Vec<Submitted>, StoreError>;
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
     /// Returns one stored consignment version by id.
     async fn consignment(&self, id: i64) -> Result<Option<StoredConsignment>, StoreError>;
     /// Returns stored consignment versions matching a filter, newest first.

@@ -517,6 +517,11 @@ macro_rules! impl_sql_store {
                 self.submit_queued(submitter, batch).await
             }
 
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
             async fn consignment(&self, id: i64) -> Result<Option<rec::StoredConsignment>, StoreError> {
                 let sql = format!("SELECT {CONSIGNMENT_COLUMNS} WHERE id = $1");
                 let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;

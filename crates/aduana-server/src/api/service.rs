@@ -21,7 +21,7 @@ pub(crate) struct Health {
 /// Says whether the server and its store answer.
 #[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, body = Health), (status = 500, body = crate::error::ErrorBody)))]
 pub(crate) async fn health(State(state): State<AppState>) -> Result<axum::Json<Health>, ApiError> {
-    state.store().audit_entries(i64::MAX - 1, 1).await?;
+    state.store().ping().await?;
     Ok(axum::Json(Health { status: "ok".to_owned(), versions: state.inner.assessor.versions() }))
 }
 
