@@ -286,7 +286,8 @@ fn two_servers_on_one_postgres_database_behave_as_one_system() {
         eprintln!("SKIPPED: ADUANA_TEST_POSTGRES_URL not set");
         return;
     };
-    let name = format!("aduana_e2e_{}_{}", std::process::id(), Instant::now().elapsed().as_nanos());
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let name = format!("aduana_e2e_{}_{nanos}", std::process::id());
     let (prefix, _) = base.rsplit_once('/').expect("a database URL with a path");
     let url = format!("{prefix}/{name}");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
