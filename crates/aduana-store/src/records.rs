@@ -155,6 +155,8 @@ pub struct ConsignmentFilter {
     pub reference: Option<String>,
     /// Only this submitter's.
     pub submitter: Option<String>,
+    /// Only those with an id below this (the cursor for the next page: the last id of the previous one).
+    pub before_id: Option<i64>,
     /// At most this many (the store caps it at 1,000).
     pub limit: u32,
 }
@@ -174,6 +176,8 @@ pub struct AssessmentFilter {
     pub to: Option<Timestamp>,
     /// Only this submitter's.
     pub submitter: Option<String>,
+    /// Only those with an id below this (the cursor for the next page: the last id of the previous one).
+    pub before_id: Option<i64>,
     /// At most this many (the store caps it at 1,000).
     pub limit: u32,
 }

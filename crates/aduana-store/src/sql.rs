@@ -539,6 +539,9 @@ macro_rules! impl_sql_store {
                 if let Some(submitter) = &filter.submitter {
                     query.push(" AND submitter = ").push_bind(submitter.clone());
                 }
+                if let Some(before) = filter.before_id {
+                    query.push(" AND id < ").push_bind(before);
+                }
                 query.push(" ORDER BY id DESC LIMIT ").push_bind(effective_limit(filter.limit));
                 let rows = query.build().fetch_all(&self.pool).await?;
                 rows.iter().map(consignment_row).collect()
@@ -572,6 +575,9 @@ macro_rules! impl_sql_store {
                 }
                 if let Some(submitter) = &filter.submitter {
                     query.push(" AND c.submitter = ").push_bind(submitter.clone());
+                }
+                if let Some(before) = filter.before_id {
+                    query.push(" AND a.id < ").push_bind(before);
                 }
                 query.push(" ORDER BY a.id DESC LIMIT ").push_bind(effective_limit(filter.limit));
                 let rows = query.build().fetch_all(&self.pool).await?;

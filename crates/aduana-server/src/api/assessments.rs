@@ -30,6 +30,8 @@ pub(crate) struct AssessmentQuery {
     /// Only those assessed before this time (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
     to: Option<aduana_store::Timestamp>,
+    /// Only assessment ids below this: pass the last `id` of a page to get the next one.
+    before_id: Option<i64>,
     /// At most this many (default 100, at most 1000).
     limit: Option<u32>,
 }
@@ -87,6 +89,7 @@ pub(crate) async fn list(
         from: query.from,
         to: query.to,
         submitter: own_only(&caller),
+        before_id: query.before_id,
         limit: query.limit.unwrap_or(0),
     };
     let found = state.store().assessments(&filter).await?;

@@ -86,6 +86,8 @@ pub(crate) struct ConsignmentList {
 pub(crate) struct ListQuery {
     /// Only this reference.
     reference: Option<String>,
+    /// Only ids below this: pass the last `id` of a page to get the next one.
+    before_id: Option<i64>,
     /// At most this many (default 100, at most 1000).
     limit: Option<u32>,
 }
@@ -203,8 +205,12 @@ pub(crate) async fn list(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Json<ConsignmentList>, ApiError> {
     caller.require(access::READ_CONSIGNMENTS)?;
-    let filter =
-        ConsignmentFilter { reference: query.reference, submitter: own_only(&caller), limit: query.limit.unwrap_or(0) };
+    let filter = ConsignmentFilter {
+        reference: query.reference,
+        submitter: own_only(&caller),
+        before_id: query.before_id,
+        limit: query.limit.unwrap_or(0),
+    };
     let found = state.store().consignments(&filter).await?;
     Ok(Json(ConsignmentList { consignments: found.into_iter().map(ConsignmentView::from).collect() }))
 }

@@ -227,6 +227,12 @@ async fn assessments_are_filtered_by_query_and_bad_queries_are_located() {
     let scored =
         harness.call(Method::GET, "/api/assessments?min_score=10&from=2000-01-01T00:00:00Z", officer, None, "").await;
     assert_eq!(scored.json["assessments"].as_array().map(Vec::len), Some(1));
+    let first = harness.call(Method::GET, "/api/assessments?limit=1", officer, None, "").await;
+    let cursor = first.json["assessments"][0]["id"].as_i64().expect("an id");
+    let next =
+        harness.call(Method::GET, &format!("/api/assessments?limit=1&before_id={cursor}"), officer, None, "").await;
+    let pages = [&first, &next].map(|a| a.json["assessments"][0]["reference"].as_str().unwrap_or_default().to_owned());
+    assert_eq!(pages, ["Q2", "Q1"], "newest first, then the page before the cursor");
     let bad = harness.call(Method::GET, "/api/assessments?lane=purple", officer, None, "").await;
     assert_eq!((bad.status, error_code(&bad).as_str()), (StatusCode::BAD_REQUEST, "invalid_query"));
 }
