@@ -1,6 +1,9 @@
 //! The command line: one module per subcommand, each with its `Args` and `run`.
 
+mod audit;
 mod hs;
+mod serve;
+mod users;
 mod validate;
 
 use std::process::ExitCode;
@@ -31,6 +34,11 @@ struct Cli {
 enum Command {
     Validate(validate::Args),
     Hs(hs::Args),
+    Serve(serve::Args),
+    #[command(subcommand)]
+    Users(users::Command),
+    #[command(subcommand)]
+    Audit(audit::Command),
 }
 
 /// Parses the command line and runs the subcommand; returns its exit status.
@@ -46,5 +54,8 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Hs(args) => hs::run(&args),
+        Command::Serve(args) => serve::run(&args),
+        Command::Users(command) => users::run(&command),
+        Command::Audit(command) => audit::run(&command),
     }
 }

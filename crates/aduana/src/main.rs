@@ -6,6 +6,8 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
+mod completeness_assessor;
+mod database;
 mod limits;
 
 use std::process::ExitCode;

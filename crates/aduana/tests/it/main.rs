@@ -3,4 +3,6 @@
 mod architecture; // the allowed dependency edges between workspace crates
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
-mod validate; // `aduana validate` on the canonical formats and the shipped examples
+mod intake; // `aduana serve --intake`: NATS JetStream workers in two processes, across kill -9
+mod serve;
+mod validate; // `aduana validate` on the canonical formats and the shipped examples // `aduana serve`, `users add` and `audit verify` end to end: auth, durability across kill -9, tamper detection

@@ -1,0 +1,78 @@
+//! Aduana's HTTP API. [`app`] builds the router over an [`AppState`] (a [`aduana_store::Store`], an
+//! [`Assessor`] and [`ServerSettings`]); the binary binds it to a socket. Every answer that is not a success has
+//! the shape `{"error": {"code", "message", "location"}}` with a code from [`ErrorCode`]; every endpoint checks the
+//! caller's role against [`auth::access`]; the OpenAPI document is generated from the handlers.
+
+mod api;
+mod assessor;
+pub mod auth;
+mod error;
+mod intake;
+mod json;
+mod metrics;
+mod openapi;
+mod rate_limit;
+mod state;
+mod submission;
+#[cfg(test)]
+mod tests;
+
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::{get, post};
+
+pub use api::users::valid_user_name;
+pub use assessor::Assessor;
+pub use error::{ApiError, ErrorCode};
+pub use intake::{IntakeError, IntakeSettings, run_intake};
+pub use rate_limit::RatePolicy;
+pub use state::{AppState, ServerSettings};
+
+/// Returns the router of the whole API.
+pub fn app(state: AppState) -> Router {
+    let max_body = state.inner.settings.max_body_bytes;
+    Router::new()
+        .route("/api/consignments", post(api::consignments::submit).get(api::consignments::list))
+        .route("/api/consignments/{id}", get(api::consignments::get))
+        .route("/api/consignments/{id}/decisions", post(api::decisions::record).get(api::decisions::list))
+        .route("/api/consignments/{id}/examinations", post(api::examinations::order).get(api::examinations::list))
+        .route("/api/examinations/{id}", get(api::examinations::get))
+        .route("/api/examinations/{id}/result", post(api::examinations::record_result))
+        .route("/api/assessments", get(api::assessments::list))
+        .route("/api/audit", get(api::audit::export))
+        .route("/api/audit/verify", get(api::audit::verify))
+        .route("/api/login", post(api::session::login))
+        .route("/api/logout", post(api::session::logout))
+        .route("/api/me", get(api::session::me))
+        .route("/api/users", post(api::users::create))
+        .route("/health", get(api::service::health))
+        .route("/metrics", get(api::service::metrics))
+        .route("/openapi.json", get(api::service::openapi))
+        .fallback(api::service::no_route)
+        .method_not_allowed_fallback(api::service::no_method)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), count_responses))
+        .with_state(state)
+}
+
+/// Counts every response by status class and the time spent on it.
+async fn count_responses(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let response = next.run(request).await;
+    let micros = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
+    state.inner.metrics.response(response.status().as_u16(), micros);
+    response
+}
+
+/// Serves the API on a bound listener until `shutdown` completes, then lets requests in flight finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+}

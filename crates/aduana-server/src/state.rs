@@ -1,0 +1,79 @@
+//! `AppState`: what every handler shares — the store, the assessor, the settings, the counters and the rate
+//! limiter. Cheap to clone (one `Arc`). The server keeps nothing here that another process would need: sessions,
+//! users and records are in the store, so several processes on one PostgreSQL database behave as one system.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduana_formats::Limits;
+use aduana_store::Store;
+
+use crate::assessor::Assessor;
+use crate::metrics::Metrics;
+use crate::rate_limit::{RateLimiter, RatePolicy};
+
+/// How the server behaves. The binary owns the defaults (STYLE rule 15: no `Default` here).
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Input limits for submitted documents (bytes per document, nesting, items per consignment).
+    pub limits: Limits,
+    /// The largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// How fast each authenticated caller may send requests.
+    pub rate: RatePolicy,
+    /// How fast login attempts for one user name may come (a brake on password guessing).
+    pub login_rate: RatePolicy,
+    /// How long a login session lasts.
+    pub session_ttl: Duration,
+    /// Whether session cookies carry `Secure` (set it when the server is behind HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// The state shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) assessor: Arc<dyn Assessor>,
+    pub(crate) settings: ServerSettings,
+    pub(crate) metrics: Metrics,
+    pub(crate) limiter: RateLimiter,
+    pub(crate) login_limiter: RateLimiter,
+    pub(crate) openapi: String,
+}
+
+impl AppState {
+    /// Returns the state for a store, an assessor and settings.
+    pub fn new(store: Arc<dyn Store>, assessor: Arc<dyn Assessor>, settings: ServerSettings) -> AppState {
+        let limiter = RateLimiter::new(settings.rate);
+        let login_limiter = RateLimiter::new(settings.login_rate);
+        let openapi = crate::openapi::document();
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                assessor,
+                settings,
+                metrics: Metrics::default(),
+                limiter,
+                login_limiter,
+                openapi,
+            }),
+        }
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        &*self.inner.store
+    }
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.inner.store)
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,152 @@
+//! Tests of the whole router through `tower::ServiceExt::oneshot`, on a SQLite store in a temporary directory:
+//! the role matrix over every endpoint, submission in each way a client can send it, the error shape, sessions,
+//! audit, limits.
+
+mod roles;
+mod submission;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aduana_core::{Assessment, Consignment, Lane};
+use aduana_formats::Limits;
+use aduana_store::{NewUser, Role, SqliteStore, Store};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use tower::ServiceExt;
+
+use crate::{AppState, Assessor, RatePolicy, ServerSettings, app};
+
+/// An assessor for tests: red with score 50 when a goods description mentions "weapon", green otherwise.
+struct KeywordAssessor;
+
+impl Assessor for KeywordAssessor {
+    fn assess_batch(&self, consignments: &[Consignment]) -> Vec<Assessment> {
+        consignments
+            .iter()
+            .map(|c| {
+                let red = c.goods.iter().any(|g| g.description.as_deref().is_some_and(|d| d.contains("weapon")));
+                Assessment {
+                    reference: c.reference.clone(),
+                    score: if red { 50.0 } else { 0.0 },
+                    lane: if red { Lane::Red } else { Lane::Green },
+                    referrals: Vec::new(),
+                    hits: Vec::new(),
+                    findings: Vec::new(),
+                    versions: self.versions(),
+                }
+            })
+            .collect()
+    }
+
+    fn versions(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([("assessor".to_owned(), "keyword-test".to_owned())])
+    }
+}
+
+pub(crate) fn settings() -> ServerSettings {
+    ServerSettings {
+        limits: Limits { max_document_bytes: 1 << 20, max_depth: 64, max_items: 50, max_diagnostics: 100 },
+        max_body_bytes: 1 << 20,
+        rate: RatePolicy { per_second: 1000.0, burst: 1000.0 },
+        login_rate: RatePolicy { per_second: 0.1, burst: 5.0 },
+        session_ttl: Duration::from_secs(3600),
+        secure_cookies: false,
+    }
+}
+
+/// A router on a fresh store with one user (and token) per role, named after the role.
+pub(crate) struct Harness {
+    pub(crate) app: Router,
+    pub(crate) store: Arc<SqliteStore>,
+    pub(crate) tokens: HashMap<Role, String>,
+    _dir: tempfile::TempDir,
+}
+
+/// A response: status, headers and the body as JSON (or as a JSON string when it is not JSON).
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) json: serde_json::Value,
+    pub(crate) text: String,
+}
+
+impl Harness {
+    pub(crate) async fn new(settings: ServerSettings) -> Harness {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = Arc::new(SqliteStore::open(&dir.path().join("aduana.db")).await.expect("store"));
+        let mut tokens = HashMap::new();
+        for role in Role::ALL {
+            // Only the officer logs in with a password in these tests; hashing is slow on purpose.
+            let password_hash = match role {
+                Role::Officer => Some(crate::auth::hash_password(format!("{role}-password")).await.expect("hash")),
+                _ => None,
+            };
+            let user = store
+                .add_user(&NewUser { name: role.as_str().to_owned(), role: *role, password_hash })
+                .await
+                .expect("user");
+            tokens.insert(*role, crate::auth::issue_token(&*store, user.id).await.expect("token"));
+        }
+        let state = AppState::new(store.clone(), Arc::new(KeywordAssessor), settings);
+        Harness { app: app(state), store, tokens, _dir: dir }
+    }
+
+    pub(crate) fn token(&self, role: Role) -> &str {
+        &self.tokens[&role]
+    }
+
+    /// Sends a request with a bearer token (if any), a content type (if any) and a body.
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        uri: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: impl Into<Body>,
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        self.send(request.body(body.into()).expect("a request")).await
+    }
+
+    pub(crate) async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.app.clone().oneshot(request).await.expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("a body");
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::String(text.clone()));
+        Answer { status, headers, json, text }
+    }
+
+    /// Submits canonical JSON as a role; returns the answer.
+    pub(crate) async fn submit(&self, role: Role, json: &serde_json::Value) -> Answer {
+        self.call(Method::POST, "/api/consignments", Some(self.token(role)), Some("application/json"), json.to_string())
+            .await
+    }
+}
+
+/// Returns a small valid consignment.
+pub(crate) fn consignment(reference: &str, description: &str) -> serde_json::Value {
+    serde_json::json!({
+        "reference": reference,
+        "direction": "import",
+        "goods": [{"sequence": 1, "hs_code": "854141", "description": description}],
+    })
+}
+
+/// Asserts the error shape and returns the code.
+pub(crate) fn error_code(answer: &Answer) -> String {
+    let error = &answer.json["error"];
+    assert!(error["message"].is_string(), "no error message in {answer:?}");
+    error["code"].as_str().unwrap_or_else(|| panic!("no error code in {answer:?}")).to_owned()
+}

@@ -1,0 +1,127 @@
+//! The PostgreSQL backend, for several server processes sharing one database. The server keeps no state that the
+//! database does not have (sessions included), so any process can answer any request.
+
+use std::str::FromStr;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to a `postgres://` URL and brings the schema up to date (migrations take an advisory lock, so
+    /// several processes may start at once).
+    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        PostgresStore::connect_with(options).await
+    }
+
+    /// Connects to a `postgres://` URL, creating a schema if needed and working inside it: each test gets its own
+    /// schema so that tests can run in parallel on one database.
+    pub async fn connect_in_schema(url: &str, schema: &str) -> Result<PostgresStore, StoreError> {
+        if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') || schema.is_empty() {
+            return Err(StoreError::InvalidArgument(format!(
+                "expected a schema name of letters, digits and `_`, found `{schema}`"
+            )));
+        }
+        let options = PgConnectOptions::from_str(url)?;
+        let admin = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&admin).await?;
+        admin.close().await;
+        PostgresStore::connect_with(options.options([("search_path", schema)])).await
+    }
+
+    async fn connect_with(options: PgConnectOptions) -> Result<PostgresStore, StoreError> {
+        let pool = PgPoolOptions::new().max_connections(16).connect_with(options).await?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+
+    /// Closes the connections.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// PostgreSQL commits concurrent transactions together by itself (WAL group flush): each submission is its own
+    /// transaction.
+    async fn submit_queued(
+        &self,
+        submitter: &str,
+        batch: Vec<(aduana_core::Consignment, aduana_core::Assessment)>,
+    ) -> Result<Vec<crate::Submitted>, StoreError> {
+        let mut results = self.submit_groups(&[(submitter.to_owned(), batch)]).await?;
+        Ok(results.pop().unwrap_or_default())
+    }
+
+    /// PostgreSQL needs no in-process write gate: row locks and the advisory lock serialise what must be.
+    async fn write_gate(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        None
+    }
+
+    /// Executes raw SQL, for tests that tamper with stored rows.
+    #[cfg(test)]
+    pub(crate) async fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+// The advisory lock serialises audit appends across connections and processes until the transaction ends.
+crate::sql::impl_sql_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    begin_write = "BEGIN",
+    lock_audit = "SELECT pg_advisory_xact_lock(7236105)"
+);
+
+#[cfg(test)]
+mod tests {
+    use super::PostgresStore;
+
+    /// A schema dropped when the test ends.
+    pub(super) struct Schema {
+        url: String,
+        name: String,
+    }
+
+    impl Drop for Schema {
+        fn drop(&mut self) {
+            // Dropping is best effort: a fresh blocking connection on a helper thread, since `Drop` cannot await.
+            let (url, name) = (self.url.clone(), self.name.clone());
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                if let Ok(runtime) = runtime {
+                    runtime.block_on(async {
+                        if let Ok(pool) = sqlx::PgPool::connect(&url).await {
+                            let _ = sqlx::query(&format!("DROP SCHEMA IF EXISTS {name} CASCADE")).execute(&pool).await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+
+    /// Opens a store in a fresh schema of the database at `ADUANA_TEST_POSTGRES_URL`, or says loudly that the
+    /// PostgreSQL tests are skipped.
+    async fn open() -> Option<(PostgresStore, Schema)> {
+        let Ok(url) = std::env::var("ADUANA_TEST_POSTGRES_URL") else {
+            #[allow(clippy::print_stderr, reason = "a skipped backend must be visible in the test output")]
+            {
+                eprintln!("SKIPPED: ADUANA_TEST_POSTGRES_URL not set");
+            }
+            return None;
+        };
+        static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let name = format!("aduana_test_{}_{nanos}_{n}", std::process::id());
+        let store = PostgresStore::connect_in_schema(&url, &name).await.expect("connecting to PostgreSQL");
+        Some((store, Schema { url, name }))
+    }
+
+    crate::tests::store_test_suite!(open);
+}
