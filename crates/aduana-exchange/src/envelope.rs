@@ -289,3 +289,10 @@ impl Parsed {
         cipher.decrypt(&nonce.into(), Payload { msg: &part.ciphertext, aad: &aad }).ok()
     }
 }
+
+/// The id and timestamp an envelope claims, read without verifying anything: for naming files and ordering an
+/// inbox, never for trusting. `None` when the bytes are not an envelope.
+pub fn peek(bytes: &[u8]) -> Option<(MessageId, DateTime<Utc>)> {
+    let parsed = parse(bytes).ok()?;
+    Some((parsed.part.id, parsed.part.created_at))
+}

@@ -1,5 +1,6 @@
 //! The command line: one module per subcommand, each with its `Args` and `run`.
 
+mod exchange;
 mod hs;
 mod validate;
 
@@ -31,6 +32,7 @@ struct Cli {
 enum Command {
     Validate(validate::Args),
     Hs(hs::Args),
+    Exchange(exchange::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns its exit status.
@@ -46,5 +48,6 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Hs(args) => hs::run(&args),
+        Command::Exchange(args) => exchange::run(&args),
     }
 }
