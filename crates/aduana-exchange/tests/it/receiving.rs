@@ -225,3 +225,59 @@ fn exchange_reply_is_linked_to_its_request_by_id() {
 
     assert!(matches!(got.content, Content::InformationReply(r) if r.in_reply_to == asked.id));
 }
+
+#[test]
+fn exchange_malformed_envelopes_are_rejected_as_malformed_with_a_reason() {
+    let mut rng = rng_from_seed([11; 32]);
+    let [mut owner, mut member]: [_; 2] = nodes(&["es", "fr"], &mut rng).try_into().expect("two nodes");
+    let group = group_with(&mut owner, &mut [&mut member], false, &mut rng);
+    let good = String::from_utf8(send(&owner, &group, &free_text("x"), &mut rng).bytes).expect("utf-8");
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("empty", String::new(), "EOF while parsing"),
+        ("not json", "hello".to_owned(), "expected value"),
+        ("an array", "[]".to_owned(), "expected struct"),
+        ("version 2", good.replacen("{\"version\":1,", "{\"version\":2,", 1), "unsupported envelope version 2"),
+        ("unknown outer field", format!("{},\"extra\":1}}", &good[..good.len() - 1]), "unknown field `extra`"),
+        ("unknown signed field", good.replacen("\"kind\":", "\"mood\":\"x\",\"kind\":", 1), "unknown field `mood`"),
+        ("bad base64 signature", good.replacen("\"signature\":\"", "\"signature\":\"!", 1), "expected base64"),
+        ("upper-case id", good.replacen("\"id\":\"", "\"id\":\"A", 1), "invalid message id"),
+        ("truncated", good[..good.len() / 2].to_owned(), "EOF while parsing"),
+    ];
+    for (case, bytes, expected) in cases {
+        let rejection = crate::nodes::deliver(&mut member, bytes.as_bytes()).expect_err(case);
+        assert_eq!(rejection.reason, RejectReason::Malformed, "{case}: {rejection}");
+        assert!(rejection.detail.contains(expected), "{case}: {} does not mention {expected:?}", rejection.detail);
+    }
+    let small = aduana_exchange::ReceiveConfig { max_envelope_bytes: 100, ..config() };
+    let rejection = receive(&mut member, good.as_bytes(), t0(), &small).expect_err("oversized");
+    assert_eq!(rejection.reason, RejectReason::Malformed);
+    assert!(rejection.detail.contains("exceeds the limit of 100"), "{}", rejection.detail);
+}
+
+#[test]
+fn exchange_malformed_identity_files_are_refused_with_what_was_expected() {
+    let cases: [(&str, &str, &str); 4] = [
+        ("not json", "nope", "expected a public identity file"),
+        (
+            "bad version",
+            r#"{"version":9,"name":"x","signing_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","encryption_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}"#,
+            "unsupported public identity file version 9",
+        ),
+        (
+            "short key",
+            r#"{"version":1,"name":"x","signing_key":"AAAA","encryption_key":"AAAA"}"#,
+            "expected 32 bytes, found 3",
+        ),
+        (
+            "bad name",
+            r#"{"version":1,"name":"a b","signing_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","encryption_key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="}"#,
+            "invalid node name",
+        ),
+    ];
+    for (case, text, expected) in cases {
+        let error = aduana_exchange::PublicIdentity::from_json(text.as_bytes()).expect_err(case);
+        let message =
+            format!("{error}: {}", std::error::Error::source(&error).map(ToString::to_string).unwrap_or_default());
+        assert!(message.contains(expected), "{case}: {message}");
+    }
+}

@@ -214,3 +214,39 @@ fn exchange_private_key_file_is_readable_by_its_owner_only() {
     assert_eq!(again.status.code(), Some(2), "init refuses to overwrite an identity");
     assert!(Path::new(&nodes.path("es/identity.pub.json")).exists());
 }
+
+#[test]
+fn exchange_inbox_json_reports_a_malformed_envelope_with_its_reason() {
+    let nodes = Nodes::new();
+    nodes.ok(&["init", "--data-dir", "fr", "--name", "customs-fr"]);
+    std::fs::write(nodes.path("fr/inbox/junk.json"), "{\"version\": 1,\n  \"signed\": [}\n").expect("write");
+
+    let output = nodes.exchange(&["inbox", "--data-dir", "fr", "--json"]);
+
+    assert_eq!(output.status.code(), Some(1));
+    insta::assert_json_snapshot!(json_lines(&output)[0], @r#"
+    {
+      "detail": "expected an envelope: expected value at line 2 column 14",
+      "file": "junk.json",
+      "message_id": null,
+      "reason": "malformed",
+      "status": "rejected"
+    }
+    "#);
+}
+
+#[test]
+fn exchange_peers_add_refuses_a_malformed_identity_file_with_exit_2() {
+    let nodes = Nodes::new();
+    nodes.ok(&["init", "--data-dir", "es", "--name", "customs-es"]);
+    std::fs::write(nodes.path("bad.pub.json"), "{\"version\": 1, \"name\": \"x\"}").expect("write");
+
+    let output = nodes.exchange(&["peers", "add", "--data-dir", "es", "bad.pub.json"]);
+
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("reading bad.pub.json: expected a public identity file: missing field `signing_key`"),
+        "{stderr}"
+    );
+}
