@@ -281,3 +281,26 @@ fn exchange_malformed_identity_files_are_refused_with_what_was_expected() {
         assert!(message.contains(expected), "{case}: {message}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 24, ..Default::default() })]
+
+    /// Whatever the text and attachment bytes, a member reads exactly what was sent.
+    #[test]
+    fn exchange_any_content_round_trips_through_seal_and_receive(
+        text in "\\PC{0,200}",
+        data in proptest::collection::vec(proptest::num::u8::ANY, 0..300),
+        seed in proptest::num::u8::ANY,
+    ) {
+        let mut rng = rng_from_seed([seed; 32]);
+        let [mut owner, mut member]: [_; 2] = nodes(&["es", "fr"], &mut rng).try_into().expect("two nodes");
+        let group = group_with(&mut owner, &mut [&mut member], false, &mut rng);
+        let mut content = free_text(&text);
+        if let Some(attachments) = content.attachments_mut() {
+            attachments.push(Attachment { name: "a.bin".to_owned(), media_type: "application/octet-stream".to_owned(), data });
+        }
+        let sealed = crate::nodes::send(&owner, &group, &content, &mut rng);
+        let received = crate::nodes::deliver(&mut member, &sealed.bytes).expect("accepted");
+        proptest::prop_assert_eq!(received.content, content);
+    }
+}
