@@ -304,3 +304,19 @@ proptest::proptest! {
         proptest::prop_assert_eq!(received.content, content);
     }
 }
+
+#[test]
+fn exchange_members_verify_each_other_with_keys_vouched_for_by_the_owner() {
+    let mut rng = rng_from_seed([12; 32]);
+    let [mut owner, mut first, mut second]: [_; 3] =
+        nodes(&["es", "fr", "it"], &mut rng).try_into().expect("three nodes");
+    // The members imported only the owner's identity, not each other's.
+    first.directory.peers.retain(|id, _| id == owner.identity.id());
+    second.directory.peers.retain(|id, _| id == owner.identity.id());
+    let group = group_with(&mut owner, &mut [&mut first, &mut second], false, &mut rng);
+
+    let sealed = send(&first, &group, &free_text("from fr"), &mut rng);
+    let received = crate::nodes::deliver(&mut second, &sealed.bytes).expect("accepted through the owner's record");
+
+    assert_eq!(received.sender_name, "fr");
+}

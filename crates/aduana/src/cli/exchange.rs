@@ -387,7 +387,14 @@ fn run_send(args: &SendArgs) -> anyhow::Result<ExitCode> {
     }
     let now = clock_now();
     let mut rng = system_rng()?;
-    let sealed = seal(&node, &group, &content, now, &mut rng)?;
+    let sealed = match seal(&node, &group, &content, now, &mut rng) {
+        Ok(sealed) => sealed,
+        Err(error @ aduana_exchange::SendError::NominalDataNotAllowed(_)) => {
+            eprintln!("error: {error}");
+            return Ok(ExitCode::from(EXIT_FOUND_WANTING));
+        }
+        Err(error) => return Err(error.into()),
+    };
     anyhow::ensure!(
         sealed.bytes.len() <= MAX_ENVELOPE_BYTES,
         "the envelope is {} bytes, more than receivers accept ({MAX_ENVELOPE_BYTES})",

@@ -250,3 +250,41 @@ fn exchange_peers_add_refuses_a_malformed_identity_file_with_exit_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn exchange_seizure_notice_sends_its_nominal_part_only_where_the_group_allows_it() {
+    let nodes = three_nodes_and_a_group_of_two();
+    let notice = r#"{"type": "seizure_notice", "seized_on": "2026-11-20", "place": "Algeciras", "country": "ES",
+        "goods": "cocaine", "hs_code": "1211.90", "quantity": "120 kg", "concealment": "false floor",
+        "nominal": {"persons": [{"name": "J. Doe", "nationality": "PA"}], "companies": []}}"#;
+    std::fs::write(nodes.path("nominal.json"), notice).expect("write");
+    let without: serde_json::Value = {
+        let mut value: serde_json::Value = serde_json::from_str(notice).expect("json");
+        value.as_object_mut().expect("object").remove("nominal");
+        value
+    };
+    std::fs::write(nodes.path("non-nominal.json"), without.to_string()).expect("write");
+
+    let refused = nodes.exchange(&["send", "--data-dir", "es", "--group", "atlantic", "--content", "nominal.json"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("does not allow nominal data"));
+
+    nodes.ok(&[
+        "send",
+        "--data-dir",
+        "es",
+        "--group",
+        "atlantic",
+        "--content",
+        "non-nominal.json",
+        "--deliver-to",
+        "fr",
+    ]);
+    let output = nodes.exchange(&["inbox", "--data-dir", "fr", "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let lines = json_lines(&output);
+    let content = &lines.last().expect("a line")["message"]["content"];
+    assert_eq!(content["type"], "seizure_notice");
+    assert_eq!(content["hs_code"], "121190");
+    assert!(content.get("nominal").is_none());
+}
