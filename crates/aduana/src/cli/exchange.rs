@@ -36,7 +36,7 @@ const RETRY_POLICY: RetryPolicy =
 #[command(after_help = "Examples:
   aduana exchange init --data-dir es --name customs-es
   aduana exchange identity export --data-dir es --output customs-es.pub.json
-  aduana exchange peers add --data-dir es customs-fr.pub.json
+  aduana exchange peers add --data-dir es customs-fr.pub.json --expect-fingerprint '789f 0222 …'
   aduana exchange groups create --data-dir es atlantic
   aduana exchange groups add-member --data-dir es atlantic customs-fr --deliver-to fr
   aduana exchange send --data-dir es --group atlantic --subject 'reefer' --text 'check MSCU1234565' --deliver-to fr
@@ -110,6 +110,9 @@ enum PeersCommand {
         dir: DataDirArg,
         /// The file `aduana exchange identity export` wrote on the peer.
         file: PathBuf,
+        /// Refuse the file unless its fingerprint is this one (as read out by the peer; spaces are ignored).
+        #[arg(long, value_name = "FINGERPRINT")]
+        expect_fingerprint: Option<String>,
     },
     /// List the known peers with their fingerprints.
     List {
@@ -208,7 +211,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     match &args.command {
         Command::Init(init) => run_init(init),
         Command::Identity(IdentityCommand::Export { dir, output }) => run_export(dir, output.as_deref()),
-        Command::Peers(PeersCommand::Add { dir, file }) => run_peers_add(dir, file),
+        Command::Peers(PeersCommand::Add { dir, file, expect_fingerprint }) => {
+            run_peers_add(dir, file, expect_fingerprint.as_deref())
+        }
         Command::Peers(PeersCommand::List { dir }) => run_peers_list(dir),
         Command::Groups(GroupsCommand::Create { dir, name, allow_nominal_data }) => {
             run_groups_create(dir, name, *allow_nominal_data)
@@ -253,11 +258,22 @@ fn run_export(dir: &DataDirArg, output: Option<&Path>) -> anyhow::Result<ExitCod
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_peers_add(dir: &DataDirArg, file: &Path) -> anyhow::Result<ExitCode> {
+fn run_peers_add(dir: &DataDirArg, file: &Path, expected: Option<&str>) -> anyhow::Result<ExitCode> {
     let data = DataDir::new(&dir.data_dir);
     let mut node = data.load()?;
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let peer = PublicIdentity::from_json(&bytes).with_context(|| format!("reading {}", file.display()))?;
+    if let Some(expected) = expected {
+        let expected: String = expected.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        if expected != peer.id().as_str() {
+            eprintln!(
+                "error: {}: fingerprint {} is not the expected {expected}; not added",
+                file.display(),
+                peer.id().fingerprint()
+            );
+            return Ok(ExitCode::from(EXIT_FOUND_WANTING));
+        }
+    }
     let (name, fingerprint) = (peer.name().to_owned(), peer.id().fingerprint());
     let added = node.directory.add_peer(&node.identity, peer).with_context(|| format!("adding {}", file.display()))?;
     data.save_directory(&node.directory)?;

@@ -288,3 +288,21 @@ fn exchange_seizure_notice_sends_its_nominal_part_only_where_the_group_allows_it
     assert_eq!(content["hs_code"], "121190");
     assert!(content.get("nominal").is_none());
 }
+
+#[test]
+fn exchange_peers_add_checks_the_fingerprint_read_out_by_the_peer() {
+    let nodes = Nodes::new();
+    nodes.ok(&["init", "--data-dir", "es", "--name", "customs-es"]);
+    let init = nodes.ok(&["init", "--data-dir", "fr", "--name", "customs-fr"]);
+    let fingerprint = init.lines().find_map(|l| l.strip_prefix("fingerprint: ")).expect("fingerprint").to_owned();
+    nodes.ok(&["identity", "export", "--data-dir", "fr", "--output", "fr.pub.json"]);
+    let wrong = format!("0000{}", &fingerprint[4..]);
+
+    let refused = nodes.exchange(&["peers", "add", "--data-dir", "es", "fr.pub.json", "--expect-fingerprint", &wrong]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(nodes.ok(&["peers", "list", "--data-dir", "es"]).is_empty());
+
+    let added = nodes.ok(&["peers", "add", "--data-dir", "es", "fr.pub.json", "--expect-fingerprint", &fingerprint]);
+    assert!(added.contains("added peer customs-fr"), "{added}");
+    assert!(nodes.ok(&["peers", "list", "--data-dir", "es"]).contains(&fingerprint));
+}
