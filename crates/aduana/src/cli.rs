@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand, each with its `Args` and `run`.
 
 mod audit;
+mod exchange;
 mod hs;
 mod serve;
 mod users;
@@ -39,6 +40,7 @@ enum Command {
     Users(users::Command),
     #[command(subcommand)]
     Audit(audit::Command),
+    Exchange(exchange::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns its exit status.
@@ -57,5 +59,6 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(&args),
         Command::Users(command) => users::run(&command),
         Command::Audit(command) => audit::run(&command),
+        Command::Exchange(args) => exchange::run(&args),
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `aduana` binary: each module runs the built binary the way a user would.
 
 mod architecture; // the allowed dependency edges between workspace crates
+mod exchange; // `aduana exchange`: three nodes exchanging through the file-drop transport
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
 mod intake; // `aduana serve --intake`: NATS JetStream workers in two processes, across kill -9
