@@ -1,6 +1,9 @@
 //! The command line: one module per subcommand, each with its `Args` and `run`.
 
+mod assess;
 mod hs;
+mod profiles;
+mod risk_inputs;
 mod validate;
 
 use std::process::ExitCode;
@@ -31,6 +34,8 @@ struct Cli {
 enum Command {
     Validate(validate::Args),
     Hs(hs::Args),
+    Assess(assess::Args),
+    Profiles(profiles::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns its exit status.
@@ -46,5 +51,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Hs(args) => hs::run(&args),
+        Command::Assess(args) => assess::run(&args),
+        Command::Profiles(args) => profiles::run(&args),
     }
 }
