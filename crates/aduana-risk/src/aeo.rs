@@ -60,7 +60,7 @@ impl AeoOperator {
 /// The AEO register.
 #[derive(Debug, Clone, Default)]
 pub struct AeoRegister {
-    /// The register's version (source name and a fingerprint of its content).
+    /// The register's version (the number of operators and a fingerprint of the content).
     pub version: String,
     operators: Vec<AeoOperator>,
 }
@@ -180,7 +180,7 @@ impl AeoRegister {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let version = format!("{source_name}:{}:{:016x}", operators.len(), hash.finish());
+        let version = format!("{}:{:016x}", operators.len(), hash.finish());
         Ok(AeoRegister::new(version, operators))
     }
 

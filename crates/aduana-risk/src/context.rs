@@ -191,14 +191,29 @@ impl HistorySummary {
         }
     }
 
-    /// Returns the days since the party's latest consignment strictly before `on`, or infinity when none.
-    pub fn days_since_last(&self, party: &Party, on: NaiveDate) -> f64 {
-        party
+    /// Returns the days since the party's latest consignment strictly before `on`: infinity when the history has
+    /// none, `None` when there is no history at all (the fact is unknown, so no profile can rely on it).
+    pub fn days_since_last(&self, party: &Party, on: NaiveDate) -> Option<f64> {
+        if self.last_seen.is_empty() {
+            return None;
+        }
+        let days = party
             .identifiers
             .iter()
             .filter_map(|id| self.last_seen.get(&id.value.trim().to_uppercase()))
             .filter(|&&d| d < on)
             .map(|&d| (on - d).num_days() as f64)
-            .fold(f64::INFINITY, f64::min)
+            .fold(f64::INFINITY, f64::min);
+        Some(days)
+    }
+
+    /// Returns the number of identifiers known.
+    pub fn len(&self) -> usize {
+        self.last_seen.len()
+    }
+
+    /// Returns whether nothing is known.
+    pub fn is_empty(&self) -> bool {
+        self.last_seen.is_empty()
     }
 }

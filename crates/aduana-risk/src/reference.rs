@@ -62,7 +62,7 @@ pub fn parse_norms(bytes: &[u8], source_name: &str) -> Result<Norms, Vec<Referen
     if !errors.is_empty() {
         return Err(errors);
     }
-    let mut out = Norms::new(format!("{source_name}:{}:{:016x}", norms.len(), hash.finish()));
+    let mut out = Norms::new(format!("{}:{:016x}", norms.len(), hash.finish()));
     for (prefix, currency, value) in norms {
         out.insert(&prefix, &currency, value);
     }

@@ -60,6 +60,8 @@ pub(crate) fn match_profiles<'a>(
         if let Some(env) = holding {
             let mut evidence = Vec::new();
             env.eval(&profile.condition, Some(&mut evidence));
+            let mut seen = std::collections::HashSet::new();
+            evidence.retain(|e| seen.insert((e.field.clone(), e.value.clone())));
             on_match(profile, evidence);
         }
     }

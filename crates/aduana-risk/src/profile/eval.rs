@@ -199,7 +199,9 @@ impl<'a> Env<'a> {
                 .parties(*role)
                 .any(|(i, p)| p.name.as_deref().is_some_and(|n| f(Val::Str(n), Path::Party(i, "name")))),
             Field::PartyDaysSinceLast(role) => self.parties(*role).any(|(i, p)| {
-                let days = self.reference.history.days_since_last(p, self.as_of.date());
+                let Some(days) = self.reference.history.days_since_last(p, self.as_of.date()) else {
+                    return false;
+                };
                 let path = match p.identifiers.first() {
                     Some(_) => Path::PartyId(i, 0),
                     None => Path::Party(i, "name"),

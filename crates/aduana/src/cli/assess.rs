@@ -30,6 +30,9 @@ pub(crate) struct Args {
     /// The AEO register (CSV).
     #[arg(long)]
     aeo: Option<PathBuf>,
+    /// Earlier consignments (any format), summarised per party for derived facts such as `importer.days_since_last`.
+    #[arg(long)]
+    history: Option<PathBuf>,
     /// The moment of assessment (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS); defaults to now.
     #[arg(long)]
     as_of: Option<String>,
@@ -92,10 +95,36 @@ pub(crate) fn context(
     }))
 }
 
+/// Summarises a history of consignments: the last lodging date of every party identifier.
+fn summarise(history: &[aduana_core::Consignment], name: &str) -> aduana_risk::HistorySummary {
+    let mut summary = aduana_risk::HistorySummary::default();
+    summary.version = format!("{name}:{}", history.len());
+    for c in history {
+        let Some(date) = c.lodged_on else { continue };
+        for party in &c.parties {
+            for id in &party.identifiers {
+                summary.record(&id.value, date);
+            }
+        }
+    }
+    summary
+}
+
 /// Assesses every file and prints the assessments.
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let ctx = match context(args.profiles.as_ref(), args.aeo.as_ref(), args.as_of.as_deref()) {
-        Ok(Ok(ctx)) => ctx,
+        Ok(Ok(mut ctx)) => {
+            if let Some(path) = &args.history {
+                match read_consignments(path) {
+                    Ok((history, _)) => ctx.reference.history = summarise(&history, &path.display().to_string()),
+                    Err(error) => {
+                        eprintln!("error: {error:#}");
+                        return Ok(ExitCode::from(EXIT_USAGE_OR_IO));
+                    }
+                }
+            }
+            ctx
+        }
         Ok(Err(errors)) => {
             for error in errors {
                 eprintln!("error: {error}");
