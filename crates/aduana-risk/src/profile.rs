@@ -15,7 +15,7 @@ use aduana_core::{Lane, Referral};
 use chrono::NaiveDate;
 
 pub(crate) use eval::Env;
-pub use field::{Field, FIELD_NAMES};
+pub use field::{FIELD_NAMES, Field};
 pub(crate) use index::ProfileIndex;
 
 /// One risk profile, as an analyst wrote it.

@@ -56,7 +56,12 @@ impl Val<'_> {
             Val::Str(s) => s.to_owned(),
             Val::Num(n) => format_number(n),
             Val::Ratio(r, per_kg, norm) => {
-                format!("{} (value per kg {} against a norm of {})", format_number(r), format_number(per_kg), format_number(norm))
+                format!(
+                    "{} (value per kg {} against a norm of {})",
+                    format_number(r),
+                    format_number(per_kg),
+                    format_number(norm)
+                )
             }
         }
     }
@@ -102,7 +107,9 @@ impl<'a> Env<'a> {
     fn visit(&self, field: &'a Field, f: &mut dyn FnMut(Val<'a>, Path<'a>) -> bool) -> bool {
         let c = self.consignment;
         let place = |p: &'a Option<Place>| p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_str());
-        let one = |v: Option<Val<'a>>, path: Path<'a>, f: &mut dyn FnMut(Val<'a>, Path<'a>) -> bool| v.is_some_and(|v| f(v, path));
+        let one = |v: Option<Val<'a>>, path: Path<'a>, f: &mut dyn FnMut(Val<'a>, Path<'a>) -> bool| {
+            v.is_some_and(|v| f(v, path))
+        };
         if field.is_goods() {
             let Some((i, item)) = self.item else { return false };
             let (value, name): (Option<Val<'a>>, &'static str) = match field {
@@ -126,7 +133,9 @@ impl<'a> Env<'a> {
         match field {
             Field::Reference => f(Val::Str(c.reference.as_str()), Path::Static("reference")),
             Field::Direction => f(Val::Str(direction_name(c.direction)), Path::Static("direction")),
-            Field::Mode => one(c.mode_of_transport.map(|m| Val::Str(mode_name(m))), Path::Static("mode_of_transport"), f),
+            Field::Mode => {
+                one(c.mode_of_transport.map(|m| Val::Str(mode_name(m))), Path::Static("mode_of_transport"), f)
+            }
             Field::CustomsOffice => one(c.customs_office.as_deref().map(Val::Str), Path::Static("customs_office"), f),
             Field::Dispatch => one(
                 c.itinerary.country_of_dispatch.as_ref().map(|x| Val::Str(x.as_str())),
@@ -167,9 +176,11 @@ impl<'a> Env<'a> {
                     .as_ref()
                     .is_some_and(|d| f(Val::Str(d.as_str()), Path::Static("itinerary.country_of_destination")))
             }
-            Field::Loading => {
-                one(place(&c.itinerary.place_of_loading).map(Val::Str), Path::Static("itinerary.place_of_loading.locode"), f)
-            }
+            Field::Loading => one(
+                place(&c.itinerary.place_of_loading).map(Val::Str),
+                Path::Static("itinerary.place_of_loading.locode"),
+                f,
+            ),
             Field::Discharge => one(
                 place(&c.itinerary.place_of_discharge).map(Val::Str),
                 Path::Static("itinerary.place_of_discharge.locode"),
@@ -275,9 +286,7 @@ impl<'a> Env<'a> {
             Op::Ne(_) | Op::NotIn(_) => !any,
             _ => any,
         };
-        if holds
-            && let (Some(evidence), Some((v, path))) = (evidence, found.filter(|_| any))
-        {
+        if holds && let (Some(evidence), Some((v, path))) = (evidence, found.filter(|_| any)) {
             evidence.push(Evidence { field: path.render(), value: v.render() });
         }
         holds

@@ -71,7 +71,11 @@ impl Parser<'_> {
 
     fn punct(&mut self, punct: &'static str) -> Result<Token, ProfileError> {
         let token = self.next();
-        if token.kind == TokenKind::Punct(punct) { Ok(token) } else { Err(self.expected(&token, &format!("`{punct}`"))) }
+        if token.kind == TokenKind::Punct(punct) {
+            Ok(token)
+        } else {
+            Err(self.expected(&token, &format!("`{punct}`")))
+        }
     }
 
     fn is_punct(&self, punct: &str) -> bool {
@@ -130,7 +134,11 @@ impl Parser<'_> {
             if !KEYS.contains(&key.as_str()) {
                 return Err(self.error_at(
                     &key_token,
-                    ProfileErrorKind::Unknown { what: "key", suggestion: suggest(&key, KEYS.iter().copied()), name: key },
+                    ProfileErrorKind::Unknown {
+                        what: "key",
+                        suggestion: suggest(&key, KEYS.iter().copied()),
+                        name: key,
+                    },
                 ));
             }
             self.punct(":")?;
@@ -363,11 +371,17 @@ impl Parser<'_> {
                     let pattern = self.string("a quoted regular expression")?;
                     let regex = regex::RegexBuilder::new(&pattern).case_insensitive(true).size_limit(1 << 20).build();
                     Op::Matches(regex.map_err(|e| {
-                        self.error_at(&token, ProfileErrorKind::Invalid { what: "regular expression", message: e.to_string() })
+                        self.error_at(
+                            &token,
+                            ProfileErrorKind::Invalid { what: "regular expression", message: e.to_string() },
+                        )
                     })?)
                 }
                 _ => {
-                    return Err(self.expected(&op_token, "an operator (= != in `not in` prefix contains matches `in list` exists)"));
+                    return Err(self.expected(
+                        &op_token,
+                        "an operator (= != in `not in` prefix contains matches `in list` exists)",
+                    ));
                 }
             },
             _ => return Err(self.expected(&op_token, "an operator")),

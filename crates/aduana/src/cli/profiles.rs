@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use aduana_core::Consignment;
@@ -62,7 +62,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn check(dir: &PathBuf) -> anyhow::Result<ExitCode> {
+fn check(dir: &Path) -> anyhow::Result<ExitCode> {
     let loaded = match read_profile_dir(dir) {
         Ok(loaded) => loaded,
         Err(error) => {
@@ -152,8 +152,8 @@ fn round(x: f64) -> f64 {
 }
 
 fn backtest(
-    profile: &PathBuf,
-    history: &PathBuf,
+    profile: &Path,
+    history: &Path,
     current: Option<&PathBuf>,
     as_of: Option<&str>,
     json: bool,
@@ -271,7 +271,7 @@ fn timeless(set: &aduana_risk::ProfileSet) -> aduana_risk::ProfileSet {
     aduana_risk::ProfileSet::from_profiles(profiles)
 }
 
-fn read_consignments_or_fail(path: &PathBuf) -> anyhow::Result<(Vec<Consignment>, Vec<aduana_core::Diagnostic>)> {
+fn read_consignments_or_fail(path: &Path) -> anyhow::Result<(Vec<Consignment>, Vec<aduana_core::Diagnostic>)> {
     crate::cli::risk_inputs::read_consignments(path)
 }
 

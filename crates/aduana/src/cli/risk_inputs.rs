@@ -47,10 +47,7 @@ pub(crate) fn read_profile_dir(path: &Path) -> anyhow::Result<ProfileDir> {
         } else if file_name == "norms.csv" {
             let bytes = std::fs::read(&entry).with_context(|| format!("reading norms {name}"))?;
             reference.norms = aduana_risk::reference::parse_norms(&bytes, &name).map_err(|errors| {
-                anyhow::format_err!(
-                    "{}",
-                    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
-                )
+                anyhow::format_err!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
             })?;
         }
     }
@@ -111,7 +108,9 @@ pub(crate) fn read_consignments(path: &Path) -> anyhow::Result<(Vec<Consignment>
 pub(crate) fn as_of(value: Option<&str>) -> anyhow::Result<chrono::NaiveDateTime> {
     match value {
         Some(text) => chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S")
-            .or_else(|_| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN)))
+            .or_else(|_| {
+                chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map(|d| d.and_time(chrono::NaiveTime::MIN))
+            })
             .map_err(|_| anyhow::format_err!("--as-of: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, found `{text}`")),
         None => {
             let seconds = std::time::SystemTime::now()
