@@ -1,0 +1,57 @@
+//! The AEO register CSV and when operators get the benefit.
+
+use aduana_core::PartyIdentifier;
+use aduana_risk::{AeoRegister, AeoStatus, assess};
+
+use crate::fixtures::{context, profiles, solar};
+
+const HEADER: &str = "identifier,name,programme,status,valid_from,valid_to,recognised_under\n";
+
+#[test]
+fn the_shipped_sample_register_loads() {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/aeo/register.csv")).expect("read");
+    let register = AeoRegister::parse_csv(&bytes, "register.csv").expect("valid");
+    assert_eq!(register.operators().len(), 6);
+    let id = PartyIdentifier { scheme: "eori".to_owned(), value: "gb555555555000".to_owned() };
+    assert_eq!(register.lookup(&id).next().expect("found").status, AeoStatus::Suspended);
+}
+
+#[test]
+fn bad_cells_are_reported_by_line_and_column_name() {
+    let csv =
+        format!("{HEADER}GB1,Acme,GB-AEOF,expired,2020-01-01,,national\nGB2,,GB-AEOF,valid,01/02/2020,,national\n");
+    let errors = AeoRegister::parse_csv(csv.as_bytes(), "aeo.csv").expect_err("invalid");
+    let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!(rendered.join("\n"), @r#"
+    aeo.csv:2: column `status`: expected valid, suspended or revoked, found `expired`
+    aeo.csv:3: column `name`: expected a value, found an empty cell
+    aeo.csv:3: column `valid_from`: expected a date YYYY-MM-DD, found `01/02/2020`
+    "#);
+}
+
+#[test]
+fn a_missing_column_is_reported() {
+    let errors = AeoRegister::parse_csv(b"identifier,name\nX,Y\n", "aeo.csv").expect_err("invalid");
+    assert_eq!(errors[0].to_string(), "aeo.csv:1: column `programme`: expected a `programme` column in the header");
+}
+
+#[test]
+fn only_valid_recognised_authorisations_in_force_give_the_benefit() {
+    let cases = [
+        ("valid,2020-01-01,,national", true),
+        ("valid,2020-01-01,,EU-US MRA", true),
+        ("valid,2020-01-01,,", false),
+        ("suspended,2020-01-01,,national", false),
+        ("revoked,2020-01-01,,national", false),
+        ("valid,2020-01-01,2025-12-31,national", false),
+        ("valid,2027-01-01,,national", false),
+    ];
+    for (tail, benefit) in cases {
+        let csv = format!("{HEADER}GB123456789000,Acme,GB-AEOF,{tail}\n");
+        let mut ctx = context(profiles(""));
+        ctx.aeo = AeoRegister::parse_csv(csv.as_bytes(), "aeo.csv").expect("valid");
+        let a = assess(&solar("R1", "4000", "DE"), &ctx);
+        let aeo = a.hits.iter().find(|h| h.indicator == "aeo").expect("an aeo hit either way");
+        assert_eq!(aeo.weight < 0.0, benefit, "case {tail}: {}", aeo.reason);
+    }
+}
