@@ -340,6 +340,14 @@ impl ProfileSet {
         self.index.fallback_len()
     }
 
+    /// Returns how many profiles the index picks as candidates for a consignment (those it evaluates): a measure
+    /// of how well the set is indexed.
+    pub fn candidate_count(&self, consignment: &aduana_core::Consignment) -> usize {
+        let mut out = Vec::new();
+        self.index.candidates(consignment, &mut out);
+        out.len()
+    }
+
     pub(crate) fn index(&self) -> &ProfileIndex {
         &self.index
     }
