@@ -25,6 +25,28 @@ pub(crate) struct ProfileIndex {
     fallback: Vec<u32>,
     /// Per profile: whether its condition tests goods fields (and so is evaluated per goods item).
     pub(crate) uses_goods: Vec<bool>,
+    /// Per profile: the origins its condition requires (a top-level `goods.origin =` / `in` test), checked before
+    /// the profile is evaluated: a cheap second key that drops most HS-keyed candidates.
+    origins: Vec<Option<Box<[[u8; 2]]>>>,
+}
+
+/// Returns the origins a condition requires of some goods item, when it has a top-level origin test.
+fn required_origins(expr: &Expr) -> Option<Box<[[u8; 2]]>> {
+    let from_test = |e: &Expr| match e {
+        Expr::Test(test) if test.field == Field::Origin => {
+            let values: &[String] = match &test.op {
+                Op::Eq(v) => std::slice::from_ref(v),
+                Op::In(set) => set,
+                _ => return None,
+            };
+            values.iter().map(|v| <[u8; 2]>::try_from(v.as_bytes()).ok()).collect::<Option<Vec<_>>>().map(Into::into)
+        }
+        _ => None,
+    };
+    match expr {
+        Expr::And(parts) => parts.iter().find_map(from_test),
+        other => from_test(other),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -85,6 +107,7 @@ impl ProfileIndex {
         for (i, profile) in profiles.iter().enumerate() {
             let i = u32::try_from(i).expect("fewer than 2^32 profiles");
             index.uses_goods.push(uses_goods(&profile.condition));
+            index.origins.push(required_origins(&profile.condition));
             match keys(&profile.condition) {
                 Some(keys) => {
                     for (bucket, key) in keys {
@@ -160,6 +183,25 @@ impl ProfileIndex {
         }
         out.sort_unstable();
         out.dedup();
+        let mut origins = [[0u8; 2]; 8];
+        let mut known = 0;
+        for item in &consignment.goods {
+            if let Some(origin) = &item.origin_country
+                && let Ok(code) = <[u8; 2]>::try_from(origin.as_str().as_bytes())
+                && known < origins.len()
+            {
+                origins[known] = code;
+                known += 1;
+            }
+        }
+        // With more items than the buffer holds, skip the pre-check rather than drop a candidate wrongly.
+        if consignment.goods.len() <= origins.len() {
+            let origins = &origins[..known];
+            out.retain(|&i| match &self.origins[i as usize] {
+                Some(required) => origins.iter().any(|o| required.contains(o)),
+                None => true,
+            });
+        }
     }
 
     /// Returns how many profiles are on the fallback list (evaluated for every consignment).
