@@ -18,7 +18,8 @@ pub(crate) fn decide(
 ) -> Assessment {
     hits.sort_by(|a, b| a.indicator.cmp(&b.indicator).then_with(|| a.id.cmp(&b.id)));
     let score = hits.iter().map(|h| h.weight).sum::<f64>().max(0.0);
-    let score = (score * 1e6).round() / 1e6;
+    // `+ 0.0` turns the -0.0 of an empty sum into 0.
+    let score = (score * 1e6).round() / 1e6 + 0.0;
     let mut lane = if score >= policy.red_threshold {
         Lane::Red
     } else if score >= policy.yellow_threshold {

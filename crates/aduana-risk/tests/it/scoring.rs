@@ -20,6 +20,13 @@ fn score_is_the_sum_of_weights_and_thresholds_pick_the_lane() {
 }
 
 #[test]
+fn a_consignment_without_hits_scores_a_positive_zero() {
+    let a = assess(&solar("R1", "4000", "DE"), &context(profiles("")));
+    assert!(a.hits.is_empty());
+    assert_eq!(serde_json::to_string(&a.score).expect("serialises"), "0.0");
+}
+
+#[test]
 fn a_hit_lane_applies_unless_the_hits_are_within_the_green_tolerance() {
     let text = profile("A", "goods.origin = VN", "").replace("weight: 40", "weight: 5");
     let mut ctx = context(profiles(&text));
