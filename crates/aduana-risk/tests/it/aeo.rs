@@ -55,3 +55,38 @@ fn only_valid_recognised_authorisations_in_force_give_the_benefit() {
         assert_eq!(aeo.weight < 0.0, benefit, "case {tail}: {}", aeo.reason);
     }
 }
+
+#[test]
+fn norms_csv_errors_are_reported_by_line() {
+    let csv = "hs_prefix,currency,value_per_kg\n8541,USD,3.9\n85x1,USD,2\n8507,US,2\n8507,USD,-1\n";
+    let errors = aduana_risk::reference::parse_norms(csv.as_bytes(), "norms.csv").expect_err("invalid");
+    let rendered: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        rendered,
+        [
+            "norms.csv:3: column `hs_prefix`: expected 2 to 10 digits, found `85x1`",
+            "norms.csv:4: column `currency`: expected an ISO 4217 code, found `US`",
+            "norms.csv:5: column `value_per_kg`: expected a positive number, found `-1`",
+        ]
+    );
+    let missing = aduana_risk::reference::parse_norms(b"hs,currency\n", "norms.csv").expect_err("no columns");
+    assert_eq!(missing[0].to_string(), "norms.csv:1: expected the columns hs_prefix, currency, value_per_kg");
+}
+
+#[test]
+fn norms_use_the_longest_prefix_in_the_same_currency() {
+    let csv = "hs_prefix,currency,value_per_kg\n85,USD,10\n8541,USD,4\n8541,EUR,3.5\n";
+    let norms = aduana_risk::reference::parse_norms(csv.as_bytes(), "norms.csv").expect("valid");
+    assert_eq!(norms.lookup("854143", "USD"), Some(4.0));
+    assert_eq!(norms.lookup("854143", "eur"), Some(3.5));
+    assert_eq!(norms.lookup("850760", "USD"), Some(10.0));
+    assert_eq!(norms.lookup("850760", "KRW"), None);
+}
+
+#[test]
+fn lists_ignore_comments_and_blank_lines_and_compare_case_insensitively() {
+    let list = aduana_risk::reference::parse_list("# version: v2\n\n gb1 # note\n# GB2\nGB3\n");
+    assert_eq!(list.version, "v2");
+    assert_eq!(list.len(), 2);
+    assert!(list.contains("GB1") && list.contains("gb3") && !list.contains("GB2"));
+}
