@@ -1,8 +1,11 @@
 //! The command line: one module per subcommand, each with its `Args` and `run`.
 
+mod assess;
 mod audit;
 mod exchange;
 mod hs;
+mod profiles;
+mod risk_inputs;
 mod serve;
 mod users;
 mod validate;
@@ -41,6 +44,8 @@ enum Command {
     #[command(subcommand)]
     Audit(audit::Command),
     Exchange(exchange::Args),
+    Assess(assess::Args),
+    Profiles(profiles::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns its exit status.
@@ -60,5 +65,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Users(command) => users::run(&command),
         Command::Audit(command) => audit::run(&command),
         Command::Exchange(args) => exchange::run(&args),
+        Command::Assess(args) => assess::run(&args),
+        Command::Profiles(args) => profiles::run(&args),
     }
 }

@@ -1,9 +1,10 @@
 //! End-to-end tests of the `aduana` binary: each module runs the built binary the way a user would.
 
 mod architecture; // the allowed dependency edges between workspace crates
+mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
 mod exchange; // `aduana exchange`: three nodes exchanging through the file-drop transport
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
 mod intake; // `aduana serve --intake`: NATS JetStream workers in two processes, across kill -9
-mod serve;
-mod validate; // `aduana validate` on the canonical formats and the shipped examples // `aduana serve`, `users add` and `audit verify` end to end: auth, durability across kill -9, tamper detection
+mod serve; // `aduana serve`, `users add` and `audit verify` end to end: auth, durability across kill -9, tamper detection
+mod validate; // `aduana validate` on the canonical formats and the shipped examples

@@ -1,0 +1,314 @@
+//! Evaluating a profile's condition against one consignment (and one goods item), with the evidence that made it
+//! hold.
+
+use aduana_core::{Consignment, Direction, Evidence, GoodsItem, Party, Place, TransportMode};
+use chrono::NaiveDateTime;
+
+use crate::context::ReferenceData;
+use crate::profile::{Expr, Field, Op, Test};
+
+/// What a condition is evaluated against: the consignment, the goods item in focus, the reference data and time.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Env<'a> {
+    pub(crate) consignment: &'a Consignment,
+    pub(crate) item: Option<(usize, &'a GoodsItem)>,
+    pub(crate) reference: &'a ReferenceData,
+    pub(crate) as_of: NaiveDateTime,
+}
+
+/// One value of a field.
+#[derive(Debug, Clone, Copy)]
+enum Val<'a> {
+    Str(&'a str),
+    Num(f64),
+    /// A unit price ratio: the ratio, the value per kilogram and the norm.
+    Ratio(f64, f64, f64),
+}
+
+/// Where a value is in the consignment; rendered to a model path only when evidence is recorded.
+#[derive(Debug, Clone, Copy)]
+enum Path<'a> {
+    Static(&'static str),
+    Goods(usize, &'static str),
+    Route(usize),
+    Party(usize, &'static str),
+    PartyId(usize, usize),
+    Attribute(&'a str),
+}
+
+impl Path<'_> {
+    fn render(self) -> String {
+        match self {
+            Path::Static(s) => s.to_owned(),
+            Path::Goods(i, f) => format!("goods[{i}].{f}"),
+            Path::Route(i) => format!("itinerary.routing_countries[{i}]"),
+            Path::Party(i, f) => format!("parties[{i}].{f}"),
+            Path::PartyId(i, j) => format!("parties[{i}].identifiers[{j}].value"),
+            Path::Attribute(name) => format!("attributes.{name}"),
+        }
+    }
+}
+
+impl Val<'_> {
+    fn render(self) -> String {
+        match self {
+            Val::Str(s) => s.to_owned(),
+            Val::Num(n) => format_number(n),
+            Val::Ratio(r, per_kg, norm) => {
+                format!(
+                    "{} (value per kg {} against a norm of {})",
+                    format_number(r),
+                    format_number(per_kg),
+                    format_number(norm)
+                )
+            }
+        }
+    }
+}
+
+/// Formats a number with at most four decimals and no trailing zeros.
+pub(crate) fn format_number(n: f64) -> String {
+    if n.is_infinite() {
+        return "never".to_owned();
+    }
+    let text = format!("{n:.4}");
+    let text = text.trim_end_matches('0').trim_end_matches('.');
+    if text == "-0" { "0".to_owned() } else { text.to_owned() }
+}
+
+fn direction_name(d: Direction) -> &'static str {
+    match d {
+        Direction::Import => "import",
+        Direction::Export => "export",
+        Direction::Transit => "transit",
+    }
+}
+
+fn mode_name(m: TransportMode) -> &'static str {
+    match m {
+        TransportMode::Sea => "sea",
+        TransportMode::Rail => "rail",
+        TransportMode::Road => "road",
+        TransportMode::Air => "air",
+        TransportMode::Postal => "postal",
+        TransportMode::FixedInstallation => "fixed_installation",
+        TransportMode::InlandWaterway => "inland_waterway",
+        _ => "other",
+    }
+}
+
+/// Converts a decimal to `f64` from its mantissa and scale (`Decimal::to_f64` goes through text and is ~20 times
+/// slower; the comparisons here need no more than `f64` precision).
+fn decimal(d: Option<rust_decimal::Decimal>) -> Option<f64> {
+    let d = d?;
+    const POWERS: [f64; 29] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+        1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
+    ];
+    let scale = POWERS.get(d.scale() as usize).copied().unwrap_or(1e28);
+    Some(d.mantissa() as f64 / scale)
+}
+
+impl<'a> Env<'a> {
+    /// Calls `f` with each value of the field until it returns true; returns whether it did.
+    fn visit(&self, field: &'a Field, f: &mut dyn FnMut(Val<'a>, Path<'a>) -> bool) -> bool {
+        let c = self.consignment;
+        let place = |p: &'a Option<Place>| p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_str());
+        let one = |v: Option<Val<'a>>, path: Path<'a>, f: &mut dyn FnMut(Val<'a>, Path<'a>) -> bool| {
+            v.is_some_and(|v| f(v, path))
+        };
+        if field.is_goods() {
+            let Some((i, item)) = self.item else { return false };
+            let (value, name): (Option<Val<'a>>, &'static str) = match field {
+                Field::HsCode => (item.hs_code.as_ref().map(|h| Val::Str(h.as_str())), "hs_code"),
+                Field::Origin => (item.origin_country.as_ref().map(|o| Val::Str(o.as_str())), "origin_country"),
+                Field::Description => (item.description.as_deref().map(Val::Str), "description"),
+                Field::Value => (decimal(item.value.as_ref().map(|v| v.amount)).map(Val::Num), "value.amount"),
+                Field::Currency => (item.value.as_ref().map(|v| Val::Str(v.currency.as_str())), "value.currency"),
+                Field::NetMass => (decimal(item.net_mass_kg).map(Val::Num), "net_mass_kg"),
+                Field::GrossMass => (decimal(item.gross_mass_kg).map(Val::Num), "gross_mass_kg"),
+                Field::ValuePerKg => (decimal(item.value_per_kg()).map(Val::Num), "value"),
+                Field::UnitPriceRatio => (self.unit_price_ratio(item), "value"),
+                Field::UnNumber => (item.un_number.as_ref().map(|u| Val::Str(u.as_str())), "un_number"),
+                Field::DutyRate => {
+                    (decimal(item.duty.as_ref().and_then(|d| d.rate_percent)).map(Val::Num), "duty.rate_percent")
+                }
+                _ => (None, ""),
+            };
+            return one(value, Path::Goods(i, name), f);
+        }
+        match field {
+            Field::Reference => f(Val::Str(c.reference.as_str()), Path::Static("reference")),
+            Field::Direction => f(Val::Str(direction_name(c.direction)), Path::Static("direction")),
+            Field::Mode => {
+                one(c.mode_of_transport.map(|m| Val::Str(mode_name(m))), Path::Static("mode_of_transport"), f)
+            }
+            Field::CustomsOffice => one(c.customs_office.as_deref().map(Val::Str), Path::Static("customs_office"), f),
+            Field::Dispatch => one(
+                c.itinerary.country_of_dispatch.as_ref().map(|x| Val::Str(x.as_str())),
+                Path::Static("itinerary.country_of_dispatch"),
+                f,
+            ),
+            Field::Destination => one(
+                c.itinerary.country_of_destination.as_ref().map(|x| Val::Str(x.as_str())),
+                Path::Static("itinerary.country_of_destination"),
+                f,
+            ),
+            Field::Route => {
+                let it = &c.itinerary;
+                if let Some(d) = &it.country_of_dispatch
+                    && f(Val::Str(d.as_str()), Path::Static("itinerary.country_of_dispatch"))
+                {
+                    return true;
+                }
+                for (name, p) in [
+                    ("itinerary.place_of_acceptance.country", &it.place_of_acceptance),
+                    ("itinerary.place_of_loading.country", &it.place_of_loading),
+                    ("itinerary.first_place_of_entry.country", &it.first_place_of_entry),
+                    ("itinerary.place_of_discharge.country", &it.place_of_discharge),
+                    ("itinerary.place_of_delivery.country", &it.place_of_delivery),
+                ] {
+                    if let Some(country) = p.as_ref().and_then(|p| p.country.as_ref())
+                        && f(Val::Str(country.as_str()), Path::Static(name))
+                    {
+                        return true;
+                    }
+                }
+                for (j, country) in it.routing_countries.iter().enumerate() {
+                    if f(Val::Str(country.as_str()), Path::Route(j)) {
+                        return true;
+                    }
+                }
+                it.country_of_destination
+                    .as_ref()
+                    .is_some_and(|d| f(Val::Str(d.as_str()), Path::Static("itinerary.country_of_destination")))
+            }
+            Field::Loading => one(
+                place(&c.itinerary.place_of_loading).map(Val::Str),
+                Path::Static("itinerary.place_of_loading.locode"),
+                f,
+            ),
+            Field::Discharge => one(
+                place(&c.itinerary.place_of_discharge).map(Val::Str),
+                Path::Static("itinerary.place_of_discharge.locode"),
+                f,
+            ),
+            Field::Entry => one(
+                place(&c.itinerary.first_place_of_entry).map(Val::Str),
+                Path::Static("itinerary.first_place_of_entry.locode"),
+                f,
+            ),
+            Field::Delivery => one(
+                place(&c.itinerary.place_of_delivery).map(Val::Str),
+                Path::Static("itinerary.place_of_delivery.locode"),
+                f,
+            ),
+            Field::HoursToArrival => {
+                let hours = c.itinerary.arrival.map(|a| (a - self.as_of).num_minutes() as f64 / 60.0);
+                one(hours.map(Val::Num), Path::Static("itinerary.arrival"), f)
+            }
+            Field::PartyId(role) => self.parties(*role).any(|(i, p)| {
+                p.identifiers.iter().enumerate().any(|(j, id)| f(Val::Str(id.value.as_str()), Path::PartyId(i, j)))
+            }),
+            Field::PartyCountry(role) => self.parties(*role).any(|(i, p)| {
+                p.country().is_some_and(|country| f(Val::Str(country.as_str()), Path::Party(i, "address.country")))
+            }),
+            Field::PartyName(role) => self
+                .parties(*role)
+                .any(|(i, p)| p.name.as_deref().is_some_and(|n| f(Val::Str(n), Path::Party(i, "name")))),
+            Field::PartyDaysSinceLast(role) => self.parties(*role).any(|(i, p)| {
+                let Some(days) = self.reference.history.days_since_last(p, self.as_of.date()) else {
+                    return false;
+                };
+                let path = match p.identifiers.first() {
+                    Some(_) => Path::PartyId(i, 0),
+                    None => Path::Party(i, "name"),
+                };
+                f(Val::Num(days), path)
+            }),
+            Field::Attribute(name) => {
+                one(c.attributes.get(name).map(|v| Val::Str(v.as_str())), Path::Attribute(name.as_str()), f)
+            }
+            _ => false,
+        }
+    }
+
+    fn parties(&self, role: aduana_core::PartyRole) -> impl Iterator<Item = (usize, &'a Party)> {
+        self.consignment.parties.iter().enumerate().filter(move |(_, p)| p.role == role)
+    }
+
+    fn unit_price_ratio(&self, item: &GoodsItem) -> Option<Val<'a>> {
+        let hs = item.hs_code.as_ref()?;
+        let value = item.value.as_ref()?;
+        let norm = self.reference.norms.lookup(hs.as_str(), value.currency.as_str())?;
+        let per_kg = decimal(item.value_per_kg())?;
+        (norm > 0.0).then(|| Val::Ratio(per_kg / norm, per_kg, norm))
+    }
+
+    /// Evaluates a condition; when `evidence` is given, records the values that made each test hold.
+    pub(crate) fn eval(&self, expr: &'a Expr, mut evidence: Option<&mut Vec<Evidence>>) -> bool {
+        match expr {
+            Expr::And(parts) => {
+                let mark = evidence.as_ref().map_or(0, |e| e.len());
+                for part in parts {
+                    if !self.eval(part, evidence.as_deref_mut()) {
+                        if let Some(e) = evidence {
+                            e.truncate(mark);
+                        }
+                        return false;
+                    }
+                }
+                true
+            }
+            Expr::Or(parts) => parts.iter().any(|part| self.eval(part, evidence.as_deref_mut())),
+            Expr::Not(inner) => !self.eval(inner, None),
+            Expr::Test(test) => self.test(test, evidence),
+        }
+    }
+
+    fn test(&self, test: &'a Test, evidence: Option<&mut Vec<Evidence>>) -> bool {
+        let lists = &self.reference.lists;
+        let mut found: Option<(Val<'a>, Path<'a>)> = None;
+        let mut check = |v: Val<'a>, path: Path<'a>| {
+            let ok = match (&test.op, v) {
+                (Op::Eq(s) | Op::Ne(s), Val::Str(v)) => eq_upper(v, s),
+                (Op::In(set) | Op::NotIn(set), Val::Str(v)) => in_set(v, set),
+                (Op::Prefix(prefixes), Val::Str(v)) => prefixes
+                    .iter()
+                    .any(|p| v.len() >= p.len() && v.is_char_boundary(p.len()) && eq_upper(&v[..p.len()], p)),
+                (Op::Contains(needle), Val::Str(v)) => v.to_lowercase().contains(needle.as_str()),
+                (Op::Matches(regex), Val::Str(v)) => regex.is_match(v),
+                (Op::InList(name), Val::Str(v)) => lists.get(name).is_some_and(|l| l.contains(v)),
+                (Op::Exists, _) => true,
+                (Op::Cmp(cmp, x), Val::Num(n) | Val::Ratio(n, _, _)) => cmp.holds(n, *x),
+                _ => false,
+            };
+            if ok {
+                found = Some((v, path));
+            }
+            ok
+        };
+        let any = self.visit(&test.field, &mut check);
+        let holds = match test.op {
+            Op::Ne(_) | Op::NotIn(_) => !any,
+            _ => any,
+        };
+        if holds && let (Some(evidence), Some((v, path))) = (evidence, found.filter(|_| any)) {
+            evidence.push(Evidence { field: path.render(), value: v.render() });
+        }
+        holds
+    }
+}
+
+fn eq_upper(value: &str, upper: &str) -> bool {
+    if value.is_ascii() { value.eq_ignore_ascii_case(upper) } else { value.to_uppercase() == upper }
+}
+
+fn in_set(value: &str, set: &[String]) -> bool {
+    if value.bytes().any(|b| b.is_ascii_lowercase()) || !value.is_ascii() {
+        let upper = value.to_uppercase();
+        set.binary_search_by(|s| s.as_str().cmp(upper.as_str())).is_ok()
+    } else {
+        set.binary_search_by(|s| s.as_str().cmp(value)).is_ok()
+    }
+}

@@ -1,0 +1,69 @@
+//! Stable hashing: deterministic selection (a profile's sampling percentage, random compliance selection) and
+//! the fast hasher of the profile index. The hashes are FNV-1a 64, fixed forever, so that the same consignment is
+//! selected the same way on every machine and in every release.
+
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a, 64 bits.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fnv(u64);
+
+impl Fnv {
+    pub(crate) fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    pub(crate) fn finish(self) -> u64 {
+        // A final avalanche so that nearby inputs spread over the whole range.
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x
+    }
+}
+
+/// Returns a number in `0..10_000` (basis points) fixed by the parts.
+pub(crate) fn basis_points(parts: &[&[u8]]) -> u32 {
+    let mut hash = Fnv::new();
+    for part in parts {
+        hash.write(part);
+        hash.write(&[0xff]);
+    }
+    (hash.finish() % 10_000) as u32
+}
+
+/// Returns whether a consignment falls in a `percent` share chosen by `key` (e.g. a profile id).
+pub(crate) fn selected(reference: &str, key: &str, percent: f64) -> bool {
+    if percent >= 100.0 {
+        return true;
+    }
+    f64::from(basis_points(&[reference.as_bytes(), key.as_bytes()])) < percent * 100.0
+}
+
+/// A small, fast, non-cryptographic hasher (FxHash) for the index's string keys.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
