@@ -516,7 +516,8 @@ impl Mapper<'_, '_> {
         let carrier_id = self.text(segment, 5, 1);
         let carrier_name = self.text(segment, 5, 4);
         let part = self.part();
-        if carrier_id.is_some() || carrier_name.is_some() {
+        let has_carrier = part.consignment.parties.iter().any(|p| p.role == PartyRole::Carrier);
+        if !has_carrier && (carrier_id.is_some() || carrier_name.is_some()) {
             let mut party = Party {
                 role: PartyRole::Carrier,
                 name: carrier_name,

@@ -167,6 +167,9 @@ pub(crate) fn read(
             let found = String::from_utf8_lossy(&tag[..tag.len().min(20)]).escape_debug().to_string();
             let text = format!("expected a segment tag of three capital letters or digits, found `{found}`");
             sink.diagnostic(Diagnostic::error("invalid_tag", text, at(&segment, None, None, None)));
+            if message.is_some() {
+                buf.pop();
+            }
             continue;
         }
         if let Some(offset) = lexer.invalid_byte(&buf) {
