@@ -102,7 +102,7 @@ pub(crate) fn read(
         Start::Interchange => {}
         Start::Empty => {
             let message = "expected an EDIFACT interchange starting with UNA or UNB, found empty input";
-            sink.diagnostic(Diagnostic::error("empty", message, Location::file(source)));
+            sink.diagnostic(Diagnostic::error("empty", message, file_at(1, 1)));
             return Ok(summary);
         }
         Start::NotEdifact { found } => {
