@@ -24,7 +24,8 @@ fn interchange(target_bytes: usize) -> (Vec<u8>, usize) {
         count += 1;
         let text = message
             .replace("UNH+CUSCAR54+", &format!("UNH+M{count}+"))
-            .replace("+CUSCAR54'", &format!("+M{count}'")).replace("KH041122106", &format!("KH{count:09}"));
+            .replace("+CUSCAR54'", &format!("+M{count}'"))
+            .replace("KH041122106", &format!("KH{count:09}"));
         out.extend_from_slice(text.as_bytes());
     }
     out.extend_from_slice(format!("UNZ+{count}+54'\r\n").as_bytes());
@@ -80,7 +81,11 @@ fn report(what: &str, mb: f64, (wall, cpu): (Duration, Option<f64>)) {
     let wall = wall.as_secs_f64();
     match cpu {
         Some(cpu) if cpu > 0.0 => {
-            println!("{what}: {:.0} MiB/s wall ({wall:.3} s), {:.0} MiB/s per CPU-second ({cpu:.2} s CPU)", mb / wall, mb / cpu)
+            println!(
+                "{what}: {:.0} MiB/s wall ({wall:.3} s), {:.0} MiB/s per CPU-second ({cpu:.2} s CPU)",
+                mb / wall,
+                mb / cpu
+            )
         }
         _ => println!("{what}: {:.0} MiB/s wall ({wall:.3} s)", mb / wall),
     }
@@ -95,8 +100,7 @@ fn main() {
 
     let syntax = best_of(3, || {
         let mut sink = Counting::default();
-        let summary =
-            aduana_formats::edifact::check_syntax(&mut &input[..], "bench.edi", &limits, &mut sink).unwrap();
+        let summary = aduana_formats::edifact::check_syntax(&mut &input[..], "bench.edi", &limits, &mut sink).unwrap();
         assert_eq!(summary.messages, messages as u64);
         assert_eq!(sink.errors, 0);
     });

@@ -288,14 +288,12 @@ impl Mapper<'_, '_> {
 
     fn loc(&mut self, segment: &Segment<'_>) {
         let qualifier = segment.code(1, 1);
-        if self.context == Context::Goods {
-            if qualifier == "27" {
-                let country = self.country(segment, 2, 1, "3225");
-                if let Some(item) = self.part().consignment.goods.last_mut() {
-                    item.origin_country = country;
-                }
-                return;
+        if self.context == Context::Goods && qualifier == "27" {
+            let country = self.country(segment, 2, 1, "3225");
+            if let Some(item) = self.part().consignment.goods.last_mut() {
+                item.origin_country = country;
             }
+            return;
         }
         if self.context == Context::Equipment
             && !matches!(qualifier, "9" | "11" | "12" | "60" | "24" | "7" | "8" | "88")
