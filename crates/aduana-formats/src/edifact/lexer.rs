@@ -116,42 +116,36 @@ impl<'r> Lexer<'r> {
 
     /// Skips a byte-order mark and blank space, then applies UNA or checks that UNB follows.
     pub(crate) fn start(&mut self) -> io::Result<Start> {
+        // The start is read a byte at a time: it is a few bytes, and a BOM may span buffer refills.
+        let mut replay = std::collections::VecDeque::new();
+        while replay.len() < 3 {
+            match self.next_byte()? {
+                Some(byte) => replay.push_back(byte),
+                None => break,
+            }
+        }
+        if replay.iter().eq(b"\xEF\xBB\xBF".iter()) {
+            replay.clear();
+        }
         let mut head = Vec::with_capacity(9);
-        let mut first = true;
-        loop {
-            let available = self.input.fill_buf()?;
-            if available.is_empty() {
-                break;
-            }
-            let mut used = 0;
-            let mut chunk = available;
-            if first {
-                first = false;
-                if chunk.starts_with(b"\xEF\xBB\xBF") {
-                    used = 3;
-                    chunk = &chunk[3..];
+        while head.len() < 9 {
+            let byte = match replay.pop_front() {
+                Some(byte) => byte,
+                None => match self.next_byte()? {
+                    Some(byte) => byte,
+                    None => break,
+                },
+            };
+            if head.is_empty() && byte.is_ascii_whitespace() {
+                if byte == b'\n' {
+                    self.line += 1;
+                    self.column = 1;
+                } else {
+                    self.column += 1;
                 }
+                continue;
             }
-            for &byte in chunk {
-                if head.len() == 9 {
-                    break;
-                }
-                used += 1;
-                if head.is_empty() && byte.is_ascii_whitespace() {
-                    if byte == b'\n' {
-                        self.line += 1;
-                        self.column = 1;
-                    } else {
-                        self.column += 1;
-                    }
-                    continue;
-                }
-                head.push(byte);
-            }
-            self.input.consume(used);
-            if head.len() == 9 {
-                break;
-            }
+            head.push(byte);
         }
         if head.is_empty() {
             return Ok(Start::Empty);
@@ -182,6 +176,14 @@ impl<'r> Lexer<'r> {
             return Ok(Start::Interchange);
         }
         Ok(Start::NotEdifact { found: head })
+    }
+
+    fn next_byte(&mut self) -> io::Result<Option<u8>> {
+        let byte = self.input.fill_buf()?.first().copied();
+        if byte.is_some() {
+            self.input.consume(1);
+        }
+        Ok(byte)
     }
 
     /// Reads the next segment and appends it to `buf`. Data past `limit` bytes in the buffer is not stored.

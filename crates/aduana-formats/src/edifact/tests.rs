@@ -141,7 +141,39 @@ proptest! {
             bytes = mutated;
         }
         let limits = Limits { max_document_bytes: 300, ..test_limits() };
-        let _ = read_bytes(&bytes, &test_limits());
+        let whole = read_bytes(&bytes, &test_limits());
         let _ = read_bytes(&bytes, &limits);
+        let mut reader = std::io::BufReader::with_capacity(3, &bytes[..]);
+        let mut chunked = Collected::default();
+        read(Format::Edifact, &mut reader, "t.edi", &test_limits(), &mut chunked).expect("in memory");
+        prop_assert_eq!(chunked.consignments, whole.consignments);
+        prop_assert_eq!(chunked.diagnostics, whole.diagnostics);
     }
+}
+
+#[test]
+fn reading_through_tiny_buffers_gives_the_same_result_as_reading_from_memory() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test_data/edifact");
+    for name in ["ok/sea_cuscar_una_unoc_two_bills.edi", "ok/utf8_unoy_two_messages.edi", "err/missing_unt_and_unz.edi"]
+    {
+        let bytes = std::fs::read(dir.join(name)).expect("test file");
+        let whole = read_bytes(&bytes, &test_limits());
+        for capacity in [1, 2, 7, 64] {
+            let mut reader = std::io::BufReader::with_capacity(capacity, &bytes[..]);
+            let mut chunked = Collected::default();
+            read(Format::Edifact, &mut reader, "t.edi", &test_limits(), &mut chunked).expect("in memory");
+            assert_eq!(chunked.consignments, whole.consignments, "{name} with a {capacity}-byte buffer");
+            assert_eq!(chunked.diagnostics, whole.diagnostics, "{name} with a {capacity}-byte buffer");
+        }
+    }
+}
+
+#[test]
+fn level_b_separators_are_recognised_without_una() {
+    let input = b"UNB\x1dUNOB\x1f3\x1dA\x1dB\x1d241105\x1f0930\x1d1\x1cUNH\x1d1\x1dCUSCAR\x1fD\x1f95B\x1fUN\x1cBGM\x1d785\x1dX\x1d9\x1cCNI\x1d1\x1cRFF\x1dBM\x1fB1\x1cUNT\x1d5\x1d1\x1cUNZ\x1d1\x1d1\x1c";
+
+    let collected = read_bytes(input, &test_limits());
+
+    assert_eq!(codes(&collected), Vec::<&str>::new());
+    assert_eq!(collected.consignments[0].reference.as_str(), "B1");
 }
