@@ -124,7 +124,8 @@ pub(crate) fn read(
             return Ok(summary);
         }
     }
-    let limit = usize::try_from(limits.max_document_bytes).unwrap_or(usize::MAX);
+    // Offsets in the buffer are `u32`; a limit past that would not be a sensible per-message limit anyway.
+    let limit = usize::try_from(limits.max_document_bytes).unwrap_or(usize::MAX).min(u32::MAX as usize / 2);
     let mut buf = SegmentBuf::default();
     let mut interchange: Option<Interchange> = None;
     let mut message: Option<Open> = None;
@@ -312,7 +313,7 @@ pub(crate) fn read(
                 Some(open) => {
                     if open.too_large {
                         buf.pop();
-                    } else if truncated || buf.data_len() >= limit {
+                    } else if truncated || buf.size() >= limit {
                         open.too_large = true;
                         let unh = buf.segment(0);
                         let text = format!(

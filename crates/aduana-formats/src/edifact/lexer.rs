@@ -323,11 +323,13 @@ fn scan_chunk(
             scan.released = true;
         } else if byte == separators.element {
             buf.close_component();
+            scan.truncated |= buf.size() >= scan.limit;
             if !scan.truncated {
                 buf.begin_element();
             }
         } else if byte == separators.component {
             buf.close_component();
+            scan.truncated |= buf.size() >= scan.limit;
             if !scan.truncated {
                 buf.begin_component();
             }
@@ -342,7 +344,7 @@ fn store(buf: &mut SegmentBuf, scan: &mut Scan, bytes: &[u8]) {
     if scan.truncated {
         return;
     }
-    if buf.data_len() + bytes.len() > scan.limit {
+    if buf.size() + bytes.len() > scan.limit {
         scan.truncated = true;
         return;
     }

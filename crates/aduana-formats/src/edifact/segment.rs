@@ -51,9 +51,10 @@ impl SegmentBuf {
         self.segments.clear();
     }
 
-    /// Returns how many bytes the buffer holds.
-    pub(crate) fn data_len(&self) -> usize {
-        self.data.len()
+    /// Returns the size the byte limit is checked against: data bytes plus one per component, so that a run of
+    /// separators without data is bounded too.
+    pub(crate) fn size(&self) -> usize {
+        self.data.len() + self.components.len()
     }
 
     /// Returns how many segments the buffer holds.

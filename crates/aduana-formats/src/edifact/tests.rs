@@ -93,6 +93,18 @@ fn an_unterminated_segment_longer_than_the_limit_is_not_held_in_memory() {
 }
 
 #[test]
+fn a_long_run_of_separators_is_bounded_by_the_limit_too() {
+    let mut input = b"UNB+UNOA:3+A+B+241105:0930+1'UNH+1+CUSCAR:D:95B:UN'FTX+AAI+++".to_vec();
+    input.extend(std::iter::repeat_n(b':', 3_000_000));
+    input.extend_from_slice(b"'UNT+3+1'UNZ+1+1'");
+    let limits = Limits { max_document_bytes: 10_000, ..test_limits() };
+
+    let collected = read_bytes(&input, &limits);
+
+    assert_eq!(codes(&collected), ["document_too_large"]);
+}
+
+#[test]
 fn a_functional_group_count_is_checked_by_une_and_unz() {
     let input = b"UNB+UNOA:3+A+B+241105:0930+1'UNG+CUSCAR+A+B+241105:0930+G1+UN+D:95B'UNH+1+CUSCAR:D:95B:UN'BGM+785+X+9'CNI+1'RFF+BM:B1'UNT+5+1'UNE+1+G2'UNZ+1+1'";
 
