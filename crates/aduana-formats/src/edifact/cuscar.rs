@@ -4,8 +4,6 @@
 //! because customs administrations' implementation guides reorder and extend the UN message (the CBP ACE truck
 //! manifest does). Unknown qualifiers are kept as attributes or documents and reported as warnings.
 
-use std::borrow::Cow;
-
 use aduana_core::{
     Address, ContainerNumber, CountryCode, CurrencyCode, Decimal, Diagnostic, DocumentKind, DocumentReference,
     Equipment, EquipmentKind, GoodsItem, HsCode, ImoNumber, LoCode, Location, Money, Packages, Party, PartyIdentifier,
@@ -79,9 +77,18 @@ pub(crate) fn map(message: &Message<'_>, limits: &Limits, sink: &mut dyn Sink, o
 }
 
 fn text_of(segment: &Segment<'_>, element: usize, message: &Message<'_>) -> Option<String> {
-    let parts: Vec<Cow<'_, str>> =
-        (1..=segment.component_count(element)).filter_map(|c| segment.text(element, c, message.charset)).collect();
-    let joined = parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
+    let mut joined = String::new();
+    for component in 1..=segment.component_count(element) {
+        if let Some(text) = segment.text(element, component, message.charset) {
+            let text = text.trim();
+            if !text.is_empty() {
+                if !joined.is_empty() {
+                    joined.push(' ');
+                }
+                joined.push_str(text);
+            }
+        }
+    }
     (!joined.is_empty()).then_some(joined)
 }
 
