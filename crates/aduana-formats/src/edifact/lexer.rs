@@ -240,7 +240,8 @@ impl<'r> Lexer<'r> {
         let bytes = buf.last_segment_bytes();
         match self.charset {
             Charset::Ascii => bytes.iter().position(|&b| !(0x20..0x7F).contains(&b)),
-            Charset::Latin1 => bytes.iter().position(|&b| b < 0x20 || b == 0x7F),
+            // 0x80–0x9F are C1 controls in ISO 8859-1: in practice Windows-1252 text mislabelled as UNOC.
+            Charset::Latin1 => bytes.iter().position(|&b| b < 0x20 || (0x7F..0xA0).contains(&b)),
             Charset::Utf8 => match std::str::from_utf8(bytes) {
                 Ok(_) => bytes.iter().position(|&b| b < 0x20 || b == 0x7F),
                 Err(error) => Some(error.valid_up_to()),
