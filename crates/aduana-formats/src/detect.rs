@@ -10,6 +10,7 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     let body = &head[start..];
     match body[0] {
         b'[' => Some(Format::Json),
+        b'U' if body.starts_with(b"UNA") || body.starts_with(b"UNB") => Some(Format::Edifact),
         b'{' => {
             // A JSON Lines file has a second line that starts a new object at column 1; a pretty-printed
             // document's inner lines start with whitespace, `"` or a closing bracket.
@@ -31,5 +32,12 @@ mod tests {
         assert_eq!(detect(b"[{\"reference\": \"A\"}]"), Some(Format::Json));
         assert_eq!(detect(b""), None);
         assert_eq!(detect(b"hello"), None);
+    }
+
+    #[test]
+    fn edifact_is_recognised_by_una_or_unb_after_a_bom_and_blank_space() {
+        assert_eq!(detect(b"\xEF\xBB\xBFUNB+UNOA:4+X+Y+20041016:1604+54'"), Some(Format::Edifact));
+        assert_eq!(detect(b"\r\n UNA:+.? 'UNB+UNOC:3'"), Some(Format::Edifact));
+        assert_eq!(detect(b"UNH+1+CUSCAR:D:03B:UN'"), None);
     }
 }

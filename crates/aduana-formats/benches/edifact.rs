@@ -1,0 +1,119 @@
+//! Throughput of the EDIFACT reader on a large synthetic interchange: the CBP ACE CUSCAR sample message repeated
+//! with changed control references and bill numbers. Measures the syntax layer alone (lexing, envelopes, counts)
+//! and the whole path (syntax + CUSCAR mapping + completeness check), single-threaded.
+//!
+//! Run with `cargo bench -p aduana-formats --bench edifact`; `EDIFACT_BENCH_MB` sets the size (default 128),
+//! `EDIFACT_BENCH_PARSE_ONLY=1` skips the whole-path measurement.
+
+#![allow(clippy::print_stdout, clippy::unwrap_used)] // a benchmark reports on stdout and may fail loudly
+
+use std::time::{Duration, Instant};
+
+use aduana_core::{Consignment, Diagnostic, completeness};
+use aduana_formats::{Format, Limits, Sink};
+
+const SAMPLE: &[u8] = include_bytes!("../test_data/edifact/ok/cbp_ace_cuscar_truck_manifest.edi");
+
+fn interchange(target_bytes: usize) -> (Vec<u8>, usize) {
+    let start = SAMPLE.windows(4).position(|w| w == b"UNH+").unwrap();
+    let end = SAMPLE.windows(4).position(|w| w == b"UNE+").unwrap();
+    let message = std::str::from_utf8(&SAMPLE[start..end]).unwrap();
+    let mut out = b"UNB+UNOA:4+LOCK:ZZ+CBP-ACE-TEST:ZZ+20041016:1604+54++ACE'\r\n".to_vec();
+    let mut count = 0;
+    while out.len() < target_bytes {
+        count += 1;
+        let text = message
+            .replace("UNH+CUSCAR54+", &format!("UNH+M{count}+"))
+            .replace("+CUSCAR54'", &format!("+M{count}'"))
+            .replace("KH041122106", &format!("KH{count:09}"));
+        out.extend_from_slice(text.as_bytes());
+    }
+    out.extend_from_slice(format!("UNZ+{count}+54'\r\n").as_bytes());
+    (out, count)
+}
+
+#[derive(Default)]
+struct Counting {
+    consignments: u64,
+    findings: u64,
+    errors: u64,
+}
+
+impl Sink for Counting {
+    fn consignment(&mut self, consignment: Consignment) {
+        self.findings += completeness::check(&consignment).len() as u64;
+        self.consignments += 1;
+    }
+    fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        if diagnostic.is_error() {
+            self.errors += 1;
+        }
+    }
+}
+
+/// Returns the CPU time this process has used (user + system), from `/proc/self/stat`, where there is one: on a
+/// shared machine wall time overstates the cost, CPU time is what one core spends.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// Runs `f` several times; returns the best wall time and the best CPU time.
+fn best_of(runs: u32, mut f: impl FnMut()) -> (Duration, Option<f64>) {
+    let mut wall = Duration::MAX;
+    let mut cpu: Option<f64> = None;
+    for _ in 0..runs {
+        let cpu_before = cpu_seconds();
+        let started = Instant::now();
+        f();
+        wall = wall.min(started.elapsed());
+        if let (Some(before), Some(after)) = (cpu_before, cpu_seconds()) {
+            let used = after - before;
+            cpu = Some(cpu.map_or(used, |c: f64| c.min(used)));
+        }
+    }
+    (wall, cpu)
+}
+
+fn report(what: &str, mb: f64, (wall, cpu): (Duration, Option<f64>)) {
+    let wall = wall.as_secs_f64();
+    match cpu {
+        Some(cpu) if cpu > 0.0 => {
+            println!(
+                "{what}: {:.0} MiB/s wall ({wall:.3} s), {:.0} MiB/s per CPU-second ({cpu:.2} s CPU)",
+                mb / wall,
+                mb / cpu
+            )
+        }
+        _ => println!("{what}: {:.0} MiB/s wall ({wall:.3} s)", mb / wall),
+    }
+}
+
+fn main() {
+    let megabytes: usize = std::env::var("EDIFACT_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(128);
+    let (input, messages) = interchange(megabytes << 20);
+    let mb = input.len() as f64 / (1 << 20) as f64;
+    let limits = Limits { max_document_bytes: 1 << 20, max_depth: 64, max_items: 10_000, max_diagnostics: 1_000_000 };
+    println!("input: {mb:.1} MiB, {messages} CUSCAR messages");
+
+    let syntax = best_of(3, || {
+        let mut sink = Counting::default();
+        let summary = aduana_formats::edifact::check_syntax(&mut &input[..], "bench.edi", &limits, &mut sink).unwrap();
+        assert_eq!(summary.messages, messages as u64);
+        assert_eq!(sink.errors, 0);
+    });
+    report("parse only (syntax layer)", mb, syntax);
+
+    if std::env::var_os("EDIFACT_BENCH_PARSE_ONLY").is_some() {
+        return;
+    }
+    let full = best_of(3, || {
+        let mut sink = Counting::default();
+        aduana_formats::read(Format::Edifact, &mut &input[..], "bench.edi", &limits, &mut sink).unwrap();
+        assert_eq!(sink.consignments, messages as u64);
+        assert_eq!(sink.errors, 0);
+    });
+    report("parse + map + completeness::check", mb, full);
+}
