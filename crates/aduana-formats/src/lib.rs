@@ -5,10 +5,12 @@
 //! Readers push results into a [`Sink`] as they go, so that formats made of many records (JSON Lines, CSV,
 //! EDIFACT interchanges) are processed with bounded memory however large the input.
 
+mod cargo_xml;
 mod detect;
 #[cfg(test)]
 mod golden;
 mod json;
+mod wco_dm;
 pub mod xml;
 
 use std::io::BufRead;
@@ -25,17 +27,23 @@ pub enum Format {
     Json,
     /// Aduana's canonical JSON, one consignment object per line.
     JsonLines,
+    /// IATA Cargo-XML: an XFWB air waybill or an XFZB house waybill.
+    CargoXml,
+    /// A WCO Data Model 3.6 goods declaration (DEC-DMS, as HMRC CDS takes it).
+    WcoDm,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: &'static [Format] = &[Format::Json, Format::JsonLines];
+    pub const ALL: &'static [Format] = &[Format::Json, Format::JsonLines, Format::CargoXml, Format::WcoDm];
 
     /// Returns the format's name as used on the command line and in API parameters.
     pub fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::JsonLines => "jsonl",
+            Format::CargoXml => "cargo-xml",
+            Format::WcoDm => "wco-dm",
         }
     }
 
@@ -44,6 +52,8 @@ impl Format {
         match name.to_ascii_lowercase().as_str() {
             "json" => Some(Format::Json),
             "jsonl" | "jsonlines" | "ndjson" => Some(Format::JsonLines),
+            "cargo-xml" | "cargoxml" | "xfwb" | "xfzb" => Some(Format::CargoXml),
+            "wco-dm" | "wcodm" | "dec-dms" => Some(Format::WcoDm),
             _ => None,
         }
     }
@@ -118,6 +128,8 @@ pub fn read(
     let result = match format {
         Format::Json => json::read_document(input, source, limits, &mut capped),
         Format::JsonLines => json::read_lines(input, source, limits, &mut capped),
+        Format::CargoXml => cargo_xml::read(input, source, limits, &mut capped),
+        Format::WcoDm => wco_dm::read(input, source, limits, &mut capped),
     };
     capped.finish(source);
     result

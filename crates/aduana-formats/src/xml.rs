@@ -3,6 +3,7 @@
 //! references, within `Limits` on size and depth, into a tree whose every element knows its line, column and
 //! positional XPath (`/ie:CC315A[1]/TRACONCE1[1]/CitCE124[1]`), so that every diagnostic can say where.
 
+pub(crate) mod fields;
 #[cfg(test)]
 mod tests;
 
@@ -87,6 +88,8 @@ impl XmlDocument {
         }
         let mut reader = quick_xml::Reader::from_reader(bytes);
         reader.config_mut().check_end_names = true;
+        // XML 1.0 §2.5: `--` must not occur inside a comment; a comment left open by `->` swallows markup.
+        reader.config_mut().check_comments = true;
         reader.config_mut().expand_empty_elements = false;
         let mut elements: Vec<Element> = Vec::new();
         let mut stack: Vec<ElementId> = Vec::new();
