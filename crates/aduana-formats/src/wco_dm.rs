@@ -120,11 +120,12 @@ fn map(f: &mut Fields<'_>, root: ElementId, d: ElementId) -> Option<Consignment>
             c.attributes.insert(key.to_owned(), value);
         }
     }
-    for (wrapper, key) in [("md", "WCODataModelVersionCode"), ("md", "ResponsibleCountryCode")] {
-        let _ = wrapper;
-        if root != d {
-            if let Some(value) = f.text(root, &[key]) {
-                c.attributes.insert(snake(key), value);
+    if root != d {
+        for (element, key) in
+            [("WCODataModelVersionCode", "wco_data_model_version"), ("ResponsibleCountryCode", "responsible_country")]
+        {
+            if let Some(value) = f.text(root, &[element]) {
+                c.attributes.insert(key.to_owned(), value);
             }
         }
     }
@@ -182,7 +183,7 @@ fn map(f: &mut Fields<'_>, root: ElementId, d: ElementId) -> Option<Consignment>
                 );
             }
         }
-        let mut means = transport_means(f, btm, &mut c);
+        let mut means = transport_means(f, btm, "border_transport_means", &mut c);
         means.nationality = f.country_at(btm, &["RegistrationNationalityCode"]);
         if means != TransportMeans::default() {
             c.transport = Some(means);
@@ -268,14 +269,15 @@ fn is_eori(value: &str) -> bool {
 
 /// Reads a transport means' `ID` by its `IdentificationTypeCode` (WCO DM code list 7/7-7/9): `10` IMO number,
 /// `11` vessel name, `40` flight number, `41` aircraft registration, `30`/`31` road vehicle registration.
-fn transport_means(f: &mut Fields<'_>, id: ElementId, c: &mut Consignment) -> TransportMeans {
+fn transport_means(f: &mut Fields<'_>, id: ElementId, key: &str, c: &mut Consignment) -> TransportMeans {
     let mut means = TransportMeans::default();
     let Some(value) = f.text(id, &["ID"]) else { return means };
     match f.text(id, &["IdentificationTypeCode"]).as_deref() {
         Some("10") => match ImoNumber::parse(&value) {
             Ok(imo) => means.imo = Some(imo),
             Err(_) => {
-                c.attributes.insert("border_transport_means_imo".to_owned(), value);
+                // Not a valid IMO number (the samples use `12345`): kept as declared.
+                c.attributes.insert(format!("{key}_id"), value);
             }
         },
         Some("11") => means.name = Some(value),
@@ -324,17 +326,6 @@ fn date_304(f: &mut Fields<'_>, text: &str, at: ElementId) -> Option<chrono::Nai
 fn place(f: &mut Fields<'_>, id: ElementId, name_path: &[&str], country_path: &[&str]) -> Option<Place> {
     let place = Place { locode: None, name: f.text(id, name_path), country: f.country_at(id, country_path) };
     place.is_known().then_some(place)
-}
-
-fn snake(camel: &str) -> String {
-    let mut out = String::new();
-    for (i, ch) in camel.chars().enumerate() {
-        if ch.is_ascii_uppercase() && i > 0 && !camel[..i].ends_with(|p: char| p.is_ascii_uppercase()) {
-            out.push('_');
-        }
-        out.push(ch.to_ascii_lowercase());
-    }
-    out
 }
 
 /// Adds a container (`TransportEquipment`) with its seals.

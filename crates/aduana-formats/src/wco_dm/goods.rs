@@ -56,7 +56,7 @@ pub(super) fn shipment(f: &mut Fields<'_>, g: ElementId, c: &mut Consignment, cu
             c.attributes.insert("container_indicator".to_owned(), code);
         }
         if let Some(arrival) = f.find(consignment, &["ArrivalTransportMeans"]) {
-            let means = transport_means(f, arrival, c);
+            let means = transport_means(f, arrival, "arrival_transport_means", c);
             let described = [means.name, means.conveyance_reference, means.vehicle_registration]
                 .into_iter()
                 .flatten()
@@ -71,7 +71,7 @@ pub(super) fn shipment(f: &mut Fields<'_>, g: ElementId, c: &mut Consignment, cu
             }
         }
         if let Some(departure) = f.find(consignment, &["DepartureTransportMeans"]) {
-            let means = transport_means(f, departure, c);
+            let means = transport_means(f, departure, "departure_transport_means", c);
             if c.transport.is_none() && means != aduana_core::TransportMeans::default() {
                 c.transport = Some(means);
             }
