@@ -4,3 +4,4 @@ mod architecture; // the allowed dependency edges between workspace crates
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
 mod validate; // `aduana validate` on the canonical formats and the shipped examples
+mod xml_formats; // `aduana validate` over the real Cargo-XML and WCO DM samples in ../shared/data
