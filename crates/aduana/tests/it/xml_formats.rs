@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::helpers::{json_lines, run, setup};
 
 /// Returns a sample folder of `../shared/data`, or `None` (after printing why) when it is not there.
+#[allow(clippy::print_stderr, reason = "a skipped real-sample test must say so where the test output shows it")]
 fn shared_data(folder: &str) -> Option<PathBuf> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(folder);
     if path.is_dir() {
