@@ -318,27 +318,20 @@ fn goods_item(f: &mut Fields<'_>, id: ElementId, index: usize, c: &mut Consignme
         item.equipment_ids.push(uld_id);
     }
     // Dangerous goods: a UN number wherever the item declares one.
-    for (dg_id, element) in f.doc.elements() {
-        if element.local_name() == "UNDGIdentificationCode" && is_descendant(f.doc, dg_id, id) {
-            if let Some(text) = f.text_of(dg_id) {
+    let mut stack = f.doc.element(id).children.clone();
+    while let Some(child) = stack.pop() {
+        let element = f.doc.element(child);
+        stack.extend_from_slice(&element.children);
+        if element.local_name() == "UNDGIdentificationCode" {
+            if let Some(text) = f.text_of(child) {
                 match UnNumber::parse(&text) {
                     Ok(un) => item.un_number = Some(un),
-                    Err(error) => f.error(error.error_code(), error.to_string(), dg_id),
+                    Err(error) => f.error(error.error_code(), error.to_string(), child),
                 }
             }
         }
     }
     item
-}
-
-fn is_descendant(doc: &XmlDocument, mut id: ElementId, ancestor: ElementId) -> bool {
-    while let Some(parent) = doc.element(id).parent {
-        if parent == ancestor {
-            return true;
-        }
-        id = parent;
-    }
-    false
 }
 
 /// Reads totals, handling codes, notes and value facts shared by master and house consignments.

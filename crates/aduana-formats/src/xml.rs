@@ -130,6 +130,13 @@ impl XmlDocument {
                     stack.pop();
                     root_closed |= stack.is_empty();
                 }
+                Event::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {
+                    // Indentation between elements: no references to resolve, so no unescaping to pay for.
+                    if let Some(&id) = stack.last() {
+                        let whitespace = std::str::from_utf8(&text).expect("checked as UTF-8 above");
+                        elements[id].text.push_str(whitespace);
+                    }
+                }
                 Event::Text(text) => {
                     let unescaped = text
                         .unescape()

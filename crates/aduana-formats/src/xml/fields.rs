@@ -57,8 +57,21 @@ impl<'a> Fields<'a> {
     /// Returns an element's text with every run of whitespace (including line breaks and the indentation of
     /// continuation lines) collapsed to one space; `None` when empty.
     pub(crate) fn text_of(&self, id: ElementId) -> Option<String> {
-        let text = self.doc.element(id).text.split_whitespace().collect::<Vec<_>>().join(" ");
-        (!text.is_empty()).then_some(text)
+        let trimmed = self.doc.element(id).text.trim();
+        if trimmed.is_empty() {
+            return None;
+        }
+        // Most values are one line with single spaces: copy them as they are.
+        let mut previous_space = false;
+        let plain = trimmed.chars().all(|c| {
+            let ok = c == ' ' && !previous_space || !c.is_whitespace();
+            previous_space = c == ' ';
+            ok
+        });
+        if plain {
+            return Some(trimmed.to_owned());
+        }
+        Some(trimmed.split_whitespace().collect::<Vec<_>>().join(" "))
     }
 
     /// Returns the collapsed text at a path below `id`.
