@@ -67,7 +67,10 @@ fn main() {
             let doc = XmlDocument::parse(bytes, "bench.xml", &limits).expect("the samples are well-formed");
             std::hint::black_box(doc);
         });
-        println!("{name}: parse only (XmlDocument)          {parse:8.1} MB/s  ({} files, {total} bytes, {rounds} rounds)", corpus.len());
+        println!(
+            "{name}: parse only (XmlDocument)          {parse:8.1} MB/s  ({} files, {total} bytes, {rounds} rounds)",
+            corpus.len()
+        );
         let (full, rounds) = measure(&corpus, budget, |mut bytes| {
             let mut sink = Validating { consignments: 0, findings: 0 };
             read(format, &mut bytes, "bench.xml", &limits, &mut sink).expect("reading from memory");
