@@ -16,7 +16,7 @@ use aduana_core::{
     PartyIdentifier, PartyRole, Place, UnNumber,
 };
 
-use crate::xml::fields::Fields;
+use crate::xml::fields::{Fields, append, within_limits};
 use crate::xml::{ElementId, XmlDocument};
 use crate::{Limits, ReadError, Sink, read_bounded};
 
@@ -59,18 +59,6 @@ pub(crate) fn read(
         sink.consignment(consignment);
     }
     Ok(())
-}
-
-/// Reports consignments with more repeated items than the limits allow.
-pub(crate) fn within_limits(fields: &mut Fields<'_>, c: &Consignment, limits: &Limits, root: ElementId) -> bool {
-    let max = limits.max_items as usize;
-    for (what, n) in [("goods items", c.goods.len()), ("parties", c.parties.len()), ("equipment", c.equipment.len())] {
-        if n > max {
-            fields.error("too_many_items", format!("expected at most {max} {what}, found {n}"), root);
-            return false;
-        }
-    }
-    true
 }
 
 /// Reads a party (`ConsignorParty`, `ConsigneeParty`, `FreightForwarderParty`, …) with its address, contact and
@@ -150,17 +138,6 @@ fn customs_notes(f: &mut Fields<'_>, consignment_element: ElementId, c: &mut Con
             .join(".");
         append(c, &key, &content);
     }
-}
-
-/// Adds a value to an attribute, joining repeated values with `; `.
-pub(crate) fn append(c: &mut Consignment, key: &str, value: &str) {
-    c.attributes
-        .entry(key.to_owned())
-        .and_modify(|v| {
-            v.push_str("; ");
-            v.push_str(value);
-        })
-        .or_insert_with(|| value.to_owned());
 }
 
 /// Reads an airport location (`OriginLocation`, `OccurrenceDepartureLocation`…): the IATA code in `name`, the

@@ -15,8 +15,7 @@ use aduana_core::{
     TransportMode,
 };
 
-use crate::cargo_xml::{append, within_limits};
-use crate::xml::fields::Fields;
+use crate::xml::fields::{Fields, append, within_limits};
 use crate::xml::{ElementId, XmlDocument};
 use crate::{Limits, ReadError, Sink, read_bounded};
 

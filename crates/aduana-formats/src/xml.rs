@@ -124,7 +124,8 @@ impl XmlDocument {
                     }
                 }
                 Event::Empty(start) => {
-                    push_element(&mut elements, &stack, &start, lines.position(input, at)).map_err(|m| fail("xml_syntax", m, at))?;
+                    push_element(&mut elements, &stack, &start, lines.position(input, at))
+                        .map_err(|m| fail("xml_syntax", m, at))?;
                     root_closed |= stack.is_empty();
                 }
                 Event::End(_) => {

@@ -4,9 +4,8 @@
 use aduana_core::{Consignment, CurrencyCode, Duty, GoodsItem, Packages, PartyRole};
 
 use super::{equipment, party, place, push_document, transport_means};
-use crate::cargo_xml::append;
 use crate::xml::ElementId;
-use crate::xml::fields::Fields;
+use crate::xml::fields::{Fields, append};
 
 /// Reads a `GoodsShipment` into the consignment.
 pub(super) fn shipment(f: &mut Fields<'_>, g: ElementId, c: &mut Consignment, currency: Option<&CurrencyCode>) {

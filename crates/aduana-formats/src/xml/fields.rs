@@ -6,8 +6,9 @@
 
 use std::str::FromStr;
 
-use aduana_core::{CodeErrorKind, CountryCode, CurrencyCode, Decimal, Diagnostic, HsCode, Money};
+use aduana_core::{CodeErrorKind, Consignment, CountryCode, CurrencyCode, Decimal, Diagnostic, HsCode, Money};
 
+use crate::Limits;
 use crate::xml::{ElementId, XmlDocument};
 
 /// Reads fields from a document and collects the diagnostics.
@@ -208,4 +209,27 @@ impl<'a> Fields<'a> {
             }
         }
     }
+}
+
+/// Reports consignments with more repeated items than the limits allow.
+pub(crate) fn within_limits(fields: &mut Fields<'_>, c: &Consignment, limits: &Limits, root: ElementId) -> bool {
+    let max = limits.max_items as usize;
+    for (what, n) in [("goods items", c.goods.len()), ("parties", c.parties.len()), ("equipment", c.equipment.len())] {
+        if n > max {
+            fields.error("too_many_items", format!("expected at most {max} {what}, found {n}"), root);
+            return false;
+        }
+    }
+    true
+}
+
+/// Adds a value to an attribute, joining repeated values with `; `.
+pub(crate) fn append(c: &mut Consignment, key: &str, value: &str) {
+    c.attributes
+        .entry(key.to_owned())
+        .and_modify(|v| {
+            v.push_str("; ");
+            v.push_str(value);
+        })
+        .or_insert_with(|| value.to_owned());
 }
