@@ -365,6 +365,15 @@ fn totals_and_handling(f: &mut Fields<'_>, consignment_element: ElementId, c: &m
     }
 }
 
+/// Puts the declared value for customs on the goods item when there is exactly one (a per-item value is what the
+/// model holds); with several items it stays in the `declared_value_for_customs` attribute only.
+fn customs_value(f: &mut Fields<'_>, consignment_element: ElementId, c: &mut Consignment) {
+    let Some(at) = f.find(consignment_element, &["DeclaredValueForCustomsAmount"]) else { return };
+    if let ([item], Some(money)) = (&mut c.goods[..], f.money(at, None)) {
+        item.value.get_or_insert(money);
+    }
+}
+
 /// IATA special handling codes that announce dangerous goods (IATA DGR appendix and the Cargo Interchange
 /// Message Procedures' SPH list).
 const DANGEROUS_GOODS_SPH: &[&str] = &[

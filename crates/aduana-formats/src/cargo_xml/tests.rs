@@ -60,6 +60,19 @@ fn item_pieces_that_do_not_add_up_to_the_total_are_a_located_warning() {
     assert_eq!(warning.location.short(), "/ns2:Waybill[1]/ns2:MasterConsignment[1]/TotalPieceQuantity[1]");
 }
 
+#[test]
+fn declared_value_for_customs_is_the_value_of_a_single_goods_item() {
+    let text = MINIMAL_XFWB.replace(
+        "<TotalPieceQuantity>",
+        "<DeclaredValueForCustomsAmount currencyID=\"USD\">1234.50</DeclaredValueForCustomsAmount><TotalPieceQuantity>",
+    );
+    let collected = read_text(&text);
+    let consignment = &collected.consignments[0];
+    let value = consignment.goods[0].value.as_ref().expect("valued");
+    assert_eq!((value.amount.to_string(), value.currency.as_str()), ("1234.50".to_owned(), "USD"));
+    assert_eq!(consignment.attributes.get("declared_value_for_customs").map(String::as_str), Some("1234.50 USD"));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 

@@ -3,7 +3,7 @@
 
 use aduana_core::{AirWaybillNumber, Consignment, Direction, DocumentKind, Reference};
 
-use super::{check_totals, customs_notes, goods_item, header, parties, route, totals_and_handling};
+use super::{check_totals, customs_notes, customs_value, goods_item, header, parties, route, totals_and_handling};
 use crate::xml::ElementId;
 use crate::xml::fields::Fields;
 
@@ -41,6 +41,7 @@ pub(super) fn map(f: &mut Fields<'_>, root: ElementId) -> Option<Consignment> {
         let goods = goods_item(f, item, index, &mut c);
         c.goods.push(goods);
     }
+    customs_value(f, master, &mut c);
     check_totals(f, master, &c);
     Some(c)
 }

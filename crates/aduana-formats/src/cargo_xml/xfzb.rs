@@ -4,7 +4,7 @@
 
 use aduana_core::{AirWaybillNumber, Consignment, Direction, DocumentKind, Reference};
 
-use super::{check_totals, customs_notes, goods_item, header, parties, route, totals_and_handling};
+use super::{check_totals, customs_notes, customs_value, goods_item, header, parties, route, totals_and_handling};
 use crate::xml::ElementId;
 use crate::xml::fields::Fields;
 
@@ -74,6 +74,7 @@ pub(super) fn map(f: &mut Fields<'_>, root: ElementId) -> Option<Consignment> {
         }
         c.goods.push(goods);
     }
+    customs_value(f, house, &mut c);
     check_totals(f, house, &c);
     Some(c)
 }
