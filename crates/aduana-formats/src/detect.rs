@@ -17,8 +17,53 @@ pub fn detect(head: &[u8]) -> Option<Format> {
             let second_object = body.split(|b| *b == b'\n').skip(1).any(|line| line.first() == Some(&b'{'));
             Some(if second_object { Format::JsonLines } else { Format::Json })
         }
+        b'<' => root_element(body).and_then(|(local, namespace)| detect_xml(local, namespace)),
         _ => None,
     }
+}
+
+/// Returns the XML format of a document from its root element's local name and namespace URI.
+pub(crate) fn detect_xml(root_local_name: &str, namespace: &str) -> Option<Format> {
+    match (root_local_name, namespace) {
+        ("Waybill" | "HouseWaybill", ns) if ns.starts_with("iata:") => Some(Format::CargoXml),
+        ("Declaration", "urn:wco:datamodel:WCO:DEC-DMS:2") => Some(Format::WcoDm),
+        ("MetaData", "urn:wco:datamodel:WCO:DocumentMetaData-DMS:2") => Some(Format::WcoDm),
+        _ => None,
+    }
+}
+
+/// Returns the local name and namespace URI of the root element of an XML head, skipping the XML declaration,
+/// comments and processing instructions; `None` when the head does not reach the end of the root's start tag.
+fn root_element(mut text: &[u8]) -> Option<(&str, &str)> {
+    loop {
+        text = text.trim_ascii_start();
+        if let Some(rest) = text.strip_prefix(b"<?") {
+            text = &rest[find(rest, b"?>")? + 2..];
+        } else if let Some(rest) = text.strip_prefix(b"<!--") {
+            text = &rest[find(rest, b"-->")? + 3..];
+        } else {
+            break;
+        }
+    }
+    let rest = text.strip_prefix(b"<")?;
+    let tag = std::str::from_utf8(&rest[..rest.iter().position(|b| *b == b'>')?]).ok()?;
+    let name = tag.split(|c: char| c.is_ascii_whitespace() || c == '/').next()?;
+    let (prefix, local) = name.split_once(':').unwrap_or(("", name));
+    let attribute = if prefix.is_empty() { "xmlns=".to_owned() } else { format!("xmlns:{prefix}=") };
+    let namespace = tag
+        .find(&attribute)
+        .and_then(|i| {
+            let value = &tag[i + attribute.len()..];
+            let quote = value.chars().next()?;
+            let value = &value[1..];
+            value.find(quote).map(|end| &value[..end])
+        })
+        .unwrap_or("");
+    Some((local, namespace))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -39,5 +84,18 @@ mod tests {
         assert_eq!(detect(b"\xEF\xBB\xBFUNB+UNOA:4+X+Y+20041016:1604+54'"), Some(Format::Edifact));
         assert_eq!(detect(b"\r\n UNA:+.? 'UNB+UNOC:3'"), Some(Format::Edifact));
         assert_eq!(detect(b"UNH+1+CUSCAR:D:03B:UN'"), None);
+    }
+
+    #[test]
+    fn xml_formats_are_told_apart_by_root_element_and_namespace() {
+        let xfwb = b"\xEF\xBB\xBF<?xml version=\"1.0\"?>\n<!-- a comment -->\n<ns2:Waybill xmlns=\"iata:datamodel:3\" xmlns:ns2=\"iata:waybill:1\">";
+        assert_eq!(detect(xfwb), Some(Format::CargoXml));
+        assert_eq!(detect(b"<HouseWaybill xmlns='iata:housewaybill:1'>"), Some(Format::CargoXml));
+        let dms = b"<md:MetaData xmlns:md=\"urn:wco:datamodel:WCO:DocumentMetaData-DMS:2\" xmlns=\"urn:wco:datamodel:WCO:DEC-DMS:2\">";
+        assert_eq!(detect(dms), Some(Format::WcoDm));
+        assert_eq!(detect(b"<Declaration xmlns=\"urn:wco:datamodel:WCO:DEC-DMS:2\">"), Some(Format::WcoDm));
+        assert_eq!(detect(b"<Waybill xmlns=\"urn:other\">"), None);
+        assert_eq!(detect(b"<Declaration>"), None);
+        assert_eq!(detect(b"<!-- unterminated"), None);
     }
 }

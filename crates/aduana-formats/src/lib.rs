@@ -5,11 +5,13 @@
 //! Readers push results into a [`Sink`] as they go, so that formats made of many records (JSON Lines, CSV,
 //! EDIFACT interchanges) are processed with bounded memory however large the input.
 
+mod cargo_xml;
 mod detect;
 pub mod edifact;
 #[cfg(test)]
 mod golden;
 mod json;
+mod wco_dm;
 pub mod xml;
 
 use std::io::BufRead;
@@ -28,11 +30,16 @@ pub enum Format {
     JsonLines,
     /// UN/EDIFACT interchanges carrying CUSCAR customs cargo reports.
     Edifact,
+    /// IATA Cargo-XML: an XFWB air waybill or an XFZB house waybill.
+    CargoXml,
+    /// A WCO Data Model 3.6 goods declaration (DEC-DMS, as HMRC CDS takes it).
+    WcoDm,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: &'static [Format] = &[Format::Json, Format::JsonLines, Format::Edifact];
+    pub const ALL: &'static [Format] =
+        &[Format::Json, Format::JsonLines, Format::Edifact, Format::CargoXml, Format::WcoDm];
 
     /// Returns the format's name as used on the command line and in API parameters.
     pub fn name(self) -> &'static str {
@@ -40,6 +47,8 @@ impl Format {
             Format::Json => "json",
             Format::JsonLines => "jsonl",
             Format::Edifact => "edifact",
+            Format::CargoXml => "cargo-xml",
+            Format::WcoDm => "wco-dm",
         }
     }
 
@@ -49,6 +58,8 @@ impl Format {
             "json" => Some(Format::Json),
             "jsonl" | "jsonlines" | "ndjson" => Some(Format::JsonLines),
             "edifact" | "edi" => Some(Format::Edifact),
+            "cargo-xml" | "cargoxml" | "xfwb" | "xfzb" => Some(Format::CargoXml),
+            "wco-dm" | "wcodm" | "dec-dms" => Some(Format::WcoDm),
             _ => None,
         }
     }
@@ -124,6 +135,8 @@ pub fn read(
         Format::Json => json::read_document(input, source, limits, &mut capped),
         Format::JsonLines => json::read_lines(input, source, limits, &mut capped),
         Format::Edifact => edifact::read(input, source, limits, &mut capped),
+        Format::CargoXml => cargo_xml::read(input, source, limits, &mut capped),
+        Format::WcoDm => wco_dm::read(input, source, limits, &mut capped),
     };
     capped.finish(source);
     result

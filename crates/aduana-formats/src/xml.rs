@@ -3,6 +3,7 @@
 //! references, within `Limits` on size and depth, into a tree whose every element knows its line, column and
 //! positional XPath (`/ie:CC315A[1]/TRACONCE1[1]/CitCE124[1]`), so that every diagnostic can say where.
 
+pub(crate) mod fields;
 #[cfg(test)]
 mod tests;
 
@@ -66,9 +67,10 @@ impl XmlDocument {
     /// Parses a document. Fails with one located diagnostic (code `xml_syntax`, `xml_dtd_forbidden`,
     /// `xml_too_deep`, `document_too_large`, `xml_encoding`) when the input is not well-formed XML within the limits.
     pub fn parse(bytes: &[u8], source: &str, limits: &Limits) -> Result<XmlDocument, Box<Diagnostic>> {
-        let lines = LineIndex::new(bytes);
+        let input = bytes;
+        let mut lines = LineCursor::default();
         let fail = |code: &str, message: String, offset: usize| {
-            let (line, column) = lines.position(offset);
+            let (line, column) = LineCursor::default().position(input, offset);
             Box::new(Diagnostic::error(code, message, Location::file(source).at(line, column)))
         };
         if bytes.len() as u64 > limits.max_document_bytes {
@@ -87,6 +89,8 @@ impl XmlDocument {
         }
         let mut reader = quick_xml::Reader::from_reader(bytes);
         reader.config_mut().check_end_names = true;
+        // XML 1.0 §2.5: `--` must not occur inside a comment; a comment left open by `->` swallows markup.
+        reader.config_mut().check_comments = true;
         reader.config_mut().expand_empty_elements = false;
         let mut elements: Vec<Element> = Vec::new();
         let mut stack: Vec<ElementId> = Vec::new();
@@ -111,7 +115,7 @@ impl XmlDocument {
                     ));
                 }
                 Event::Start(start) => {
-                    let id = push_element(&mut elements, &stack, &start, &lines, at)
+                    let id = push_element(&mut elements, &stack, &start, lines.position(input, at))
                         .map_err(|m| fail("xml_syntax", m, at))?;
                     stack.push(id);
                     if stack.len() > limits.max_depth as usize {
@@ -120,12 +124,20 @@ impl XmlDocument {
                     }
                 }
                 Event::Empty(start) => {
-                    push_element(&mut elements, &stack, &start, &lines, at).map_err(|m| fail("xml_syntax", m, at))?;
+                    push_element(&mut elements, &stack, &start, lines.position(input, at))
+                        .map_err(|m| fail("xml_syntax", m, at))?;
                     root_closed |= stack.is_empty();
                 }
                 Event::End(_) => {
                     stack.pop();
                     root_closed |= stack.is_empty();
+                }
+                Event::Text(text) if text.iter().all(u8::is_ascii_whitespace) => {
+                    // Indentation between elements: no references to resolve, so no unescaping to pay for.
+                    if let Some(&id) = stack.last() {
+                        let whitespace = std::str::from_utf8(&text).expect("checked as UTF-8 above");
+                        elements[id].text.push_str(whitespace);
+                    }
                 }
                 Event::Text(text) => {
                     let unescaped = text
@@ -246,8 +258,7 @@ fn push_element(
     elements: &mut Vec<Element>,
     stack: &[ElementId],
     start: &BytesStart<'_>,
-    lines: &LineIndex,
-    offset: usize,
+    (line, column): (u64, u64),
 ) -> Result<ElementId, String> {
     let name = String::from_utf8_lossy(start.name().as_ref()).into_owned();
     let mut attributes = Vec::new();
@@ -269,7 +280,6 @@ fn push_element(
     if let Some(p) = parent {
         elements[p].children.push(id);
     }
-    let (line, column) = lines.position(offset);
     elements.push(Element {
         name,
         attributes,
@@ -287,22 +297,32 @@ fn leading_whitespace(bytes: &[u8]) -> usize {
     bytes.iter().take_while(|b| b.is_ascii_whitespace()).count()
 }
 
-/// Maps byte offsets to 1-based lines and columns.
-struct LineIndex {
-    starts: Vec<usize>,
+/// Maps byte offsets to 1-based lines and columns, moving forward through the input: elements come in document
+/// order, so each call counts only the newlines since the previous one (an earlier offset starts over).
+#[derive(Default)]
+struct LineCursor {
+    /// The offset the cursor stands at.
+    offset: usize,
+    /// The 0-based line of `offset`.
+    line: usize,
+    /// The offset where that line starts.
+    line_start: usize,
 }
 
-impl LineIndex {
-    fn new(bytes: &[u8]) -> LineIndex {
-        let starts = std::iter::once(0)
-            .chain(bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1))
-            .collect();
-        LineIndex { starts }
-    }
-
-    fn position(&self, offset: usize) -> (u64, u64) {
-        let line = self.starts.partition_point(|s| *s <= offset).max(1);
-        let column = offset - self.starts[line - 1] + 1;
-        (line as u64, column as u64)
+impl LineCursor {
+    fn position(&mut self, bytes: &[u8], offset: usize) -> (u64, u64) {
+        let offset = offset.min(bytes.len());
+        if offset < self.offset {
+            *self = LineCursor::default();
+        }
+        let skipped = &bytes[self.offset..offset];
+        let newlines = skipped.iter().filter(|b| **b == b'\n').count();
+        if newlines > 0 {
+            self.line += newlines;
+            let last = skipped.iter().rposition(|b| *b == b'\n').expect("a newline was counted");
+            self.line_start = self.offset + last + 1;
+        }
+        self.offset = offset;
+        ((self.line + 1) as u64, (offset - self.line_start + 1) as u64)
     }
 }

@@ -62,3 +62,9 @@ fn huge_attribute_beyond_the_document_limit_is_refused() {
     let text = format!("<a v=\"{}\"/>", "x".repeat(2 << 20));
     assert!(parse(&text).expect_err("too large").contains("document_too_large"));
 }
+
+#[test]
+fn double_hyphen_inside_a_comment_is_a_located_syntax_error() {
+    let error = parse("<a>\n<!-- open ->\n<b/>\n<!-- next -->\n</a>").expect_err("bad comment");
+    assert!(error.contains("error[xml_syntax]") && error.starts_with("t.xml:"), "{error}");
+}
