@@ -1,0 +1,363 @@
+//! Scoring a query against the index: token alignment (equal, same equivalence class, initials, edit distance with
+//! confusable characters, phonetic skeleton) weighted by rarity, in any word order; then secondary evidence (date of
+//! birth, nationality) raises or lowers the score. Every match says which name matched, which tokens matched which
+//! and how, and which evidence counted.
+
+use aduana_core::{Evidence, Party, PartyRole};
+use serde::Serialize;
+
+use crate::index::{ScreeningIndex, country_key};
+use crate::normalise::{Token, tokens};
+use crate::watchlist::{AliasQuality, BirthDate};
+
+/// How screening runs. The binary owns the defaults (see `docs/screening.md`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScreeningConfig {
+    /// A match at or above this score is a match (`matched: true`).
+    pub threshold: f32,
+    /// Matches below this score are not reported at all.
+    pub report_floor: f32,
+    /// At most this many matches are reported per query.
+    pub max_results: usize,
+    /// At most this many candidate names are scored per query.
+    pub max_candidates: usize,
+}
+
+impl ScreeningConfig {
+    /// Returns the calibrated settings: threshold 0.80 (F1 on the name benchmark, false-match rate on the yente
+    /// negatives; see `docs/screening.md`), report floor 0.5, ten results, 64 candidates scored.
+    pub fn recommended() -> ScreeningConfig {
+        ScreeningConfig { threshold: 0.80, report_floor: 0.5, max_results: 10, max_candidates: 64 }
+    }
+}
+
+/// What is screened: a name and, when known, a date of birth and a nationality.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// The name as given.
+    pub name: String,
+    /// The date of birth, if known.
+    pub date_of_birth: Option<BirthDate>,
+    /// The nationality or country (a name or an ISO code), if known.
+    pub nationality: Option<String>,
+}
+
+/// One query token and the list token it was aligned with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenPair {
+    /// The query token (folded).
+    pub query: String,
+    /// The list token (folded).
+    pub candidate: String,
+    /// How they matched: `exact`, `class:<label>`, `initial`, `fuzzy`, `phonetic`.
+    pub how: String,
+    /// Their similarity, 0..=1.
+    pub similarity: f32,
+}
+
+/// A list entry that matched a query, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    /// The list's name.
+    pub list: String,
+    /// The list's version.
+    pub list_version: String,
+    /// The entry's id in the list.
+    pub entry_id: String,
+    /// The entry name or alias that matched best.
+    pub name: String,
+    /// That name's quality.
+    pub alias_quality: AliasQuality,
+    /// The score, 0..=1.
+    pub score: f32,
+    /// Whether the score is at or above the threshold.
+    pub matched: bool,
+    /// The aligned tokens.
+    pub tokens: Vec<TokenPair>,
+    /// Secondary evidence, as sentences (`date of birth 1965 matches 1965`).
+    pub evidence: Vec<String>,
+    /// A sentence explaining the match.
+    pub explanation: String,
+}
+
+impl Match {
+    /// Returns the evidence as the fields and values of an `aduana_core::Hit`, the party's field path first.
+    pub fn hit_evidence(&self, field: &str, value: &str) -> Vec<Evidence> {
+        let mut evidence = vec![
+            Evidence { field: field.to_owned(), value: value.to_owned() },
+            Evidence { field: format!("list:{}/{}", self.list, self.entry_id), value: self.name.clone() },
+        ];
+        evidence.extend(self.evidence.iter().map(|e| Evidence { field: "secondary".to_owned(), value: e.clone() }));
+        evidence
+    }
+}
+
+/// The matches of one party of a consignment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartyMatch {
+    /// The party's position in the slice given to [`screen_parties`].
+    pub party: usize,
+    /// The party's role.
+    pub role: PartyRole,
+    /// The field path of the screened name (`parties[0].name`).
+    pub field: String,
+    /// The name screened.
+    pub name: String,
+    /// The match (one `PartyMatch` per matching list entry).
+    pub found: Match,
+}
+
+/// Screens every named party; returns the matches at or above the threshold, party by party, best first.
+pub fn screen_parties(parties: &[Party], index: &ScreeningIndex, config: &ScreeningConfig) -> Vec<PartyMatch> {
+    let mut out = Vec::new();
+    for (number, party) in parties.iter().enumerate() {
+        let Some(name) = party.name.as_deref().filter(|n| !n.trim().is_empty()) else { continue };
+        let query = Query {
+            name: name.to_owned(),
+            date_of_birth: None,
+            nationality: party.country().map(|c| c.as_str().to_owned()),
+        };
+        for found in screen(&query, index, config).into_iter().filter(|m| m.matched) {
+            out.push(PartyMatch {
+                party: number,
+                role: party.role,
+                field: format!("parties[{number}].name"),
+                name: name.to_owned(),
+                found,
+            });
+        }
+    }
+    out
+}
+
+/// Screens one query; returns the best match per entry, best first, down to the report floor.
+pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -> Vec<Match> {
+    let query_tokens = tokens(&query.name, index.rules()).tokens;
+    if query_tokens.is_empty() {
+        return Vec::new();
+    }
+    let query_country = query.nationality.as_deref().and_then(country_key);
+    let mut best: Vec<(u32, f32, Match)> = Vec::new();
+    for name_id in index.candidates(&query_tokens, config.max_candidates) {
+        let name = &index.names[name_id as usize];
+        let Some((name_score, pairs)) = score_tokens(&query_tokens, &name.tokens, index) else { continue };
+        let indexed = &index.entries[name.entry as usize];
+        let mut score = name_score;
+        if name.quality == AliasQuality::Low {
+            score *= 0.92;
+        }
+        let mut evidence = Vec::new();
+        if let Some(dob) = query.date_of_birth.as_ref() {
+            if let Some((delta, sentence)) = date_evidence(dob, &indexed.entry.dates_of_birth) {
+                score += delta;
+                evidence.push(sentence);
+            }
+        }
+        if let Some(country) = query_country {
+            if !indexed.countries.is_empty() {
+                if indexed.countries.contains(&country) {
+                    score += 0.04;
+                    evidence.push(format!("nationality {country} matches the listed nationality"));
+                } else {
+                    score -= 0.04;
+                    evidence.push(format!(
+                        "nationality {country} differs from the listed {}",
+                        indexed.countries.join(", ")
+                    ));
+                }
+            }
+        }
+        let score = score.clamp(0.0, 1.0);
+        if score < config.report_floor {
+            continue;
+        }
+        if let Some(existing) = best.iter_mut().find(|(entry, _, _)| *entry == name.entry) {
+            if existing.1 >= score {
+                continue;
+            }
+        }
+        let list = &index.lists[indexed.list];
+        let alias = &indexed.entry.names[name.alias as usize];
+        let matched = score >= config.threshold;
+        let explanation = format!(
+            "{} {} `{}` ({:?} name) scored {:.2}{}: {}{}",
+            list.name,
+            indexed.entry.id,
+            alias.name,
+            alias.quality,
+            score,
+            if matched { ", a match" } else { ", below the threshold" },
+            pairs.iter().map(|p| format!("{}~{} ({})", p.query, p.candidate, p.how)).collect::<Vec<_>>().join(", "),
+            if evidence.is_empty() { String::new() } else { format!("; {}", evidence.join("; ")) }
+        )
+        .to_lowercase();
+        let found = Match {
+            list: list.name.clone(),
+            list_version: list.version.clone(),
+            entry_id: indexed.entry.id.clone(),
+            name: alias.name.clone(),
+            alias_quality: alias.quality,
+            score,
+            matched,
+            tokens: pairs,
+            evidence,
+            explanation,
+        };
+        best.retain(|(entry, _, _)| *entry != name.entry);
+        best.push((name.entry, score, found));
+    }
+    best.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.2.entry_id.cmp(&b.2.entry_id)));
+    best.truncate(config.max_results);
+    best.into_iter().map(|(_, _, m)| m).collect()
+}
+
+/// Scores two names against each other (0..=1), weighting their tokens by the index's frequencies.
+pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
+    let (a, b) = (tokens(a, index.rules()).tokens, tokens(b, index.rules()).tokens);
+    score_tokens(&a, &b, index).map_or(0.0, |(score, _)| score)
+}
+
+/// Scores two names given as tokens (0..=1) with the aligned pairs; `None` when nothing aligns.
+pub(crate) fn score_tokens(
+    query: &[Token],
+    candidate: &[Token],
+    index: &ScreeningIndex,
+) -> Option<(f32, Vec<TokenPair>)> {
+    let mut sims: Vec<(f32, usize, usize, &'static str)> = Vec::new();
+    for (qi, q) in query.iter().enumerate() {
+        for (ci, c) in candidate.iter().enumerate() {
+            if let Some((sim, how)) = token_similarity(q, c, index) {
+                sims.push((sim, qi, ci, how));
+            }
+        }
+    }
+    if sims.is_empty() {
+        return None;
+    }
+    sims.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut q_used = vec![false; query.len()];
+    let mut c_used = vec![false; candidate.len()];
+    let mut pairs = Vec::new();
+    let (mut q_matched, mut c_matched, mut shared, mut substantive) = (0.0_f32, 0.0_f32, 0.0_f32, false);
+    for (sim, qi, ci, how) in sims {
+        if q_used[qi] || c_used[ci] {
+            continue;
+        }
+        q_used[qi] = true;
+        c_used[ci] = true;
+        let (wq, wc) = (index.weight(&query[qi]), index.weight(&candidate[ci]));
+        q_matched += sim * wq;
+        c_matched += sim * wc;
+        shared += sim * wq.min(wc);
+        substantive |= !query[qi].generic && query[qi].text.len() > 1;
+        let how = if how == "class" {
+            let label = candidate[ci]
+                .classes
+                .iter()
+                .find(|id| query[qi].classes.contains(id))
+                .and_then(|id| index.rules().class(*id))
+                .map_or_else(String::new, |c| c.label.clone());
+            format!("class:{label}")
+        } else {
+            how.to_owned()
+        };
+        pairs.push(TokenPair {
+            query: query[qi].text.clone(),
+            candidate: candidate[ci].text.clone(),
+            how,
+            similarity: sim,
+        });
+    }
+    if !substantive {
+        return None;
+    }
+    let q_total: f32 = query.iter().map(|t| index.weight(t)).sum();
+    let c_total: f32 = candidate.iter().map(|t| index.weight(t)).sum();
+    let (q_cover, c_cover) = (q_matched / q_total.max(1e-6), c_matched / c_total.max(1e-6));
+    let base = 0.7 * q_cover.max(c_cover) + 0.3 * q_cover.min(c_cover);
+    // A match must rest on enough rare material: one common word shared is not evidence of identity.
+    let confidence = (shared / 0.9).min(1.0);
+    Some((base * confidence, pairs))
+}
+
+/// How similar two tokens are, and how; `None` below the fuzzy floor.
+fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, &'static str)> {
+    if q.text == c.text {
+        return Some((1.0, "exact"));
+    }
+    if q.classes.iter().any(|id| c.classes.contains(id)) {
+        return Some((1.0, "class"));
+    }
+    let (short, long) = if q.text.len() <= c.text.len() { (q, c) } else { (c, q) };
+    if short.text.len() == 1 {
+        return long.text.starts_with(&short.text).then_some((0.9, "initial"));
+    }
+    let max_len = long.text.len();
+    if short.text.len() >= 3 {
+        let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), index);
+        let sim = 1.0 - distance / max_len as f32;
+        let floor = if max_len <= 4 { 0.74 } else { 0.7 };
+        if sim >= floor {
+            return Some((sim, "fuzzy"));
+        }
+    }
+    if q.skeleton.len() >= 3 && q.skeleton == c.skeleton {
+        return Some((0.72, "phonetic"));
+    }
+    None
+}
+
+/// Damerau (optimal string alignment) distance; a confusable substitution costs half.
+fn edit_distance(a: &[u8], b: &[u8], index: &ScreeningIndex) -> f32 {
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0.0_f32; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i as f32;
+    }
+    for j in 0..=m {
+        d[0][j] = j as f32;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = if a[i - 1] == b[j - 1] {
+                0.0
+            } else if index.rules().confusable(a[i - 1], b[j - 1]) {
+                0.5
+            } else {
+                1.0
+            };
+            let mut best = (d[i - 1][j] + 1.0).min(d[i][j - 1] + 1.0).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1.0);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[n][m]
+}
+
+/// The effect of a date of birth on the score and the sentence saying so; `None` when the entry has no date.
+fn date_evidence(query: &BirthDate, listed: &[BirthDate]) -> Option<(f32, String)> {
+    let mut best: Option<(f32, String)> = None;
+    for date in listed {
+        let year_gap = if query.year_from > date.year_to {
+            query.year_from - date.year_to
+        } else if query.year_to < date.year_from {
+            date.year_from - query.year_to
+        } else {
+            0
+        };
+        let full = query.month.is_some() && query.month == date.month && query.day.is_some() && query.day == date.day;
+        let (delta, sentence) = match year_gap {
+            0 if full => (0.08, format!("date of birth {query} matches {date}")),
+            0 => (0.05, format!("year of birth {query} matches {date}")),
+            1 => (0.0, format!("date of birth {query} is one year from {date}")),
+            2..=5 => (-0.05, format!("date of birth {query} is {year_gap} years from {date}")),
+            _ => (-0.12, format!("date of birth {query} differs from {date}")),
+        };
+        if best.as_ref().is_none_or(|(d, _)| delta > *d) {
+            best = Some((delta, sentence));
+        }
+    }
+    best
+}
