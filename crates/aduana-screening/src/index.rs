@@ -129,6 +129,8 @@ impl ScreeningIndex {
         let w = self.raw_weight(df) / self.max_weight;
         if token.generic {
             w.min(0.15)
+        } else if token.patronymic {
+            w.min(0.25)
         } else if token.text.len() == 1 {
             w.min(0.3)
         } else {

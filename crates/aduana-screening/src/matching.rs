@@ -10,6 +10,12 @@ use crate::index::{ScreeningIndex, country_key};
 use crate::normalise::{Token, tokens};
 use crate::watchlist::{AliasQuality, BirthDate};
 
+/// How much more than its share of letters an edit costs in a fuzzy token match.
+const FUZZY_PENALTY: f32 = 1.0;
+/// The weight of the better-covered side of a name pair (the rest goes to the worse-covered side): a name that is
+/// wholly contained in the other counts for most, extra unmatched parts on the other side count for the rest.
+const MAX_COVER_SHARE: f32 = 0.7;
+
 /// How screening runs. The binary owns the defaults (see `docs/screening.md`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScreeningConfig {
@@ -231,14 +237,16 @@ pub(crate) fn score_tokens(
             }
         }
     }
+    let joined = concatenation_similarity(query, candidate, index);
     if sims.is_empty() {
-        return None;
+        return joined.map(|(score, pair)| (score, vec![pair]));
     }
     sims.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
     let mut q_used = vec![false; query.len()];
     let mut c_used = vec![false; candidate.len()];
     let mut pairs = Vec::new();
     let (mut q_matched, mut c_matched, mut shared, mut substantive) = (0.0_f32, 0.0_f32, 0.0_f32, false);
+    let mut exact_pairs = 0;
     for (sim, qi, ci, how) in sims {
         if q_used[qi] || c_used[ci] {
             continue;
@@ -250,6 +258,7 @@ pub(crate) fn score_tokens(
         c_matched += sim * wc;
         shared += sim * wq.min(wc);
         substantive |= !query[qi].generic && query[qi].text.len() > 1;
+        exact_pairs += usize::from(sim >= 1.0);
         let how = if how == "class" {
             let label = candidate[ci]
                 .classes
@@ -268,16 +277,42 @@ pub(crate) fn score_tokens(
             similarity: sim,
         });
     }
+    // Names made only of generic words or initials ("Société Générale S.A.", "A.B.C. Company") match only in full.
+    let identical = exact_pairs >= 2 && exact_pairs == query.len() && exact_pairs == candidate.len();
+    if identical && !substantive {
+        return Some((1.0, pairs));
+    }
     if !substantive {
-        return None;
+        return joined.map(|(score, pair)| (score, vec![pair]));
     }
     let q_total: f32 = query.iter().map(|t| index.weight(t)).sum();
     let c_total: f32 = candidate.iter().map(|t| index.weight(t)).sum();
     let (q_cover, c_cover) = (q_matched / q_total.max(1e-6), c_matched / c_total.max(1e-6));
-    let base = 0.7 * q_cover.max(c_cover) + 0.3 * q_cover.min(c_cover);
+    let base = MAX_COVER_SHARE * q_cover.max(c_cover) + (1.0 - MAX_COVER_SHARE) * q_cover.min(c_cover);
     // A match must rest on enough rare material: one common word shared is not evidence of identity.
     let confidence = (shared / 0.9).min(1.0);
-    Some((base * confidence, pairs))
+    let score = base * confidence;
+    match joined {
+        Some((joined_score, pair)) if joined_score > score => Some((joined_score, vec![pair])),
+        _ => Some((score, pairs)),
+    }
+}
+
+/// Compares the names written without spaces ("SiemensAG", "A.B.C." against "ABC"), when the split of words is
+/// what differs; `None` unless they are close.
+fn concatenation_similarity(query: &[Token], candidate: &[Token], index: &ScreeningIndex) -> Option<(f32, TokenPair)> {
+    let concat = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<String>();
+    let (q, c) = (concat(query), concat(candidate));
+    if q.len().min(c.len()) < 6 || query.len() == candidate.len() && query.iter().zip(candidate).all(|(a, b)| a.text == b.text) {
+        return None;
+    }
+    if q.len().abs_diff(c.len()) > 2 {
+        return None;
+    }
+    let sim = 1.0 - edit_distance(q.as_bytes(), c.as_bytes(), index) / q.len().max(c.len()) as f32;
+    // Rare material still matters: a run of generic words joined together is not an identity.
+    let information: f32 = query.iter().filter(|t| !t.generic).map(|t| index.weight(t)).fold(0.0, f32::max);
+    (sim >= 0.9 && information >= 0.3).then(|| (sim, TokenPair { query: q, candidate: c, how: "joined".to_owned(), similarity: sim }))
 }
 
 /// How similar two tokens are, and how; `None` below the fuzzy floor.
@@ -298,10 +333,15 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         let sim = 1.0 - distance / max_len as f32;
         let floor = if max_len <= 4 { 0.74 } else { 0.7 };
         if sim >= floor {
-            return Some((sim, "fuzzy"));
+            // Edits cost more than their share of the letters: "Sancho" is not "Sanchez".
+            return Some((1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy"));
         }
     }
-    if q.skeleton.len() >= 3 && q.skeleton == c.skeleton {
+    let (qs, cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
+    if qs.len() >= 3 && qs == cs {
+        return Some((0.85, "phonetic"));
+    }
+    if qs.len().min(cs.len()) >= 3 && qs.len().max(cs.len()) >= 4 && qs[0] == cs[0] && edit_distance(qs, cs, index) <= 1.0 {
         return Some((0.72, "phonetic"));
     }
     None

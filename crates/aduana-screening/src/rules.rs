@@ -76,6 +76,8 @@ pub struct RuleTables<'a> {
     pub org_types: &'a [u8],
     /// `compare.yml`.
     pub compare: &'a [u8],
+    /// `titles.yml`: Aduana's additions to the titles in `stopwords.yml`, in the same layout.
+    pub titles: &'a [u8],
 }
 
 impl RuleTables<'static> {
@@ -86,6 +88,7 @@ impl RuleTables<'static> {
             symbols: include_bytes!("../../../data/name-matching/symbols.yml"),
             org_types: include_bytes!("../../../data/name-matching/org_types.yml"),
             compare: include_bytes!("../../../data/name-matching/compare.yml"),
+            titles: include_bytes!("../../../data/name-matching/titles.yml"),
         }
     }
 }
@@ -111,7 +114,9 @@ impl NameRules {
             longest_phrase: 1,
             confusables: HashSet::new(),
         };
-        for event in read("stopwords.yml", tables.stopwords)? {
+        let mut stop_events = read("stopwords.yml", tables.stopwords)?;
+        stop_events.extend(read("titles.yml", tables.titles)?);
+        for event in stop_events {
             if let YamlEvent::Item { path, value } = event {
                 if matches!(
                     path.first().map(String::as_str),
@@ -203,7 +208,8 @@ impl NameRules {
         }
     }
 
-    /// Returns whether a folded phrase (words joined by one space) is a title or other stop phrase.
+    /// Returns whether a folded phrase (words joined by one space) is a title or other prefix dropped from the
+    /// start of a name.
     pub fn is_stop_phrase(&self, phrase: &str) -> bool {
         self.stop_phrases.contains(phrase)
     }
