@@ -11,8 +11,19 @@ fn main() {
     let rules = NameRules::builtin();
     for line in std::io::stdin().lock().lines().map_while(Result::ok) {
         let t = tokens(&line, &rules);
-        let shown: Vec<String> =
-            t.tokens.iter().map(|t| format!("{}[{}]{}{}", t.text, t.skeleton, if t.classes.is_empty() { "" } else { "*" }, if t.generic { "g" } else { "" })).collect();
+        let shown: Vec<String> = t
+            .tokens
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}[{}]{}{}",
+                    t.text,
+                    t.skeleton,
+                    if t.classes.is_empty() { "" } else { "*" },
+                    if t.generic { "g" } else { "" }
+                )
+            })
+            .collect();
         println!("{line} => {}", shown.join(" "));
     }
 }

@@ -186,17 +186,20 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
         let alias = &indexed.entry.names[name.alias as usize];
         let matched = score >= config.threshold;
         let explanation = format!(
-            "{} {} `{}` ({:?} name) scored {:.2}{}: {}{}",
+            "{} {} `{}` ({} name) scored {:.2}{}: {}{}",
             list.name,
             indexed.entry.id,
             alias.name,
-            alias.quality,
+            match alias.quality {
+                AliasQuality::Primary => "primary",
+                AliasQuality::Good => "good",
+                AliasQuality::Low => "low-quality",
+            },
             score,
             if matched { ", a match" } else { ", below the threshold" },
             pairs.iter().map(|p| format!("{}~{} ({})", p.query, p.candidate, p.how)).collect::<Vec<_>>().join(", "),
             if evidence.is_empty() { String::new() } else { format!("; {}", evidence.join("; ")) }
-        )
-        .to_lowercase();
+        );
         let found = Match {
             list: list.name.clone(),
             list_version: list.version.clone(),
@@ -303,7 +306,9 @@ pub(crate) fn score_tokens(
 fn concatenation_similarity(query: &[Token], candidate: &[Token], index: &ScreeningIndex) -> Option<(f32, TokenPair)> {
     let concat = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<String>();
     let (q, c) = (concat(query), concat(candidate));
-    if q.len().min(c.len()) < 6 || query.len() == candidate.len() && query.iter().zip(candidate).all(|(a, b)| a.text == b.text) {
+    if q.len().min(c.len()) < 6
+        || query.len() == candidate.len() && query.iter().zip(candidate).all(|(a, b)| a.text == b.text)
+    {
         return None;
     }
     if q.len().abs_diff(c.len()) > 2 {
@@ -312,7 +317,8 @@ fn concatenation_similarity(query: &[Token], candidate: &[Token], index: &Screen
     let sim = 1.0 - edit_distance(q.as_bytes(), c.as_bytes(), index) / q.len().max(c.len()) as f32;
     // Rare material still matters: a run of generic words joined together is not an identity.
     let information: f32 = query.iter().filter(|t| !t.generic).map(|t| index.weight(t)).fold(0.0, f32::max);
-    (sim >= 0.9 && information >= 0.3).then(|| (sim, TokenPair { query: q, candidate: c, how: "joined".to_owned(), similarity: sim }))
+    (sim >= 0.9 && information >= 0.3)
+        .then(|| (sim, TokenPair { query: q, candidate: c, how: "joined".to_owned(), similarity: sim }))
 }
 
 /// How similar two tokens are, and how; `None` below the fuzzy floor.
@@ -341,7 +347,11 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     if qs.len() >= 3 && qs == cs {
         return Some((0.85, "phonetic"));
     }
-    if qs.len().min(cs.len()) >= 3 && qs.len().max(cs.len()) >= 4 && qs[0] == cs[0] && edit_distance(qs, cs, index) <= 1.0 {
+    if qs.len().min(cs.len()) >= 3
+        && qs.len().max(cs.len()) >= 4
+        && qs[0] == cs[0]
+        && edit_distance(qs, cs, index) <= 1.0
+    {
         return Some((0.72, "phonetic"));
     }
     None

@@ -90,7 +90,8 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
     let mut merged: Vec<Token> = Vec::with_capacity(tokens.len());
     for token in tokens {
         if let Some(last) = merged.last_mut() {
-            let tens = last.text.len() == 2 && last.text.ends_with('0') && last.text.bytes().all(|b| b.is_ascii_digit());
+            let tens =
+                last.text.len() == 2 && last.text.ends_with('0') && last.text.bytes().all(|b| b.is_ascii_digit());
             if tens && token.text.len() == 1 && token.text.bytes().all(|b| b.is_ascii_digit()) {
                 last.text.truncate(1);
                 last.text.push_str(&token.text);
@@ -140,11 +141,36 @@ fn is_patronymic(word: &str) -> bool {
 /// Writes number words and ordinals as digits ("first", "1st", "three" → "1", "1", "3").
 fn number_word(word: &str) -> String {
     const NUMBERS: &[(&str, &str)] = &[
-        ("one", "1"), ("first", "1"), ("two", "2"), ("second", "2"), ("three", "3"), ("third", "3"), ("four", "4"),
-        ("fourth", "4"), ("five", "5"), ("fifth", "5"), ("six", "6"), ("sixth", "6"), ("seven", "7"), ("seventh", "7"),
-        ("eight", "8"), ("eighth", "8"), ("nine", "9"), ("ninth", "9"), ("ten", "10"), ("tenth", "10"),
-        ("twenty", "20"), ("thirty", "30"), ("forty", "40"), ("fourty", "40"), ("fifty", "50"), ("sixty", "60"),
-        ("seventy", "70"), ("eighty", "80"), ("ninety", "90"), ("hundred", "100"),
+        ("one", "1"),
+        ("first", "1"),
+        ("two", "2"),
+        ("second", "2"),
+        ("three", "3"),
+        ("third", "3"),
+        ("four", "4"),
+        ("fourth", "4"),
+        ("five", "5"),
+        ("fifth", "5"),
+        ("six", "6"),
+        ("sixth", "6"),
+        ("seven", "7"),
+        ("seventh", "7"),
+        ("eight", "8"),
+        ("eighth", "8"),
+        ("nine", "9"),
+        ("ninth", "9"),
+        ("ten", "10"),
+        ("tenth", "10"),
+        ("twenty", "20"),
+        ("thirty", "30"),
+        ("forty", "40"),
+        ("fourty", "40"),
+        ("fifty", "50"),
+        ("sixty", "60"),
+        ("seventy", "70"),
+        ("eighty", "80"),
+        ("ninety", "90"),
+        ("hundred", "100"),
     ];
     if let Some((_, digits)) = NUMBERS.iter().find(|(w, _)| *w == word) {
         return (*digits).to_owned();

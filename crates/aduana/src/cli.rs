@@ -1,6 +1,7 @@
 //! The command line: one module per subcommand, each with its `Args` and `run`.
 
 mod hs;
+mod screen;
 mod validate;
 
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ struct Cli {
 enum Command {
     Validate(validate::Args),
     Hs(hs::Args),
+    Screen(screen::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns its exit status.
@@ -46,5 +48,6 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Hs(args) => hs::run(&args),
+        Command::Screen(args) => screen::run(&args),
     }
 }
