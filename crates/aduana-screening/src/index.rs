@@ -5,8 +5,8 @@
 
 mod countries;
 
-use std::collections::HashMap;
 
+use crate::fast_hash::FastMap;
 use crate::normalise::{Token, tokens};
 use crate::rules::NameRules;
 use crate::watchlist::{AliasQuality, Entry, WatchList};
@@ -15,6 +15,10 @@ pub(crate) use countries::country_key;
 
 /// Names longer than this many tokens are cut (no real name has more; it bounds the cost of scoring).
 const MAX_TOKENS: usize = 12;
+
+/// Lookup keys with more names than this are skipped when fuzzy (prefix, suffix, skeleton): on a big list they
+/// name a large share of it and say little.
+const MAX_FUZZY_POSTINGS: usize = 4000;
 
 /// A list's name and version as the index keeps them.
 #[derive(Debug, Clone)]
@@ -38,6 +42,8 @@ pub(crate) struct IndexedName {
     pub(crate) alias: u16,
     pub(crate) quality: AliasQuality,
     pub(crate) tokens: Vec<Token>,
+    /// The tokens' weights (see [`ScreeningIndex::weight`]), computed once the whole list is counted.
+    pub(crate) weights: Vec<f32>,
 }
 
 /// The lists, normalised and indexed for screening.
@@ -47,8 +53,8 @@ pub struct ScreeningIndex {
     pub(crate) lists: Vec<ListMeta>,
     pub(crate) entries: Vec<IndexedEntry>,
     pub(crate) names: Vec<IndexedName>,
-    postings: HashMap<String, Vec<u32>>,
-    document_frequency: HashMap<String, u32>,
+    postings: FastMap<String, Vec<u32>>,
+    document_frequency: FastMap<String, u32>,
     max_weight: f32,
 }
 
@@ -60,8 +66,8 @@ impl ScreeningIndex {
             lists: Vec::new(),
             entries: Vec::new(),
             names: Vec::new(),
-            postings: HashMap::new(),
-            document_frequency: HashMap::new(),
+            postings: FastMap::default(),
+            document_frequency: FastMap::default(),
             max_weight: 1.0,
         };
         for (list_number, list) in lists.iter().enumerate() {
@@ -92,6 +98,7 @@ impl ScreeningIndex {
                         alias: u16::try_from(alias_number).unwrap_or(u16::MAX),
                         quality: alias.quality,
                         tokens: name_tokens,
+                        weights: Vec::new(),
                     });
                 }
                 let countries = entry.nationalities.iter().filter_map(|n| country_key(n)).collect();
@@ -99,6 +106,10 @@ impl ScreeningIndex {
             }
         }
         index.max_weight = index.raw_weight(0);
+        let weights: Vec<Vec<f32>> = index.names.iter().map(|n| index.weights(&n.tokens)).collect();
+        for (name, weights) in index.names.iter_mut().zip(weights) {
+            name.weights = weights;
+        }
         index
     }
 
@@ -138,23 +149,33 @@ impl ScreeningIndex {
         }
     }
 
+    /// Returns the weights of a name's tokens.
+    pub(crate) fn weights(&self, tokens: &[Token]) -> Vec<f32> {
+        tokens.iter().map(|t| self.weight(t)).collect()
+    }
+
     /// Returns the ids of the names most worth scoring for a query: those sharing the most (weighted) keys.
-    pub(crate) fn candidates(&self, query: &[Token], limit: usize) -> Vec<u32> {
-        let mut votes: HashMap<u32, f32> = HashMap::new();
-        for token in query {
-            let weight = self.weight(token);
+    pub(crate) fn candidates(&self, query: &[Token], weights: &[f32], limit: usize) -> Vec<u32> {
+        let mut votes: FastMap<u32, f32> = FastMap::default();
+        for (token, weight) in query.iter().zip(weights) {
             for key in lookup_keys(token) {
-                if let Some(names) = self.postings.get(&key) {
-                    let key_weight = if key.starts_with("t:") || key.starts_with("c:") { weight } else { weight * 0.6 };
-                    for name in names {
-                        *votes.entry(*name).or_default() += key_weight;
-                    }
+                let Some(names) = self.postings.get(&key) else { continue };
+                let exact = key.starts_with("t:") || key.starts_with("c:");
+                if !exact && names.len() > MAX_FUZZY_POSTINGS {
+                    continue;
+                }
+                let key_weight = if exact { *weight } else { weight * 0.6 };
+                for name in names {
+                    *votes.entry(*name).or_default() += key_weight;
                 }
             }
         }
         let mut ranked: Vec<(u32, f32)> = votes.into_iter().collect();
+        if ranked.len() > limit {
+            ranked.select_nth_unstable_by(limit, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            ranked.truncate(limit);
+        }
         ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(limit);
         ranked.into_iter().map(|(name, _)| name).collect()
     }
 }

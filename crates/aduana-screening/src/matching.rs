@@ -142,11 +142,13 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
     if query_tokens.is_empty() {
         return Vec::new();
     }
+    let query_weights = index.weights(&query_tokens);
     let query_country = query.nationality.as_deref().and_then(country_key);
     let mut best: Vec<(u32, f32, Match)> = Vec::new();
-    for name_id in index.candidates(&query_tokens, config.max_candidates) {
+    for name_id in index.candidates(&query_tokens, &query_weights, config.max_candidates) {
         let name = &index.names[name_id as usize];
-        let Some((name_score, pairs)) = score_tokens(&query_tokens, &name.tokens, index) else { continue };
+        let scored = score_tokens((&query_tokens, &query_weights), (&name.tokens, &name.weights), index);
+        let Some((name_score, pairs)) = scored else { continue };
         let indexed = &index.entries[name.entry as usize];
         let mut score = name_score;
         if name.quality == AliasQuality::Low {
@@ -223,13 +225,14 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
 /// Scores two names against each other (0..=1), weighting their tokens by the index's frequencies.
 pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
     let (a, b) = (tokens(a, index.rules()).tokens, tokens(b, index.rules()).tokens);
-    score_tokens(&a, &b, index).map_or(0.0, |(score, _)| score)
+    let (aw, bw) = (index.weights(&a), index.weights(&b));
+    score_tokens((&a, &aw), (&b, &bw), index).map_or(0.0, |(score, _)| score)
 }
 
 /// Scores two names given as tokens (0..=1) with the aligned pairs; `None` when nothing aligns.
 pub(crate) fn score_tokens(
-    query: &[Token],
-    candidate: &[Token],
+    (query, query_weights): (&[Token], &[f32]),
+    (candidate, candidate_weights): (&[Token], &[f32]),
     index: &ScreeningIndex,
 ) -> Option<(f32, Vec<TokenPair>)> {
     let mut sims: Vec<(f32, usize, usize, &'static str)> = Vec::new();
@@ -240,7 +243,7 @@ pub(crate) fn score_tokens(
             }
         }
     }
-    let joined = concatenation_similarity(query, candidate, index);
+    let joined = concatenation_similarity((query, query_weights), candidate, index);
     if sims.is_empty() {
         return joined.map(|(score, pair)| (score, vec![pair]));
     }
@@ -256,7 +259,7 @@ pub(crate) fn score_tokens(
         }
         q_used[qi] = true;
         c_used[ci] = true;
-        let (wq, wc) = (index.weight(&query[qi]), index.weight(&candidate[ci]));
+        let (wq, wc) = (query_weights[qi], candidate_weights[ci]);
         q_matched += sim * wq;
         c_matched += sim * wc;
         shared += sim * wq.min(wc);
@@ -288,8 +291,8 @@ pub(crate) fn score_tokens(
     if !substantive {
         return joined.map(|(score, pair)| (score, vec![pair]));
     }
-    let q_total: f32 = query.iter().map(|t| index.weight(t)).sum();
-    let c_total: f32 = candidate.iter().map(|t| index.weight(t)).sum();
+    let q_total: f32 = query_weights.iter().sum();
+    let c_total: f32 = candidate_weights.iter().sum();
     let (q_cover, c_cover) = (q_matched / q_total.max(1e-6), c_matched / c_total.max(1e-6));
     let base = MAX_COVER_SHARE * q_cover.max(c_cover) + (1.0 - MAX_COVER_SHARE) * q_cover.min(c_cover);
     // A match must rest on enough rare material: one common word shared is not evidence of identity.
@@ -303,7 +306,11 @@ pub(crate) fn score_tokens(
 
 /// Compares the names written without spaces ("SiemensAG", "A.B.C." against "ABC"), when the split of words is
 /// what differs; `None` unless they are close.
-fn concatenation_similarity(query: &[Token], candidate: &[Token], index: &ScreeningIndex) -> Option<(f32, TokenPair)> {
+fn concatenation_similarity(
+    (query, query_weights): (&[Token], &[f32]),
+    candidate: &[Token],
+    index: &ScreeningIndex,
+) -> Option<(f32, TokenPair)> {
     let concat = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<String>();
     let (q, c) = (concat(query), concat(candidate));
     if q.len().min(c.len()) < 6
@@ -316,7 +323,8 @@ fn concatenation_similarity(query: &[Token], candidate: &[Token], index: &Screen
     }
     let sim = 1.0 - edit_distance(q.as_bytes(), c.as_bytes(), index) / q.len().max(c.len()) as f32;
     // Rare material still matters: a run of generic words joined together is not an identity.
-    let information: f32 = query.iter().filter(|t| !t.generic).map(|t| index.weight(t)).fold(0.0, f32::max);
+    let information: f32 =
+        query.iter().zip(query_weights).filter(|(t, _)| !t.generic).map(|(_, w)| *w).fold(0.0, f32::max);
     (sim >= 0.9 && information >= 0.3)
         .then(|| (sim, TokenPair { query: q, candidate: c, how: "joined".to_owned(), similarity: sim }))
 }
@@ -334,7 +342,7 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         return long.text.starts_with(&short.text).then_some((0.9, "initial"));
     }
     let max_len = long.text.len();
-    if short.text.len() >= 3 {
+    if short.text.len() >= 3 && (max_len - short.text.len()) * 10 <= max_len * 3 {
         let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), index);
         let sim = 1.0 - distance / max_len as f32;
         let floor = if max_len <= 4 { 0.74 } else { 0.7 };
@@ -357,17 +365,17 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     None
 }
 
-/// Damerau (optimal string alignment) distance; a confusable substitution costs half.
+/// Damerau (optimal string alignment) distance; a confusable substitution costs half. Three rolling rows.
 fn edit_distance(a: &[u8], b: &[u8], index: &ScreeningIndex) -> f32 {
-    let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0.0_f32; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i as f32;
+    let m = b.len();
+    let mut rows = vec![0.0_f32; 3 * (m + 1)];
+    let (mut before, rest) = rows.split_at_mut(m + 1);
+    let (mut previous, mut current) = rest.split_at_mut(m + 1);
+    for (j, cell) in previous.iter_mut().enumerate() {
+        *cell = j as f32;
     }
-    for j in 0..=m {
-        d[0][j] = j as f32;
-    }
-    for i in 1..=n {
+    for i in 1..=a.len() {
+        current[0] = i as f32;
         for j in 1..=m {
             let cost = if a[i - 1] == b[j - 1] {
                 0.0
@@ -376,14 +384,16 @@ fn edit_distance(a: &[u8], b: &[u8], index: &ScreeningIndex) -> f32 {
             } else {
                 1.0
             };
-            let mut best = (d[i - 1][j] + 1.0).min(d[i][j - 1] + 1.0).min(d[i - 1][j - 1] + cost);
+            let mut best = (previous[j] + 1.0).min(current[j - 1] + 1.0).min(previous[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1.0);
+                best = best.min(before[j - 2] + 1.0);
             }
-            d[i][j] = best;
+            current[j] = best;
         }
+        std::mem::swap(&mut before, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
     }
-    d[n][m]
+    previous[m]
 }
 
 /// The effect of a date of birth on the score and the sentence saying so; `None` when the entry has no date.

@@ -5,8 +5,9 @@
 
 mod yaml;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
+use crate::fast_hash::FastMap;
 use crate::normalise::fold_words;
 use yaml::YamlEvent;
 
@@ -46,11 +47,12 @@ pub struct Class {
 /// The loaded tables.
 #[derive(Debug, Clone)]
 pub struct NameRules {
-    stop_phrases: HashSet<String>,
-    phrases: HashMap<String, Vec<u32>>,
+    stop_phrases: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
+    phrases: FastMap<String, Vec<u32>>,
     classes: Vec<Class>,
     longest_phrase: usize,
-    confusables: HashSet<(u8, u8)>,
+    /// Bit `b` of row `a` is set when ASCII characters `a` and `b` are confusable.
+    confusables: Vec<u128>,
 }
 
 /// A table that could not be read.
@@ -108,11 +110,11 @@ impl NameRules {
     /// Returns the first line of a table that is not valid UTF-8 or not in the YAML subset the tables use.
     pub fn load(tables: RuleTables<'_>) -> Result<NameRules, RulesError> {
         let mut rules = NameRules {
-            stop_phrases: HashSet::new(),
-            phrases: HashMap::new(),
+            stop_phrases: HashSet::default(),
+            phrases: FastMap::default(),
             classes: Vec::new(),
             longest_phrase: 1,
-            confusables: HashSet::new(),
+            confusables: vec![0; 128],
         };
         let mut stop_events = read("stopwords.yml", tables.stopwords)?;
         stop_events.extend(read("titles.yml", tables.titles)?);
@@ -183,8 +185,10 @@ impl NameRules {
                     .filter_map(|s| s.trim().trim_matches('"').bytes().next())
                     .collect();
                 if let [a, b] = chars[..] {
-                    rules.confusables.insert((a, b));
-                    rules.confusables.insert((b, a));
+                    if a < 128 && b < 128 {
+                        rules.confusables[usize::from(a)] |= 1 << b;
+                        rules.confusables[usize::from(b)] |= 1 << a;
+                    }
                 }
             }
         }
@@ -231,7 +235,7 @@ impl NameRules {
 
     /// Returns whether two folded characters are listed as confusable.
     pub fn confusable(&self, a: u8, b: u8) -> bool {
-        self.confusables.contains(&(a, b))
+        a < 128 && b < 128 && self.confusables[usize::from(a)] & (1 << b) != 0
     }
 }
 

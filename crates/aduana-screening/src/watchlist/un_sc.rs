@@ -51,7 +51,7 @@ pub(crate) fn parse(bytes: &[u8], name: &str) -> Result<(Option<String>, Vec<Ent
                 if tag == "INDIVIDUAL" || tag == "ENTITY" {
                     record = Some(Record::new(
                         if tag == "INDIVIDUAL" { EntryKind::Person } else { EntryKind::Organisation },
-                        line_of(bytes, position),
+                        position,
                     ));
                 }
                 if let Some(r) = record.as_mut() {
@@ -76,7 +76,7 @@ pub(crate) fn parse(bytes: &[u8], name: &str) -> Result<(Option<String>, Vec<Ent
                         match done.finish() {
                             Ok(entry) => entries.push(entry),
                             Err(message) => errors.push(ListError::new(
-                                Location::file(name).at(message.0, 1).with_path(LocationPath::XPath {
+                                Location::file(name).at(line_of(bytes, message.0), 1).with_path(LocationPath::XPath {
                                     xpath: format!("/CONSOLIDATED_LIST/{parent}/{tag}"),
                                 }),
                                 message.1,
@@ -125,7 +125,7 @@ fn located(bytes: &[u8], position: u64, name: &str, stack: &[String], message: S
 /// One record being read.
 struct Record {
     kind: EntryKind,
-    line: u64,
+    position: u64,
     reference: String,
     data_id: String,
     name_parts: [String; 4],
@@ -145,10 +145,10 @@ struct DateParts {
 }
 
 impl Record {
-    fn new(kind: EntryKind, line: u64) -> Record {
+    fn new(kind: EntryKind, position: u64) -> Record {
         Record {
             kind,
-            line,
+            position,
             reference: String::new(),
             data_id: String::new(),
             name_parts: Default::default(),
@@ -249,11 +249,11 @@ impl Record {
     fn finish(mut self) -> Result<Entry, (u64, String)> {
         let id = if self.reference.is_empty() { self.data_id.clone() } else { self.reference.clone() };
         if id.is_empty() {
-            return Err((self.line, "expected a REFERENCE_NUMBER or DATAID, found neither".to_owned()));
+            return Err((self.position, "expected a REFERENCE_NUMBER or DATAID, found neither".to_owned()));
         }
         let primary = self.name_parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
         if primary.is_empty() {
-            return Err((self.line, format!("record {id}: expected a name in FIRST_NAME, found none")));
+            return Err((self.position, format!("record {id}: expected a name in FIRST_NAME, found none")));
         }
         self.entry.id = id;
         self.entry.kind = self.kind;
