@@ -18,7 +18,7 @@ const MAX_TOKENS: usize = 12;
 
 /// Lookup keys with more names than this are skipped when fuzzy (prefix, suffix, skeleton): on a big list they
 /// name a large share of it and say little.
-const MAX_FUZZY_POSTINGS: usize = 4000;
+const MAX_FUZZY_POSTINGS: usize = 1500;
 
 /// A list's name and version as the index keeps them.
 #[derive(Debug, Clone)]

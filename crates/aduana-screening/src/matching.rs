@@ -31,9 +31,9 @@ pub struct ScreeningConfig {
 
 impl ScreeningConfig {
     /// Returns the calibrated settings: threshold 0.80 (F1 on the name benchmark, false-match rate on the yente
-    /// negatives; see `docs/screening.md`), report floor 0.5, ten results, 64 candidates scored.
+    /// negatives; see `docs/screening.md`), report floor 0.5, ten results, 24 candidates scored.
     pub fn recommended() -> ScreeningConfig {
-        ScreeningConfig { threshold: 0.80, report_floor: 0.5, max_results: 10, max_candidates: 64 }
+        ScreeningConfig { threshold: 0.80, report_floor: 0.5, max_results: 10, max_candidates: 24 }
     }
 }
 
@@ -368,7 +368,14 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
 /// Damerau (optimal string alignment) distance; a confusable substitution costs half. Three rolling rows.
 fn edit_distance(a: &[u8], b: &[u8], index: &ScreeningIndex) -> f32 {
     let m = b.len();
-    let mut rows = vec![0.0_f32; 3 * (m + 1)];
+    let mut stack = [0.0_f32; 3 * 33];
+    let mut heap = Vec::new();
+    let rows: &mut [f32] = if m < 33 {
+        &mut stack[..3 * (m + 1)]
+    } else {
+        heap.resize(3 * (m + 1), 0.0);
+        &mut heap
+    };
     let (mut before, rest) = rows.split_at_mut(m + 1);
     let (mut previous, mut current) = rest.split_at_mut(m + 1);
     for (j, cell) in previous.iter_mut().enumerate() {
