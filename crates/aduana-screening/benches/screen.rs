@@ -161,7 +161,8 @@ fn main() {
         let q: Vec<&str> = big_queries.iter().map(|q| q.name.as_str()).collect();
         std::fs::write(dir.join("generated_queries.txt"), q.join("\n")).unwrap();
     }
-    let generated = WatchList { name: "generated".to_owned(), version: "1".to_owned(), format: ListFormat::Csv, entries };
+    let generated =
+        WatchList { name: "generated".to_owned(), version: "1".to_owned(), format: ListFormat::Csv, entries };
     let before = peak_rss_mib();
     let start = Instant::now();
     let index = ScreeningIndex::build(std::slice::from_ref(&generated), NameRules::builtin());

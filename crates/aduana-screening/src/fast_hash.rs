@@ -47,4 +47,3 @@ impl FxHasher {
         self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
-

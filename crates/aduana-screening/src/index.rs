@@ -5,7 +5,6 @@
 
 mod countries;
 
-
 use crate::fast_hash::FastMap;
 use crate::normalise::{Token, tokens};
 use crate::rules::NameRules;
