@@ -76,7 +76,7 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
                 !classes.is_empty() && classes.iter().all(|id| rules.class(*id).is_some_and(|c| c.kind.is_generic()));
             // Multi-word phrases become one token only when generic ("joint stock company"): a meaningful phrase
             // ("Tactical Missiles Corporation") keeps its words, which carry the identity.
-            if (!classes.is_empty() && (n == 1 || generic)) || n == 1 {
+            if n == 1 || (!classes.is_empty() && generic) {
                 let text = number_word(&words[i..i + n].concat());
                 let patronymic = classes.is_empty() && is_patronymic(&text);
                 tokens.push(Token { skeleton: skeleton(&text), text, classes: classes.to_vec(), generic, patronymic });

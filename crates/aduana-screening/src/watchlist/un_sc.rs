@@ -60,6 +60,15 @@ pub(crate) fn parse(bytes: &[u8], name: &str) -> Result<(Option<String>, Vec<Ent
                 stack.push(tag);
                 text.clear();
             }
+            Event::Empty(empty) if stack.is_empty() => {
+                let tag = String::from_utf8_lossy(empty.name().as_ref()).into_owned();
+                if tag != "CONSOLIDATED_LIST" {
+                    let message = format!("expected the root element CONSOLIDATED_LIST, found {tag}");
+                    errors.push(located(bytes, position, name, &stack, message));
+                    break;
+                }
+                seen_root = true;
+            }
             Event::Empty(_) => {}
             Event::Text(t) => match t.unescape() {
                 Ok(t) => text.push_str(&t),
@@ -236,11 +245,9 @@ impl Record {
                 }
             }
             ("INDIVIDUAL_ADDRESS" | "ENTITY_ADDRESS", _) if !value.is_empty() => self.address.push(value.to_owned()),
-            (_, "INDIVIDUAL_ADDRESS" | "ENTITY_ADDRESS") => {
-                if !self.address.is_empty() {
-                    self.entry.addresses.push(self.address.join(", "));
-                    self.address.clear();
-                }
+            (_, "INDIVIDUAL_ADDRESS" | "ENTITY_ADDRESS") if !self.address.is_empty() => {
+                self.entry.addresses.push(self.address.join(", "));
+                self.address.clear();
             }
             _ => {}
         }

@@ -1,6 +1,9 @@
 //! `aduana screen`: single names and batch CSVs against lists in every format, the quality figures on the yente
 //! evaluation files computed from the binary's JSON output, list diffs, and errors on bad lists and inputs.
 
+// The quality figures are printed so that `cargo test -- --nocapture` shows them.
+#![allow(clippy::print_stdout)]
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
