@@ -321,7 +321,8 @@ fn concatenation_similarity(
     if q.len().abs_diff(c.len()) > 2 {
         return None;
     }
-    let sim = 1.0 - edit_distance(q.as_bytes(), c.as_bytes(), index) / q.len().max(c.len()) as f32;
+    let longest = q.len().max(c.len()) as f32;
+    let sim = 1.0 - edit_distance(q.as_bytes(), c.as_bytes(), 0.1 * longest, index) / longest;
     // Rare material still matters: a run of generic words joined together is not an identity.
     let information: f32 =
         query.iter().zip(query_weights).filter(|(t, _)| !t.generic).map(|(_, w)| *w).fold(0.0, f32::max);
@@ -343,9 +344,10 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     }
     let max_len = long.text.len();
     if short.text.len() >= 3 && (max_len - short.text.len()) * 10 <= max_len * 3 {
-        let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), index);
-        let sim = 1.0 - distance / max_len as f32;
         let floor = if max_len <= 4 { 0.74 } else { 0.7 };
+        let budget = (1.0 - floor) * max_len as f32;
+        let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), budget, index);
+        let sim = 1.0 - distance / max_len as f32;
         if sim >= floor {
             // Edits cost more than their share of the letters: "Sancho" is not "Sanchez".
             return Some((1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy"));
@@ -358,15 +360,16 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     if qs.len().min(cs.len()) >= 3
         && qs.len().max(cs.len()) >= 4
         && qs[0] == cs[0]
-        && edit_distance(qs, cs, index) <= 1.0
+        && edit_distance(qs, cs, 1.0, index) <= 1.0
     {
         return Some((0.72, "phonetic"));
     }
     None
 }
 
-/// Damerau (optimal string alignment) distance; a confusable substitution costs half. Three rolling rows.
-fn edit_distance(a: &[u8], b: &[u8], index: &ScreeningIndex) -> f32 {
+/// Damerau (optimal string alignment) distance; a confusable substitution costs half. Three rolling rows; stops
+/// early and returns a value above `budget` as soon as two consecutive rows exceed it.
+fn edit_distance(a: &[u8], b: &[u8], budget: f32, index: &ScreeningIndex) -> f32 {
     let m = b.len();
     let mut stack = [0.0_f32; 3 * 33];
     let mut heap = Vec::new();
@@ -396,6 +399,11 @@ fn edit_distance(a: &[u8], b: &[u8], index: &ScreeningIndex) -> f32 {
                 best = best.min(before[j - 2] + 1.0);
             }
             current[j] = best;
+        }
+        let row_min = current.iter().copied().fold(f32::INFINITY, f32::min);
+        let previous_min = previous.iter().copied().fold(f32::INFINITY, f32::min);
+        if row_min > budget && previous_min > budget {
+            return row_min.max(budget + 1.0);
         }
         std::mem::swap(&mut before, &mut previous);
         std::mem::swap(&mut previous, &mut current);
