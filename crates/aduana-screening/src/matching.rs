@@ -6,6 +6,7 @@
 use aduana_core::{Evidence, Party, PartyRole};
 use serde::Serialize;
 
+use crate::fast_hash::FastMap;
 use crate::index::{ScreeningIndex, country_key};
 use crate::normalise::{Token, tokens};
 use crate::watchlist::{AliasQuality, BirthDate};
@@ -143,11 +144,14 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
         return Vec::new();
     }
     let query_weights = index.weights(&query_tokens);
+    // Candidates share tokens ("mohammed", "al"): each query token is compared with each distinct list token once.
+    let mut similarities = Similarities::default();
     let query_country = query.nationality.as_deref().and_then(country_key);
     let mut best: Vec<(u32, f32, Match)> = Vec::new();
     for name_id in index.candidates(&query_tokens, &query_weights, config.max_candidates) {
         let name = &index.names[name_id as usize];
-        let scored = score_tokens((&query_tokens, &query_weights), (&name.tokens, &name.weights), index);
+        let scored =
+            score_tokens((&query_tokens, &query_weights), (&name.tokens, &name.weights), index, &mut similarities);
         let Some((name_score, pairs)) = scored else { continue };
         let indexed = &index.entries[name.entry as usize];
         let mut score = name_score;
@@ -226,19 +230,24 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
 pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
     let (a, b) = (tokens(a, index.rules()).tokens, tokens(b, index.rules()).tokens);
     let (aw, bw) = (index.weights(&a), index.weights(&b));
-    score_tokens((&a, &aw), (&b, &bw), index).map_or(0.0, |(score, _)| score)
+    score_tokens((&a, &aw), (&b, &bw), index, &mut Similarities::default()).map_or(0.0, |(score, _)| score)
 }
 
 /// Scores two names given as tokens (0..=1) with the aligned pairs; `None` when nothing aligns.
-pub(crate) fn score_tokens(
+/// Token similarities already computed for one query, by query token position and list token text.
+type Similarities<'a> = FastMap<(usize, &'a str), Option<(f32, &'static str)>>;
+
+pub(crate) fn score_tokens<'a>(
     (query, query_weights): (&[Token], &[f32]),
-    (candidate, candidate_weights): (&[Token], &[f32]),
+    (candidate, candidate_weights): (&'a [Token], &[f32]),
     index: &ScreeningIndex,
+    similarities: &mut Similarities<'a>,
 ) -> Option<(f32, Vec<TokenPair>)> {
     let mut sims: Vec<(f32, usize, usize, &'static str)> = Vec::new();
     for (qi, q) in query.iter().enumerate() {
         for (ci, c) in candidate.iter().enumerate() {
-            if let Some((sim, how)) = token_similarity(q, c, index) {
+            let known = *similarities.entry((qi, c.text.as_str())).or_insert_with(|| token_similarity(q, c, index));
+            if let Some((sim, how)) = known {
                 sims.push((sim, qi, ci, how));
             }
         }
