@@ -13,7 +13,7 @@ use crate::watchlist::{AliasQuality, Entry, WatchList};
 pub(crate) use countries::country_key;
 
 /// Names longer than this many tokens are cut (no real name has more; it bounds the cost of scoring).
-const MAX_TOKENS: usize = 12;
+pub(crate) const MAX_TOKENS: usize = 12;
 
 /// Lookup keys with more names than this are skipped when fuzzy (prefix, suffix, skeleton): on a big list they
 /// name a large share of it and say little.

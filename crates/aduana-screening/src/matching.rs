@@ -139,7 +139,8 @@ pub fn screen_parties(parties: &[Party], index: &ScreeningIndex, config: &Screen
 
 /// Screens one query; returns the best match per entry, best first, down to the report floor.
 pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -> Vec<Match> {
-    let query_tokens = tokens(&query.name, index.rules()).tokens;
+    let mut query_tokens = tokens(&query.name, index.rules()).tokens;
+    query_tokens.truncate(crate::index::MAX_TOKENS);
     if query_tokens.is_empty() {
         return Vec::new();
     }
@@ -366,7 +367,7 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     if qs.len() >= 3 && qs == cs {
         return Some((0.85, "phonetic"));
     }
-    if qs.len().min(cs.len()) >= 3
+    if qs.len().min(cs.len()) >= 4
         && qs.len().max(cs.len()) >= 4
         && qs[0] == cs[0]
         && edit_distance(qs, cs, 1.0, index) <= 1.0

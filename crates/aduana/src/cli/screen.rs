@@ -1,6 +1,7 @@
 //! `aduana screen`: screens names against sanctions and watch lists (UN XML, FtM JSON Lines, CSV), one name from the
 //! command line or a CSV of people, and reports what changed between two versions of a list.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -96,6 +97,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         (None, None) => return Err(format_err!("give a NAME or --input CSV")),
     };
     let mut any_match = false;
+    let mut out = std::io::stdout().lock();
     for query in &queries {
         let matches = screen(query, &index, &config);
         any_match |= matches.iter().any(|m| m.matched);
@@ -114,16 +116,16 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     })
                 })
                 .collect();
-            println!("{}", serde_json::json!({"query": query.name, "matches": matches}));
+            writeln!(out, "{}", serde_json::json!({"query": query.name, "matches": matches}))?;
         } else {
-            println!("{}", query.name);
+            writeln!(out, "{}", query.name)?;
             if matches.is_empty() {
-                println!("  no candidates");
+                writeln!(out, "  no candidates")?;
             }
             for m in &matches {
                 let mark = if m.matched { "MATCH" } else { "     " };
-                println!("  {mark} {:.3} {} {} {:?}", m.score, m.list, m.entry_id, m.name);
-                println!("        {}", m.explanation);
+                writeln!(out, "  {mark} {:.3} {} {} {:?}", m.score, m.list, m.entry_id, m.name)?;
+                writeln!(out, "        {}", m.explanation)?;
             }
         }
     }
