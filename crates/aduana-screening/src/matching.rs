@@ -359,7 +359,7 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), budget, index);
         let sim = 1.0 - distance / max_len as f32;
         if sim >= floor {
-            // Edits cost more than their share of the letters: "Sancho" is not "Sanchez".
+            // Each edit costs its share of the letters, scaled by FUZZY_PENALTY.
             return Some((1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy"));
         }
     }
