@@ -19,6 +19,10 @@ pub(crate) const MAX_TOKENS: usize = 12;
 /// name a large share of it and say little.
 const MAX_FUZZY_POSTINGS: usize = 1500;
 
+/// Exact keys with more names than this (a token in a large share of a big list, so weighing little) are skipped
+/// when the query has other tokens to find its candidates by.
+const MAX_COMMON_POSTINGS: usize = 20_000;
+
 /// A list's name and version as the index keeps them.
 #[derive(Debug, Clone)]
 pub(crate) struct ListMeta {
@@ -156,11 +160,19 @@ impl ScreeningIndex {
     /// Returns the ids of the names most worth scoring for a query: those sharing the most (weighted) keys.
     pub(crate) fn candidates(&self, query: &[Token], weights: &[f32], limit: usize) -> Vec<u32> {
         let mut votes: FastMap<u32, f32> = FastMap::default();
+        votes.reserve(1024);
         for (token, weight) in query.iter().zip(weights) {
             for key in lookup_keys(token) {
                 let Some(names) = self.postings.get(&key) else { continue };
                 let exact = key.starts_with("t:") || key.starts_with("c:");
-                if !exact && names.len() > MAX_FUZZY_POSTINGS {
+                let cap = if !exact {
+                    MAX_FUZZY_POSTINGS
+                } else if query.len() > 1 {
+                    MAX_COMMON_POSTINGS
+                } else {
+                    usize::MAX
+                };
+                if names.len() > cap {
                     continue;
                 }
                 let key_weight = if exact { *weight } else { weight * 0.6 };
