@@ -32,9 +32,9 @@ pub struct ScreeningConfig {
 
 impl ScreeningConfig {
     /// Returns the calibrated settings: threshold 0.80 (F1 on the name benchmark, false-match rate on the yente
-    /// negatives; see `docs/screening.md`), report floor 0.5, ten results, 24 candidates scored.
+    /// negatives; see `docs/screening.md`), report floor 0.5, ten results, 12 candidates scored.
     pub fn recommended() -> ScreeningConfig {
-        ScreeningConfig { threshold: 0.80, report_floor: 0.5, max_results: 10, max_candidates: 24 }
+        ScreeningConfig { threshold: 0.80, report_floor: 0.5, max_results: 10, max_candidates: 12 }
     }
 }
 
