@@ -6,6 +6,7 @@ mod exchange;
 mod hs;
 mod profiles;
 mod risk_inputs;
+mod screen;
 mod serve;
 mod users;
 mod validate;
@@ -46,6 +47,7 @@ enum Command {
     Exchange(exchange::Args),
     Assess(assess::Args),
     Profiles(profiles::Args),
+    Screen(screen::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns its exit status.
@@ -67,5 +69,6 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Exchange(args) => exchange::run(&args),
         Command::Assess(args) => assess::run(&args),
         Command::Profiles(args) => profiles::run(&args),
+        Command::Screen(args) => screen::run(&args),
     }
 }

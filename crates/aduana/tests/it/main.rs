@@ -7,6 +7,7 @@ mod exchange; // `aduana exchange`: three nodes exchanging through the file-drop
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
 mod intake; // `aduana serve --intake`: NATS JetStream workers in two processes, across kill -9
+mod screen; // `aduana screen`: single names, batch CSV (quality figures on the yente files), list diffs
 mod serve; // `aduana serve`, `users add` and `audit verify` end to end: auth, durability across kill -9, tamper detection
 mod validate; // `aduana validate` on the canonical formats and the shipped examples
 mod xml_formats; // `aduana validate` over the real Cargo-XML and WCO DM samples in ../shared/data

@@ -1,0 +1,99 @@
+//! Country names and demonyms as lists write them ("Iran (Islamic Republic of)", "Afghan", "Somali"), mapped to ISO
+//! 3166 alpha-2 codes, so that a nationality given as a code meets one given as a name.
+
+use crate::normalise::fold_words;
+
+/// Names and demonyms (folded words) by ISO code; a phrase matches when its words appear in order.
+const COUNTRIES: &[(&str, &[&str])] = &[
+    ("af", &["afghanistan", "afghan"]),
+    ("dz", &["algeria", "algerian"]),
+    ("bh", &["bahrain", "bahraini"]),
+    ("ba", &["bosnia"]),
+    ("cf", &["central african"]),
+    ("cn", &["china", "chinese"]),
+    ("cd", &["democratic republic of the congo", "drc", "congolese"]),
+    ("cg", &["republic of the congo"]),
+    ("eg", &["egypt", "egyptian"]),
+    ("er", &["eritrea", "eritrean"]),
+    ("et", &["ethiopia", "ethiopian"]),
+    ("fr", &["france", "french"]),
+    ("ge", &["georgia", "georgian"]),
+    ("de", &["germany", "german"]),
+    ("gw", &["guinea bissau"]),
+    ("in", &["india", "indian"]),
+    ("id", &["indonesia", "indonesian"]),
+    ("ir", &["iran", "iranian"]),
+    ("iq", &["iraq", "iraqi"]),
+    ("jo", &["jordan", "jordanian"]),
+    ("ke", &["kenya", "kenyan"]),
+    ("kp", &["democratic people s republic of korea", "dprk", "north korea", "korea dpr", "north korean"]),
+    ("kr", &["republic of korea", "south korea"]),
+    ("kw", &["kuwait", "kuwaiti"]),
+    ("lb", &["lebanon", "lebanese"]),
+    ("ly", &["libya", "libyan"]),
+    ("my", &["malaysia", "malaysian"]),
+    ("ml", &["mali", "malian"]),
+    ("mr", &["mauritania", "mauritanian"]),
+    ("ma", &["morocco", "moroccan"]),
+    ("ng", &["nigeria", "nigerian"]),
+    ("no", &["norway", "norwegian"]),
+    ("pk", &["pakistan", "pakistani"]),
+    ("ps", &["palestine", "palestinian"]),
+    ("ph", &["philippines", "filipino"]),
+    ("qa", &["qatar", "qatari"]),
+    ("ru", &["russian federation", "russia", "russian"]),
+    ("rw", &["rwanda", "rwandan"]),
+    ("sa", &["saudi arabia", "saudi"]),
+    ("sn", &["senegal", "senegalese"]),
+    ("so", &["somalia", "somali"]),
+    ("ss", &["south sudan"]),
+    ("sd", &["sudan", "sudanese"]),
+    ("sy", &["syria", "syrian"]),
+    ("tj", &["tajikistan", "tajik"]),
+    ("tz", &["tanzania", "tanzanian"]),
+    ("tt", &["trinidad"]),
+    ("tn", &["tunisia", "tunisian"]),
+    ("tr", &["turkey", "turkiye", "turkish"]),
+    ("ug", &["uganda", "ugandan"]),
+    ("ae", &["united arab emirates", "emirati"]),
+    ("gb", &["united kingdom", "great britain", "british"]),
+    ("us", &["united states", "american"]),
+    ("uz", &["uzbekistan", "uzbek"]),
+    ("ye", &["yemen", "yemeni"]),
+    ("ht", &["haiti", "haitian"]),
+    ("ua", &["ukraine", "ukrainian"]),
+    ("by", &["belarus", "belarusian"]),
+    ("ve", &["venezuela", "venezuelan"]),
+    ("cu", &["cuba", "cuban"]),
+    ("mm", &["myanmar", "burma", "burmese"]),
+    ("it", &["italy", "italian"]),
+    ("es", &["spain", "spanish"]),
+    ("be", &["belgium", "belgian"]),
+    ("nl", &["netherlands", "dutch"]),
+    ("ca", &["canada", "canadian"]),
+    ("mx", &["mexico", "mexican"]),
+    ("br", &["brazil", "brazilian"]),
+    ("au", &["australia", "australian"]),
+    ("jp", &["japan", "japanese"]),
+];
+
+/// Returns the ISO alpha-2 code (lower case) for a nationality or country given as a code, a name or a demonym.
+pub(crate) fn country_key(text: &str) -> Option<&'static str> {
+    let words = fold_words(text);
+    if let [word] = words.as_slice() {
+        if word.len() == 2 {
+            return COUNTRIES.iter().find(|(code, _)| code == word).map(|(code, _)| *code);
+        }
+    }
+    let joined = format!(" {} ", words.join(" "));
+    // Longer phrases first, so "South Sudan" is not read as "Sudan" and the DRC not as the Congo.
+    let mut best: Option<(&'static str, usize)> = None;
+    for (code, names) in COUNTRIES {
+        for name in *names {
+            if joined.contains(&format!(" {name} ")) && best.is_none_or(|(_, len)| name.len() > len) {
+                best = Some((code, name.len()));
+            }
+        }
+    }
+    best.map(|(code, _)| code)
+}

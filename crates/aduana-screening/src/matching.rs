@@ -1,0 +1,448 @@
+//! Scoring a query against the index: token alignment (equal, same equivalence class, initials, edit distance with
+//! confusable characters, phonetic skeleton) weighted by rarity, in any word order; then secondary evidence (date of
+//! birth, nationality) raises or lowers the score. Every match says which name matched, which tokens matched which
+//! and how, and which evidence counted.
+
+use aduana_core::{Evidence, Party, PartyRole};
+use serde::Serialize;
+
+use crate::fast_hash::FastMap;
+use crate::index::{ScreeningIndex, country_key};
+use crate::normalise::{Token, tokens};
+use crate::watchlist::{AliasQuality, BirthDate};
+
+/// How much more than its share of letters an edit costs in a fuzzy token match.
+const FUZZY_PENALTY: f32 = 1.0;
+/// The weight of the better-covered side of a name pair (the rest goes to the worse-covered side): a name that is
+/// wholly contained in the other counts for most, extra unmatched parts on the other side count for the rest.
+const MAX_COVER_SHARE: f32 = 0.7;
+
+/// How screening runs. The binary owns the defaults (see `docs/screening.md`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScreeningConfig {
+    /// A match at or above this score is a match (`matched: true`).
+    pub threshold: f32,
+    /// Matches below this score are not reported at all.
+    pub report_floor: f32,
+    /// At most this many matches are reported per query.
+    pub max_results: usize,
+    /// At most this many candidate names are scored per query.
+    pub max_candidates: usize,
+}
+
+impl ScreeningConfig {
+    /// Returns the calibrated settings: threshold 0.80 (F1 on the name benchmark, false-match rate on the yente
+    /// negatives; see `docs/screening.md`), report floor 0.5, ten results, 12 candidates scored.
+    pub fn recommended() -> ScreeningConfig {
+        ScreeningConfig { threshold: 0.80, report_floor: 0.5, max_results: 10, max_candidates: 12 }
+    }
+}
+
+/// What is screened: a name and, when known, a date of birth and a nationality.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// The name as given.
+    pub name: String,
+    /// The date of birth, if known.
+    pub date_of_birth: Option<BirthDate>,
+    /// The nationality or country (a name or an ISO code), if known.
+    pub nationality: Option<String>,
+}
+
+/// One query token and the list token it was aligned with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenPair {
+    /// The query token (folded).
+    pub query: String,
+    /// The list token (folded).
+    pub candidate: String,
+    /// How they matched: `exact`, `class:<label>`, `initial`, `fuzzy`, `phonetic`.
+    pub how: String,
+    /// Their similarity, 0..=1.
+    pub similarity: f32,
+}
+
+/// A list entry that matched a query, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    /// The list's name.
+    pub list: String,
+    /// The list's version.
+    pub list_version: String,
+    /// The entry's id in the list.
+    pub entry_id: String,
+    /// The entry name or alias that matched best.
+    pub name: String,
+    /// That name's quality.
+    pub alias_quality: AliasQuality,
+    /// The score, 0..=1.
+    pub score: f32,
+    /// Whether the score is at or above the threshold.
+    pub matched: bool,
+    /// The aligned tokens.
+    pub tokens: Vec<TokenPair>,
+    /// Secondary evidence, as sentences (`date of birth 1965 matches 1965`).
+    pub evidence: Vec<String>,
+    /// A sentence explaining the match.
+    pub explanation: String,
+}
+
+impl Match {
+    /// Returns the evidence as the fields and values of an `aduana_core::Hit`, the party's field path first.
+    pub fn hit_evidence(&self, field: &str, value: &str) -> Vec<Evidence> {
+        let mut evidence = vec![
+            Evidence { field: field.to_owned(), value: value.to_owned() },
+            Evidence { field: format!("list:{}/{}", self.list, self.entry_id), value: self.name.clone() },
+        ];
+        evidence.extend(self.evidence.iter().map(|e| Evidence { field: "secondary".to_owned(), value: e.clone() }));
+        evidence
+    }
+}
+
+/// The matches of one party of a consignment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartyMatch {
+    /// The party's position in the slice given to [`screen_parties`].
+    pub party: usize,
+    /// The party's role.
+    pub role: PartyRole,
+    /// The field path of the screened name (`parties[0].name`).
+    pub field: String,
+    /// The name screened.
+    pub name: String,
+    /// The match (one `PartyMatch` per matching list entry).
+    pub found: Match,
+}
+
+/// Screens every named party; returns the matches at or above the threshold, party by party, best first.
+pub fn screen_parties(parties: &[Party], index: &ScreeningIndex, config: &ScreeningConfig) -> Vec<PartyMatch> {
+    let mut out = Vec::new();
+    for (number, party) in parties.iter().enumerate() {
+        let Some(name) = party.name.as_deref().filter(|n| !n.trim().is_empty()) else { continue };
+        let query = Query {
+            name: name.to_owned(),
+            date_of_birth: None,
+            nationality: party.country().map(|c| c.as_str().to_owned()),
+        };
+        for found in screen(&query, index, config).into_iter().filter(|m| m.matched) {
+            out.push(PartyMatch {
+                party: number,
+                role: party.role,
+                field: format!("parties[{number}].name"),
+                name: name.to_owned(),
+                found,
+            });
+        }
+    }
+    out
+}
+
+/// Screens one query; returns the best match per entry, best first, down to the report floor.
+pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -> Vec<Match> {
+    let mut query_tokens = tokens(&query.name, index.rules()).tokens;
+    query_tokens.truncate(crate::index::MAX_TOKENS);
+    if query_tokens.is_empty() {
+        return Vec::new();
+    }
+    let query_weights = index.weights(&query_tokens);
+    // Candidates share tokens ("mohammed", "al"): each query token is compared with each distinct list token once.
+    let mut similarities = Similarities::default();
+    let query_country = query.nationality.as_deref().and_then(country_key);
+    let mut best: Vec<(u32, f32, Match)> = Vec::new();
+    for name_id in index.candidates(&query_tokens, &query_weights, config.max_candidates) {
+        let name = &index.names[name_id as usize];
+        let scored =
+            score_tokens((&query_tokens, &query_weights), (&name.tokens, &name.weights), index, &mut similarities);
+        let Some((name_score, pairs)) = scored else { continue };
+        let indexed = &index.entries[name.entry as usize];
+        let mut score = name_score;
+        if name.quality == AliasQuality::Low {
+            score *= 0.92;
+        }
+        let mut evidence = Vec::new();
+        if let Some(dob) = query.date_of_birth.as_ref() {
+            if let Some((delta, sentence)) = date_evidence(dob, &indexed.entry.dates_of_birth) {
+                score += delta;
+                evidence.push(sentence);
+            }
+        }
+        if let Some(country) = query_country {
+            if !indexed.countries.is_empty() {
+                if indexed.countries.contains(&country) {
+                    score += 0.04;
+                    evidence.push(format!("nationality {country} matches the listed nationality"));
+                } else {
+                    score -= 0.04;
+                    evidence.push(format!(
+                        "nationality {country} differs from the listed {}",
+                        indexed.countries.join(", ")
+                    ));
+                }
+            }
+        }
+        let score = score.clamp(0.0, 1.0);
+        if score < config.report_floor {
+            continue;
+        }
+        if let Some(existing) = best.iter_mut().find(|(entry, _, _)| *entry == name.entry) {
+            if existing.1 >= score {
+                continue;
+            }
+        }
+        let list = &index.lists[indexed.list];
+        let alias = &indexed.entry.names[name.alias as usize];
+        let matched = score >= config.threshold;
+        let explanation = format!(
+            "{} {} `{}` ({} name) scored {:.2}{}: {}{}",
+            list.name,
+            indexed.entry.id,
+            alias.name,
+            match alias.quality {
+                AliasQuality::Primary => "primary",
+                AliasQuality::Good => "good",
+                AliasQuality::Low => "low-quality",
+            },
+            score,
+            if matched { ", a match" } else { ", below the threshold" },
+            pairs.iter().map(|p| format!("{}~{} ({})", p.query, p.candidate, p.how)).collect::<Vec<_>>().join(", "),
+            if evidence.is_empty() { String::new() } else { format!("; {}", evidence.join("; ")) }
+        );
+        let found = Match {
+            list: list.name.clone(),
+            list_version: list.version.clone(),
+            entry_id: indexed.entry.id.clone(),
+            name: alias.name.clone(),
+            alias_quality: alias.quality,
+            score,
+            matched,
+            tokens: pairs,
+            evidence,
+            explanation,
+        };
+        best.retain(|(entry, _, _)| *entry != name.entry);
+        best.push((name.entry, score, found));
+    }
+    best.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.2.entry_id.cmp(&b.2.entry_id)));
+    best.truncate(config.max_results);
+    best.into_iter().map(|(_, _, m)| m).collect()
+}
+
+/// Scores two names against each other (0..=1), weighting their tokens by the index's frequencies.
+pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
+    let (a, b) = (tokens(a, index.rules()).tokens, tokens(b, index.rules()).tokens);
+    let (aw, bw) = (index.weights(&a), index.weights(&b));
+    score_tokens((&a, &aw), (&b, &bw), index, &mut Similarities::default()).map_or(0.0, |(score, _)| score)
+}
+
+/// Scores two names given as tokens (0..=1) with the aligned pairs; `None` when nothing aligns.
+/// Token similarities already computed for one query, by query token position and list token text.
+type Similarities<'a> = FastMap<(usize, &'a str), Option<(f32, &'static str)>>;
+
+pub(crate) fn score_tokens<'a>(
+    (query, query_weights): (&[Token], &[f32]),
+    (candidate, candidate_weights): (&'a [Token], &[f32]),
+    index: &ScreeningIndex,
+    similarities: &mut Similarities<'a>,
+) -> Option<(f32, Vec<TokenPair>)> {
+    let mut sims: Vec<(f32, usize, usize, &'static str)> = Vec::new();
+    for (qi, q) in query.iter().enumerate() {
+        for (ci, c) in candidate.iter().enumerate() {
+            let known = *similarities.entry((qi, c.text.as_str())).or_insert_with(|| token_similarity(q, c, index));
+            if let Some((sim, how)) = known {
+                sims.push((sim, qi, ci, how));
+            }
+        }
+    }
+    let joined = concatenation_similarity((query, query_weights), candidate, index);
+    if sims.is_empty() {
+        return joined.map(|(score, pair)| (score, vec![pair]));
+    }
+    sims.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut q_used = vec![false; query.len()];
+    let mut c_used = vec![false; candidate.len()];
+    let mut pairs = Vec::new();
+    let (mut q_matched, mut c_matched, mut shared, mut substantive) = (0.0_f32, 0.0_f32, 0.0_f32, false);
+    let mut exact_pairs = 0;
+    for (sim, qi, ci, how) in sims {
+        if q_used[qi] || c_used[ci] {
+            continue;
+        }
+        q_used[qi] = true;
+        c_used[ci] = true;
+        let (wq, wc) = (query_weights[qi], candidate_weights[ci]);
+        q_matched += sim * wq;
+        c_matched += sim * wc;
+        shared += sim * wq.min(wc);
+        substantive |= !query[qi].generic && query[qi].text.len() > 1;
+        exact_pairs += usize::from(sim >= 1.0);
+        let how = if how == "class" {
+            let label = candidate[ci]
+                .classes
+                .iter()
+                .find(|id| query[qi].classes.contains(id))
+                .and_then(|id| index.rules().class(*id))
+                .map_or_else(String::new, |c| c.label.clone());
+            format!("class:{label}")
+        } else {
+            how.to_owned()
+        };
+        pairs.push(TokenPair {
+            query: query[qi].text.clone(),
+            candidate: candidate[ci].text.clone(),
+            how,
+            similarity: sim,
+        });
+    }
+    // Names made only of generic words or initials ("Société Générale S.A.", "A.B.C. Company") match only in full.
+    let identical = exact_pairs >= 2 && exact_pairs == query.len() && exact_pairs == candidate.len();
+    if identical && !substantive {
+        return Some((1.0, pairs));
+    }
+    if !substantive {
+        return joined.map(|(score, pair)| (score, vec![pair]));
+    }
+    let q_total: f32 = query_weights.iter().sum();
+    let c_total: f32 = candidate_weights.iter().sum();
+    let (q_cover, c_cover) = (q_matched / q_total.max(1e-6), c_matched / c_total.max(1e-6));
+    let base = MAX_COVER_SHARE * q_cover.max(c_cover) + (1.0 - MAX_COVER_SHARE) * q_cover.min(c_cover);
+    // A match must rest on enough rare material: one common word shared is not evidence of identity.
+    let confidence = (shared / 0.9).min(1.0);
+    let score = base * confidence;
+    match joined {
+        Some((joined_score, pair)) if joined_score > score => Some((joined_score, vec![pair])),
+        _ => Some((score, pairs)),
+    }
+}
+
+/// Compares the names written without spaces ("SiemensAG", "A.B.C." against "ABC"), when the split of words is
+/// what differs; `None` unless they are close.
+fn concatenation_similarity(
+    (query, query_weights): (&[Token], &[f32]),
+    candidate: &[Token],
+    index: &ScreeningIndex,
+) -> Option<(f32, TokenPair)> {
+    let concat = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<String>();
+    let (q, c) = (concat(query), concat(candidate));
+    if q.len().min(c.len()) < 6
+        || query.len() == candidate.len() && query.iter().zip(candidate).all(|(a, b)| a.text == b.text)
+    {
+        return None;
+    }
+    if q.len().abs_diff(c.len()) > 2 {
+        return None;
+    }
+    let longest = q.len().max(c.len()) as f32;
+    let sim = 1.0 - edit_distance(q.as_bytes(), c.as_bytes(), 0.1 * longest, index) / longest;
+    // Rare material still matters: a run of generic words joined together is not an identity.
+    let information: f32 =
+        query.iter().zip(query_weights).filter(|(t, _)| !t.generic).map(|(_, w)| *w).fold(0.0, f32::max);
+    (sim >= 0.9 && information >= 0.3)
+        .then(|| (sim, TokenPair { query: q, candidate: c, how: "joined".to_owned(), similarity: sim }))
+}
+
+/// How similar two tokens are, and how; `None` below the fuzzy floor.
+fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, &'static str)> {
+    if q.text == c.text {
+        return Some((1.0, "exact"));
+    }
+    if q.classes.iter().any(|id| c.classes.contains(id)) {
+        return Some((1.0, "class"));
+    }
+    let (short, long) = if q.text.len() <= c.text.len() { (q, c) } else { (c, q) };
+    if short.text.len() == 1 {
+        return long.text.starts_with(&short.text).then_some((0.9, "initial"));
+    }
+    let max_len = long.text.len();
+    if short.text.len() >= 3 && (max_len - short.text.len()) * 10 <= max_len * 3 {
+        let floor = if max_len <= 4 { 0.74 } else { 0.7 };
+        let budget = (1.0 - floor) * max_len as f32;
+        let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), budget, index);
+        let sim = 1.0 - distance / max_len as f32;
+        if sim >= floor {
+            // Each edit costs its share of the letters, scaled by FUZZY_PENALTY.
+            return Some((1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy"));
+        }
+    }
+    let (qs, cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
+    if qs.len() >= 3 && qs == cs {
+        return Some((0.85, "phonetic"));
+    }
+    if qs.len().min(cs.len()) >= 4
+        && qs.len().max(cs.len()) >= 4
+        && qs[0] == cs[0]
+        && edit_distance(qs, cs, 1.0, index) <= 1.0
+    {
+        return Some((0.72, "phonetic"));
+    }
+    None
+}
+
+/// Damerau (optimal string alignment) distance; a confusable substitution costs half. Three rolling rows; stops
+/// early and returns a value above `budget` as soon as two consecutive rows exceed it.
+fn edit_distance(a: &[u8], b: &[u8], budget: f32, index: &ScreeningIndex) -> f32 {
+    let m = b.len();
+    let mut stack = [0.0_f32; 3 * 33];
+    let mut heap = Vec::new();
+    let rows: &mut [f32] = if m < 33 {
+        &mut stack[..3 * (m + 1)]
+    } else {
+        heap.resize(3 * (m + 1), 0.0);
+        &mut heap
+    };
+    let (mut before, rest) = rows.split_at_mut(m + 1);
+    let (mut previous, mut current) = rest.split_at_mut(m + 1);
+    for (j, cell) in previous.iter_mut().enumerate() {
+        *cell = j as f32;
+    }
+    for i in 1..=a.len() {
+        current[0] = i as f32;
+        for j in 1..=m {
+            let cost = if a[i - 1] == b[j - 1] {
+                0.0
+            } else if index.rules().confusable(a[i - 1], b[j - 1]) {
+                0.5
+            } else {
+                1.0
+            };
+            let mut best = (previous[j] + 1.0).min(current[j - 1] + 1.0).min(previous[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(before[j - 2] + 1.0);
+            }
+            current[j] = best;
+        }
+        let row_min = current.iter().copied().fold(f32::INFINITY, f32::min);
+        let previous_min = previous.iter().copied().fold(f32::INFINITY, f32::min);
+        if row_min > budget && previous_min > budget {
+            return row_min.max(budget + 1.0);
+        }
+        std::mem::swap(&mut before, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[m]
+}
+
+/// The effect of a date of birth on the score and the sentence saying so; `None` when the entry has no date.
+fn date_evidence(query: &BirthDate, listed: &[BirthDate]) -> Option<(f32, String)> {
+    let mut best: Option<(f32, String)> = None;
+    for date in listed {
+        let year_gap = if query.year_from > date.year_to {
+            query.year_from - date.year_to
+        } else if query.year_to < date.year_from {
+            date.year_from - query.year_to
+        } else {
+            0
+        };
+        let full = query.month.is_some() && query.month == date.month && query.day.is_some() && query.day == date.day;
+        let (delta, sentence) = match year_gap {
+            0 if full => (0.08, format!("date of birth {query} matches {date}")),
+            0 => (0.05, format!("year of birth {query} matches {date}")),
+            1 => (0.0, format!("date of birth {query} is one year from {date}")),
+            2..=5 => (-0.05, format!("date of birth {query} is {year_gap} years from {date}")),
+            _ => (-0.12, format!("date of birth {query} differs from {date}")),
+        };
+        if best.as_ref().is_none_or(|(d, _)| delta > *d) {
+            best = Some((delta, sentence));
+        }
+    }
+    best
+}

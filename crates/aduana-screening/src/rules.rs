@@ -1,0 +1,264 @@
+//! The name-matching reference tables: person titles and other stop phrases (`stopwords.yml`), legal forms
+//! (`org_types.yml`), equivalence classes of name parts (`symbols.yml`) and confusable characters (`compare.yml`),
+//! all from OpenSanctions' rigour (MIT), shipped under `data/name-matching/`. Every phrase is stored in its folded
+//! form (see [`crate::normalise::fold`]) so that a Cyrillic or Arabic spelling in a table meets its transliteration.
+
+mod yaml;
+
+use std::collections::HashSet;
+
+use crate::fast_hash::FastMap;
+use crate::normalise::fold_words;
+use yaml::YamlEvent;
+
+/// The kind of an equivalence class: it decides how much a matching token weighs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassKind {
+    /// A legal form ("Aktiengesellschaft" = "AG"): carries almost no identity.
+    LegalForm,
+    /// A common descriptor in organisation names ("company", "trading", "group"): carries little identity.
+    OrgSymbol,
+    /// A meaningful term with translations ("housing", "Central Intelligence Agency").
+    OrgDomain,
+    /// A title or suffix of a person's name ("Jr", "Sheikh"): carries little identity.
+    PersonSymbol,
+    /// A nickname and its full forms ("Bob" = "Robert").
+    Nickname,
+    /// Spellings of one name part across languages and scripts.
+    NamePart,
+}
+
+impl ClassKind {
+    /// Returns whether tokens of this class say little about who or what is named.
+    pub fn is_generic(self) -> bool {
+        matches!(self, ClassKind::LegalForm | ClassKind::OrgSymbol | ClassKind::PersonSymbol)
+    }
+}
+
+/// One equivalence class.
+#[derive(Debug, Clone)]
+pub struct Class {
+    /// Its label in the table (the legal form's display form, the symbol's key).
+    pub label: String,
+    /// Its kind.
+    pub kind: ClassKind,
+}
+
+/// The loaded tables.
+#[derive(Debug, Clone)]
+pub struct NameRules {
+    stop_phrases: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
+    phrases: FastMap<String, Vec<u32>>,
+    classes: Vec<Class>,
+    longest_phrase: usize,
+    /// Bit `b` of row `a` is set when ASCII characters `a` and `b` are confusable.
+    confusables: Vec<u128>,
+}
+
+/// A table that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {message}")]
+pub struct RulesError {
+    /// The table's file name.
+    pub file: &'static str,
+    /// The 1-based line.
+    pub line: usize,
+    /// What was expected.
+    pub message: String,
+}
+
+/// The bytes of the four tables.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleTables<'a> {
+    /// `stopwords.yml`.
+    pub stopwords: &'a [u8],
+    /// `symbols.yml`.
+    pub symbols: &'a [u8],
+    /// `org_types.yml`.
+    pub org_types: &'a [u8],
+    /// `compare.yml`.
+    pub compare: &'a [u8],
+    /// `titles.yml`: Aduana's additions to the titles in `stopwords.yml`, in the same layout.
+    pub titles: &'a [u8],
+}
+
+impl RuleTables<'static> {
+    /// Returns the tables shipped in `data/name-matching/`, compiled in.
+    pub fn builtin() -> RuleTables<'static> {
+        RuleTables {
+            stopwords: include_bytes!("../../../data/name-matching/stopwords.yml"),
+            symbols: include_bytes!("../../../data/name-matching/symbols.yml"),
+            org_types: include_bytes!("../../../data/name-matching/org_types.yml"),
+            compare: include_bytes!("../../../data/name-matching/compare.yml"),
+            titles: include_bytes!("../../../data/name-matching/titles.yml"),
+        }
+    }
+}
+
+impl NameRules {
+    /// Returns the rules from the tables shipped with Aduana.
+    ///
+    /// # Panics
+    /// Never in practice: the built-in tables are checked by a unit test.
+    pub fn builtin() -> NameRules {
+        NameRules::load(RuleTables::builtin()).expect("the built-in name tables are valid (checked by a unit test)")
+    }
+
+    /// Loads the rules from the bytes of the four tables.
+    ///
+    /// # Errors
+    /// Returns the first line of a table that is not valid UTF-8 or not in the YAML subset the tables use.
+    pub fn load(tables: RuleTables<'_>) -> Result<NameRules, RulesError> {
+        let mut rules = NameRules {
+            stop_phrases: HashSet::default(),
+            phrases: FastMap::default(),
+            classes: Vec::new(),
+            longest_phrase: 1,
+            confusables: vec![0; 128],
+        };
+        let mut stop_events = read("stopwords.yml", tables.stopwords)?;
+        stop_events.extend(read("titles.yml", tables.titles)?);
+        for event in stop_events {
+            if let YamlEvent::Item { path, value } = event {
+                if matches!(
+                    path.first().map(String::as_str),
+                    Some("PERSON_NAME_PREFIXES" | "ORG_NAME_PREFIXES" | "OBJ_NAME_PREFIXES")
+                ) {
+                    let folded = fold_words(&value).join(" ");
+                    if !folded.is_empty() {
+                        rules.longest_phrase = rules.longest_phrase.max(folded.split(' ').count());
+                        rules.stop_phrases.insert(folded);
+                    }
+                }
+            }
+        }
+        let mut current: Option<(Vec<String>, u32)> = None;
+        for event in read("symbols.yml", tables.symbols)? {
+            let YamlEvent::Item { path, value } = event else { continue };
+            let [section, key] = path.as_slice() else { continue };
+            let kind = match section.as_str() {
+                "org_symbols" => ClassKind::OrgSymbol,
+                "org_domains" => ClassKind::OrgDomain,
+                "person_symbols" => ClassKind::PersonSymbol,
+                "person_nick" => ClassKind::Nickname,
+                "person_name_parts" => ClassKind::NamePart,
+                _ => continue,
+            };
+            let class = match &current {
+                Some((p, id)) if *p == path => *id,
+                _ => {
+                    let id = rules.add_class(key.clone(), kind);
+                    current = Some((path.clone(), id));
+                    id
+                }
+            };
+            rules.add_phrase(&value, class);
+        }
+        let mut class = None;
+        for event in read("org_types.yml", tables.org_types)? {
+            match event {
+                YamlEvent::MapStart { .. } => class = None,
+                YamlEvent::Pair { key, value, .. } if key == "display" => {
+                    let id = rules.add_class(value.clone(), ClassKind::LegalForm);
+                    rules.add_phrase(&value, id);
+                    class = Some(id);
+                }
+                YamlEvent::Pair { key, value, .. } if key == "compare" => {
+                    if let Some(id) = class {
+                        rules.add_phrase(&value, id);
+                    }
+                }
+                YamlEvent::Item { path, value } if path.last().is_some_and(|k| k == "aliases") => {
+                    if let Some(id) = class {
+                        rules.add_phrase(&value, id);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for event in read("compare.yml", tables.compare)? {
+            if let YamlEvent::Item { value, .. } = event {
+                // Pairs are written as flow lists: ["0", "o"].
+                let chars: Vec<u8> = value
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .split(',')
+                    .filter_map(|s| s.trim().trim_matches('"').bytes().next())
+                    .collect();
+                if let [a, b] = chars[..] {
+                    if a < 128 && b < 128 {
+                        rules.confusables[usize::from(a)] |= 1 << b;
+                        rules.confusables[usize::from(b)] |= 1 << a;
+                    }
+                }
+            }
+        }
+        Ok(rules)
+    }
+
+    fn add_class(&mut self, label: String, kind: ClassKind) -> u32 {
+        self.classes.push(Class { label, kind });
+        u32::try_from(self.classes.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    fn add_phrase(&mut self, phrase: &str, class: u32) {
+        let folded = fold_words(phrase).join(" ");
+        if folded.is_empty() {
+            return;
+        }
+        self.longest_phrase = self.longest_phrase.max(folded.split(' ').count());
+        let ids = self.phrases.entry(folded).or_default();
+        if !ids.contains(&class) {
+            ids.push(class);
+        }
+    }
+
+    /// Returns whether a folded phrase (words joined by one space) is a title or other prefix dropped from the
+    /// start of a name.
+    pub fn is_stop_phrase(&self, phrase: &str) -> bool {
+        self.stop_phrases.contains(phrase)
+    }
+
+    /// Returns the classes of a folded phrase.
+    pub fn classes_of(&self, phrase: &str) -> &[u32] {
+        self.phrases.get(phrase).map_or(&[], Vec::as_slice)
+    }
+
+    /// Returns a class by id.
+    pub fn class(&self, id: u32) -> Option<&Class> {
+        self.classes.get(id as usize)
+    }
+
+    /// Returns the most words any phrase in the tables has.
+    pub fn longest_phrase(&self) -> usize {
+        self.longest_phrase
+    }
+
+    /// Returns whether two folded characters are listed as confusable.
+    pub fn confusable(&self, a: u8, b: u8) -> bool {
+        a < 128 && b < 128 && self.confusables[usize::from(a)] & (1 << b) != 0
+    }
+}
+
+fn read(file: &'static str, bytes: &[u8]) -> Result<Vec<YamlEvent>, RulesError> {
+    let text = std::str::from_utf8(bytes).map_err(|error| RulesError {
+        file,
+        line: 1 + bytes[..error.valid_up_to()].iter().filter(|&&b| b == b'\n').count(),
+        message: "expected UTF-8 text".to_owned(),
+    })?;
+    yaml::events(text).map_err(|(line, message)| RulesError { file, line, message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_tables_load_and_know_legal_forms_titles_and_confusables() {
+        let rules = NameRules::load(RuleTables::builtin()).expect("built-in tables load");
+        let ag = rules.classes_of("aktiengesellschaft");
+        assert!(ag.iter().any(|id| rules.class(*id).is_some_and(|c| c.label == "AG")), "{ag:?}");
+        assert!(rules.is_stop_phrase("mr"));
+        assert!(rules.confusable(b'0', b'o'));
+        assert!(!rules.classes_of("putin").is_empty());
+    }
+}
