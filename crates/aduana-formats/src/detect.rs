@@ -16,6 +16,7 @@ pub fn detect(head: &[u8]) -> Option<Format> {
             let second_object = body.split(|b| *b == b'\n').skip(1).any(|line| line.first() == Some(&b'{'));
             Some(if second_object { Format::JsonLines } else { Format::Json })
         }
+        b'<' if crate::xml::root_local_name(body) == Some(crate::ens::ROOT) => Some(Format::EnsXml),
         _ => None,
     }
 }
@@ -31,5 +32,14 @@ mod tests {
         assert_eq!(detect(b"[{\"reference\": \"A\"}]"), Some(Format::Json));
         assert_eq!(detect(b""), None);
         assert_eq!(detect(b"hello"), None);
+    }
+
+    #[test]
+    fn ens_is_recognised_by_its_cc315a_root_after_the_prolog() {
+        let head =
+            b"<?xml version=\"1.0\"?>\n<!-- c -->\n<?pi x?><ie:CC315A xmlns:ie=\"http://ics.dgtaxud.ec/CC315A\">";
+        assert_eq!(detect(head), Some(Format::EnsXml));
+        assert_eq!(detect(b"<CC315A>"), Some(Format::EnsXml));
+        assert_eq!(detect(b"<ie:CC313A>"), None);
     }
 }

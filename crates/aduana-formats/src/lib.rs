@@ -6,6 +6,7 @@
 //! EDIFACT interchanges) are processed with bounded memory however large the input.
 
 mod detect;
+pub mod ens;
 #[cfg(test)]
 mod golden;
 mod json;
@@ -25,17 +26,20 @@ pub enum Format {
     Json,
     /// Aduana's canonical JSON, one consignment object per line.
     JsonLines,
+    /// ENS IE315 (`ie:CC315A`), the EU/UK ICS entry summary declaration.
+    EnsXml,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: &'static [Format] = &[Format::Json, Format::JsonLines];
+    pub const ALL: &'static [Format] = &[Format::Json, Format::JsonLines, Format::EnsXml];
 
     /// Returns the format's name as used on the command line and in API parameters.
     pub fn name(self) -> &'static str {
         match self {
             Format::Json => "json",
             Format::JsonLines => "jsonl",
+            Format::EnsXml => "ens",
         }
     }
 
@@ -44,6 +48,7 @@ impl Format {
         match name.to_ascii_lowercase().as_str() {
             "json" => Some(Format::Json),
             "jsonl" | "jsonlines" | "ndjson" => Some(Format::JsonLines),
+            "ens" | "ie315" | "cc315a" => Some(Format::EnsXml),
             _ => None,
         }
     }
@@ -118,6 +123,7 @@ pub fn read(
     let result = match format {
         Format::Json => json::read_document(input, source, limits, &mut capped),
         Format::JsonLines => json::read_lines(input, source, limits, &mut capped),
+        Format::EnsXml => ens::read_document(input, source, limits, &mut capped),
     };
     capped.finish(source);
     result

@@ -1,0 +1,469 @@
+//! The evaluator of the ICS rule language: compiled expressions evaluated against an element of the parsed
+//! IE315 tree. Values follow the Groovy-like semantics of the HMRC rule engine: a missing element gives `null`,
+//! comparisons with `null` are false (`!=` true), and a test passes when its value is truthy.
+
+use std::borrow::Cow;
+
+use crate::ens::rules::pattern::Pattern;
+use crate::xml::{ElementId, XmlDocument};
+
+/// A compiled path: steps from a context element.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Path {
+    pub(crate) steps: Vec<Step>,
+}
+
+/// One step of a path.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Step {
+    /// `..`: the parent element.
+    Parent,
+    /// A name: every child element with that local name.
+    Child(String),
+}
+
+/// The binary operators, loosest first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum BinaryOp {
+    Or,
+    And,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Add,
+    Sub,
+    Mul,
+    Div,
+}
+
+/// Functions evaluated against a context element, taking paths relative to it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ContextFn {
+    /// `exists(path)`: some element matches; `exists(path, closure)`: some element satisfies the closure.
+    Exists,
+    /// `not(path)`: no element matches.
+    NotExists,
+    /// `getValue(path)`: the first match's text as written, or null.
+    GetValue,
+    /// `trim(path)`: the first match's text without surrounding whitespace, or null.
+    Trim,
+    /// `number(path)`: the first match's text as a number, or null.
+    Number,
+    /// `count(path)`: the number of matches.
+    Count,
+    /// `countEquals(path, value)`: the number of matches whose trimmed text equals the value.
+    CountEquals,
+    /// `countDistinct(path, ignoreCase)`: the number of distinct trimmed texts among the matches.
+    CountDistinct,
+    /// `countDistinctChildCount(path)`: the number of distinct child-element counts among the matches.
+    CountDistinctChildCount,
+    /// `areIndices(path)`: the matches hold 1, 2, … n in document order.
+    AreIndices,
+    /// `sum(path)`: the sum of the matches' numbers (text that is not a number counts 0).
+    Sum,
+    /// `applyRegex(path, pattern)`: the first match's whole text matches the pattern.
+    ApplyRegex,
+    /// `existsForAll(path, subpath, value)`: under every match, some `subpath` element has the value.
+    ExistsForAll,
+    /// `intOrElse(path, default)`: the first match's integer value, or the default.
+    IntOrElse,
+}
+
+impl ContextFn {
+    /// Returns (path arguments, further value arguments, whether a closure may follow).
+    pub(crate) fn signature(self) -> (usize, usize, bool) {
+        match self {
+            ContextFn::Exists => (1, 0, true),
+            ContextFn::CountEquals | ContextFn::CountDistinct | ContextFn::ApplyRegex | ContextFn::IntOrElse => {
+                (1, 1, false)
+            }
+            ContextFn::ExistsForAll => (2, 1, false),
+            _ => (1, 0, false),
+        }
+    }
+}
+
+/// Methods on values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Method {
+    StartsWith,
+    EndsWith,
+    Contains,
+    Length,
+    Take,
+    Trim,
+}
+
+/// A compiled test expression.
+#[derive(Debug, Clone)]
+pub(crate) enum Expr {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(String),
+    /// A closure parameter: its slot in the evaluation frame.
+    Param(usize),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// A function of a context element: the rule's context, or a closure parameter's (`local.exists(...)`).
+    Context {
+        receiver: Option<usize>,
+        function: ContextFn,
+        paths: Vec<Path>,
+        extra: Vec<Expr>,
+        /// A closure and its number of parameters.
+        closure: Option<(Box<Expr>, usize)>,
+        /// The compiled pattern of `applyRegex`.
+        pattern: Option<Pattern>,
+    },
+    Method {
+        receiver: Box<Expr>,
+        method: Method,
+        args: Vec<Expr>,
+    },
+    SubstringAfter(Box<Expr>, Box<Expr>),
+}
+
+/// A value during evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value<'a> {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Cow<'a, str>),
+}
+
+impl Value<'_> {
+    /// Groovy truth: null, false, 0 and "" are false.
+    pub(crate) fn truthy(&self) -> bool {
+        match self {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Num(n) => *n != 0.0,
+            Value::Str(s) => !s.is_empty(),
+        }
+    }
+
+    fn text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Value::Null => None,
+            Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+            Value::Num(n) => Some(Cow::Owned(format_number(*n))),
+            Value::Str(s) => Some(Cow::Borrowed(s)),
+        }
+    }
+
+    fn number(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            Value::Str(s) => parse_number(s),
+            Value::Bool(_) | Value::Null => None,
+        }
+    }
+}
+
+fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 { format!("{}", n as i64) } else { n.to_string() }
+}
+
+/// Parses a decimal number as the rule engine reads one: surrounding whitespace allowed, an optional sign.
+pub(crate) fn parse_number(text: &str) -> Option<f64> {
+    let t = text.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-')) {
+        return None;
+    }
+    t.parse::<f64>().ok()
+}
+
+/// Evaluation state: the document and the frame of closure parameters.
+pub(crate) struct Evaluator<'d> {
+    pub(crate) doc: &'d XmlDocument,
+    frame: Vec<ElementId>,
+    scratch: Vec<ElementId>,
+}
+
+impl<'d> Evaluator<'d> {
+    pub(crate) fn new(doc: &'d XmlDocument) -> Evaluator<'d> {
+        Evaluator { doc, frame: Vec::new(), scratch: Vec::new() }
+    }
+
+    /// Returns every element a path reaches from `context`, in document order, into `out` (cleared first).
+    pub(crate) fn select(&self, context: ElementId, path: &Path, out: &mut Vec<ElementId>) {
+        out.clear();
+        out.push(context);
+        let mut next = Vec::new();
+        for step in &path.steps {
+            next.clear();
+            for &id in out.iter() {
+                match step {
+                    Step::Parent => {
+                        if let Some(parent) = self.doc.element(id).parent
+                            && !next.contains(&parent)
+                        {
+                            next.push(parent);
+                        }
+                    }
+                    Step::Child(name) => next.extend(self.doc.children_named(id, name)),
+                }
+            }
+            std::mem::swap(out, &mut next);
+            if out.is_empty() {
+                return;
+            }
+        }
+    }
+
+    fn first(&self, context: ElementId, path: &Path) -> Option<ElementId> {
+        if path.steps.is_empty() {
+            return Some(context);
+        }
+        let mut out = Vec::new();
+        self.select(context, path, &mut out);
+        out.first().copied()
+    }
+
+    fn text(&self, id: ElementId) -> &'d str {
+        &self.doc.element(id).text
+    }
+
+    /// Evaluates an expression with `context` as the rule's context element.
+    pub(crate) fn eval(&mut self, expr: &Expr, context: ElementId) -> Value<'d> {
+        match expr {
+            Expr::Null => Value::Null,
+            Expr::Bool(b) => Value::Bool(*b),
+            Expr::Num(n) => Value::Num(*n),
+            Expr::Str(s) => Value::Str(Cow::Owned(s.clone())),
+            // A bare parameter is an element, not a value; it is truthy when bound.
+            Expr::Param(slot) => Value::Bool(self.frame.get(*slot).is_some()),
+            Expr::Not(inner) => Value::Bool(!self.eval(inner, context).truthy()),
+            Expr::Neg(inner) => match self.eval(inner, context).number() {
+                Some(n) => Value::Num(-n),
+                None => Value::Null,
+            },
+            Expr::Binary(op, left, right) => self.binary(*op, left, right, context),
+            Expr::Context { receiver, function, paths, extra, closure, pattern } => {
+                let node = match receiver {
+                    Some(slot) => match self.frame.get(*slot) {
+                        Some(&node) => node,
+                        None => return Value::Null,
+                    },
+                    None => context,
+                };
+                self.context_fn(*function, node, paths, extra, closure.as_ref(), pattern.as_ref())
+            }
+            Expr::Method { receiver, method, args } => {
+                let value = self.eval(receiver, context);
+                let arg = args.first().map(|a| self.eval(a, context));
+                method_call(&value, *method, arg.as_ref())
+            }
+            Expr::SubstringAfter(text, separator) => {
+                let text = self.eval(text, context);
+                let separator = self.eval(separator, context);
+                match (text.text(), separator.text()) {
+                    (Some(t), Some(s)) => {
+                        Value::Str(Cow::Owned(t.find(&*s).map_or("", |i| &t[i + s.len()..]).to_owned()))
+                    }
+                    _ => Value::Null,
+                }
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinaryOp, left: &Expr, right: &Expr, context: ElementId) -> Value<'d> {
+        match op {
+            BinaryOp::Or => {
+                return Value::Bool(self.eval(left, context).truthy() || self.eval(right, context).truthy());
+            }
+            BinaryOp::And => {
+                return Value::Bool(self.eval(left, context).truthy() && self.eval(right, context).truthy());
+            }
+            _ => {}
+        }
+        let l = self.eval(left, context);
+        let r = self.eval(right, context);
+        match op {
+            BinaryOp::Eq => Value::Bool(equal(&l, &r)),
+            BinaryOp::Ne => Value::Bool(!equal(&l, &r)),
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                let ordering = match (&l, &r) {
+                    (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
+                    _ => match (l.number(), r.number()) {
+                        (Some(a), Some(b)) => a.partial_cmp(&b),
+                        _ => None,
+                    },
+                };
+                let Some(ordering) = ordering else { return Value::Bool(false) };
+                Value::Bool(match op {
+                    BinaryOp::Lt => ordering.is_lt(),
+                    BinaryOp::Le => ordering.is_le(),
+                    BinaryOp::Gt => ordering.is_gt(),
+                    _ => ordering.is_ge(),
+                })
+            }
+            BinaryOp::Add if matches!(l, Value::Str(_)) => match (l.text(), r.text()) {
+                (Some(a), Some(b)) => Value::Str(Cow::Owned(format!("{a}{b}"))),
+                _ => Value::Null,
+            },
+            _ => match (l.number(), r.number()) {
+                (Some(a), Some(b)) => Value::Num(match op {
+                    BinaryOp::Add => a + b,
+                    BinaryOp::Sub => a - b,
+                    BinaryOp::Mul => a * b,
+                    _ => a / b,
+                }),
+                _ => Value::Null,
+            },
+        }
+    }
+
+    fn context_fn(
+        &mut self,
+        function: ContextFn,
+        node: ElementId,
+        paths: &[Path],
+        extra: &[Expr],
+        closure: Option<&(Box<Expr>, usize)>,
+        pattern: Option<&Pattern>,
+    ) -> Value<'d> {
+        let path = &paths[0];
+        match function {
+            ContextFn::Exists if closure.is_none() => Value::Bool(self.first(node, path).is_some()),
+            ContextFn::NotExists => Value::Bool(self.first(node, path).is_none()),
+            ContextFn::GetValue => {
+                self.first(node, path).map_or(Value::Null, |id| Value::Str(Cow::Borrowed(self.text(id))))
+            }
+            ContextFn::Trim => {
+                self.first(node, path).map_or(Value::Null, |id| Value::Str(Cow::Borrowed(self.text(id).trim())))
+            }
+            ContextFn::Number => {
+                self.first(node, path).and_then(|id| parse_number(self.text(id))).map_or(Value::Null, Value::Num)
+            }
+            ContextFn::IntOrElse => {
+                let default = self.eval(&extra[0], node);
+                match self.first(node, path).and_then(|id| parse_number(self.text(id))) {
+                    Some(n) => Value::Num(n.trunc()),
+                    None => default,
+                }
+            }
+            ContextFn::ApplyRegex => match (self.first(node, path), pattern) {
+                (Some(id), Some(pattern)) => Value::Bool(pattern.matches(self.text(id))),
+                _ => Value::Bool(false),
+            },
+            _ => {
+                let mut matches = std::mem::take(&mut self.scratch);
+                self.select(node, path, &mut matches);
+                let value = self.over_matches(function, node, &matches, paths, extra, closure);
+                self.scratch = matches;
+                value
+            }
+        }
+    }
+
+    fn over_matches(
+        &mut self,
+        function: ContextFn,
+        node: ElementId,
+        matches: &[ElementId],
+        paths: &[Path],
+        extra: &[Expr],
+        closure: Option<&(Box<Expr>, usize)>,
+    ) -> Value<'d> {
+        let doc = self.doc;
+        match function {
+            ContextFn::Exists => {
+                let Some((body, arity)) = closure else { return Value::Bool(!matches.is_empty()) };
+                let base = self.frame.len();
+                let found = matches.iter().any(|&item| {
+                    self.frame.truncate(base);
+                    if *arity == 2 {
+                        self.frame.push(node);
+                    }
+                    self.frame.push(item);
+                    self.eval(body, item).truthy()
+                });
+                self.frame.truncate(base);
+                Value::Bool(found)
+            }
+            ContextFn::Count => Value::Num(matches.len() as f64),
+            ContextFn::CountEquals => {
+                let wanted = self.eval(&extra[0], node);
+                let wanted = wanted.text().map(|t| t.into_owned());
+                let n = matches.iter().filter(|&&id| Some(self.text(id).trim()) == wanted.as_deref()).count();
+                Value::Num(n as f64)
+            }
+            ContextFn::CountDistinct => {
+                let ignore_case = extra.first().is_some_and(|e| self.eval(e, node).truthy());
+                let mut seen: Vec<String> = Vec::new();
+                for &id in matches {
+                    let text = self.text(id).trim();
+                    let key = if ignore_case { text.to_lowercase() } else { text.to_owned() };
+                    if !seen.contains(&key) {
+                        seen.push(key);
+                    }
+                }
+                Value::Num(seen.len() as f64)
+            }
+            ContextFn::CountDistinctChildCount => {
+                let mut seen: Vec<usize> = Vec::new();
+                for &id in matches {
+                    let n = doc.element(id).children.len();
+                    if !seen.contains(&n) {
+                        seen.push(n);
+                    }
+                }
+                Value::Num(seen.len() as f64)
+            }
+            ContextFn::AreIndices => Value::Bool(
+                matches.iter().enumerate().all(|(i, &id)| parse_number(self.text(id)) == Some((i + 1) as f64)),
+            ),
+            ContextFn::Sum => Value::Num(matches.iter().map(|&id| parse_number(self.text(id)).unwrap_or(0.0)).sum()),
+            ContextFn::ExistsForAll => {
+                let wanted = self.eval(&extra[0], node);
+                let wanted = wanted.text().map(|t| t.into_owned());
+                let mut inner = Vec::new();
+                let all = matches.iter().all(|&id| {
+                    self.select(id, &paths[1], &mut inner);
+                    inner.iter().any(|&i| Some(self.text(i).trim()) == wanted.as_deref())
+                });
+                Value::Bool(all)
+            }
+            ContextFn::NotExists
+            | ContextFn::GetValue
+            | ContextFn::Trim
+            | ContextFn::Number
+            | ContextFn::IntOrElse
+            | ContextFn::ApplyRegex => Value::Null,
+        }
+    }
+}
+
+fn equal(l: &Value<'_>, r: &Value<'_>) -> bool {
+    match (l, r) {
+        (Value::Null, Value::Null) => true,
+        (Value::Null, _) | (_, Value::Null) => false,
+        (Value::Str(a), Value::Str(b)) => a == b,
+        (Value::Bool(a), Value::Bool(b)) => a == b,
+        (Value::Num(a), Value::Num(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn method_call<'d>(value: &Value<'d>, method: Method, arg: Option<&Value<'d>>) -> Value<'d> {
+    let Some(text) = value.text() else { return Value::Null };
+    let arg_text = arg.and_then(Value::text);
+    match method {
+        Method::Length => Value::Num(text.chars().count() as f64),
+        Method::Trim => Value::Str(Cow::Owned(text.trim().to_owned())),
+        Method::StartsWith => arg_text.map_or(Value::Null, |a| Value::Bool(text.starts_with(&*a))),
+        Method::EndsWith => arg_text.map_or(Value::Null, |a| Value::Bool(text.ends_with(&*a))),
+        Method::Contains => arg_text.map_or(Value::Null, |a| Value::Bool(text.contains(&*a))),
+        Method::Take => match arg.and_then(Value::number) {
+            Some(n) if n >= 0.0 => Value::Str(Cow::Owned(text.chars().take(n as usize).collect())),
+            _ => Value::Null,
+        },
+    }
+}

@@ -1,0 +1,139 @@
+//! Tests of the rule engine: the built-in tables compile, malformed tables fail with located errors, and the
+//! HMRC conformance suite (`ruleTestCases315`) gives exactly the expected (error number, XPath) pairs.
+
+#![allow(clippy::print_stderr, reason = "the conformance test prints its pass rate and says loudly when it skips")]
+
+use std::path::{Path, PathBuf};
+
+use crate::ens::rules::RuleSet;
+use crate::golden::test_limits;
+use crate::xml::XmlDocument;
+
+/// Finds a folder of the HMRC suite: `../../../shared/data/ics1-ens-hmrc` from the crate in the main repository
+/// and in CI, one level further up from a helper's worktree.
+pub(crate) fn suite_dir(name: &str) -> Option<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    ["../../../shared/data/ics1-ens-hmrc", "../../../../shared/data/ics1-ens-hmrc"]
+        .iter()
+        .map(|base| manifest.join(base).join(name))
+        .find(|dir| dir.is_dir())
+}
+
+/// Reads the expected (number, location) pairs of a GovTalk `.ctl` error response.
+pub(crate) fn expected_pairs(ctl: &[u8], name: &str) -> Vec<(String, String)> {
+    let doc = XmlDocument::parse(ctl, name, &test_limits()).unwrap_or_else(|d| panic!("{name}: {d}"));
+    let mut pairs: Vec<(String, String)> = doc
+        .children_named(doc.root(), "Error")
+        .map(|e| {
+            let number = doc.text_at(e, &["Number"]).unwrap_or("").to_owned();
+            let location = doc.text_at(e, &["Location"]).unwrap_or("").to_owned();
+            (number, location)
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+pub(crate) fn actual_pairs(xml: &[u8], name: &str, rules: &RuleSet) -> Vec<(String, String)> {
+    let doc = XmlDocument::parse(xml, name, &test_limits()).unwrap_or_else(|d| panic!("{name}: {d}"));
+    let mut pairs: Vec<(String, String)> =
+        rules.check(&doc).into_iter().map(|d| (d.code, d.location.short())).collect();
+    pairs.sort();
+    pairs
+}
+
+#[test]
+fn builtin_rule_tables_compile() {
+    assert_eq!(RuleSet::builtin().assert_count(), 188);
+}
+
+#[test]
+fn malformed_rule_tables_are_refused_with_file_position_and_expectation() {
+    let cases = [
+        (
+            r#"{"element": "/HEAHEA", "asserts": [{"test": "exists('A') ||", "errorMessage": "m", "errorCode": "1"}]}"#,
+            "t: asserts[0].test at offset 14: expected a value",
+        ),
+        (
+            r#"{"element": "/HEAHEA", "asserts": [{"test": "frobnicate('A')", "errorMessage": "m", "errorCode": "1"}]}"#,
+            "t: asserts[0].test at offset 0: expected a known function",
+        ),
+        (
+            r#"{"element": "/HEAHEA", "asserts": [{"test": "exists('A'", "errorMessage": "m", "errorCode": "1"}]}"#,
+            "expected `,` or `)`",
+        ),
+        (
+            r#"{"element": "/HEAHEA", "asserts": [{"test": "applyRegex('A', '(x')", "errorMessage": "m", "errorCode": "1"}]}"#,
+            "expected a supported regular expression",
+        ),
+        (r#"{"element": "/HEA HEA", "asserts": []}"#, "t: element: expected an element name"),
+        (r#"{"element": "/HEAHEA", "asserts": [{"test": "exists('A')", "errorMessage": "m"}]}"#, "t: line 1 column"),
+        (
+            r#"{"element": "/HEAHEA", "asserts": [{"test": "'a", "errorMessage": "m", "errorCode": "1"}]}"#,
+            "expected a closing '",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = RuleSet::from_files([("t", text)]).expect_err(text).to_string();
+        assert!(error.contains(expected), "case {text}: got {error}");
+    }
+}
+
+#[test]
+fn rule_failures_carry_code_rule_id_and_xpath() {
+    let rules = RuleSet::from_files([(
+        "t",
+        r#"{"element": "/TRACONCE1", "asserts": [{"test": "exists('TINCE159') || exists('NamCE17')", "errorMessage": "name required (C501)", "errorCode": "8125"}]}"#,
+    )])
+    .expect("compiles");
+    let doc = XmlDocument::parse(
+        b"<ie:CC315A xmlns:ie=\"x\"><TRACONCE1><CitCE124>c</CitCE124></TRACONCE1></ie:CC315A>",
+        "t.xml",
+        &test_limits(),
+    )
+    .expect("well formed");
+    let found = rules.check(&doc);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].code, "8125");
+    assert_eq!(found[0].rule.as_deref(), Some("C501"));
+    assert_eq!(found[0].location.short(), "/ie:CC315A[1]/TRACONCE1[1]");
+}
+
+/// Runs the HMRC rule conformance suite when it is present (it is, in the repository's CI and workspace).
+#[test]
+fn hmrc_rule_conformance_suite_passes_at_least_99_percent_of_cases_exactly() {
+    let Some(dir) = suite_dir("ruleTestCases315") else {
+        eprintln!(
+            "\n!!!!!!!! SKIPPED: ../shared/data/ics1-ens-hmrc/ruleTestCases315 not found; rule conformance NOT checked !!!!!!!!\n"
+        );
+        return;
+    };
+    let rules = RuleSet::builtin();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("listing the suite")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    cases.sort();
+    let mut failures = Vec::new();
+    let mut pairs = 0;
+    for xml_path in &cases {
+        let name = xml_path.file_name().and_then(|n| n.to_str()).unwrap_or("case").to_owned();
+        let xml = std::fs::read(xml_path).expect("reading a case");
+        let ctl = std::fs::read(xml_path.with_extension("ctl")).expect("reading a .ctl");
+        let expected = expected_pairs(&ctl, &name);
+        pairs += expected.len();
+        let actual = actual_pairs(&xml, &name, rules);
+        if expected != actual {
+            failures.push(format!("{name}: expected {expected:?}, got {actual:?}"));
+        }
+    }
+    let passed = cases.len() - failures.len();
+    let rate = 100.0 * passed as f64 / cases.len().max(1) as f64;
+    eprintln!("ENS rule conformance: {passed}/{} cases exact ({rate:.2} %), {pairs} expected errors", cases.len());
+    for failure in &failures {
+        eprintln!("  FAIL {failure}");
+    }
+    assert!(!cases.is_empty(), "the suite directory holds no cases");
+    assert!(rate >= 99.0, "pass rate {rate:.2} % is below 99 %");
+}
