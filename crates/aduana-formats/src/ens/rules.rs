@@ -10,7 +10,7 @@
 mod eval;
 mod lexer;
 mod parser;
-mod pattern;
+pub(crate) mod pattern;
 
 use std::sync::OnceLock;
 
@@ -247,4 +247,4 @@ fn rule_id(message: &str) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -288,7 +288,9 @@ impl Parser {
                     closure = Some((Box::new(body), arity));
                 }
                 _ => {
-                    return Err(fail(format!("{name} with {paths_wanted} path(s) and {extra_wanted} more argument(s)")));
+                    return Err(fail(format!(
+                        "{name} with {paths_wanted} path(s) and {extra_wanted} more argument(s)"
+                    )));
                 }
             }
         }

@@ -27,6 +27,8 @@ enum ClassItem {
     Space,
     Digit,
     Word,
+    /// `\p{IsBasicLatin}` (XML Schema): U+0000 to U+007F.
+    BasicLatin,
 }
 
 const STEP_BUDGET: u32 = 200_000;
@@ -157,6 +159,10 @@ fn escape(chars: &[char], at: &mut usize) -> Result<ClassItem, String> {
         's' => ClassItem::Space,
         'd' => ClassItem::Digit,
         'w' => ClassItem::Word,
+        'p' if chars.get(*at..*at + 14).is_some_and(|s| s.iter().collect::<String>() == "{IsBasicLatin}") => {
+            *at += 14;
+            ClassItem::BasicLatin
+        }
         'n' => ClassItem::Range('\n', '\n'),
         'r' => ClassItem::Range('\r', '\r'),
         't' => ClassItem::Range('\t', '\t'),
@@ -272,6 +278,7 @@ fn item_matches(item: &ClassItem, c: char) -> bool {
         ClassItem::Space => matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C'),
         ClassItem::Digit => c.is_ascii_digit(),
         ClassItem::Word => c.is_ascii_alphanumeric() || c == '_',
+        ClassItem::BasicLatin => c.is_ascii(),
     }
 }
 
