@@ -18,8 +18,8 @@ pub(crate) struct Path {
 pub(crate) enum Step {
     /// `..`: the parent element.
     Parent,
-    /// A name: every child element with that local name.
-    Child(String),
+    /// A name: every child element with that local name (and the name's hash, compared first).
+    Child(String, u64),
 }
 
 /// The binary operators, loosest first.
@@ -182,48 +182,54 @@ pub(crate) fn parse_number(text: &str) -> Option<f64> {
 /// Evaluation state: the document and the frame of closure parameters.
 pub(crate) struct Evaluator<'d> {
     pub(crate) doc: &'d XmlDocument,
+    /// The hash of every element's local name, by element id: path steps compare hashes before names.
+    hashes: Vec<u64>,
     frame: Vec<ElementId>,
     scratch: Vec<ElementId>,
 }
 
 impl<'d> Evaluator<'d> {
     pub(crate) fn new(doc: &'d XmlDocument) -> Evaluator<'d> {
-        Evaluator { doc, frame: Vec::new(), scratch: Vec::new() }
+        let hashes = doc.elements().map(|(_, e)| name_hash(e.local_name())).collect();
+        Evaluator { doc, hashes, frame: Vec::new(), scratch: Vec::new() }
     }
 
     /// Returns every element a path reaches from `context`, in document order, into `out` (cleared first).
     pub(crate) fn select(&self, context: ElementId, path: &Path, out: &mut Vec<ElementId>) {
         out.clear();
-        out.push(context);
-        let mut next = Vec::new();
-        for step in &path.steps {
-            next.clear();
-            for &id in out.iter() {
-                match step {
-                    Step::Parent => {
-                        if let Some(parent) = self.doc.element(id).parent
-                            && !next.contains(&parent)
-                        {
-                            next.push(parent);
-                        }
+        self.walk(context, &path.steps, &mut |id| {
+            out.push(id);
+            false
+        });
+    }
+
+    /// Calls `visit` on every element `steps` reach from `node`, depth first (document order for paths whose
+    /// `..` steps come first, as every rule path's do), until `visit` returns true; returns whether it did.
+    fn walk(&self, node: ElementId, steps: &[Step], visit: &mut dyn FnMut(ElementId) -> bool) -> bool {
+        let Some((step, rest)) = steps.split_first() else { return visit(node) };
+        match step {
+            Step::Parent => self.doc.element(node).parent.is_some_and(|parent| self.walk(parent, rest, visit)),
+            Step::Child(name, hash) => {
+                for &child in &self.doc.element(node).children {
+                    if self.hashes[child] == *hash
+                        && has_local_name(&self.doc.element(child).name, name)
+                        && self.walk(child, rest, visit)
+                    {
+                        return true;
                     }
-                    Step::Child(name) => next.extend(self.doc.children_named(id, name)),
                 }
-            }
-            std::mem::swap(out, &mut next);
-            if out.is_empty() {
-                return;
+                false
             }
         }
     }
 
     fn first(&self, context: ElementId, path: &Path) -> Option<ElementId> {
-        if path.steps.is_empty() {
-            return Some(context);
-        }
-        let mut out = Vec::new();
-        self.select(context, path, &mut out);
-        out.first().copied()
+        let mut found = None;
+        self.walk(context, &path.steps, &mut |id| {
+            found = Some(id);
+            true
+        });
+        found
     }
 
     fn text(&self, id: ElementId) -> &'d str {
@@ -231,12 +237,15 @@ impl<'d> Evaluator<'d> {
     }
 
     /// Evaluates an expression with `context` as the rule's context element.
-    pub(crate) fn eval(&mut self, expr: &Expr, context: ElementId) -> Value<'d> {
+    pub(crate) fn eval<'e>(&mut self, expr: &'e Expr, context: ElementId) -> Value<'e>
+    where
+        'd: 'e,
+    {
         match expr {
             Expr::Null => Value::Null,
             Expr::Bool(b) => Value::Bool(*b),
             Expr::Num(n) => Value::Num(*n),
-            Expr::Str(s) => Value::Str(Cow::Owned(s.clone())),
+            Expr::Str(s) => Value::Str(Cow::Borrowed(s)),
             // A bare parameter is an element, not a value; it is truthy when bound.
             Expr::Param(slot) => Value::Bool(self.frame.get(*slot).is_some()),
             Expr::Not(inner) => Value::Bool(!self.eval(inner, context).truthy()),
@@ -273,7 +282,10 @@ impl<'d> Evaluator<'d> {
         }
     }
 
-    fn binary(&mut self, op: BinaryOp, left: &Expr, right: &Expr, context: ElementId) -> Value<'d> {
+    fn binary<'e>(&mut self, op: BinaryOp, left: &'e Expr, right: &'e Expr, context: ElementId) -> Value<'e>
+    where
+        'd: 'e,
+    {
         match op {
             BinaryOp::Or => {
                 return Value::Bool(self.eval(left, context).truthy() || self.eval(right, context).truthy());
@@ -320,15 +332,18 @@ impl<'d> Evaluator<'d> {
         }
     }
 
-    fn context_fn(
+    fn context_fn<'e>(
         &mut self,
         function: ContextFn,
         node: ElementId,
         paths: &[Path],
-        extra: &[Expr],
+        extra: &'e [Expr],
         closure: Option<&(Box<Expr>, usize)>,
         pattern: Option<&Pattern>,
-    ) -> Value<'d> {
+    ) -> Value<'e>
+    where
+        'd: 'e,
+    {
         let path = &paths[0];
         match function {
             ContextFn::Exists if closure.is_none() => Value::Bool(self.first(node, path).is_some()),
@@ -363,15 +378,18 @@ impl<'d> Evaluator<'d> {
         }
     }
 
-    fn over_matches(
+    fn over_matches<'e>(
         &mut self,
         function: ContextFn,
         node: ElementId,
         matches: &[ElementId],
         paths: &[Path],
-        extra: &[Expr],
+        extra: &'e [Expr],
         closure: Option<&(Box<Expr>, usize)>,
-    ) -> Value<'d> {
+    ) -> Value<'e>
+    where
+        'd: 'e,
+    {
         let doc = self.doc;
         match function {
             ContextFn::Exists => {
@@ -441,6 +459,17 @@ impl<'d> Evaluator<'d> {
     }
 }
 
+/// Hashes a local name (FNV-1a), for the quick comparison of path steps with element names.
+pub(crate) fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// Returns whether a qualified name (`ie:CC315A`, `HEAHEA`) has a local name, without searching for the colon.
+fn has_local_name(qualified: &str, local: &str) -> bool {
+    qualified.ends_with(local)
+        && (qualified.len() == local.len() || qualified.as_bytes()[qualified.len() - local.len() - 1] == b':')
+}
+
 fn equal(l: &Value<'_>, r: &Value<'_>) -> bool {
     match (l, r) {
         (Value::Null, Value::Null) => true,
@@ -452,7 +481,7 @@ fn equal(l: &Value<'_>, r: &Value<'_>) -> bool {
     }
 }
 
-fn method_call<'d>(value: &Value<'d>, method: Method, arg: Option<&Value<'d>>) -> Value<'d> {
+fn method_call<'e>(value: &Value<'e>, method: Method, arg: Option<&Value<'e>>) -> Value<'e> {
     let Some(text) = value.text() else { return Value::Null };
     let arg_text = arg.and_then(Value::text);
     match method {

@@ -2,7 +2,7 @@
 //! function names resolved and path arguments compiled once, so that evaluation does no text processing.
 
 use crate::ens::rules::RuleSyntaxError;
-use crate::ens::rules::eval::{BinaryOp, ContextFn, Expr, Method, Path, Step};
+use crate::ens::rules::eval::{BinaryOp, ContextFn, Expr, Method, Path, Step, name_hash};
 use crate::ens::rules::lexer::{Token, TokenKind, tokenize};
 use crate::ens::rules::pattern::Pattern;
 
@@ -22,7 +22,9 @@ pub(crate) fn parse_path(text: &str) -> Result<Path, String> {
         let step = match part.trim() {
             "" | "." => continue,
             ".." => Step::Parent,
-            name if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => Step::Child(name.to_owned()),
+            name if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
+                Step::Child(name.to_owned(), name_hash(name))
+            }
             other => return Err(format!("expected an element name, `.` or `..` in path '{text}', found `{other}`")),
         };
         steps.push(step);
