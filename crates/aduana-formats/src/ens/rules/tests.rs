@@ -137,3 +137,65 @@ fn hmrc_rule_conformance_suite_passes_at_least_99_percent_of_cases_exactly() {
     assert!(!cases.is_empty(), "the suite directory holds no cases");
     assert!(rate >= 99.0, "pass rate {rate:.2} % is below 99 %");
 }
+
+/// Evaluates one test at the context `context_path` of a small document.
+fn holds(test: &str, context: &str, xml: &str) -> bool {
+    let table = format!(
+        r#"{{"element": "{context}", "asserts": [{{"test": {}, "errorMessage": "m", "errorCode": "1"}}]}}"#,
+        serde_json::to_string(test).expect("a string")
+    );
+    let rules = RuleSet::from_files([("t", table.as_str())]).unwrap_or_else(|e| panic!("{test}: {e}"));
+    let doc = XmlDocument::parse(xml.as_bytes(), "t.xml", &test_limits()).expect("well formed");
+    rules.check(&doc).is_empty()
+}
+
+const DOC: &str = r"<ie:CC315A xmlns:ie='x'>
+<HEAHEA><TraModAtBorHEA76> 4 </TraModAtBorHEA76><TotGroMasHEA307>10.5</TotGroMasHEA307></HEAHEA>
+<GOOITEGDS><IteNumGDS7>1</IteNumGDS7><GroMasGDS46>4</GroMasGDS46><PACGS2><KinOfPacGS23>VQ</KinOfPacGS23><MarNumOfPacGSL21>M</MarNumOfPacGSL21><NumOfPacGS24>0</NumOfPacGS24></PACGS2></GOOITEGDS>
+<GOOITEGDS><IteNumGDS7>2</IteNumGDS7><GroMasGDS46>6.5</GroMasGDS46><PACGS2><KinOfPacGS23>BX</KinOfPacGS23><MarNumOfPacGSL21>M</MarNumOfPacGSL21><NumOfPacGS24>3</NumOfPacGS24></PACGS2></GOOITEGDS>
+</ie:CC315A>";
+
+#[test]
+fn evaluator_follows_the_rule_language_semantics() {
+    let cases: &[(&str, &str, bool)] = &[
+        ("number('TraModAtBorHEA76') == 4", "/HEAHEA", true),
+        ("trim('TraModAtBorHEA76') == '4'", "/HEAHEA", true),
+        ("getValue('TraModAtBorHEA76') == '4'", "/HEAHEA", false),
+        ("number('Missing') == 0", "/HEAHEA", false),
+        ("number('Missing') != 0", "/HEAHEA", true),
+        ("trim('Missing') != 'E'", "/HEAHEA", true),
+        ("count('GOOITEGDS') == 2 && areIndices('GOOITEGDS/IteNumGDS7')", "/", true),
+        ("sum('GOOITEGDS/GroMasGDS46') == number('HEAHEA/TotGroMasHEA307')", "/", true),
+        ("countEquals('GOOITEGDS/PACGS2/KinOfPacGS23', 'VQ') == 1", "/", true),
+        ("countDistinct('GOOITEGDS/PACGS2/MarNumOfPacGSL21', true) == 1", "/", true),
+        ("countDistinctChildCount('GOOITEGDS') == 1", "/", true),
+        ("existsForAll('GOOITEGDS', 'PACGS2/MarNumOfPacGSL21', 'M')", "/", true),
+        ("not('../../HEAHEA/SpeCirIndHEA1') && exists('../../HEAHEA')", "/GOOITEGDS/PACGS2", true),
+        ("trim('.').take(1) != '0' || trim('.').length() <= 1", "/GOOITEGDS/IteNumGDS7", true),
+        ("substringAfter(trim('.'), '.').length() <= 3", "/GOOITEGDS/GroMasGDS46", true),
+        ("applyRegex('.', '\\\\s*[0-9]+\\\\s*')", "/GOOITEGDS/GroMasGDS46", false),
+        ("number('../HEAHEA/TotGroMasHEA307') * 2 - 1 > 19.9", "/GOOITEGDS", true),
+        (
+            "number('NumOfPacGS24') != 0 || exists('../../GOOITEGDS/PACGS2', {ContextHelper current, ContextHelper local -> local.intOrElse('NumOfPacGS24', 0) > 0 && current.trim('MarNumOfPacGSL21') == local.trim('MarNumOfPacGSL21')})",
+            "/GOOITEGDS/PACGS2",
+            true,
+        ),
+        ("exists('GOOITEGDS', {g -> g.number('GroMasGDS46') > 6})", "/", true),
+        ("exists('GOOITEGDS', {g -> g.number('GroMasGDS46') > 7})", "/", false),
+    ];
+    for (test, context, expected) in cases {
+        assert_eq!(holds(test, context, DOC), *expected, "{test} at {context}");
+    }
+}
+
+#[test]
+fn a_failed_assert_is_reported_once_per_context_element() {
+    let rules = RuleSet::from_files([(
+        "t",
+        r#"{"element": "/GOOITEGDS/PACGS2", "asserts": [{"test": "number('NumOfPacGS24') > 5", "errorMessage": "m (R105)", "errorCode": "9"}]}"#,
+    )])
+    .expect("compiles");
+    let doc = XmlDocument::parse(DOC.as_bytes(), "t.xml", &test_limits()).expect("well formed");
+    let locations: Vec<String> = rules.check(&doc).iter().map(|d| d.location.short()).collect();
+    assert_eq!(locations, ["/ie:CC315A[1]/GOOITEGDS[1]/PACGS2[1]", "/ie:CC315A[1]/GOOITEGDS[2]/PACGS2[1]"]);
+}
