@@ -1,6 +1,7 @@
 //! The evaluator of the ICS rule language: compiled expressions evaluated against an element of the parsed
-//! IE315 tree. Values follow the Groovy-like semantics of the HMRC rule engine: a missing element gives `null`,
-//! comparisons with `null` are false (`!=` true), and a test passes when its value is truthy.
+//! IE315 tree. Values follow the semantics of the HMRC rule engine: the text of a missing element is `""`, a
+//! missing or non-numeric number is NaN (`==` false, `!=` true, never ordered), and a test passes when its value
+//! is truthy.
 
 use std::borrow::Cow;
 
@@ -46,29 +47,29 @@ pub(crate) enum ContextFn {
     Exists,
     /// `not(path)`: no element matches.
     NotExists,
-    /// `getValue(path)`: the first match's text as written, or null.
+    /// `getValue(path)`: the first match's text as written, or "".
     GetValue,
-    /// `trim(path)`: the first match's text without surrounding whitespace, or null.
+    /// `trim(path)`: the first match's text without surrounding whitespace, or "".
     Trim,
-    /// `number(path)`: the first match's text as a number, or null.
+    /// `number(path)`: the first match's text as a number, or NaN (never equal, never ordered).
     Number,
     /// `count(path)`: the number of matches.
     Count,
     /// `countEquals(path, value)`: the number of matches whose trimmed text equals the value.
     CountEquals,
-    /// `countDistinct(path, ignoreCase)`: the number of distinct trimmed texts among the matches.
+    /// `countDistinct(path, trim)`: the number of distinct texts among the matches, trimmed first if `trim`.
     CountDistinct,
     /// `countDistinctChildCount(path)`: the number of distinct child-element counts among the matches.
     CountDistinctChildCount,
     /// `areIndices(path)`: the matches hold 1, 2, … n in document order.
     AreIndices,
-    /// `sum(path)`: the sum of the matches' numbers (text that is not a number counts 0).
+    /// `sum(path)`: the sum of the matches' numbers (NaN if one is not a number).
     Sum,
     /// `applyRegex(path, pattern)`: the first match's whole text matches the pattern.
     ApplyRegex,
     /// `existsForAll(path, subpath, value)`: under every match, some `subpath` element has the value.
     ExistsForAll,
-    /// `intOrElse(path, default)`: the first match's integer value, or the default.
+    /// `intOrElse(path, default)`: the first match's text as an integer, or the default.
     IntOrElse,
 }
 
@@ -173,7 +174,7 @@ fn format_number(n: f64) -> String {
 /// Parses a decimal number as the rule engine reads one: surrounding whitespace allowed, an optional sign.
 pub(crate) fn parse_number(text: &str) -> Option<f64> {
     let t = text.trim();
-    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-')) {
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'+' | b'-' | b'e' | b'E')) {
         return None;
     }
     t.parse::<f64>().ok()
@@ -348,19 +349,15 @@ impl<'d> Evaluator<'d> {
         match function {
             ContextFn::Exists if closure.is_none() => Value::Bool(self.first(node, path).is_some()),
             ContextFn::NotExists => Value::Bool(self.first(node, path).is_none()),
-            ContextFn::GetValue => {
-                self.first(node, path).map_or(Value::Null, |id| Value::Str(Cow::Borrowed(self.text(id))))
-            }
-            ContextFn::Trim => {
-                self.first(node, path).map_or(Value::Null, |id| Value::Str(Cow::Borrowed(self.text(id).trim())))
-            }
+            ContextFn::GetValue => Value::Str(Cow::Borrowed(self.first(node, path).map_or("", |id| self.text(id)))),
+            ContextFn::Trim => Value::Str(Cow::Borrowed(self.first(node, path).map_or("", |id| self.text(id).trim()))),
             ContextFn::Number => {
-                self.first(node, path).and_then(|id| parse_number(self.text(id))).map_or(Value::Null, Value::Num)
+                Value::Num(self.first(node, path).and_then(|id| parse_number(self.text(id))).unwrap_or(f64::NAN))
             }
             ContextFn::IntOrElse => {
                 let default = self.eval(&extra[0], node);
-                match self.first(node, path).and_then(|id| parse_number(self.text(id))) {
-                    Some(n) => Value::Num(n.trunc()),
+                match self.first(node, path).and_then(|id| self.text(id).trim().parse::<i32>().ok()) {
+                    Some(n) => Value::Num(f64::from(n)),
                     None => default,
                 }
             }
@@ -414,13 +411,12 @@ impl<'d> Evaluator<'d> {
                 Value::Num(n as f64)
             }
             ContextFn::CountDistinct => {
-                let ignore_case = extra.first().is_some_and(|e| self.eval(e, node).truthy());
-                let mut seen: Vec<String> = Vec::new();
+                let trim = extra.first().is_some_and(|e| self.eval(e, node).truthy());
+                let mut seen: Vec<&str> = Vec::new();
                 for &id in matches {
-                    let text = self.text(id).trim();
-                    let key = if ignore_case { text.to_lowercase() } else { text.to_owned() };
-                    if !seen.contains(&key) {
-                        seen.push(key);
+                    let text = if trim { self.text(id).trim() } else { self.text(id) };
+                    if !seen.contains(&text) {
+                        seen.push(text);
                     }
                 }
                 Value::Num(seen.len() as f64)
@@ -436,9 +432,11 @@ impl<'d> Evaluator<'d> {
                 Value::Num(seen.len() as f64)
             }
             ContextFn::AreIndices => Value::Bool(
-                matches.iter().enumerate().all(|(i, &id)| parse_number(self.text(id)) == Some((i + 1) as f64)),
+                matches.iter().enumerate().all(|(i, &id)| self.text(id).trim().parse::<usize>().ok() == Some(i + 1)),
             ),
-            ContextFn::Sum => Value::Num(matches.iter().map(|&id| parse_number(self.text(id)).unwrap_or(0.0)).sum()),
+            ContextFn::Sum => {
+                Value::Num(matches.iter().map(|&id| parse_number(self.text(id)).unwrap_or(f64::NAN)).sum())
+            }
             ContextFn::ExistsForAll => {
                 let wanted = self.eval(&extra[0], node);
                 let wanted = wanted.text().map(|t| t.into_owned());
