@@ -37,6 +37,19 @@ fn malformed_xml_gives_one_located_error_and_no_consignment() {
     assert_eq!(collected.diagnostics[0].location.line, Some(2));
 }
 
+#[test]
+fn truncated_and_corrupted_documents_never_panic() {
+    let text = include_bytes!("../../test_data/ens/ok/valid_submission.xml");
+    for end in (0..text.len()).step_by(7) {
+        let _ = read_ens(&text[..end]);
+    }
+    for at in (0..text.len()).step_by(11) {
+        let mut corrupted = text.to_vec();
+        corrupted[at] = b"<>&/x9 _"[at % 8];
+        let _ = read_ens(&corrupted);
+    }
+}
+
 /// Runs the HMRC schema suite when it is present (it is, in the repository's CI and workspace).
 #[test]
 fn hmrc_schema_suite_cases_are_rejected_or_accepted_as_their_ctl_files_say() {

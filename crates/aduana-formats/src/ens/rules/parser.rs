@@ -9,7 +9,7 @@ use crate::ens::rules::pattern::Pattern;
 /// Parses and compiles one test expression.
 pub(crate) fn parse_test(text: &str) -> Result<Expr, RuleSyntaxError> {
     let tokens = tokenize(text)?;
-    let mut parser = Parser { tokens, next: 0, params: Vec::new() };
+    let mut parser = Parser { tokens, next: 0, params: Vec::new(), depth: 0 };
     let expr = parser.expr()?;
     parser.expect(&TokenKind::End, "an operator or the end of the test")?;
     Ok(expr)
@@ -43,7 +43,13 @@ struct Parser {
     next: usize,
     /// Closure parameters in scope, innermost last; a parameter's index is its slot in the evaluation frame.
     params: Vec<String>,
+    /// The current nesting of sub-expressions, bounded by [`MAX_DEPTH`].
+    depth: usize,
 }
+
+/// The deepest nesting of parentheses, operators and calls a test may have, so that a hostile rule file fails with
+/// an error rather than exhausting the stack.
+const MAX_DEPTH: usize = 64;
 
 impl Parser {
     fn peek(&self) -> &Token {
@@ -71,7 +77,13 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr, RuleSyntaxError> {
-        self.binary(0)
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(&format!("an expression nested at most {MAX_DEPTH} deep")));
+        }
+        let result = self.binary(0);
+        self.depth -= 1;
+        result
     }
 
     fn binary(&mut self, level: usize) -> Result<Expr, RuleSyntaxError> {
@@ -106,16 +118,23 @@ impl Parser {
 
     fn unary(&mut self) -> Result<Expr, RuleSyntaxError> {
         match self.peek().kind {
-            TokenKind::Not => {
-                self.bump();
-                Ok(Expr::Not(Box::new(self.unary()?)))
-            }
-            TokenKind::Minus => {
-                self.bump();
-                Ok(Expr::Neg(Box::new(self.unary()?)))
+            TokenKind::Not | TokenKind::Minus => {
+                let negate = self.bump().kind == TokenKind::Minus;
+                let inner = Box::new(self.expr_unary_nested()?);
+                Ok(if negate { Expr::Neg(inner) } else { Expr::Not(inner) })
             }
             _ => self.postfix(),
         }
+    }
+
+    fn expr_unary_nested(&mut self) -> Result<Expr, RuleSyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(&format!("an expression nested at most {MAX_DEPTH} deep")));
+        }
+        let result = self.unary();
+        self.depth -= 1;
+        result
     }
 
     fn postfix(&mut self) -> Result<Expr, RuleSyntaxError> {

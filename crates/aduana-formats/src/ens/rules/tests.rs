@@ -75,7 +75,17 @@ fn malformed_rule_tables_are_refused_with_file_position_and_expectation() {
             "expected a closing '",
         ),
     ];
-    for (text, expected) in cases {
+    let deep = format!(
+        r#"{{"element": "/", "asserts": [{{"test": "{}exists('A'){}", "errorMessage": "m", "errorCode": "1"}}]}}"#,
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let bangs = format!(
+        r#"{{"element": "/", "asserts": [{{"test": "{}exists('A')", "errorMessage": "m", "errorCode": "1"}}]}}"#,
+        "!".repeat(5000)
+    );
+    let nested = [(deep.as_str(), "nested at most"), (bangs.as_str(), "nested at most")];
+    for (text, expected) in cases.into_iter().chain(nested) {
         let error = RuleSet::from_files([("t", text)]).expect_err(text).to_string();
         assert!(error.contains(expected), "case {text}: got {error}");
     }
