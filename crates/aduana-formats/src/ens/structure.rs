@@ -266,28 +266,35 @@ fn check_value(schema: &Schema, type_name: &str, raw: &str) -> Result<(), String
     if builtin == "decimal" {
         check_decimal(&value, &chain)?;
     }
+    // Lengths first, so that a long value is reported for its length before any pattern is tried on it.
     for (name, simple) in &chain {
         if let Some(n) = simple.length
             && length != n
         {
-            return Err(format!("expected exactly {n} characters ({name}), found {length} in '{value}'"));
+            return Err(format!("expected exactly {n} characters ({name}), found {length} in '{}'", shown(&value)));
         }
         if let Some(n) = simple.min_length
             && length < n
         {
-            return Err(format!("expected at least {n} characters ({name}), found {length} in '{value}'"));
+            return Err(format!("expected at least {n} characters ({name}), found {length} in '{}'", shown(&value)));
         }
         if let Some(n) = simple.max_length
             && length > n
         {
-            return Err(format!("expected at most {n} characters ({name}), found {length} in '{value}'"));
+            return Err(format!("expected at most {n} characters ({name}), found {length} in '{}'", shown(&value)));
         }
+    }
+    for (name, simple) in &chain {
         if !simple.patterns.is_empty() && !simple.patterns.iter().any(|(_, p)| p.matches(&value)) {
             let patterns: Vec<&str> = simple.patterns.iter().map(|(s, _)| s.as_str()).collect();
-            return Err(format!("expected a value matching {} ({name}), found '{value}'", patterns.join(" | ")));
+            return Err(format!(
+                "expected a value matching {} ({name}), found '{}'",
+                patterns.join(" | "),
+                shown(&value)
+            ));
         }
         if !simple.enumeration.is_empty() && !simple.enumeration.contains(&value) {
-            return Err(format!("expected one of the codes of {name}, found '{value}'"));
+            return Err(format!("expected one of the codes of {name}, found '{}'", shown(&value)));
         }
     }
     Ok(())
@@ -298,7 +305,7 @@ fn check_decimal(value: &str, chain: &[(&str, &SimpleType)]) -> Result<(), Strin
     let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
     if !digits(int) || !digits(frac) || (int.is_empty() && frac.is_empty()) {
-        return Err(format!("expected a decimal number, found '{value}'"));
+        return Err(format!("expected a decimal number, found '{}'", shown(value)));
     }
     let int = int.trim_start_matches('0');
     let frac = frac.trim_end_matches('0');
@@ -306,15 +313,23 @@ fn check_decimal(value: &str, chain: &[(&str, &SimpleType)]) -> Result<(), Strin
         if let Some(n) = simple.total_digits
             && int.len() + frac.len() > n
         {
-            return Err(format!("expected at most {n} digits ({name}), found '{value}'"));
+            return Err(format!("expected at most {n} digits ({name}), found '{}'", shown(value)));
         }
         if let Some(n) = simple.fraction_digits
             && frac.len() > n
         {
-            return Err(format!("expected at most {n} decimal places ({name}), found '{value}'"));
+            return Err(format!("expected at most {n} decimal places ({name}), found '{}'", shown(value)));
         }
     }
     Ok(())
+}
+
+/// Shortens a value for a message: at most 60 characters.
+fn shown(value: &str) -> String {
+    match value.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &value[..cut]),
+        None => value.to_owned(),
+    }
 }
 
 fn error(doc: &XmlDocument, id: ElementId, message: String) -> Diagnostic {

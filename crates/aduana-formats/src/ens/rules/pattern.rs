@@ -33,6 +33,9 @@ enum ClassItem {
 
 const STEP_BUDGET: u32 = 200_000;
 
+/// The longest text a pattern is matched against (the longest value the IE315 schema allows is 350 characters).
+pub(crate) const MAX_TEXT_CHARS: usize = 1024;
+
 impl Pattern {
     /// Compiles a pattern; the error says what is not supported or malformed.
     pub(crate) fn compile(source: &str) -> Result<Pattern, String> {
@@ -45,9 +48,13 @@ impl Pattern {
         Ok(Pattern { alternatives })
     }
 
-    /// Returns whether the whole text matches.
+    /// Returns whether the whole text matches. Texts longer than [`MAX_TEXT_CHARS`] never match: the matcher
+    /// recurses per character, and no value the schemas or rules check is that long.
     pub(crate) fn matches(&self, text: &str) -> bool {
-        let chars: Vec<char> = text.chars().collect();
+        let chars: Vec<char> = text.chars().take(MAX_TEXT_CHARS + 1).collect();
+        if chars.len() > MAX_TEXT_CHARS {
+            return false;
+        }
         let matcher = Matcher { text: &chars, steps: std::cell::Cell::new(0) };
         let end = chars.len();
         self.alternatives.iter().any(|alt| matcher.seq(alt, 0, &mut |p| p == end))
@@ -299,11 +306,21 @@ mod tests {
             (r"^\s*[+-]*([1-9.][0-9.]*|0(\.[0-9]*)?)\s*$", "05", false),
             (r"\s*[A-Z]{2}([\s]+|[^\n\r]){1,15}/[0-9]{10}\s*", "GBCD1234/1234567890", true),
             (r"\s*[A-Z]{2}([\s]+|[^\n\r]){1,15}/[0-9]{10}\s*", "gbCD1234/1234567890", false),
+            (r"[A-Z0-9]*", "", true),
+            (r"\p{IsBasicLatin}+", "abc", true),
+            (r"\p{IsBasicLatin}+", "abç", false),
         ];
         for (pattern, text, expected) in cases {
             let compiled = Pattern::compile(pattern).expect(pattern);
             assert_eq!(compiled.matches(text), *expected, "/{pattern}/ on {text:?}");
         }
+    }
+
+    #[test]
+    fn very_long_texts_are_refused_without_exhausting_the_stack() {
+        let pattern = Pattern::compile(".+").expect("compiles");
+        assert!(pattern.matches(&"x".repeat(super::MAX_TEXT_CHARS)));
+        assert!(!pattern.matches(&"x".repeat(1 << 20)));
     }
 
     #[test]
