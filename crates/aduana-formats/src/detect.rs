@@ -25,6 +25,7 @@ pub fn detect(head: &[u8]) -> Option<Format> {
 /// Returns the XML format of a document from its root element's local name and namespace URI.
 pub(crate) fn detect_xml(root_local_name: &str, namespace: &str) -> Option<Format> {
     match (root_local_name, namespace) {
+        (crate::ens::ROOT, _) => Some(Format::EnsXml),
         ("Waybill" | "HouseWaybill", ns) if ns.starts_with("iata:") => Some(Format::CargoXml),
         ("Declaration", "urn:wco:datamodel:WCO:DEC-DMS:2") => Some(Format::WcoDm),
         ("MetaData", "urn:wco:datamodel:WCO:DocumentMetaData-DMS:2") => Some(Format::WcoDm),
@@ -97,5 +98,14 @@ mod tests {
         assert_eq!(detect(b"<Waybill xmlns=\"urn:other\">"), None);
         assert_eq!(detect(b"<Declaration>"), None);
         assert_eq!(detect(b"<!-- unterminated"), None);
+    }
+
+    #[test]
+    fn ens_is_recognised_by_its_cc315a_root_after_the_prolog() {
+        let head =
+            b"<?xml version=\"1.0\"?>\n<!-- c -->\n<?pi x?><ie:CC315A xmlns:ie=\"http://ics.dgtaxud.ec/CC315A\">";
+        assert_eq!(detect(head), Some(Format::EnsXml));
+        assert_eq!(detect(b"<CC315A>"), Some(Format::EnsXml));
+        assert_eq!(detect(b"<ie:CC313A>"), None);
     }
 }

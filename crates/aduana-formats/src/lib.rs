@@ -8,6 +8,7 @@
 mod cargo_xml;
 mod detect;
 pub mod edifact;
+pub mod ens;
 #[cfg(test)]
 mod golden;
 mod json;
@@ -34,12 +35,14 @@ pub enum Format {
     CargoXml,
     /// A WCO Data Model 3.6 goods declaration (DEC-DMS, as HMRC CDS takes it).
     WcoDm,
+    /// ENS IE315 (`ie:CC315A`), the EU/UK ICS entry summary declaration.
+    EnsXml,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
     pub const ALL: &'static [Format] =
-        &[Format::Json, Format::JsonLines, Format::Edifact, Format::CargoXml, Format::WcoDm];
+        &[Format::Json, Format::JsonLines, Format::Edifact, Format::CargoXml, Format::WcoDm, Format::EnsXml];
 
     /// Returns the format's name as used on the command line and in API parameters.
     pub fn name(self) -> &'static str {
@@ -49,6 +52,7 @@ impl Format {
             Format::Edifact => "edifact",
             Format::CargoXml => "cargo-xml",
             Format::WcoDm => "wco-dm",
+            Format::EnsXml => "ens",
         }
     }
 
@@ -60,6 +64,7 @@ impl Format {
             "edifact" | "edi" => Some(Format::Edifact),
             "cargo-xml" | "cargoxml" | "xfwb" | "xfzb" => Some(Format::CargoXml),
             "wco-dm" | "wcodm" | "dec-dms" => Some(Format::WcoDm),
+            "ens" | "ie315" | "cc315a" => Some(Format::EnsXml),
             _ => None,
         }
     }
@@ -137,6 +142,7 @@ pub fn read(
         Format::Edifact => edifact::read(input, source, limits, &mut capped),
         Format::CargoXml => cargo_xml::read(input, source, limits, &mut capped),
         Format::WcoDm => wco_dm::read(input, source, limits, &mut capped),
+        Format::EnsXml => ens::read_document(input, source, limits, &mut capped),
     };
     capped.finish(source);
     result

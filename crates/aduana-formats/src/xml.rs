@@ -326,3 +326,27 @@ impl LineCursor {
         ((self.line + 1) as u64, (offset - self.line_start + 1) as u64)
     }
 }
+
+/// Returns the local name of the root element from the first bytes of a document, skipping the XML declaration,
+/// comments, processing instructions and a document type declaration; `None` when no start tag is in `head`.
+pub fn root_local_name(head: &[u8]) -> Option<&str> {
+    let mut rest = head;
+    loop {
+        let start = rest.iter().position(|b| *b == b'<')?;
+        rest = &rest[start..];
+        if rest.starts_with(b"<!--") {
+            let end = rest.windows(3).position(|w| w == b"-->")?;
+            rest = &rest[end + 3..];
+        } else if rest.starts_with(b"<?") || rest.starts_with(b"<!") {
+            let end = rest.iter().position(|b| *b == b'>')?;
+            rest = &rest[end + 1..];
+        } else {
+            let name_end = rest[1..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
+                .map_or(rest.len(), |i| i + 1);
+            let name = std::str::from_utf8(&rest[1..name_end]).ok()?;
+            return Some(name.rsplit_once(':').map_or(name, |(_, local)| local));
+        }
+    }
+}

@@ -3,6 +3,7 @@
 mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
+mod ens; // `aduana validate` on ENS IE315: structure and ICS business-rule errors
 mod exchange; // `aduana exchange`: three nodes exchanging through the file-drop transport
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
