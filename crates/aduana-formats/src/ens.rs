@@ -38,12 +38,9 @@ pub(crate) fn read_document(
         sink.diagnostic(Diagnostic::error("document_too_large", message, Location::file(source)));
         return Ok(());
     };
-    let (consignment, diagnostics) = parse(&bytes, source, limits, RuleSet::builtin());
-    for diagnostic in diagnostics {
-        sink.diagnostic(diagnostic);
-    }
-    if let Some(consignment) = consignment {
-        sink.consignment(consignment);
+    match parse(&bytes, source, limits, RuleSet::builtin()) {
+        (Some(consignment), findings) => sink.consignment_with_findings(consignment, findings),
+        (None, diagnostics) => diagnostics.into_iter().for_each(|d| sink.diagnostic(d)),
     }
     Ok(())
 }

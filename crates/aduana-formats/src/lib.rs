@@ -91,6 +91,16 @@ pub trait Sink {
     fn consignment(&mut self, consignment: Consignment);
     /// Receives a diagnostic.
     fn diagnostic(&mut self, diagnostic: Diagnostic);
+    /// Receives a consignment together with the problems found in it that did not prevent reading it, such as
+    /// failed ENS business rules: a consignment can be invalid and still be risky, so it is still assessed. The
+    /// default passes the findings on as diagnostics, then the consignment; sinks that assess override it to keep
+    /// the two together.
+    fn consignment_with_findings(&mut self, consignment: Consignment, findings: Vec<Diagnostic>) {
+        for finding in findings {
+            self.diagnostic(finding);
+        }
+        self.consignment(consignment);
+    }
 }
 
 /// A sink that keeps everything in memory, for small inputs and tests.
@@ -148,26 +158,44 @@ pub fn read(
     result
 }
 
-/// Passes at most `max` diagnostics through and counts the rest.
+/// Passes at most `max` diagnostics through and counts the rest, errors and warnings apart, so that a valid input
+/// with many warnings stays valid.
 struct DiagnosticCap<'a> {
     inner: &'a mut dyn Sink,
     max: u32,
     seen: u32,
+    dropped_errors: u32,
+    dropped_warnings: u32,
 }
 
 impl<'a> DiagnosticCap<'a> {
     fn new(inner: &'a mut dyn Sink, max: u32) -> DiagnosticCap<'a> {
-        DiagnosticCap { inner, max, seen: 0 }
+        DiagnosticCap { inner, max, seen: 0, dropped_errors: 0, dropped_warnings: 0 }
+    }
+
+    /// Returns the diagnostic if it is within the cap, else counts it.
+    fn admit(&mut self, diagnostic: Diagnostic) -> Option<Diagnostic> {
+        self.seen = self.seen.saturating_add(1);
+        if self.seen <= self.max {
+            return Some(diagnostic);
+        }
+        if diagnostic.is_error() {
+            self.dropped_errors += 1;
+        } else {
+            self.dropped_warnings += 1;
+        }
+        None
     }
 
     fn finish(self, source: &str) {
-        if self.seen > self.max {
-            let dropped = self.seen - self.max;
-            self.inner.diagnostic(Diagnostic::error(
-                "too_many_diagnostics",
-                format!("{dropped} more diagnostics were not reported (limit {})", self.max),
-                aduana_core::Location::file(source),
-            ));
+        let message = |dropped: u32| format!("{dropped} more diagnostics were not reported (limit {})", self.max);
+        let location = || aduana_core::Location::file(source);
+        if self.dropped_errors > 0 {
+            self.inner.diagnostic(Diagnostic::error("too_many_diagnostics", message(self.dropped_errors), location()));
+        }
+        if self.dropped_warnings > 0 {
+            let warning = Diagnostic::warning("too_many_diagnostics", message(self.dropped_warnings), location());
+            self.inner.diagnostic(warning);
         }
     }
 }
@@ -177,10 +205,13 @@ impl Sink for DiagnosticCap<'_> {
         self.inner.consignment(consignment);
     }
     fn diagnostic(&mut self, diagnostic: Diagnostic) {
-        self.seen = self.seen.saturating_add(1);
-        if self.seen <= self.max {
+        if let Some(diagnostic) = self.admit(diagnostic) {
             self.inner.diagnostic(diagnostic);
         }
+    }
+    fn consignment_with_findings(&mut self, consignment: Consignment, findings: Vec<Diagnostic>) {
+        let findings = findings.into_iter().filter_map(|f| self.admit(f)).collect();
+        self.inner.consignment_with_findings(consignment, findings);
     }
 }
 

@@ -3,8 +3,11 @@
 //! and the learned model plug in as further `Indicator`s in `RiskContext::indicators` without changing it.
 
 mod aeo;
+mod embargo;
 mod profiles;
 mod random_selection;
+mod screening;
+mod strategic_goods;
 mod validation;
 
 use std::fmt;
@@ -14,9 +17,12 @@ use aduana_core::{Consignment, Diagnostic, Hit};
 use crate::context::RiskContext;
 
 pub use aeo::AeoIndicator;
+pub use embargo::EmbargoIndicator;
 pub use profiles::ProfileIndicator;
 pub(crate) use profiles::match_profiles;
 pub use random_selection::RandomSelection;
+pub use screening::{ScreeningIndicator, ScreeningWeights};
+pub use strategic_goods::StrategicGoodsIndicator;
 pub use validation::ValidationIndicator;
 
 /// What indicators report about one consignment.

@@ -13,11 +13,14 @@ mod selection;
 
 use std::collections::BTreeMap;
 
-use aduana_core::{Assessment, Consignment};
+use aduana_core::{Assessment, Consignment, Diagnostic, Evidence, Hit};
 
 pub use aeo::{AeoError, AeoOperator, AeoRegister, AeoStatus};
 pub use context::{HistorySummary, LaneRates, NamedList, Norms, Policy, ReferenceData, RiskContext};
-pub use indicator::{AeoIndicator, Indicator, ProfileIndicator, RandomSelection, Signals, ValidationIndicator};
+pub use indicator::{
+    AeoIndicator, EmbargoIndicator, Indicator, ProfileIndicator, RandomSelection, ScreeningIndicator, ScreeningWeights,
+    Signals, StrategicGoodsIndicator, ValidationIndicator,
+};
 pub use profile::{Profile, ProfileError, ProfileErrorKind, ProfileSet, ProfileSource};
 pub use score::{LaneShare, SelectionReport, selection_report};
 
@@ -26,27 +29,58 @@ const BUILT_IN: &[&dyn Indicator] = &[&ValidationIndicator, &ProfileIndicator, &
 
 /// Assesses one consignment: runs every indicator and decides score, lane and referrals.
 pub fn assess(consignment: &Consignment, ctx: &RiskContext) -> Assessment {
-    let mut signals = Signals::default();
-    for indicator in BUILT_IN.iter().copied().chain(ctx.indicators.iter().map(|i| &**i)) {
-        indicator.assess(consignment, ctx, &mut signals);
-    }
-    score::decide(consignment.reference.clone(), signals.hits, signals.findings, &ctx.policy, versions(ctx))
+    assess_one(consignment, &[], ctx, versions(ctx))
 }
 
 /// Assesses a batch of consignments with one context.
 pub fn assess_batch(consignments: &[Consignment], ctx: &RiskContext) -> Vec<Assessment> {
     let versions = versions(ctx);
-    consignments
-        .iter()
-        .map(|consignment| {
-            let mut signals = Signals::default();
-            for indicator in BUILT_IN.iter().copied().chain(ctx.indicators.iter().map(|i| &**i)) {
-                indicator.assess(consignment, ctx, &mut signals);
-            }
-            let reference = consignment.reference.clone();
-            score::decide(reference, signals.hits, signals.findings, &ctx.policy, versions.clone())
-        })
-        .collect()
+    consignments.iter().map(|consignment| assess_one(consignment, &[], ctx, versions.clone())).collect()
+}
+
+/// Assesses a consignment that its reader found problems in without rejecting it (an ENS that fails business
+/// rules): the problems are reported in the assessment's findings and weigh like other validation findings,
+/// because a consignment can be invalid and still be risky.
+pub fn assess_with_findings(consignment: &Consignment, findings: &[Diagnostic], ctx: &RiskContext) -> Assessment {
+    assess_one(consignment, findings, ctx, versions(ctx))
+}
+
+fn assess_one(
+    consignment: &Consignment,
+    input_findings: &[Diagnostic],
+    ctx: &RiskContext,
+    versions: BTreeMap<String, String>,
+) -> Assessment {
+    let mut signals = Signals::default();
+    for indicator in BUILT_IN.iter().copied().chain(ctx.indicators.iter().map(|i| &**i)) {
+        indicator.assess(consignment, ctx, &mut signals);
+    }
+    let errors: Vec<&Diagnostic> = input_findings.iter().filter(|d| d.is_error()).collect();
+    if !errors.is_empty() {
+        signals.hits.push(Hit {
+            indicator: "validation".to_owned(),
+            id: "input".to_owned(),
+            version: ctx.policy.version.clone(),
+            weight: (ctx.policy.finding_weight * errors.len() as f64).min(ctx.policy.max_finding_weight),
+            lane: None,
+            referrals: Vec::new(),
+            hard: false,
+            evidence: errors
+                .iter()
+                .take(10)
+                .map(|d| Evidence { field: d.location.short(), value: format!("{} {}", d.code, d.message) })
+                .collect(),
+            reason: format!(
+                "The declaration as lodged fails {} validation rule{} (e.g. {} {}); it is assessed all the same.",
+                errors.len(),
+                if errors.len() == 1 { "" } else { "s" },
+                errors[0].rule.as_deref().unwrap_or(&errors[0].code),
+                errors[0].message
+            ),
+        });
+    }
+    signals.findings.extend(input_findings.iter().cloned());
+    score::decide(consignment.reference.clone(), signals.hits, signals.findings, &ctx.policy, versions)
 }
 
 /// The versions of everything an assessment depends on, by name.

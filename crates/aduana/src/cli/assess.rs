@@ -10,7 +10,9 @@ use aduana_risk::{AeoRegister, ProfileSet, ReferenceData, RiskContext};
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::cli::risk_inputs::{as_of, default_policy, read_aeo, read_consignments, read_profile_dir};
+use crate::cli::risk_inputs::{
+    as_of, default_policy, read_aeo, read_consignments, read_for_assessment, read_profile_dir, screening_indicators,
+};
 use crate::cli::{EXIT_FOUND_WANTING, EXIT_USAGE_OR_IO};
 
 /// Assess consignments for risk: profiles, AEO status, random selection and validation findings.
@@ -27,6 +29,10 @@ pub(crate) struct Args {
     /// The profiles directory: `*.profile` files, `*.list` named lists and `norms.csv`.
     #[arg(long)]
     profiles: Option<PathBuf>,
+    /// A sanctions or watch list to screen every party against (UN consolidated list XML, FollowTheMoney JSON Lines or
+    /// the national CSV); repeat for several. Strategic goods and UN arms embargoes are always checked.
+    #[arg(long = "list", value_name = "FILE")]
+    lists: Vec<PathBuf>,
     /// The AEO register (CSV).
     #[arg(long)]
     aeo: Option<PathBuf>,
@@ -69,6 +75,7 @@ struct HitLine<'a> {
 pub(crate) fn context(
     profiles: Option<&PathBuf>,
     aeo: Option<&PathBuf>,
+    lists: &[PathBuf],
     as_of_text: Option<&str>,
 ) -> anyhow::Result<Result<RiskContext, Vec<aduana_risk::ProfileError>>> {
     let (set, reference) = match profiles {
@@ -85,14 +92,9 @@ pub(crate) fn context(
         Some(path) => read_aeo(path)?,
         None => AeoRegister::default(),
     };
-    Ok(Ok(RiskContext {
-        profiles: set,
-        aeo,
-        policy: default_policy(),
-        reference,
-        indicators: Vec::new(),
-        as_of: as_of(as_of_text)?,
-    }))
+    let policy = default_policy();
+    let indicators = screening_indicators(lists, &policy)?;
+    Ok(Ok(RiskContext { profiles: set, aeo, policy, reference, indicators, as_of: as_of(as_of_text)? }))
 }
 
 /// Summarises a history of consignments: the last lodging date of every party identifier.
@@ -112,7 +114,7 @@ fn summarise(history: &[aduana_core::Consignment], name: &str) -> aduana_risk::H
 
 /// Assesses every file and prints the assessments.
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let ctx = match context(args.profiles.as_ref(), args.aeo.as_ref(), args.as_of.as_deref()) {
+    let ctx = match context(args.profiles.as_ref(), args.aeo.as_ref(), &args.lists, args.as_of.as_deref()) {
         Ok(Ok(mut ctx)) => {
             if let Some(path) = &args.history {
                 match read_consignments(path) {
@@ -141,18 +143,21 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut any_invalid = false;
     let mut all = Vec::new();
     for path in &args.files {
-        let (consignments, diagnostics) = match read_consignments(path) {
+        let read = match read_for_assessment(path) {
             Ok(read) => read,
             Err(error) => {
                 eprintln!("error: {error:#}");
                 return Ok(ExitCode::from(EXIT_USAGE_OR_IO));
             }
         };
-        for diagnostic in diagnostics.iter().filter(|d| d.is_error()) {
+        for diagnostic in read.diagnostics.iter().filter(|d| d.is_error()) {
             any_invalid = true;
             eprintln!("{}: {diagnostic}", path.display());
         }
-        for assessment in aduana_risk::assess_batch(&consignments, &ctx) {
+        // A consignment read with errors (an ENS failing business rules) is still assessed: its findings are
+        // reported in its assessment.
+        for (consignment, findings) in read.consignments.iter().zip(&read.findings) {
+            let assessment = aduana_risk::assess_with_findings(consignment, findings, &ctx);
             print_assessment(&mut out, &assessment, args.json)?;
             all.push(assessment);
         }

@@ -6,10 +6,18 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use aduana_core::{Consignment, Diagnostic};
-use aduana_formats::{Collected, Format};
-use aduana_risk::{AeoRegister, ProfileError, ProfileSet, ProfileSource, ReferenceData};
-use anyhow::Context;
+use aduana_formats::{Format, Sink};
+use aduana_risk::{
+    AeoRegister, EmbargoIndicator, Indicator, Policy, ProfileError, ProfileSet, ProfileSource, ReferenceData,
+    ScreeningIndicator, ScreeningWeights, StrategicGoodsIndicator,
+};
+use aduana_screening::{
+    CorrelationTable, EmbargoList, NameRules, ScreeningConfig, ScreeningIndex, WatchList, parse_list,
+};
+use anyhow::{Context, format_err};
 
 /// The files of a profiles directory, read into memory.
 pub(crate) struct ProfileDir {
@@ -74,6 +82,38 @@ pub(crate) fn read_aeo(path: &Path) -> anyhow::Result<AeoRegister> {
 
 /// Reads the consignments of one file, detecting its format from the content.
 pub(crate) fn read_consignments(path: &Path) -> anyhow::Result<(Vec<Consignment>, Vec<Diagnostic>)> {
+    let read = read_for_assessment(path)?;
+    let mut diagnostics = read.diagnostics;
+    diagnostics.extend(read.findings.into_iter().flatten());
+    Ok((read.consignments, diagnostics))
+}
+
+/// Consignments read from one input, each with the problems found in it that did not stop it being read (e.g.
+/// failed ENS business rules), and the diagnostics that belong to no consignment.
+#[derive(Debug, Default)]
+pub(crate) struct ReadForAssessment {
+    pub(crate) consignments: Vec<Consignment>,
+    /// `findings[i]` belongs to `consignments[i]`.
+    pub(crate) findings: Vec<Vec<Diagnostic>>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+impl Sink for ReadForAssessment {
+    fn consignment(&mut self, consignment: Consignment) {
+        self.consignment_with_findings(consignment, Vec::new());
+    }
+    fn diagnostic(&mut self, diagnostic: Diagnostic) {
+        self.diagnostics.push(diagnostic);
+    }
+    fn consignment_with_findings(&mut self, consignment: Consignment, findings: Vec<Diagnostic>) {
+        self.consignments.push(consignment);
+        self.findings.push(findings);
+    }
+}
+
+/// Reads every consignment of a file (format detected from content; `-` is standard input), keeping each
+/// consignment's own findings beside it so that its assessment can report them.
+pub(crate) fn read_for_assessment(path: &Path) -> anyhow::Result<ReadForAssessment> {
     let name = path.display().to_string();
     let mut input: Box<dyn BufRead> = if name == "-" {
         Box::new(BufReader::with_capacity(1 << 16, std::io::stdin()))
@@ -85,14 +125,14 @@ pub(crate) fn read_consignments(path: &Path) -> anyhow::Result<(Vec<Consignment>
     (&mut input).take(8192).read_to_end(&mut head).with_context(|| format!("reading {name}"))?;
     let format = aduana_formats::detect(&head);
     let mut input: Box<dyn BufRead> = Box::new(std::io::Cursor::new(head).chain(input));
-    let mut collected = Collected::default();
+    let mut read = ReadForAssessment::default();
     match format {
         Some(format) => {
             let limits = crate::limits::default_limits();
-            aduana_formats::read(format, &mut input, &name, &limits, &mut collected)
+            aduana_formats::read(format, &mut input, &name, &limits, &mut read)
                 .with_context(|| format!("reading {name}"))?;
         }
-        None => collected.diagnostics.push(Diagnostic::error(
+        None => read.diagnostics.push(Diagnostic::error(
             "unknown_format",
             format!(
                 "expected one of the formats Aduana reads ({}), found content that is none of them",
@@ -101,7 +141,40 @@ pub(crate) fn read_consignments(path: &Path) -> anyhow::Result<(Vec<Consignment>
             aduana_core::Location::file(&name).at(1, 1),
         )),
     }
-    Ok((collected.consignments, collected.diagnostics))
+    Ok(read)
+}
+
+/// Reads a watch list (UN consolidated list XML, FollowTheMoney JSON Lines or the national CSV).
+pub(crate) fn read_list(path: &Path) -> anyhow::Result<WatchList> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading list {}", path.display()))?;
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    parse_list(&bytes, &name).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format_err!("list {} cannot be read:\n  {}", path.display(), lines.join("\n  "))
+    })
+}
+
+/// Returns the list-based indicators: party screening against `lists` (none when empty), and the built-in
+/// strategic-goods correlation and UN arms embargoes, weighted against the policy's lane thresholds.
+pub(crate) fn screening_indicators(lists: &[PathBuf], policy: &Policy) -> anyhow::Result<Vec<Arc<dyn Indicator>>> {
+    let weights = ScreeningWeights {
+        party_match: policy.red_threshold * 1.5,
+        strategic_goods: policy.yellow_threshold,
+        embargo: policy.yellow_threshold,
+    };
+    let controls = CorrelationTable::builtin();
+    let mut indicators: Vec<Arc<dyn Indicator>> = vec![
+        Arc::new(StrategicGoodsIndicator::new(controls.clone(), weights.strategic_goods)),
+        Arc::new(EmbargoIndicator::new(EmbargoList::builtin(), controls, weights.embargo)),
+    ];
+    if !lists.is_empty() {
+        let lists = lists.iter().map(|path| read_list(path)).collect::<anyhow::Result<Vec<WatchList>>>()?;
+        let version = lists.iter().map(|l| format!("{}@{}", l.name, l.version)).collect::<Vec<_>>().join(",");
+        let index = ScreeningIndex::build(&lists, NameRules::builtin());
+        indicators
+            .insert(0, Arc::new(ScreeningIndicator::new(index, ScreeningConfig::recommended(), weights, version)));
+    }
+    Ok(indicators)
 }
 
 /// Parses `--as-of`: a date (midnight) or a date and time; without it, the current time.

@@ -5,12 +5,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use aduana_screening::{
-    BirthDate, NameRules, Query, ScreeningConfig, ScreeningIndex, WatchList, diff, parse_list, screen,
-};
+use aduana_screening::{BirthDate, NameRules, Query, ScreeningConfig, ScreeningIndex, diff, screen};
 use anyhow::{Context, format_err};
 
 use crate::cli::EXIT_FOUND_WANTING;
+use crate::cli::risk_inputs::read_list;
 
 /// Screen names against sanctions and watch lists.
 ///
@@ -130,15 +129,6 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if any_match { ExitCode::from(EXIT_FOUND_WANTING) } else { ExitCode::SUCCESS })
-}
-
-fn read_list(path: &Path) -> anyhow::Result<WatchList> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading list {}", path.display()))?;
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    parse_list(&bytes, &name).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        format_err!("list {} cannot be read:\n  {}", path.display(), lines.join("\n  "))
-    })
 }
 
 /// Reads the people CSV: `full_name` required, `date_of_birth` and `nationality` optional.

@@ -28,7 +28,7 @@ fn assess_gives_every_example_a_lane_and_every_hit_evidence_and_a_reason() {
     let output = assess_examples();
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     let lines = json_lines(&output);
-    assert_eq!(lines.len(), 8);
+    assert_eq!(lines.len(), 9);
     for line in &lines {
         assert!(["green", "yellow", "red"].contains(&line["lane"].as_str().expect("lane")), "{line}");
         for hit in line["hits"].as_array().expect("hits") {
@@ -69,6 +69,7 @@ fn assess_gives_every_example_a_lane_and_every_hit_evidence_and_a_reason() {
     "MAEU240918806" "green" 0.0 "[]" profile:HSO-070320-CN(0.0)
     "176-12345675" "red" 50.0 "[\"do-not-load\"]" profile:DG-001(50.0)
     "MAEU240918803" "red" 100.0 "[\"request-information\",\"high-risk-screening\"]" profile:PRE-001(60.0) profile:PRE-002(40.0)
+    "MAEU240918899" "red" 90.0 "[\"do-not-load\",\"high-risk-screening\"]" embargo:KP/S/RES/1718 (2006)(60.0) strategic_goods:cwc_schedule_2/2.B.4(30.0)
     "MAEU240918801" "red" 65.0 "[\"request-information\"]" profile:VAL-001(35.0) profile:VAL-002(30.0)
     "MAEU240918807" "red" 70.0 "[]" profile:SEC-001(70.0) profile:SEC-002(0.0)
     "#);
@@ -132,12 +133,14 @@ fn assess_json_explains_the_undervalued_solar_modules() {
       "versions": {
         "aeo": "6:211aea42dbe0735b",
         "as_of": "2026-11-25T00:00:00",
+        "embargo": "sha-25741fddcd34a73b",
         "list:precursor_destinations": "sample-2026.1",
         "list:transshipment_hubs": "sample-2026.1",
         "list:watch_parties": "sample-2026.1",
         "norms": "4:277e044ab07a392b",
         "policy": "default-2026.1",
-        "profiles": "15:9fddc08c17526d2c"
+        "profiles": "15:9fddc08c17526d2c",
+        "strategic_goods": "sha-99335ae94249ea8b"
       }
     }
     "#);
@@ -274,4 +277,58 @@ fn profiles_backtest_reports_selections_and_hit_rates_against_the_current_set() 
       "with_outcome": 283
     }
     "#);
+}
+
+#[test]
+fn assess_routes_an_export_to_a_sanctioned_consignee_to_red_with_the_list_entry_as_evidence() {
+    let (_dir, mut aduana) = setup();
+    let output = run(aduana
+        .args(["assess", "--json", "--as-of", "2026-11-25", "--list"])
+        .arg(repo_path("../shared/data/un-sc-consolidated-list-2018/consolidated.xml"))
+        .arg(repo_path("examples/assess/sanctioned-consignee-cwc-chemical.json")));
+    if !repo_path("../shared/data/un-sc-consolidated-list-2018/consolidated.xml").exists() {
+        eprintln!("SKIPPED: ../shared/data is not beside the repository");
+        return;
+    }
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let assessment = &json_lines(&output)[0];
+    assert_eq!(assessment["lane"], "red");
+    assert_eq!(assessment["referrals"], serde_json::json!(["do-not-load", "high-risk-screening"]));
+    let hits = assessment["hits"].as_array().expect("hits");
+    let screening = hits.iter().find(|h| h["indicator"] == "screening").expect("a screening hit");
+    assert_eq!(screening["id"], "consolidated.xml/KPe.019");
+    assert!(screening["evidence"].as_array().expect("evidence").iter().any(|e| e["field"] == "parties[1].name"));
+    let indicators: Vec<&str> = hits.iter().filter_map(|h| h["indicator"].as_str()).collect();
+    for expected in ["embargo", "screening", "strategic_goods"] {
+        assert_eq!(indicators.iter().filter(|i| **i == expected).count(), 1, "one {expected} hit in {indicators:?}");
+    }
+}
+
+#[test]
+fn assess_reports_failed_ens_business_rules_in_the_assessment_and_still_assesses() {
+    // See: issue 4, "an ENS that fails business rules is reported as such in the assessment".
+    let (_dir, mut aduana) = setup();
+    let output = run(aduana
+        .args(["assess", "--json", "--as-of", "2026-11-25"])
+        .arg(repo_path("crates/aduana/tests/data/ens/fails-rule-c501.xml")));
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let assessment = &json_lines(&output)[0];
+    let input = assessment["hits"]
+        .as_array()
+        .expect("hits")
+        .iter()
+        .find(|h| h["indicator"] == "validation" && h["id"] == "input")
+        .expect("a hit for the failed rules");
+    let evidence: Vec<(String, String)> = input["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap_or("").to_owned(), e["value"].as_str().unwrap_or("")[..4].to_owned()))
+        .collect();
+    let at = "/ie:CC315A[1]/TRACONCE1[1]".to_owned();
+    assert_eq!(
+        evidence,
+        [(at.clone(), "8125".into()), (at.clone(), "8126".into()), (at.clone(), "8127".into()), (at, "8129".into())]
+    );
+    assert!(input["reason"].as_str().expect("reason").contains("fails 4 validation rules"), "{input}");
 }
