@@ -16,8 +16,16 @@ pub fn detect(head: &[u8]) -> Option<Format> {
             let second_object = body.split(|b| *b == b'\n').skip(1).any(|line| line.first() == Some(&b'{'));
             Some(if second_object { Format::JsonLines } else { Format::Json })
         }
-        _ => None,
+        _ => detect_csv(body),
     }
+}
+
+/// Recognises CSV layouts by their header line.
+fn detect_csv(body: &[u8]) -> Option<Format> {
+    let header = body.split(|b| *b == b'\n').next()?;
+    let header = String::from_utf8_lossy(header);
+    let has = |name: &str| header.split(',').any(|c| c.trim().trim_matches('"').eq_ignore_ascii_case(name));
+    (has("Declaration ID") && has("HS6 Code")).then_some(Format::KcsCsv)
 }
 
 #[cfg(test)]
@@ -31,5 +39,11 @@ mod tests {
         assert_eq!(detect(b"[{\"reference\": \"A\"}]"), Some(Format::Json));
         assert_eq!(detect(b""), None);
         assert_eq!(detect(b"hello"), None);
+    }
+
+    #[test]
+    fn kcs_csv_is_recognised_by_its_header() {
+        assert_eq!(detect(b"Declaration ID,Date,HS6 Code\n1,2020-01-01,392690\n"), Some(Format::KcsCsv));
+        assert_eq!(detect(b"Declaration ID,Date\n"), None);
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `aduana` binary: each module runs the built binary the way a user would.
 
 mod architecture; // the allowed dependency edges between workspace crates
+mod csv; // `aduana validate` on KCS CSV
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
 mod validate; // `aduana validate` on the canonical formats and the shipped examples
