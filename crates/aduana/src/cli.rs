@@ -1,6 +1,8 @@
 //! The command line: one module per subcommand, each with its `Args` and `run`.
 
+mod evaluate;
 mod hs;
+mod train;
 mod validate;
 
 use std::process::ExitCode;
@@ -31,6 +33,8 @@ struct Cli {
 enum Command {
     Validate(validate::Args),
     Hs(hs::Args),
+    Train(train::Args),
+    Evaluate(evaluate::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns its exit status.
@@ -46,5 +50,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Hs(args) => hs::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
     }
 }

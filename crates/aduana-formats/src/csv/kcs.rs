@@ -13,6 +13,9 @@
 //! | HS6 Code, Country of Origin, Net Mass, Item Price, Tax Rate, Tax Type | goods item 1: `hs_code`, `origin_country`, `net_mass_kg`, `value` (KRW), `duty` |
 //! | Process Type, Import Type, Import Use, Payment Type, Country of Origin Indicator | attributes `process_type`, `import_type`, `import_use`, `payment_type`, `origin_indicator` |
 //! | Fraud, Critical Fraud (optional) | attributes `fraud`, `critical_fraud` |
+//!
+//! A country given as `ZZ` (ISO 3166 "unknown") leaves the model field empty and is kept as attribute
+//! `country_of_departure` or `country_of_origin`.
 
 use std::io::BufRead;
 
@@ -188,9 +191,14 @@ fn row(record: &csv::ByteRecord, columns: &Columns, source: &str, line: u64) -> 
             .or_else(|_| Decimal::from_scientific(value))
             .map_err(|_| bad(column, "bad_decimal", format!("expected a decimal number, found `{value}`")))
     };
-    let country = |column: usize| -> RowResult<CountryCode> {
+    // `ZZ` is the ISO 3166 user-assigned code for "unknown"; the KCS data uses it, so it is kept as an attribute
+    // rather than rejected, and the model field stays empty.
+    let country = |column: usize| -> RowResult<Option<CountryCode>> {
         let value = non_empty(column)?;
-        CountryCode::parse(value).map_err(|e| bad(column, "bad_code", e.to_string()))
+        if value.eq_ignore_ascii_case("ZZ") {
+            return Ok(None);
+        }
+        CountryCode::parse(value).map(Some).map_err(|e| bad(column, "bad_code", e.to_string()))
     };
 
     let reference_text = non_empty(0)?;
@@ -208,6 +216,7 @@ fn row(record: &csv::ByteRecord, columns: &Columns, source: &str, line: u64) -> 
     let hs_code = HsCode::parse(hs_text).map_err(|e| bad(12, "bad_code", e.to_string()))?;
     let dispatch = country(13)?;
     let origin = country(14)?;
+    let (dispatch_known, origin_known) = (dispatch.is_some(), origin.is_some());
     let rate = decimal(15)?;
     let net_mass = decimal(18)?;
     let price = decimal(19)?;
@@ -229,10 +238,10 @@ fn row(record: &csv::ByteRecord, columns: &Columns, source: &str, line: u64) -> 
             consignment.parties.push(kcs_party(role, id));
         }
     }
-    consignment.itinerary.country_of_dispatch = Some(dispatch);
+    consignment.itinerary.country_of_dispatch = dispatch;
     let mut item = GoodsItem::new(1);
     item.hs_code = Some(hs_code);
-    item.origin_country = Some(origin);
+    item.origin_country = origin;
     item.net_mass_kg = Some(net_mass);
     item.value = Some(Money { amount: price, currency: krw });
     item.duty = Some(Duty { rate_percent: Some(rate), tariff_type: Some(non_empty(16)?.to_owned()) });
@@ -245,6 +254,13 @@ fn row(record: &csv::ByteRecord, columns: &Columns, source: &str, line: u64) -> 
         (7, "transport_mode_code"),
         (17, "origin_indicator"),
     ] {
+        consignment.attributes.insert(key.to_owned(), text(column)?.to_owned());
+    }
+    for (column, key, known) in [(13, "country_of_departure", dispatch_known), (14, "country_of_origin", origin_known)]
+    {
+        if known {
+            continue;
+        }
         consignment.attributes.insert(key.to_owned(), text(column)?.to_owned());
     }
     for ((column, key), index) in LABELS.iter().zip(columns.labels) {
