@@ -11,6 +11,8 @@ mod features;
 mod metrics;
 mod model;
 mod selection;
+#[cfg(test)]
+mod tests;
 
 pub use booster::BoosterConfig;
 pub use features::{Counts, History, feature_names};

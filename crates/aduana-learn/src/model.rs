@@ -76,6 +76,8 @@ pub struct TrainingReport {
 pub struct Prediction {
     /// The estimated probability of fraud, 0..1.
     pub score: f64,
+    /// The log-odds before any feature is looked at; `bias` + the contributions' weights = logit(`score`).
+    pub bias: f64,
     /// Every feature's contribution to the log-odds, largest first; the reasons of the strongest few.
     pub contributions: Vec<Contribution>,
 }
@@ -255,7 +257,7 @@ impl Model {
                 for contribution in &mut contributions {
                     contribution.reason = reason(&contribution.feature, contribution.value, &row, history);
                 }
-                Prediction { score: sigmoid(raw), contributions }
+                Prediction { score: sigmoid(raw), bias, contributions }
             })
             .collect()
     }
@@ -330,6 +332,9 @@ fn reason(feature: &str, value: f64, row: &Row<'_>, history: &History) -> String
             return format!("{label}: never seen before (prior {} fraud rate)", percent(history.prior()));
         }
         let rate = (f64::from(counts.fraud) + SMOOTHING * history.prior()) / (f64::from(counts.seen) + SMOOTHING);
+        if feature.ends_with("_log_count") {
+            return format!("{label}: {} earlier declarations", counts.seen);
+        }
         return format!("{label}: {} past fraud rate over {} declarations", percent(rate), counts.seen);
     }
     match feature {

@@ -4,4 +4,5 @@ mod architecture; // the allowed dependency edges between workspace crates
 mod csv; // `aduana validate` on KCS CSV
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
+mod learn; // `aduana train` and `aduana evaluate` on a KCS slice
 mod validate; // `aduana validate` on the canonical formats and the shipped examples
