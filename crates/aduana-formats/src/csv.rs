@@ -1,12 +1,15 @@
 //! CSV formats. [`Format::KcsCsv`](crate::Format::KcsCsv) is the Korea Customs Service declaration layout of the
 //! "Customs Import Declaration Datasets" (22 columns, one single-item goods declaration per row); see
-//! `csv/kcs.rs` for the exact mapping. Rows are read one at a time; a bad row gives a diagnostic located by line
+//! `csv/kcs.rs` for the exact mapping. [`Format::Csv`](crate::Format::Csv) is Aduana's flat layout for traders, one
+//! goods item per row (`csv/flat.rs`, documented in `docs/formats/csv.md`). Rows are read one at a time; a bad row gives a diagnostic located by line
 //! and column name, is skipped, and reading goes on.
 
+mod flat;
 mod kcs;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use flat::read_flat;
 pub(crate) use kcs::read_kcs;
 
 use aduana_core::{Diagnostic, Location, LocationPath};

@@ -25,7 +25,11 @@ fn detect_csv(body: &[u8]) -> Option<Format> {
     let header = body.split(|b| *b == b'\n').next()?;
     let header = String::from_utf8_lossy(header);
     let has = |name: &str| header.split(',').any(|c| c.trim().trim_matches('"').eq_ignore_ascii_case(name));
-    (has("Declaration ID") && has("HS6 Code")).then_some(Format::KcsCsv)
+    if has("Declaration ID") && has("HS6 Code") {
+        return Some(Format::KcsCsv);
+    }
+    let first = header.split(',').next()?.trim().trim_matches('"');
+    first.eq_ignore_ascii_case("reference").then_some(Format::Csv)
 }
 
 #[cfg(test)]
@@ -45,5 +49,6 @@ mod tests {
     fn kcs_csv_is_recognised_by_its_header() {
         assert_eq!(detect(b"Declaration ID,Date,HS6 Code\n1,2020-01-01,392690\n"), Some(Format::KcsCsv));
         assert_eq!(detect(b"Declaration ID,Date\n"), None);
+        assert_eq!(detect(b"Reference,direction,hs_code\nA1,import,854140\n"), Some(Format::Csv));
     }
 }

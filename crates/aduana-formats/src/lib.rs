@@ -27,11 +27,14 @@ pub enum Format {
     JsonLines,
     /// The Korea Customs Service declaration CSV: one single-item import declaration per row, 22 columns.
     KcsCsv,
+    /// Aduana's flat CSV layout: one goods item per row, consecutive rows with the same reference form one
+    /// consignment (`docs/formats/csv.md`).
+    Csv,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: &'static [Format] = &[Format::Json, Format::JsonLines, Format::KcsCsv];
+    pub const ALL: &'static [Format] = &[Format::Json, Format::JsonLines, Format::KcsCsv, Format::Csv];
 
     /// Returns the format's name as used on the command line and in API parameters.
     pub fn name(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Format {
             Format::Json => "json",
             Format::JsonLines => "jsonl",
             Format::KcsCsv => "kcs-csv",
+            Format::Csv => "csv",
         }
     }
 
@@ -48,6 +52,7 @@ impl Format {
             "json" => Some(Format::Json),
             "jsonl" | "jsonlines" | "ndjson" => Some(Format::JsonLines),
             "kcs-csv" | "kcs" => Some(Format::KcsCsv),
+            "csv" => Some(Format::Csv),
             _ => None,
         }
     }
@@ -123,6 +128,7 @@ pub fn read(
         Format::Json => json::read_document(input, source, limits, &mut capped),
         Format::JsonLines => json::read_lines(input, source, limits, &mut capped),
         Format::KcsCsv => csv::read_kcs(input, source, limits, &mut capped),
+        Format::Csv => csv::read_flat(input, source, limits, &mut capped),
     };
     capped.finish(source);
     result

@@ -3,6 +3,7 @@
 //! only from rows lodged on earlier days, so nothing leaks from the future.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use aduana_core::{Consignment, Decimal, PartyRole};
 use serde::{Deserialize, Serialize};
@@ -147,17 +148,23 @@ impl<'a> Row<'a> {
     /// The key of a profile for this row, or `None` when one of its facts is missing.
     pub(crate) fn key(&self, facts: &[Fact]) -> Option<String> {
         let mut key = String::with_capacity(24);
+        self.key_into(facts, &mut key).then_some(key)
+    }
+
+    /// Writes the key of a profile into `key`; returns `false` when one of its facts is missing.
+    pub(crate) fn key_into(&self, facts: &[Fact], key: &mut String) -> bool {
+        key.clear();
         for (i, fact) in facts.iter().enumerate() {
             let value = self.fact(*fact);
             if value.is_empty() {
-                return None;
+                return false;
             }
             if i > 0 {
                 key.push('|');
             }
             key.push_str(value);
         }
-        Some(key)
+        true
     }
 
     pub(crate) fn unit_price(&self) -> Option<f64> {
@@ -169,9 +176,45 @@ impl<'a> Row<'a> {
 /// history a model was trained with travels in the model file; newer examination results can be added to it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct History {
-    tables: Vec<HashMap<String, Counts>>,
+    tables: Vec<Table>,
     /// Declarations seen and fraudulent, over all keys: the prior of every smoothed rate.
     total: Counts,
+}
+
+/// One profile's counts by key. Keys are short ASCII ids, so a simple multiplicative hash is enough and keeps
+/// scoring fast; it is not exposed to untrusted keys chosen to collide beyond what a model file holds.
+type Table = HashMap<String, Counts, BuildHasherDefault<KeyHasher>>;
+
+/// The FxHash function (rustc's): a rotate, xor and multiply per 8 bytes.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        for byte in chunks.remainder() {
+            self.add(u64::from(*byte));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl KeyHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 /// A count of declarations and of frauds among them.
@@ -195,7 +238,7 @@ const IMPORTER_PROFILE: usize = 12;
 impl History {
     /// Returns an empty history.
     pub fn new() -> History {
-        History { tables: vec![HashMap::new(); PROFILES.len()], total: Counts::default() }
+        History { tables: vec![Table::default(); PROFILES.len()], total: Counts::default() }
     }
 
     /// Adds the outcome of every labelled consignment (attribute `fraud` = `0`/`1`); unlabelled ones are skipped.
@@ -321,8 +364,13 @@ pub(crate) fn features(row: &Row<'_>, history: &History, norms: &Norms, out: &mu
         ln(f64::from(importer)),
     ]);
     let prior = history.prior();
+    let mut key = String::with_capacity(32);
     for (table, (_, facts)) in history.tables.iter().zip(PROFILES) {
-        let counts = row.key(facts).and_then(|k| table.get(&k).copied()).unwrap_or_default();
+        let counts = if row.key_into(facts, &mut key) {
+            table.get(key.as_str()).copied().unwrap_or_default()
+        } else {
+            Counts::default()
+        };
         let rate = (f64::from(counts.fraud) + SMOOTHING * prior) / (f64::from(counts.seen) + SMOOTHING);
         out.push(rate as f32);
         out.push(ln(f64::from(counts.seen)));

@@ -276,6 +276,26 @@ impl Model {
         Ok((scores, ranking))
     }
 
+    /// Scores labelled consignments against the model's training history only, never adding their outcomes:
+    /// what the model does when no examination result comes back during the evaluated period.
+    pub fn evaluate_frozen(&self, consignments: &[Consignment]) -> Result<(Vec<f64>, Ranking), ModelError> {
+        let data = labelled(consignments, "evaluation")?;
+        let width = self.file.features.len();
+        let mut x = Vec::with_capacity(width);
+        let scores: Vec<f64> = data
+            .rows
+            .iter()
+            .map(|row| {
+                x.clear();
+                features::features(row, &self.history, &self.file.norms, &mut x);
+                sigmoid(self.file.ensemble.raw(&x))
+            })
+            .collect();
+        let revenues: Vec<f64> = data.rows.iter().map(revenue).collect();
+        let ranking = metrics::ranking(&scores, &data.labels, &revenues);
+        Ok((scores, ranking))
+    }
+
     /// Scores consignments against a fixed history without explanations: the fast path for large batches.
     pub fn score_only(&self, consignments: &[Consignment], history: &History) -> Vec<f64> {
         let mut x = Vec::with_capacity(self.file.features.len());

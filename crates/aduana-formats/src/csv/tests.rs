@@ -29,3 +29,21 @@ fn a_bad_kcs_row_is_reported_with_its_line_and_column_and_the_rest_is_read() {
     assert_eq!(first.parties.len(), 2, "no seller or courier when their columns are empty");
     assert_eq!(collected.consignments[1].attributes.get("critical_fraud").map(String::as_str), Some("2"));
 }
+
+#[test]
+fn flat_csv_golden_files() {
+    check_format_dir(Format::Csv, "csv");
+}
+
+#[test]
+fn flat_csv_groups_consecutive_rows_by_reference_and_drops_a_consignment_with_a_bad_row() {
+    let input = "reference,direction,hs_code,net_mass_kg\nA,import,854140,1\nA,import,850440,2\nB,import,85x,1\nB,import,850440,1\nC,export,0101,\n";
+    let mut collected = Collected::default();
+    read(Format::Csv, &mut input.as_bytes(), "flat.csv", &test_limits(), &mut collected).expect("in memory");
+    let items: Vec<(&str, usize)> =
+        collected.consignments.iter().map(|c| (c.reference.as_str(), c.goods.len())).collect();
+    assert_eq!(items, [("A", 2), ("C", 1)]);
+    let rendered: Vec<String> = collected.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(rendered.len(), 1, "{rendered:#?}");
+    assert!(rendered[0].starts_with("flat.csv:4: field hs_code: error[bad_value]"), "{}", rendered[0]);
+}

@@ -29,13 +29,16 @@ pub(crate) struct Args {
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
+    /// Score every row against the training history only, without adding the outcomes of earlier days.
+    #[arg(long)]
+    frozen_history: bool,
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(&args.model).with_context(|| format!("reading {}", args.model.display()))?;
     let model = Model::load(&bytes).with_context(|| format!("loading {}", args.model.display()))?;
     let Some(data) = crate::cli::train::load_kcs(&args.data)? else { return Ok(ExitCode::from(EXIT_FOUND_WANTING)) };
-    let (_, ranking) = model.evaluate(&data)?;
+    let (_, ranking) = if args.frozen_history { model.evaluate_frozen(&data)? } else { model.evaluate(&data)? };
     let mut out = std::io::stdout().lock();
     if args.json {
         let at = |v: &[f64; 4]| {
