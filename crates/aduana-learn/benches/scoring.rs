@@ -71,16 +71,18 @@ fn main() {
     println!("training: {} rows, {} trees in {:.2?}", train_rows.len(), model.trees(), started.elapsed());
     let score_rows = consignments(100_000, &mut rng, 300);
     let history: &History = model.history();
-    let started = Instant::now();
-    let scores = model.score_only(&score_rows, history);
-    let elapsed = started.elapsed().as_secs_f64();
-    println!("score_only: {} rows in {elapsed:.3} s = {:.0} rows/s", scores.len(), scores.len() as f64 / elapsed);
-    let started = Instant::now();
-    let explained = model.score_batch(&score_rows[..20_000], history);
-    let elapsed = started.elapsed().as_secs_f64();
-    println!(
-        "score_batch (with contributions and reasons): {} rows in {elapsed:.3} s = {:.0} rows/s",
-        explained.len(),
-        explained.len() as f64 / elapsed
-    );
+    // The machine is shared: report the best of a few runs, the one least disturbed by other work.
+    let best = |runs: usize, f: &dyn Fn() -> usize| {
+        (0..runs)
+            .map(|_| {
+                let started = Instant::now();
+                let rows = f();
+                rows as f64 / started.elapsed().as_secs_f64()
+            })
+            .fold(0.0f64, f64::max)
+    };
+    let rate = best(5, &|| model.score_only(&score_rows, history).len());
+    println!("score_only: {} rows, best of 5: {rate:.0} rows/s", score_rows.len());
+    let rate = best(3, &|| model.score_batch(&score_rows[..20_000], history).len());
+    println!("score_batch (with contributions and reasons): 20000 rows, best of 3: {rate:.0} rows/s");
 }

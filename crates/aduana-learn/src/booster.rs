@@ -63,6 +63,22 @@ impl Ensemble {
         score
     }
 
+    /// Adds the raw scores of a block of row-major feature vectors to `out` (set to the base score first), one
+    /// tree at a time so that each tree stays in cache while the rows go through it.
+    pub(crate) fn raw_batch(&self, x: &[f32], width: usize, out: &mut [f64]) {
+        out.iter_mut().for_each(|o| *o = self.base_score);
+        for tree in &self.trees {
+            for (row, o) in x.chunks_exact(width).zip(out.iter_mut()) {
+                let mut node = &tree[0];
+                while node.feature != LEAF {
+                    let v = row[node.feature as usize];
+                    node = &tree[if v.is_nan() || v <= node.threshold { node.left } else { node.right } as usize];
+                }
+                *o += f64::from(node.value);
+            }
+        }
+    }
+
     /// Returns the raw score and adds each feature's contribution to `contributions` (length = features); the
     /// contributions plus the returned bias equal the score.
     pub(crate) fn contributions(&self, x: &[f32], contributions: &mut [f64]) -> f64 {

@@ -298,15 +298,19 @@ impl Model {
 
     /// Scores consignments against a fixed history without explanations: the fast path for large batches.
     pub fn score_only(&self, consignments: &[Consignment], history: &History) -> Vec<f64> {
-        let mut x = Vec::with_capacity(self.file.features.len());
-        consignments
-            .iter()
-            .map(|c| {
-                x.clear();
+        const BLOCK: usize = 256;
+        let width = self.file.features.len();
+        let mut x = Vec::with_capacity(width * BLOCK);
+        let mut scores = vec![0.0; consignments.len()];
+        for (block, out) in consignments.chunks(BLOCK).zip(scores.chunks_mut(BLOCK)) {
+            x.clear();
+            for c in block {
                 features::features(&Row::of(c), history, &self.file.norms, &mut x);
-                sigmoid(self.file.ensemble.raw(&x))
-            })
-            .collect()
+            }
+            self.file.ensemble.raw_batch(&x, width, out);
+            out.iter_mut().for_each(|s| *s = sigmoid(*s));
+        }
+        scores
     }
 
     /// The features of labelled consignments computed in date order as in training, row-major, with labels;
