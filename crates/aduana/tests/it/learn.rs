@@ -40,6 +40,16 @@ fn train_then_evaluate_prints_one_json_line_of_ranking_metrics() {
     }
     let auc = report["auc"].as_f64().unwrap_or(0.0);
     assert!(auc > 0.55, "a model trained on 2,492 rows still ranks better than chance: AUC {auc}");
+
+    let (_, mut again) = setup();
+    let frozen = run(again
+        .current_dir(dir.path())
+        .args(["evaluate", "--model", "model.json", "--json", "--frozen-history", "--data"])
+        .arg(repo_path("crates/aduana/tests/data/kcs/valid_500.csv")));
+    assert_eq!(frozen.status.code(), Some(0));
+    let frozen = &json_lines(&frozen)[0];
+    assert_eq!(frozen["rows"], 500);
+    assert_ne!(frozen["auc"], report["auc"], "without the day-by-day outcomes the scores differ");
 }
 
 #[test]
