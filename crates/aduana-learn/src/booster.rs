@@ -142,9 +142,10 @@ impl Binning {
         if v.is_nan() { 0 } else { (1 + self.thresholds[f].partition_point(|t| *t < v)) as u8 }
     }
 
-    /// The split threshold for "bins ≤ b go left".
+    /// The split threshold for "bins ≤ b go left". Bin 0 holds only NaN (which always goes left); its threshold
+    /// is `f32::MIN` rather than −∞ so that the model file stays plain JSON.
     fn threshold(&self, f: usize, b: usize) -> f32 {
-        if b == 0 { f32::NEG_INFINITY } else { self.thresholds[f][b - 1] }
+        if b == 0 { f32::MIN } else { self.thresholds[f][b - 1] }
     }
 }
 

@@ -207,8 +207,8 @@ impl Model {
     }
 
     /// Returns the model file's bytes (JSON).
-    pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.file).unwrap_or_default()
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ModelError> {
+        Ok(serde_json::to_vec(&self.file)?)
     }
 
     /// The history of outcomes the model was trained with; add newer examination results to a clone of it.

@@ -103,7 +103,7 @@ fn contributions_and_bias_add_up_to_the_score_and_come_with_reasons() {
 #[test]
 fn a_saved_model_loads_and_scores_the_same() {
     let model = trained();
-    let again = Model::load(&model.to_bytes()).expect("loads");
+    let again = Model::load(&model.to_bytes().expect("serialises")).expect("loads");
     let data = declarations(100, 4, 360, 5);
     assert_eq!(model.score_only(&data, model.history()), again.score_only(&data, again.history()));
     assert_eq!(model.fingerprint().len(), 64);
@@ -112,7 +112,7 @@ fn a_saved_model_loads_and_scores_the_same() {
 
 #[test]
 fn a_model_of_another_version_or_a_corrupt_tree_is_refused() {
-    let text = String::from_utf8(trained().to_bytes()).expect("JSON");
+    let text = String::from_utf8(trained().to_bytes().expect("serialises")).expect("JSON");
     let other = text.replacen("\"format_version\":1", "\"format_version\":2", 1);
     assert!(matches!(Model::load(other.as_bytes()), Err(ModelError::Version { found: 2, expected: 1 })));
     let corrupt = text.replacen("\"l\":1,", "\"l\":99999,", 1);

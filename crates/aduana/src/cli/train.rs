@@ -72,7 +72,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let (model, report) = aduana_learn::train(&train, &valid, &config(args), &mut progress)?;
     let seconds = started.elapsed().as_secs_f64();
-    std::fs::write(&args.out, model.to_bytes()).with_context(|| format!("writing {}", args.out.display()))?;
+    std::fs::write(&args.out, model.to_bytes()?).with_context(|| format!("writing {}", args.out.display()))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "trained {} trees in {seconds:.2} s; wrote {}", report.trees, args.out.display())?;
     writeln!(out, "valid: {}", summary(&report.valid))?;
