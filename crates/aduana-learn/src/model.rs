@@ -17,7 +17,7 @@ pub const FORMAT_VERSION: u32 = 1;
 #[non_exhaustive]
 pub enum ModelError {
     /// The file is not a model file.
-    #[error("the model file is not valid: {0}")]
+    #[error("the model file is not a valid model")]
     Syntax(#[from] serde_json::Error),
     /// The file was written by another version of the format.
     #[error("the model file has format version {found}, this build reads version {expected}: retrain the model")]
