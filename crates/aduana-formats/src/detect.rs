@@ -18,7 +18,7 @@ pub fn detect(head: &[u8]) -> Option<Format> {
             Some(if second_object { Format::JsonLines } else { Format::Json })
         }
         b'<' => root_element(body).and_then(|(local, namespace)| detect_xml(local, namespace)),
-        _ => None,
+        _ => detect_csv(body),
     }
 }
 
@@ -67,6 +67,18 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Recognises CSV layouts by their header line.
+fn detect_csv(body: &[u8]) -> Option<Format> {
+    let header = body.split(|b| *b == b'\n').next()?;
+    let header = String::from_utf8_lossy(header);
+    let has = |name: &str| header.split(',').any(|c| c.trim().trim_matches('"').eq_ignore_ascii_case(name));
+    if has("Declaration ID") && has("HS6 Code") {
+        return Some(Format::KcsCsv);
+    }
+    let first = header.split(',').next()?.trim().trim_matches('"');
+    first.eq_ignore_ascii_case("reference").then_some(Format::Csv)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -107,5 +119,12 @@ mod tests {
         assert_eq!(detect(head), Some(Format::EnsXml));
         assert_eq!(detect(b"<CC315A>"), Some(Format::EnsXml));
         assert_eq!(detect(b"<ie:CC313A>"), None);
+    }
+
+    #[test]
+    fn kcs_csv_is_recognised_by_its_header() {
+        assert_eq!(detect(b"Declaration ID,Date,HS6 Code\n1,2020-01-01,392690\n"), Some(Format::KcsCsv));
+        assert_eq!(detect(b"Declaration ID,Date\n"), None);
+        assert_eq!(detect(b"Reference,direction,hs_code\nA1,import,854140\n"), Some(Format::Csv));
     }
 }

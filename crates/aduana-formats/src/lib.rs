@@ -6,6 +6,7 @@
 //! EDIFACT interchanges) are processed with bounded memory however large the input.
 
 mod cargo_xml;
+mod csv;
 mod detect;
 pub mod edifact;
 pub mod ens;
@@ -37,12 +38,25 @@ pub enum Format {
     WcoDm,
     /// ENS IE315 (`ie:CC315A`), the EU/UK ICS entry summary declaration.
     EnsXml,
+    /// The Korea Customs Service declaration CSV: one single-item import declaration per row, 22 columns.
+    KcsCsv,
+    /// Aduana's flat CSV layout: one goods item per row, consecutive rows with the same reference form one
+    /// consignment (`docs/formats/csv.md`).
+    Csv,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: &'static [Format] =
-        &[Format::Json, Format::JsonLines, Format::Edifact, Format::CargoXml, Format::WcoDm, Format::EnsXml];
+    pub const ALL: &'static [Format] = &[
+        Format::Json,
+        Format::JsonLines,
+        Format::Edifact,
+        Format::CargoXml,
+        Format::WcoDm,
+        Format::EnsXml,
+        Format::KcsCsv,
+        Format::Csv,
+    ];
 
     /// Returns the format's name as used on the command line and in API parameters.
     pub fn name(self) -> &'static str {
@@ -53,6 +67,8 @@ impl Format {
             Format::CargoXml => "cargo-xml",
             Format::WcoDm => "wco-dm",
             Format::EnsXml => "ens",
+            Format::KcsCsv => "kcs-csv",
+            Format::Csv => "csv",
         }
     }
 
@@ -65,6 +81,8 @@ impl Format {
             "cargo-xml" | "cargoxml" | "xfwb" | "xfzb" => Some(Format::CargoXml),
             "wco-dm" | "wcodm" | "dec-dms" => Some(Format::WcoDm),
             "ens" | "ie315" | "cc315a" => Some(Format::EnsXml),
+            "kcs-csv" | "kcs" => Some(Format::KcsCsv),
+            "csv" => Some(Format::Csv),
             _ => None,
         }
     }
@@ -153,6 +171,8 @@ pub fn read(
         Format::CargoXml => cargo_xml::read(input, source, limits, &mut capped),
         Format::WcoDm => wco_dm::read(input, source, limits, &mut capped),
         Format::EnsXml => ens::read_document(input, source, limits, &mut capped),
+        Format::KcsCsv => csv::read_kcs(input, source, limits, &mut capped),
+        Format::Csv => csv::read_flat(input, source, limits, &mut capped),
     };
     capped.finish(source);
     result

@@ -2,12 +2,14 @@
 
 mod assess;
 mod audit;
+mod evaluate;
 mod exchange;
 mod hs;
 mod profiles;
 mod risk_inputs;
 mod screen;
 mod serve;
+mod train;
 mod users;
 mod validate;
 
@@ -48,6 +50,8 @@ enum Command {
     Assess(assess::Args),
     Profiles(profiles::Args),
     Screen(screen::Args),
+    Train(train::Args),
+    Evaluate(evaluate::Args),
 }
 
 /// Parses the command line and runs the subcommand; returns its exit status.
@@ -70,5 +74,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Assess(args) => assess::run(&args),
         Command::Profiles(args) => profiles::run(&args),
         Command::Screen(args) => screen::run(&args),
+        Command::Train(args) => train::run(&args),
+        Command::Evaluate(args) => evaluate::run(&args),
     }
 }

@@ -2,12 +2,14 @@
 
 mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
+mod csv; // `aduana validate` on the KCS and flat CSV layouts
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
 mod ens; // `aduana validate` on ENS IE315: structure and ICS business-rule errors
 mod exchange; // `aduana exchange`: three nodes exchanging through the file-drop transport
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
 mod intake; // `aduana serve --intake`: NATS JetStream workers in two processes, across kill -9
+mod learn; // `aduana train` and `aduana evaluate` on a KCS slice
 mod screen; // `aduana screen`: single names, batch CSV (quality figures on the yente files), list diffs
 mod serve; // `aduana serve`, `users add` and `audit verify` end to end: auth, durability across kill -9, tamper detection
 mod validate; // `aduana validate` on the canonical formats and the shipped examples
