@@ -29,6 +29,7 @@ pub(crate) fn detect_xml(root_local_name: &str, namespace: &str) -> Option<Forma
         ("Waybill" | "HouseWaybill", ns) if ns.starts_with("iata:") => Some(Format::CargoXml),
         ("Declaration", "urn:wco:datamodel:WCO:DEC-DMS:2") => Some(Format::WcoDm),
         ("MetaData", "urn:wco:datamodel:WCO:DocumentMetaData-DMS:2") => Some(Format::WcoDm),
+        ("submitDeclarationRequest", ns) if ns.contains("hmrc") => Some(Format::WcoDm),
         _ => None,
     }
 }

@@ -51,8 +51,26 @@ pub(crate) fn read(
             }
             found
         }
+        // HMRC's submission API wraps the MetaData envelope in a <submitDeclarationRequest>.
+        "submitDeclarationRequest" => {
+            // The envelope sits under the request's detail element: take the first Declaration in a MetaData.
+            let found = doc.elements().map(|(id, _)| id).find(|&id| {
+                let element = doc.element(id);
+                element.local_name() == "Declaration"
+                    && element.parent.is_some_and(|p| doc.element(p).local_name() == "MetaData")
+            });
+            if found.is_none() {
+                let message =
+                    "expected <MetaData><Declaration> (DEC-DMS) in the <submitDeclarationRequest>, found none"
+                        .to_owned();
+                f.error("wrong_root", message, root);
+            }
+            found
+        }
         other => {
-            let message = format!("expected a WCO DM <Declaration> or <MetaData> envelope, found <{other}>");
+            let message = format!(
+                "expected a WCO DM <Declaration>, a <MetaData> envelope or HMRC's <submitDeclarationRequest>, found <{other}>"
+            );
             f.error("wrong_root", message, root);
             None
         }
