@@ -23,7 +23,8 @@ use aduana_formats::Limits;
 use aduana_server::{AppState, Assessor, RatePolicy, ServerSettings};
 use aduana_store::{NewUser, PostgresStore, Role, SqliteStore, Store};
 
-/// What the binary runs until the risk engine is wired: green, score 0, completeness findings.
+/// An intake-only assessor (green, score 0, completeness findings), so that the figures measure intake, not scoring;
+/// risk scoring is measured by `cargo bench -p aduana-risk`.
 struct CompletenessOnly;
 
 impl Assessor for CompletenessOnly {

@@ -6,7 +6,7 @@ mod evaluate;
 mod exchange;
 mod hs;
 mod profiles;
-mod risk_inputs;
+pub(crate) mod risk_inputs;
 mod screen;
 mod serve;
 mod train;

@@ -6,9 +6,9 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
-mod completeness_assessor;
 mod database;
 mod limits;
+mod risk_assessor;
 
 use std::process::ExitCode;
 

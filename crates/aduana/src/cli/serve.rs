@@ -11,8 +11,8 @@ use std::time::Duration;
 use aduana_server::{AppState, IntakeSettings, RatePolicy, ServerSettings};
 use anyhow::Context;
 
-use crate::completeness_assessor::CompletenessOnlyAssessor;
 use crate::database::{self, Missing};
+use crate::risk_assessor::RiskAssessor;
 
 /// Serve the HTTP API: submission, assessments, decisions, examinations, audit; OpenAPI at /openapi.json.
 #[derive(Debug, clap::Args)]
@@ -26,6 +26,16 @@ Examples:
 pub(crate) struct Args {
     #[command(flatten)]
     store: database::Location,
+    /// The risk profiles directory (`*.profile`, `*.list`, `norms.csv`), e.g. `data/profiles`.
+    #[arg(long)]
+    profiles: Option<std::path::PathBuf>,
+    /// The AEO register (CSV), e.g. `data/aeo/register.csv`.
+    #[arg(long)]
+    aeo: Option<std::path::PathBuf>,
+    /// A sanctions or watch list to screen every party against; repeat for several. Strategic goods and UN arms
+    /// embargoes are always checked.
+    #[arg(long = "list", value_name = "FILE")]
+    lists: Vec<std::path::PathBuf>,
     /// The address to listen on; port 0 picks a free port (printed at start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -84,14 +94,26 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         session_ttl: Duration::from_secs(args.session_hours.saturating_mul(3600)),
         secure_cookies: args.secure_cookies,
     };
-    database::runtime()?.block_on(serve(args, settings))?;
+    let ctx = match crate::cli::assess::context(args.profiles.as_ref(), args.aeo.as_ref(), &args.lists, None)? {
+        Ok(ctx) => ctx,
+        Err(errors) => {
+            let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            anyhow::bail!("the profiles cannot be compiled:\n  {}", lines.join("\n  "));
+        }
+    };
+    let assessor: Arc<dyn aduana_server::Assessor> = Arc::new(RiskAssessor::new(ctx));
+    database::runtime()?.block_on(serve(args, settings, assessor))?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(args: &Args, settings: ServerSettings) -> anyhow::Result<()> {
+async fn serve(
+    args: &Args,
+    settings: ServerSettings,
+    assessor: Arc<dyn aduana_server::Assessor>,
+) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let store = args.store.open(Missing::Create).await?;
-    let state = AppState::new(store, Arc::new(CompletenessOnlyAssessor), settings);
+    let state = AppState::new(store, assessor, settings);
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;

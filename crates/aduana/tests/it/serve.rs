@@ -175,13 +175,45 @@ fn a_token_from_users_add_submits_the_shipped_example() {
             .expect("an answer");
     assert_eq!(found.json()["consignments"][0]["submitter"], "carrier");
 
-    // Until the risk engine is wired, the default assessor is green with score 0 and reports what is missing.
+    // The risk engine assesses every submission: an incomplete consignment has its missing elements reported as
+    // findings and weighed by the validation indicator.
     let incomplete = submit(&server.address, &token, &consignment("INCOMPLETE-1")).expect("an answer");
     let assessment = &incomplete.json()["submissions"][0]["assessment"];
-    assert_eq!((assessment["lane"].as_str(), assessment["score"].as_f64()), (Some("green"), Some(0.0)));
     let rules: Vec<&str> =
         assessment["findings"].as_array().expect("findings").iter().filter_map(|f| f["rule"].as_str()).collect();
     assert!(rules.contains(&"SAFE-CONSIGNOR"), "{rules:?}");
+    let hits = assessment["hits"].as_array().expect("hits");
+    assert!(hits.iter().any(|h| h["indicator"] == "validation" && h["id"] == "completeness"), "{assessment}");
+    assert!(assessment["versions"]["policy"].is_string(), "{assessment}");
+}
+
+#[test]
+fn the_server_assesses_with_the_configured_profiles_and_watch_lists() {
+    let list = repo_path("../shared/data/un-sc-consolidated-list-2018/consolidated.xml");
+    if !list.exists() {
+        eprintln!("!!!!! SKIPPED: {} is absent; the server's screening test did not run !!!!!", list.display());
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args = data_dir_args(dir.path());
+    let (_, token) = add_user("carrier", "submitter", &as_strs(&args));
+    let profiles = repo_path("data/profiles");
+    let mut server_args = as_strs(&args);
+    let (profiles, list) = (profiles.to_string_lossy().into_owned(), list.to_string_lossy().into_owned());
+    server_args.extend(["--profiles", profiles.as_str(), "--list", list.as_str()]);
+    let server = Server::start(&server_args);
+    let body =
+        std::fs::read_to_string(repo_path("examples/assess/sanctioned-consignee-cwc-chemical.json")).expect("example");
+    let answer = submit(&server.address, &token, &body).expect("an answer");
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let assessment = &answer.json()["submissions"][0]["assessment"];
+    assert_eq!(assessment["lane"], "red", "{assessment}");
+    let indicators: Vec<&str> =
+        assessment["hits"].as_array().expect("hits").iter().filter_map(|h| h["indicator"].as_str()).collect();
+    for expected in ["screening", "strategic_goods", "embargo"] {
+        assert!(indicators.contains(&expected), "{expected} missing from {indicators:?}");
+    }
+    assert!(assessment["versions"]["profiles"].as_str().is_some_and(|v| v.starts_with("15:")), "{assessment}");
 }
 
 #[test]
