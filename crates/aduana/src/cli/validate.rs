@@ -25,8 +25,9 @@ pub(crate) struct Args {
     /// The files to check; `-` reads standard input.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The format: `auto` detects it from the content.
-    #[arg(long, default_value = "auto", value_parser = format_names())]
+    /// The format: `auto` detects it from the content; otherwise json, jsonl, edifact, cargo-xml, wco-dm, ens,
+    /// kcs-csv, csv (or an alias such as `edi`, `ndjson`, `xfwb`).
+    #[arg(long, default_value = "auto", value_parser = format_name)]
     format: String,
     /// Print one JSON object per file, each on its own line.
     #[arg(long)]
@@ -36,8 +37,13 @@ pub(crate) struct Args {
     strict: bool,
 }
 
-fn format_names() -> Vec<&'static str> {
-    std::iter::once("auto").chain(Format::ALL.iter().map(|f| f.name())).collect()
+/// Accepts `auto` or any name or alias `Format::from_name` knows.
+fn format_name(value: &str) -> Result<String, String> {
+    if value == "auto" || Format::from_name(value).is_some() {
+        return Ok(value.to_owned());
+    }
+    let names: Vec<&str> = std::iter::once("auto").chain(Format::ALL.iter().map(|f| f.name())).collect();
+    Err(format!("expected one of {}, found `{value}`", names.join(", ")))
 }
 
 /// The report on one file, as `--json` prints it.

@@ -144,3 +144,15 @@ fn validate_keeps_a_bounded_number_of_diagnostics_and_counts_the_rest() {
     assert_eq!(last["code"], "too_many_diagnostics");
     assert!(last["message"].as_str().expect("text").starts_with("1400 more were not listed"), "{last}");
 }
+
+#[test]
+fn validate_accepts_format_aliases_and_names_the_choices_for_an_unknown_one() {
+    let (dir, mut aduana) = setup();
+    std::fs::write(dir.path().join("c.jsonl"), "{\"reference\": \"A\", \"direction\": \"import\"}\n").expect("write");
+    assert_eq!(run(aduana.args(["validate", "--format", "ndjson", "c.jsonl"])).status.code(), Some(0));
+    let (_dir2, mut aduana) = setup();
+    let output = run(aduana.current_dir(dir.path()).args(["validate", "--format", "pdf", "c.jsonl"]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("expected one of auto, json, jsonl, edifact"), "{stderr}");
+}
