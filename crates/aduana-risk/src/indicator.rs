@@ -4,6 +4,7 @@
 
 mod aeo;
 mod embargo;
+mod model;
 mod profiles;
 mod random_selection;
 mod screening;
@@ -18,6 +19,7 @@ use crate::context::RiskContext;
 
 pub use aeo::AeoIndicator;
 pub use embargo::EmbargoIndicator;
+pub use model::{ModelIndicator, ModelPolicy};
 pub use profiles::ProfileIndicator;
 pub(crate) use profiles::match_profiles;
 pub use random_selection::RandomSelection;

@@ -11,7 +11,8 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::cli::risk_inputs::{
-    as_of, default_policy, read_aeo, read_consignments, read_for_assessment, read_profile_dir, screening_indicators,
+    as_of, default_policy, model_indicator, read_aeo, read_consignments, read_for_assessment, read_profile_dir,
+    screening_indicators,
 };
 use crate::cli::{EXIT_FOUND_WANTING, EXIT_USAGE_OR_IO};
 
@@ -36,6 +37,9 @@ pub(crate) struct Args {
     /// The AEO register (CSV).
     #[arg(long)]
     aeo: Option<PathBuf>,
+    /// A learned model written by `aduana train`, used as an indicator.
+    #[arg(long)]
+    model: Option<PathBuf>,
     /// Earlier consignments (any format), summarised per party for derived facts such as `importer.days_since_last`.
     #[arg(long)]
     history: Option<PathBuf>,
@@ -76,6 +80,7 @@ pub(crate) fn context(
     profiles: Option<&PathBuf>,
     aeo: Option<&PathBuf>,
     lists: &[PathBuf],
+    model: Option<&PathBuf>,
     as_of_text: Option<&str>,
 ) -> anyhow::Result<Result<RiskContext, Vec<aduana_risk::ProfileError>>> {
     let (set, reference) = match profiles {
@@ -93,7 +98,10 @@ pub(crate) fn context(
         None => AeoRegister::default(),
     };
     let policy = default_policy();
-    let indicators = screening_indicators(lists, &policy)?;
+    let mut indicators = screening_indicators(lists, &policy)?;
+    if let Some(path) = model {
+        indicators.push(model_indicator(path, &policy)?);
+    }
     Ok(Ok(RiskContext { profiles: set, aeo, policy, reference, indicators, as_of: as_of(as_of_text)? }))
 }
 
@@ -114,7 +122,13 @@ fn summarise(history: &[aduana_core::Consignment], name: &str) -> aduana_risk::H
 
 /// Assesses every file and prints the assessments.
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let ctx = match context(args.profiles.as_ref(), args.aeo.as_ref(), &args.lists, args.as_of.as_deref()) {
+    let ctx = match context(
+        args.profiles.as_ref(),
+        args.aeo.as_ref(),
+        &args.lists,
+        args.model.as_ref(),
+        args.as_of.as_deref(),
+    ) {
         Ok(Ok(mut ctx)) => {
             if let Some(path) = &args.history {
                 match read_consignments(path) {

@@ -212,3 +212,12 @@ pub(crate) fn default_policy() -> aduana_risk::Policy {
         capacity_percent: aduana_risk::LaneRates { yellow: 15.0, red: 5.0 },
     }
 }
+
+/// Returns the learned-model indicator for a model file written by `aduana train`: it asks for a documentary check
+/// from a fraud probability of 0.5 and an examination from 0.8, weighing the probability against the red threshold.
+pub(crate) fn model_indicator(path: &Path, policy: &Policy) -> anyhow::Result<Arc<dyn Indicator>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading model {}", path.display()))?;
+    let model = aduana_learn::Model::load(&bytes).with_context(|| format!("loading model {}", path.display()))?;
+    let model_policy = aduana_risk::ModelPolicy { weight: policy.red_threshold, yellow_at: 0.5, red_at: 0.8 };
+    Ok(Arc::new(aduana_risk::ModelIndicator::new(model, model_policy)))
+}

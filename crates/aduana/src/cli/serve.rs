@@ -36,6 +36,9 @@ pub(crate) struct Args {
     /// embargoes are always checked.
     #[arg(long = "list", value_name = "FILE")]
     lists: Vec<std::path::PathBuf>,
+    /// A learned model written by `aduana train`, used as an indicator.
+    #[arg(long)]
+    model: Option<std::path::PathBuf>,
     /// The address to listen on; port 0 picks a free port (printed at start).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -94,7 +97,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         session_ttl: Duration::from_secs(args.session_hours.saturating_mul(3600)),
         secure_cookies: args.secure_cookies,
     };
-    let ctx = match crate::cli::assess::context(args.profiles.as_ref(), args.aeo.as_ref(), &args.lists, None)? {
+    let ctx = match crate::cli::assess::context(
+        args.profiles.as_ref(),
+        args.aeo.as_ref(),
+        &args.lists,
+        args.model.as_ref(),
+        None,
+    )? {
         Ok(ctx) => ctx,
         Err(errors) => {
             let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
