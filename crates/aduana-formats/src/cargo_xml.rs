@@ -12,13 +12,13 @@ mod xfzb;
 use std::io::BufRead;
 
 use aduana_core::{
-    Address, Consignment, Contact, Decimal, Diagnostic, Equipment, EquipmentKind, GoodsItem, Location, Packages, Party,
-    PartyIdentifier, PartyRole, Place, UnNumber,
+    Address, Consignment, Contact, Decimal, Equipment, EquipmentKind, GoodsItem, Packages, Party, PartyIdentifier,
+    PartyRole, Place, UnNumber,
 };
 
+use crate::xml::ElementId;
 use crate::xml::fields::{Fields, append, within_limits};
-use crate::xml::{ElementId, XmlDocument};
-use crate::{Limits, ReadError, Sink, read_bounded};
+use crate::{Limits, ReadError, Sink};
 
 /// Reads one Cargo-XML document (XFWB or XFZB).
 pub(crate) fn read(
@@ -27,19 +27,7 @@ pub(crate) fn read(
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let io = |error| ReadError::Io { source_name: source.to_owned(), source: error };
-    let Some(bytes) = read_bounded(input, limits.max_document_bytes).map_err(io)? else {
-        let message = format!("expected a document of at most {} bytes", limits.max_document_bytes);
-        sink.diagnostic(Diagnostic::error("document_too_large", message, Location::file(source)));
-        return Ok(());
-    };
-    let doc = match XmlDocument::parse(&bytes, source, limits) {
-        Ok(doc) => doc,
-        Err(diagnostic) => {
-            sink.diagnostic(*diagnostic);
-            return Ok(());
-        }
-    };
+    let Some(doc) = crate::xml::read_document(input, source, limits, sink)? else { return Ok(()) };
     let mut fields = Fields::new(&doc);
     let root = doc.root();
     let consignment = match doc.element(root).local_name() {

@@ -13,12 +13,12 @@ mod tests;
 
 use std::io::BufRead;
 
-use aduana_core::{Diagnostic, Location};
+use aduana_core::Diagnostic;
 
 pub use rules::{RuleFileError, RuleSet};
 
 use crate::xml::XmlDocument;
-use crate::{Limits, ReadError, Sink, read_bounded};
+use crate::{Limits, ReadError, Sink};
 
 /// The local name of an IE315 root element.
 pub const ROOT: &str = "CC315A";
@@ -31,13 +31,7 @@ pub(crate) fn read_document(
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let bytes = read_bounded(input, limits.max_document_bytes)
-        .map_err(|e| ReadError::Io { source_name: source.to_owned(), source: e })?;
-    let Some(bytes) = bytes else {
-        let message = format!("expected a document of at most {} bytes", limits.max_document_bytes);
-        sink.diagnostic(Diagnostic::error("document_too_large", message, Location::file(source)));
-        return Ok(());
-    };
+    let Some(bytes) = crate::read_document_bytes(input, source, limits, sink)? else { return Ok(()) };
     match parse(&bytes, source, limits, RuleSet::builtin()) {
         (Some(consignment), findings) => sink.consignment_with_findings(consignment, findings),
         (None, diagnostics) => diagnostics.into_iter().for_each(|d| sink.diagnostic(d)),

@@ -8,7 +8,7 @@ use std::io::BufRead;
 
 use aduana_core::{Consignment, Diagnostic, Location, LocationPath};
 
-use crate::{Limits, ReadError, Sink, read_bounded};
+use crate::{Limits, ReadError, Sink};
 
 /// Reads one JSON document: a consignment object or an array of consignment objects.
 pub(crate) fn read_document(
@@ -17,11 +17,7 @@ pub(crate) fn read_document(
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let io = |source_error| ReadError::Io { source_name: source.to_owned(), source: source_error };
-    let Some(bytes) = read_bounded(input, limits.max_document_bytes).map_err(io)? else {
-        sink.diagnostic(too_large(source, limits));
-        return Ok(());
-    };
+    let Some(bytes) = crate::read_document_bytes(input, source, limits, sink)? else { return Ok(()) };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let value: serde_json::Value = match serde_json::from_slice(bytes) {
         Ok(value) => value,
@@ -213,9 +209,4 @@ fn content_code(message: &str) -> &'static str {
         ("unknown variant", "unknown_value"),
     ];
     CODES.iter().find(|(needle, _)| message.contains(needle)).map_or("invalid_value", |(_, code)| code)
-}
-
-fn too_large(source: &str, limits: &Limits) -> Diagnostic {
-    let message = format!("expected a document of at most {} bytes", limits.max_document_bytes);
-    Diagnostic::error("document_too_large", message, Location::file(source))
 }

@@ -235,6 +235,24 @@ impl Sink for DiagnosticCap<'_> {
     }
 }
 
+/// Reads one whole document of at most `limits.max_document_bytes` from `input`; reports `document_too_large` to the
+/// sink and returns `None` when the input is larger. The formats whose unit is a whole document (JSON, the XML
+/// formats) start here.
+pub(crate) fn read_document_bytes(
+    input: &mut dyn BufRead,
+    source: &str,
+    limits: &Limits,
+    sink: &mut dyn Sink,
+) -> Result<Option<Vec<u8>>, ReadError> {
+    let bytes = read_bounded(input, limits.max_document_bytes)
+        .map_err(|error| ReadError::Io { source_name: source.to_owned(), source: error })?;
+    if bytes.is_none() {
+        let message = format!("expected a document of at most {} bytes", limits.max_document_bytes);
+        sink.diagnostic(Diagnostic::error("document_too_large", message, aduana_core::Location::file(source)));
+    }
+    Ok(bytes)
+}
+
 /// Reads at most `limit` bytes from `input` into a buffer; returns `None` (and reports nothing) when the input is
 /// larger, so that the caller can report `document_too_large` in its own terms.
 pub(crate) fn read_bounded(input: &mut dyn BufRead, limit: u64) -> std::io::Result<Option<Vec<u8>>> {

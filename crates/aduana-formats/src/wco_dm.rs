@@ -10,14 +10,13 @@ mod tests;
 use std::io::BufRead;
 
 use aduana_core::{
-    Address, Consignment, CurrencyCode, Diagnostic, Direction, DocumentKind, DocumentReference, Equipment,
-    EquipmentKind, ImoNumber, Location, Party, PartyIdentifier, PartyRole, Place, Reference, TransportMeans,
-    TransportMode,
+    Address, Consignment, CurrencyCode, Direction, DocumentKind, DocumentReference, Equipment, EquipmentKind,
+    ImoNumber, Party, PartyIdentifier, PartyRole, Place, Reference, TransportMeans, TransportMode,
 };
 
+use crate::xml::ElementId;
 use crate::xml::fields::{Fields, append, within_limits};
-use crate::xml::{ElementId, XmlDocument};
-use crate::{Limits, ReadError, Sink, read_bounded};
+use crate::{Limits, ReadError, Sink};
 
 /// Reads one WCO DM declaration document.
 pub(crate) fn read(
@@ -26,19 +25,7 @@ pub(crate) fn read(
     limits: &Limits,
     sink: &mut dyn Sink,
 ) -> Result<(), ReadError> {
-    let io = |error| ReadError::Io { source_name: source.to_owned(), source: error };
-    let Some(bytes) = read_bounded(input, limits.max_document_bytes).map_err(io)? else {
-        let message = format!("expected a document of at most {} bytes", limits.max_document_bytes);
-        sink.diagnostic(Diagnostic::error("document_too_large", message, Location::file(source)));
-        return Ok(());
-    };
-    let doc = match XmlDocument::parse(&bytes, source, limits) {
-        Ok(doc) => doc,
-        Err(diagnostic) => {
-            sink.diagnostic(*diagnostic);
-            return Ok(());
-        }
-    };
+    let Some(doc) = crate::xml::read_document(input, source, limits, sink)? else { return Ok(()) };
     let mut f = Fields::new(&doc);
     let root = doc.root();
     let declaration = match doc.element(root).local_name() {

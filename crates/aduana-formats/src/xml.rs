@@ -63,6 +63,24 @@ impl Element {
     }
 }
 
+/// Reads one whole XML document from `input` within the limits and parses it; reports an oversized or
+/// ill-formed document to the sink and returns `None` when there is no document to map.
+pub(crate) fn read_document(
+    input: &mut dyn std::io::BufRead,
+    source: &str,
+    limits: &Limits,
+    sink: &mut dyn crate::Sink,
+) -> Result<Option<XmlDocument>, crate::ReadError> {
+    let Some(bytes) = crate::read_document_bytes(input, source, limits, sink)? else { return Ok(None) };
+    match XmlDocument::parse(&bytes, source, limits) {
+        Ok(doc) => Ok(Some(doc)),
+        Err(diagnostic) => {
+            sink.diagnostic(*diagnostic);
+            Ok(None)
+        }
+    }
+}
+
 impl XmlDocument {
     /// Parses a document. Fails with one located diagnostic (code `xml_syntax`, `xml_dtd_forbidden`,
     /// `xml_too_deep`, `document_too_large`, `xml_encoding`) when the input is not well-formed XML within the limits.

@@ -7,6 +7,7 @@
 
 mod cli;
 mod database;
+mod input;
 mod limits;
 mod risk_assessor;
 

@@ -2,14 +2,12 @@
 //! the AEO register, and consignments in any format `aduana_formats` reads. The pure crate parses; this module
 //! opens the files and adds the context of which file failed.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
 use aduana_core::{Consignment, Diagnostic};
-use aduana_formats::{Format, Sink};
+use aduana_formats::Sink;
 use aduana_risk::{
     AeoRegister, EmbargoIndicator, Indicator, Policy, ProfileError, ProfileSet, ProfileSource, ReferenceData,
     ScreeningIndicator, ScreeningWeights, StrategicGoodsIndicator,
@@ -115,16 +113,7 @@ impl Sink for ReadForAssessment {
 /// consignment's own findings beside it so that its assessment can report them.
 pub(crate) fn read_for_assessment(path: &Path) -> anyhow::Result<ReadForAssessment> {
     let name = path.display().to_string();
-    let mut input: Box<dyn BufRead> = if name == "-" {
-        Box::new(BufReader::with_capacity(1 << 16, std::io::stdin()))
-    } else {
-        let file = File::open(path).with_context(|| format!("opening {name}"))?;
-        Box::new(BufReader::with_capacity(1 << 16, file))
-    };
-    let mut head = Vec::with_capacity(8192);
-    (&mut input).take(8192).read_to_end(&mut head).with_context(|| format!("reading {name}"))?;
-    let format = aduana_formats::detect(&head);
-    let mut input: Box<dyn BufRead> = Box::new(std::io::Cursor::new(head).chain(input));
+    let (mut input, format) = crate::input::open(path, None)?;
     let mut read = ReadForAssessment::default();
     match format {
         Some(format) => {
@@ -132,14 +121,7 @@ pub(crate) fn read_for_assessment(path: &Path) -> anyhow::Result<ReadForAssessme
             aduana_formats::read(format, &mut input, &name, &limits, &mut read)
                 .with_context(|| format!("reading {name}"))?;
         }
-        None => read.diagnostics.push(Diagnostic::error(
-            "unknown_format",
-            format!(
-                "expected one of the formats Aduana reads ({}), found content that is none of them",
-                Format::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
-            ),
-            aduana_core::Location::file(&name).at(1, 1),
-        )),
+        None => read.diagnostics.push(crate::input::unknown_format(&name)),
     }
     Ok(read)
 }

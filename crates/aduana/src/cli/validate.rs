@@ -1,8 +1,7 @@
 //! `aduana validate FILE...`: reads each file in its format (detected from content unless given) and reports
 //! every error and every missing SAFE/PLACI data element, as text or as one JSON object per file.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -134,25 +133,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }))
 }
 
-fn check_file(path: &PathBuf, args: &Args) -> anyhow::Result<FileReport> {
+fn check_file(path: &std::path::Path, args: &Args) -> anyhow::Result<FileReport> {
     let name = path.display().to_string();
-    let mut input: Box<dyn BufRead> = if name == "-" {
-        Box::new(BufReader::with_capacity(1 << 16, std::io::stdin()))
-    } else {
-        let file = File::open(path).with_context(|| format!("opening {name}"))?;
-        Box::new(BufReader::with_capacity(1 << 16, file))
-    };
-    let format = match Format::from_name(&args.format) {
-        Some(format) => Some(format),
-        None => {
-            // Read the first few kilobytes to recognise the format, then put them back in front of the rest.
-            let mut head = Vec::with_capacity(8192);
-            (&mut input).take(8192).read_to_end(&mut head).with_context(|| format!("reading {name}"))?;
-            let format = aduana_formats::detect(&head);
-            input = Box::new(std::io::Cursor::new(head).chain(input));
-            format
-        }
-    };
+    let (mut input, format) = crate::input::open(path, Format::from_name(&args.format))?;
     let limits = crate::limits::default_limits();
     let mut tally = Tally {
         consignments: 0,
@@ -168,14 +151,7 @@ fn check_file(path: &PathBuf, args: &Args) -> anyhow::Result<FileReport> {
             aduana_formats::read(format, &mut input, &name, &limits, &mut tally)
                 .with_context(|| format!("reading {name}"))?;
         }
-        None => tally.diagnostics.push(Diagnostic::error(
-            "unknown_format",
-            format!(
-                "expected one of the formats Aduana reads ({}), found content that is none of them",
-                Format::ALL.iter().map(|f| f.name()).collect::<Vec<_>>().join(", ")
-            ),
-            Location::file(&name).at(1, 1),
-        )),
+        None => tally.diagnostics.push(crate::input::unknown_format(&name)),
     }
     let more = |dropped: u64| format!("{dropped} more were not listed (at most {} are kept)", tally.max_diagnostics);
     let mut overflow = Vec::new();
