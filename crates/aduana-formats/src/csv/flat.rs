@@ -10,7 +10,7 @@ use aduana_core::{
 };
 use chrono::NaiveDate;
 
-use crate::csv::{field_error, line_error};
+use crate::csv::{field_error, line_error, next_record};
 use crate::{Limits, ReadError, Sink};
 
 /// Columns that describe the whole consignment, in documentation order.
@@ -100,23 +100,7 @@ pub(crate) fn read_flat(
         }
     };
     let mut group: Option<Group> = None;
-    loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(error) => {
-                if error.is_io_error() {
-                    return Err(io(error));
-                }
-                let line = error.position().map_or(0, csv::Position::line);
-                sink.diagnostic(line_error(source, line, "syntax", format!("malformed CSV: {error}")));
-                continue;
-            }
-        }
-        let line = record.position().map_or(0, csv::Position::line);
-        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
-            continue;
-        }
+    while let Some(line) = next_record(&mut reader, &mut record, source, sink).map_err(io)? {
         if record.len() != header.count {
             let message = format!("expected {} fields as in the header, found {}", header.count, record.len());
             sink.diagnostic(line_error(source, line, "wrong_field_count", message));

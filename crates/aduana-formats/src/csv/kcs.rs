@@ -25,7 +25,7 @@ use aduana_core::{
 };
 use chrono::NaiveDate;
 
-use crate::csv::{field_error, line_error};
+use crate::csv::{field_error, line_error, next_record};
 use crate::{Limits, ReadError, Sink};
 
 /// The columns every KCS file has, in the order of the published files (the reader matches them by name).
@@ -96,22 +96,7 @@ pub(crate) fn read_kcs(
         }
     };
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => return Ok(()),
-            Err(error) => {
-                if error.is_io_error() {
-                    return Err(io(error));
-                }
-                let line = error.position().map_or(0, csv::Position::line);
-                sink.diagnostic(line_error(source, line, "syntax", format!("malformed CSV: {error}")));
-                continue;
-            }
-        }
-        let line = record.position().map_or(0, csv::Position::line);
-        if record.len() == 1 && record.get(0).is_some_and(<[u8]>::is_empty) {
-            continue;
-        }
+        let Some(line) = next_record(&mut reader, &mut record, source, sink).map_err(io)? else { return Ok(()) };
         if record.len() as u64 > u64::from(limits.max_items).max(64) {
             sink.diagnostic(line_error(
                 source,
