@@ -66,13 +66,26 @@ pub enum IntakeError {
     },
 }
 
-/// Connects, creates the stream and durable consumer if missing, and runs the workers until `shutdown` turns true;
-/// each worker finishes (and acknowledges) the batch it holds before it stops.
-pub async fn run_intake(
-    state: AppState,
+/// A connected intake: the stream and the durable consumer exist, so submissions published from now on are kept
+/// until a worker takes them.
+pub struct Intake {
     settings: IntakeSettings,
-    shutdown: watch::Receiver<bool>,
-) -> Result<(), IntakeError> {
+    client: async_nats::Client,
+    consumer: Consumer,
+}
+
+impl std::fmt::Debug for Intake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Intake")
+            .field("stream", &self.settings.stream)
+            .field("durable", &self.settings.durable)
+            .finish()
+    }
+}
+
+/// Connects and creates the stream and durable consumer if missing. The server calls it before it announces that
+/// it is listening, so that "listening" means submissions published to the stream are kept.
+pub async fn connect_intake(settings: IntakeSettings) -> Result<Intake, IntakeError> {
     let client = async_nats::connect(&settings.url)
         .await
         .map_err(|e| IntakeError::Connect { url: settings.url.clone(), message: e.to_string() })?;
@@ -100,16 +113,25 @@ pub async fn run_intake(
         )
         .await
         .map_err(|e| setup(&e))?;
-    let mut workers = Vec::new();
-    for _ in 0..settings.workers.max(1) {
-        let (state, settings, consumer, client, shutdown) =
-            (state.clone(), settings.clone(), consumer.clone(), client.clone(), shutdown.clone());
-        workers.push(tokio::spawn(async move { worker(state, settings, consumer, client, shutdown).await }));
+    Ok(Intake { settings, client, consumer })
+}
+
+impl Intake {
+    /// Runs the workers until `shutdown` turns true; each worker finishes (and acknowledges) the batch it holds
+    /// before it stops.
+    pub async fn run(self, state: AppState, shutdown: watch::Receiver<bool>) -> Result<(), IntakeError> {
+        let Intake { settings, client, consumer } = self;
+        let mut workers = Vec::new();
+        for _ in 0..settings.workers.max(1) {
+            let (state, settings, consumer, client, shutdown) =
+                (state.clone(), settings.clone(), consumer.clone(), client.clone(), shutdown.clone());
+            workers.push(tokio::spawn(async move { worker(state, settings, consumer, client, shutdown).await }));
+        }
+        for worker in workers {
+            let _ = worker.await;
+        }
+        Ok(())
     }
-    for worker in workers {
-        let _ = worker.await;
-    }
-    Ok(())
 }
 
 type Consumer = jetstream::consumer::Consumer<pull::Config>;

@@ -28,7 +28,7 @@ use axum::routing::{get, post};
 pub use api::users::valid_user_name;
 pub use assessor::Assessor;
 pub use error::{ApiError, ErrorCode};
-pub use intake::{IntakeError, IntakeSettings, run_intake};
+pub use intake::{Intake, IntakeError, IntakeSettings, connect_intake};
 pub use rate_limit::RatePolicy;
 pub use state::{AppState, ServerSettings};
 

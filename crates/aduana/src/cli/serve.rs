@@ -123,6 +123,22 @@ async fn serve(
     let shutdown = shutdown_signal()?;
     let store = args.store.open(Missing::Create).await?;
     let state = AppState::new(store, assessor, settings);
+    // The intake's stream and consumer are set up before the listening line, which promises readiness.
+    let connected_intake = match &args.intake {
+        Some(url) => {
+            let settings = IntakeSettings {
+                url: url.clone(),
+                stream: args.intake_stream.clone(),
+                subject_prefix: args.intake_subject.clone(),
+                durable: args.intake_consumer.clone(),
+                workers: args.intake_workers,
+                batch: args.intake_batch,
+                ack_wait: Duration::from_secs(args.intake_ack_wait_secs.max(1)),
+            };
+            Some(aduana_server::connect_intake(settings).await.context("starting the NATS intake")?)
+        }
+        None => None,
+    };
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
@@ -133,18 +149,7 @@ async fn serve(
         out.flush().context("writing to standard output")?;
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let intake = args.intake.as_ref().map(|url| {
-        let settings = IntakeSettings {
-            url: url.clone(),
-            stream: args.intake_stream.clone(),
-            subject_prefix: args.intake_subject.clone(),
-            durable: args.intake_consumer.clone(),
-            workers: args.intake_workers,
-            batch: args.intake_batch,
-            ack_wait: Duration::from_secs(args.intake_ack_wait_secs.max(1)),
-        };
-        tokio::spawn(aduana_server::run_intake(state.clone(), settings, stopped.clone()))
-    });
+    let intake = connected_intake.map(|intake| tokio::spawn(intake.run(state.clone(), stopped.clone())));
     let mut http_stopped = stopped.clone();
     let http = tokio::spawn(aduana_server::serve(listener, state, async move {
         let _ = http_stopped.wait_for(|stop| *stop).await;
