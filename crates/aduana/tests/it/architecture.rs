@@ -10,9 +10,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("aduana-formats", &["aduana-core"]),
     ("aduana-screening", &["aduana-core"]),
     ("aduana-learn", &["aduana-core"]),
-    ("aduana-risk", &["aduana-core", "aduana-screening", "aduana-learn"]),
-    ("aduana-store", &["aduana-core"]),
-    ("aduana-exchange", &["aduana-core"]),
+    ("aduana-enforcement", &["aduana-core"]),
+    ("aduana-risk", &["aduana-core", "aduana-screening", "aduana-learn", "aduana-enforcement"]),
+    ("aduana-store", &["aduana-core", "aduana-enforcement"]),
+    ("aduana-exchange", &["aduana-core", "aduana-enforcement"]),
     (
         "aduana-server",
         &[
@@ -23,6 +24,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "aduana-exchange",
             "aduana-screening",
             "aduana-learn",
+            "aduana-enforcement",
         ],
     ),
     (
@@ -36,12 +38,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "aduana-store",
             "aduana-exchange",
             "aduana-server",
+            "aduana-enforcement",
         ],
     ),
 ];
 
 /// The crates that do no I/O and must not pull in a runtime, a database, HTTP or messaging.
-const PURE: &[&str] = &["aduana-core", "aduana-formats", "aduana-screening", "aduana-learn", "aduana-risk"];
+const PURE: &[&str] =
+    &["aduana-core", "aduana-formats", "aduana-screening", "aduana-learn", "aduana-risk", "aduana-enforcement"];
 const FORBIDDEN_IN_PURE: &[&str] = &["tokio", "sqlx", "axum", "reqwest", "hyper", "async-nats", "anyhow"];
 
 #[test]
