@@ -54,8 +54,14 @@ fn main() {
     let dir = std::env::args().nth(1).unwrap_or_else(|| "/tmp/features".to_owned());
     let (train, _, cols) = load(&format!("{dir}/train.csv"), true);
     let (valid, vy, _) = load(&format!("{dir}/valid.csv"), false);
-    // (depth, rounds, shrinkage): depth 5 is the nearest depth-wise match to 31 leaves.
-    for (depth, rounds, shrinkage) in [(5u32, 100usize, 0.1f32), (5, 300, 0.05), (6, 200, 0.1)] {
+    // (depth, rounds, shrinkage): depth 5 is the nearest depth-wise match to 31 leaves. A second argument
+    // `DEPTH,ROUNDS,SHRINKAGE` runs one setting alone (to time it with `/usr/bin/time`).
+    let mut settings = vec![(5u32, 100usize, 0.1f32), (5, 300, 0.05), (6, 200, 0.1)];
+    if let Some(one) = std::env::args().nth(2) {
+        let parts: Vec<&str> = one.split(',').collect();
+        settings = vec![(parts[0].parse().unwrap(), parts[1].parse().unwrap(), parts[2].parse().unwrap())];
+    }
+    for (depth, rounds, shrinkage) in settings {
         let mut cfg = Config::new();
         cfg.set_feature_size(cols);
         cfg.set_max_depth(depth);
