@@ -249,13 +249,26 @@ impl<'a> Segment<'a> {
     /// Returns a component decoded in the interchange's character set, `None` when absent or blank.
     pub(crate) fn text(&self, element: usize, component: usize, charset: Charset) -> Option<Cow<'a, str>> {
         let bytes = self.value(element, component);
+        if bytes.is_empty() {
+            return None;
+        }
         let text = decode(bytes, charset);
-        if text.trim().is_empty() { None } else { Some(text) }
+        if trim(&text).is_empty() { None } else { Some(text) }
+    }
+
+    /// Returns a component decoded in the interchange's character set and trimmed, `None` when absent or blank.
+    pub(crate) fn trimmed(&self, element: usize, component: usize, charset: Charset) -> Option<String> {
+        let bytes = self.value(element, component);
+        if bytes.is_empty() {
+            return None;
+        }
+        let text = trim(&decode(bytes, charset)).to_owned();
+        if text.is_empty() { None } else { Some(text) }
     }
 
     /// Returns a component as ASCII text (codes, qualifiers), empty when absent or not ASCII.
     pub(crate) fn code(&self, element: usize, component: usize) -> &'a str {
-        std::str::from_utf8(self.value(element, component)).map(str::trim).unwrap_or("")
+        std::str::from_utf8(self.value(element, component)).map(trim).unwrap_or("")
     }
 
     /// Returns the first line and column of the segment.
@@ -287,10 +300,24 @@ impl<'a> Segment<'a> {
     }
 }
 
+/// Returns `text` without leading and trailing whitespace, as [`str::trim`] does, without decoding characters
+/// when the text starts and ends with a visible ASCII character (nearly always).
+pub(crate) fn trim(text: &str) -> &str {
+    match text.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        [only] if only.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// Decodes bytes in a character set; invalid bytes were reported by the lexer and are replaced here.
 pub(crate) fn decode(bytes: &[u8], charset: Charset) -> Cow<'_, str> {
     match charset {
         Charset::Latin1 if !bytes.is_ascii() => Cow::Owned(bytes.iter().map(|b| char::from(*b)).collect()),
-        _ => String::from_utf8_lossy(bytes),
+        // `from_utf8` has an ASCII fast path that the lossy decoder lacks; the result is the same.
+        _ => match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        },
     }
 }
