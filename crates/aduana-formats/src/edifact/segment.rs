@@ -131,15 +131,7 @@ impl SegmentBuf {
 
     #[inline]
     pub(crate) fn push_bytes(&mut self, bytes: &[u8]) {
-        // Most components are a few bytes long; a byte loop beats a call to memcpy for them.
-        if bytes.len() <= 16 {
-            self.data.reserve(bytes.len());
-            for &byte in bytes {
-                self.data.push(byte);
-            }
-        } else {
-            self.data.extend_from_slice(bytes);
-        }
+        self.data.extend_from_slice(bytes);
     }
 
     #[inline]
