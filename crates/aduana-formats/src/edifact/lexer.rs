@@ -203,11 +203,11 @@ impl<'r> Lexer<'r> {
                 return Ok(match (scan.in_segment, scan.released) {
                     (false, _) => Lexed::End,
                     (true, true) => {
-                        buf.close_component();
+                        buf.close_segment();
                         Lexed::DanglingRelease
                     }
                     (true, false) => {
-                        buf.close_component();
+                        buf.close_segment();
                         Lexed::Unterminated
                     }
                 });
@@ -327,7 +327,7 @@ fn scan_chunk(
         }
         *column += 1;
         if byte == separators.terminator {
-            buf.close_component();
+            buf.close_segment();
             if byte == b'\n' {
                 *line += 1;
                 *column = 1;
@@ -336,7 +336,7 @@ fn scan_chunk(
         } else if Some(byte) == separators.release {
             scan.released = true;
         } else if byte == separators.element {
-            buf.close_component();
+            buf.close_element();
             scan.truncated |= buf.size() >= scan.limit;
             if !scan.truncated {
                 buf.begin_element();

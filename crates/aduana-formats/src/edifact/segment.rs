@@ -139,17 +139,29 @@ impl SegmentBuf {
         self.data.push(byte);
     }
 
-    /// Closes the current component (and its element and segment with it); called before each separator.
+    /// Closes the current component; called before a component separator.
     #[inline]
     pub(crate) fn close_component(&mut self) {
         let end = self.data.len() as u32;
         if let Some(component) = self.components.last_mut() {
             component.1 = end;
         }
+    }
+
+    /// Closes the current component and its element; called before a data element separator.
+    #[inline]
+    pub(crate) fn close_element(&mut self) {
+        self.close_component();
         let components = self.components.len() as u32;
         if let Some(element) = self.elements.last_mut() {
             element.1 = components;
         }
+    }
+
+    /// Closes the current component, element and segment; called at the segment terminator or the end of input.
+    #[inline]
+    pub(crate) fn close_segment(&mut self) {
+        self.close_element();
         let elements = self.elements.len() as u32;
         if let Some(segment) = self.segments.last_mut() {
             segment.end_element = elements;
