@@ -110,7 +110,10 @@ impl XmlDocument {
         // XML 1.0 §2.5: `--` must not occur inside a comment; a comment left open by `->` swallows markup.
         reader.config_mut().check_comments = true;
         reader.config_mut().expand_empty_elements = false;
-        let mut elements: Vec<Element> = Vec::new();
+        // Every element but an empty one takes two tags: half the `<` count is a close upper bound on the elements,
+        // and reserving it once saves regrowing (and copying) the tree several times per document.
+        let tags = memchr::memchr_iter(b'<', bytes).count();
+        let mut elements: Vec<Element> = Vec::with_capacity(tags / 2 + 1);
         let mut stack: Vec<ElementId> = Vec::new();
         let mut root_closed = false;
         loop {
@@ -291,8 +294,14 @@ fn push_element(
     }
     let parent = stack.last().copied();
     let id = elements.len();
+    // Siblings of one name are numbered in order, so the nearest earlier one gives the position.
     let position = match parent {
-        Some(p) => 1 + elements[p].children.iter().filter(|c| elements[**c].name == name).count() as u32,
+        Some(p) => elements[p]
+            .children
+            .iter()
+            .rev()
+            .find(|c| elements[**c].name == name)
+            .map_or(1, |c| elements[*c].position + 1),
         None => 1,
     };
     if let Some(p) = parent {

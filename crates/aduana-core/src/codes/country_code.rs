@@ -25,6 +25,24 @@ const ISO_3166_1: &[&str] = &[
 /// (Kosovo), `XL` (Melilla), `XU` (United Kingdom excluding Northern Ireland). Sorted.
 const CUSTOMS_ASSIGNED: &[&str] = &["EU", "XC", "XI", "XK", "XL", "XU"];
 
+/// Every code of [`ISO_3166_1`] and [`CUSTOMS_ASSIGNED`] as a bit set: bit `b - 'A'` of entry `a - 'A'` is set
+/// for the code `ab`.
+const KNOWN: [u32; 26] = {
+    let mut known = [0u32; 26];
+    let lists = [ISO_3166_1, CUSTOMS_ASSIGNED];
+    let mut l = 0;
+    while l < lists.len() {
+        let mut i = 0;
+        while i < lists[l].len() {
+            let code = lists[l][i].as_bytes();
+            known[(code[0] - b'A') as usize] |= 1 << (code[1] - b'A');
+            i += 1;
+        }
+        l += 1;
+    }
+    known
+};
+
 /// An ISO 3166-1 alpha-2 country code, or one of the few user-assigned codes that customs systems use
 /// (see [`CountryCode::is_user_assigned`]). Input is upper-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,6 +54,12 @@ impl CountryCode {
     /// Parses a two-letter country code, case-insensitively.
     pub fn parse(input: &str) -> Result<CountryCode, CodeError> {
         const WHAT: &str = "country code";
+        // Fast path for the usual input, two capital letters: one table lookup and one small allocation.
+        if let &[first @ b'A'..=b'Z', second @ b'A'..=b'Z'] = input.as_bytes() {
+            if KNOWN[(first - b'A') as usize] & (1 << (second - b'A')) != 0 {
+                return Ok(CountryCode(input.to_owned()));
+            }
+        }
         let code = normalise(input);
         if code.chars().count() != 2 {
             let kind = CodeErrorKind::Length { expected: "2 letters", found: code.chars().count() };
@@ -69,6 +93,18 @@ impl CountryCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_path_agrees_with_the_lists_for_every_pair_of_letters() {
+        for a in b'A'..=b'Z' {
+            for b in b'A'..=b'Z' {
+                let code = String::from_utf8(vec![a, b]).expect("ASCII");
+                let listed = ISO_3166_1.binary_search(&code.as_str()).is_ok()
+                    || CUSTOMS_ASSIGNED.binary_search(&code.as_str()).is_ok();
+                assert_eq!(CountryCode::parse(&code).is_ok(), listed, "{code}");
+            }
+        }
+    }
 
     #[test]
     fn country_list_is_sorted_and_complete() {

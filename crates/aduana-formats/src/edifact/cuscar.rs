@@ -13,16 +13,27 @@ use aduana_core::{Consignment, Contact, Direction};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::interchange::Message;
-use super::segment::Segment;
+use super::segment::{Segment, trim};
 use crate::{Limits, Sink};
 
 /// What a part of the message (the header, or one consignment group) has gathered.
 struct Part {
     consignment: Consignment,
-    /// Candidate transport document references: (priority, value, kind, location).
-    references: Vec<(u8, String, Option<DocumentKind>, Location)>,
+    /// Candidate transport document references: (priority, value, kind, where).
+    references: Vec<(u8, String, Option<DocumentKind>, Spot)>,
     transport_stage: Option<String>,
-    location: Option<Location>,
+    /// The CNI segment that opened the group.
+    location: Option<Spot>,
+}
+
+/// A place in the message that a diagnostic may point at later: kept as indices and turned into a [`Location`]
+/// only when a diagnostic is raised, because most messages raise none.
+#[derive(Debug, Clone, Copy)]
+struct Spot {
+    /// The 0-based index of the segment in the message buffer.
+    segment: usize,
+    /// Data element, component and directory tag, where the spot is inside the segment.
+    element: Option<(u32, u32, &'static str)>,
 }
 
 impl Part {
@@ -77,10 +88,16 @@ pub(crate) fn map(message: &Message<'_>, limits: &Limits, sink: &mut dyn Sink, o
 }
 
 fn text_of(segment: &Segment<'_>, element: usize, message: &Message<'_>) -> Option<String> {
-    let mut joined = String::new();
-    for component in 1..=segment.component_count(element) {
+    let count = segment.component_count(element);
+    let bytes: usize = (1..=count).map(|component| segment.value(element, component).len()).sum();
+    if bytes == 0 {
+        return None;
+    }
+    // Room for the components and the spaces between them (Latin-1 may need two bytes a character).
+    let mut joined = String::with_capacity(bytes + count);
+    for component in 1..=count {
         if let Some(text) = segment.text(element, component, message.charset) {
-            let text = text.trim();
+            let text = trim(&text);
             if !text.is_empty() {
                 if !joined.is_empty() {
                     joined.push(' ');
@@ -93,7 +110,8 @@ fn text_of(segment: &Segment<'_>, element: usize, message: &Message<'_>) -> Opti
 }
 
 fn decimal(raw: &str) -> Option<Decimal> {
-    raw.trim().replace(',', ".").parse().ok()
+    let raw = raw.trim();
+    if raw.contains(',') { raw.replace(',', ".").parse().ok() } else { raw.parse().ok() }
 }
 
 impl Mapper<'_, '_> {
@@ -105,6 +123,15 @@ impl Mapper<'_, '_> {
         self.message.at(segment, Some(element), Some(component), Some(data_element))
     }
 
+    /// Returns the location of a spot remembered earlier in the message.
+    fn locate(&self, spot: Spot) -> Location {
+        let segment = self.message.buf.segment(spot.segment);
+        match spot.element {
+            Some((element, component, data_element)) => self.at(&segment, element, component, data_element),
+            None => self.message.at(&segment, None, None, None),
+        }
+    }
+
     fn warn(&mut self, code: &str, text: String, location: Location) {
         self.sink.diagnostic(Diagnostic::warning(code, text, location));
     }
@@ -114,7 +141,7 @@ impl Mapper<'_, '_> {
     }
 
     fn text(&self, segment: &Segment<'_>, element: usize, component: usize) -> Option<String> {
-        segment.text(element, component, self.message.charset).map(|t| t.trim().to_owned())
+        segment.trimmed(element, component, self.message.charset)
     }
 
     fn unknown_qualifier(&mut self, segment: &Segment<'_>, data_element: &str, qualifier: &str, kept: &str) {
@@ -429,7 +456,7 @@ impl Mapper<'_, '_> {
         let Some(party) = self.part().consignment.parties.last_mut() else { return };
         let contact = party.contact.get_or_insert_with(Contact::default);
         if segment.tag() == b"COM" {
-            let number = segment.text(1, 1, charset).map(|t| t.trim().to_owned());
+            let number = segment.trimmed(1, 1, charset);
             match segment.code(1, 2) {
                 "TE" | "FX" | "AL" => contact.phone = contact.phone.take().or(number),
                 "EM" => contact.email = contact.email.take().or(number),
@@ -445,20 +472,19 @@ impl Mapper<'_, '_> {
     }
 
     fn rff(&mut self, segment: &Segment<'_>) {
-        let qualifier = segment.code(1, 1).to_owned();
+        let qualifier = segment.code(1, 1);
         let Some(value) = self.text(segment, 1, 2) else { return };
         if self.context == Context::Goods {
             self.context = Context::Plain;
         }
-        let location = self.at(segment, 1, 2, "1154");
+        let spot = Spot { segment: segment.index, element: Some((1, 2, "1154")) };
         let in_group = !self.groups.is_empty();
         let part = self.part();
-        let candidate = |priority: u8, kind: Option<DocumentKind>| (priority, value.clone(), kind, location.clone());
-        match qualifier.as_str() {
-            "BH" | "HWB" if in_group => part.references.push(candidate(1, Some(DocumentKind::HouseBill))),
-            "BM" if in_group => part.references.push(candidate(2, Some(DocumentKind::MasterBill))),
-            "AWB" if in_group => part.references.push(candidate(3, Some(DocumentKind::AirWaybill))),
-            "AAM" if in_group => part.references.push(candidate(4, None)),
+        match qualifier {
+            "BH" | "HWB" if in_group => part.references.push((1, value, Some(DocumentKind::HouseBill), spot)),
+            "BM" if in_group => part.references.push((2, value, Some(DocumentKind::MasterBill), spot)),
+            "AWB" if in_group => part.references.push((3, value, Some(DocumentKind::AirWaybill), spot)),
+            "AAM" if in_group => part.references.push((4, value, None, spot)),
             "MB" | "MWB" => part.consignment.master_reference = Some(value),
             "BM" => part.consignment.master_reference = Some(value),
             "ABZ" => {
@@ -472,11 +498,11 @@ impl Mapper<'_, '_> {
             "ABO" | "AWM" | "BN" | "CN" | "AFB" | "ABT" | "XC" | "ACD" | "SQ" | "AAQ" | "ZZZ" | "AAE" | "FF" | "BH"
             | "HWB" | "AWB" | "AAM" | "ACW" | "AEG" | "BLS" | "DM" | "ENT" | "IV" | "ON" | "SS" | "CU" | "UCN"
             | "AIF" => {
-                part.consignment.documents.push(DocumentReference { kind: qualifier, reference: value });
+                part.consignment.documents.push(DocumentReference { kind: qualifier.to_owned(), reference: value });
             }
             _ => {
-                part.consignment.documents.push(DocumentReference { kind: qualifier.clone(), reference: value });
-                self.unknown_qualifier(segment, "1153", &qualifier, "kept as a document reference");
+                part.consignment.documents.push(DocumentReference { kind: qualifier.to_owned(), reference: value });
+                self.unknown_qualifier(segment, "1153", qualifier, "kept as a document reference");
             }
         }
     }
@@ -622,9 +648,9 @@ impl Mapper<'_, '_> {
             return;
         }
         let mut part = Part::new();
-        part.location = Some(self.message.at(segment, None, None, None));
+        part.location = Some(Spot { segment: segment.index, element: None });
         if let Some(number) = self.text(segment, 2, 1) {
-            part.references.push((6, number, None, self.at(segment, 2, 1, "1004")));
+            part.references.push((6, number, None, Spot { segment: segment.index, element: Some((2, 1, "1004")) }));
         }
         if let Some(sequence) = self.text(segment, 1, 1) {
             part.consignment.attributes.insert("consolidation_item_number".into(), sequence);
@@ -641,11 +667,11 @@ impl Mapper<'_, '_> {
             "740" | "741" => Some(DocumentKind::AirWaybill),
             _ => None,
         };
-        let location = self.at(segment, 2, 1, "1004");
+        let spot = Spot { segment: segment.index, element: Some((2, 1, "1004")) };
         let in_group = !self.groups.is_empty();
         let part = self.part();
         match kind {
-            Some(kind) if in_group => part.references.push((0, number, Some(kind), location)),
+            Some(kind) if in_group => part.references.push((0, number, Some(kind), spot)),
             _ => part.consignment.documents.push(DocumentReference { kind: code, reference: number }),
         }
     }
@@ -927,10 +953,12 @@ impl Mapper<'_, '_> {
         }
         let single = self.groups.len() == 1;
         let groups = std::mem::take(&mut self.groups);
-        for mut group in groups {
+        let last = groups.len() - 1;
+        for (index, mut group) in groups.into_iter().enumerate() {
             group.references.sort_by_key(|r| r.0);
-            let Some(chosen) = group.references.first().cloned() else {
-                let location = group.location.clone().unwrap_or_default();
+            let mut references = group.references.into_iter();
+            let Some(chosen) = references.next() else {
+                let location = group.location.map(|spot| self.locate(spot)).unwrap_or_default();
                 self.error(
                     "missing_reference",
                     "expected a transport document reference (DOC bill of lading, RFF BH/BM/AWB/AAM or CNI document number), found none".into(),
@@ -941,22 +969,25 @@ impl Mapper<'_, '_> {
             let reference = match Reference::parse(&chosen.1) {
                 Ok(reference) => reference,
                 Err(error) => {
-                    self.error("invalid_reference", format!("{error}"), chosen.3.clone());
+                    let location = self.locate(chosen.3);
+                    self.error("invalid_reference", format!("{error}"), location);
                     continue;
                 }
             };
-            let mut consignment = merge(&self.header, group.consignment, single);
+            // The header is moved into the last consignment rather than cloned: in the common one-bill message
+            // nothing is copied.
+            let mut consignment = merge(&mut self.header.consignment, index == last, group.consignment, single);
             consignment.reference = reference;
             consignment.document_kind = chosen.2;
-            for (_, value, kind, _) in group.references.iter().skip(1) {
-                if *value != chosen.1 {
+            for (_, value, kind, _) in references {
+                if value != chosen.1 {
                     let kind = match kind {
                         Some(DocumentKind::HouseBill) => "house_bill",
                         Some(DocumentKind::MasterBill) => "master_bill",
                         Some(DocumentKind::AirWaybill) => "air_waybill",
                         _ => "transport_document",
                     };
-                    consignment.documents.push(DocumentReference { kind: kind.into(), reference: value.clone() });
+                    consignment.documents.push(DocumentReference { kind: kind.into(), reference: value });
                 }
             }
             out.push(consignment);
@@ -964,26 +995,31 @@ impl Mapper<'_, '_> {
     }
 }
 
-/// Combines the message header with one consignment group; the group's own facts win.
-fn merge(header: &Part, group: Consignment, single: bool) -> Consignment {
-    let h = &header.consignment;
+/// Combines the message header with one consignment group; the group's own facts win. The header's values are
+/// cloned, or moved out when `last` says no other group needs them.
+fn merge(header: &mut Consignment, last: bool, group: Consignment, single: bool) -> Consignment {
+    fn share<T: Clone + Default>(value: &mut T, last: bool) -> T {
+        if last { std::mem::take(value) } else { value.clone() }
+    }
+    let h = header;
     let mut c = group;
     c.mode_of_transport = c.mode_of_transport.or(h.mode_of_transport);
     c.lodged_on = c.lodged_on.or(h.lodged_on);
-    c.customs_office = c.customs_office.take().or_else(|| h.customs_office.clone());
-    c.master_reference = c.master_reference.take().or_else(|| h.master_reference.clone());
-    let mut parties = h.parties.clone();
+    c.customs_office = c.customs_office.take().or_else(|| share(&mut h.customs_office, last));
+    c.master_reference = c.master_reference.take().or_else(|| share(&mut h.master_reference, last));
+    let mut parties = share(&mut h.parties, last);
     parties.append(&mut c.parties);
     c.parties = parties;
     let it = &mut c.itinerary;
-    let hi = &h.itinerary;
-    it.place_of_acceptance = it.place_of_acceptance.take().or_else(|| hi.place_of_acceptance.clone());
-    it.place_of_loading = it.place_of_loading.take().or_else(|| hi.place_of_loading.clone());
-    it.first_place_of_entry = it.first_place_of_entry.take().or_else(|| hi.first_place_of_entry.clone());
-    it.place_of_discharge = it.place_of_discharge.take().or_else(|| hi.place_of_discharge.clone());
-    it.place_of_delivery = it.place_of_delivery.take().or_else(|| hi.place_of_delivery.clone());
-    it.country_of_dispatch = it.country_of_dispatch.take().or_else(|| hi.country_of_dispatch.clone());
-    it.country_of_destination = it.country_of_destination.take().or_else(|| hi.country_of_destination.clone());
+    let hi = &mut h.itinerary;
+    it.place_of_acceptance = it.place_of_acceptance.take().or_else(|| share(&mut hi.place_of_acceptance, last));
+    it.place_of_loading = it.place_of_loading.take().or_else(|| share(&mut hi.place_of_loading, last));
+    it.first_place_of_entry = it.first_place_of_entry.take().or_else(|| share(&mut hi.first_place_of_entry, last));
+    it.place_of_discharge = it.place_of_discharge.take().or_else(|| share(&mut hi.place_of_discharge, last));
+    it.place_of_delivery = it.place_of_delivery.take().or_else(|| share(&mut hi.place_of_delivery, last));
+    it.country_of_dispatch = it.country_of_dispatch.take().or_else(|| share(&mut hi.country_of_dispatch, last));
+    it.country_of_destination =
+        it.country_of_destination.take().or_else(|| share(&mut hi.country_of_destination, last));
     for country in &hi.routing_countries {
         if !it.routing_countries.contains(country) {
             it.routing_countries.insert(0, country.clone());
@@ -991,25 +1027,35 @@ fn merge(header: &Part, group: Consignment, single: bool) -> Consignment {
     }
     it.departure = it.departure.or(hi.departure);
     it.arrival = it.arrival.or(hi.arrival);
-    c.transport = match (c.transport.take(), &h.transport) {
+    c.transport = match (c.transport.take(), &mut h.transport) {
         (Some(mut own), Some(shared)) => {
-            own.name = own.name.or_else(|| shared.name.clone());
-            own.imo = own.imo.or_else(|| shared.imo.clone());
-            own.conveyance_reference = own.conveyance_reference.or_else(|| shared.conveyance_reference.clone());
-            own.vehicle_registration = own.vehicle_registration.or_else(|| shared.vehicle_registration.clone());
-            own.nationality = own.nationality.or_else(|| shared.nationality.clone());
+            own.name = own.name.or_else(|| share(&mut shared.name, last));
+            own.imo = own.imo.or_else(|| share(&mut shared.imo, last));
+            own.conveyance_reference =
+                own.conveyance_reference.or_else(|| share(&mut shared.conveyance_reference, last));
+            own.vehicle_registration =
+                own.vehicle_registration.or_else(|| share(&mut shared.vehicle_registration, last));
+            own.nationality = own.nationality.or_else(|| share(&mut shared.nationality, last));
             Some(own)
         }
-        (own, shared) => own.or_else(|| shared.clone()),
+        (own, shared) => own.or_else(|| share(shared, last)),
     };
-    let mut equipment = h.equipment.clone();
+    let mut equipment = share(&mut h.equipment, last);
     equipment.append(&mut c.equipment);
     c.equipment = equipment;
-    let mut documents = h.documents.clone();
+    let mut documents = share(&mut h.documents, last);
     documents.append(&mut c.documents);
     c.documents = documents;
-    for (key, value) in &h.attributes {
-        c.attributes.entry(key.clone()).or_insert_with(|| value.clone());
+    if last {
+        // The group's own attributes win over the header's.
+        let own = std::mem::replace(&mut c.attributes, std::mem::take(&mut h.attributes));
+        c.attributes.extend(own);
+    } else {
+        for (key, value) in &h.attributes {
+            if !c.attributes.contains_key(key) {
+                c.attributes.insert(key.clone(), value.clone());
+            }
+        }
     }
     if single {
         c.total_packages = c.total_packages.or(h.total_packages);

@@ -203,11 +203,11 @@ impl<'r> Lexer<'r> {
                 return Ok(match (scan.in_segment, scan.released) {
                     (false, _) => Lexed::End,
                     (true, true) => {
-                        buf.close_component();
+                        buf.close_segment();
                         Lexed::DanglingRelease
                     }
                     (true, false) => {
-                        buf.close_component();
+                        buf.close_segment();
                         Lexed::Unterminated
                     }
                 });
@@ -238,16 +238,29 @@ impl<'r> Lexer<'r> {
     /// Returns the offset in the last segment's bytes of the first byte not allowed in the character set.
     pub(crate) fn invalid_byte(&self, buf: &SegmentBuf) -> Option<usize> {
         let bytes = buf.last_segment_bytes();
+        let ascii = |b: u8| (0x20..0x7F).contains(&b);
+        // 0x80–0x9F are C1 controls in ISO 8859-1: in practice Windows-1252 text mislabelled as UNOC.
+        let latin1 = |b: u8| !(b < 0x20 || (0x7F..0xA0).contains(&b));
+        let utf8 = |b: u8| !(b < 0x20 || b == 0x7F);
         match self.charset {
-            Charset::Ascii => bytes.iter().position(|&b| !(0x20..0x7F).contains(&b)),
-            // 0x80–0x9F are C1 controls in ISO 8859-1: in practice Windows-1252 text mislabelled as UNOC.
-            Charset::Latin1 => bytes.iter().position(|&b| b < 0x20 || (0x7F..0xA0).contains(&b)),
+            Charset::Ascii => first_not(bytes, ascii),
+            Charset::Latin1 => first_not(bytes, latin1),
             Charset::Utf8 => match std::str::from_utf8(bytes) {
-                Ok(_) => bytes.iter().position(|&b| b < 0x20 || b == 0x7F),
+                Ok(_) => first_not(bytes, utf8),
                 Err(error) => Some(error.valid_up_to()),
             },
         }
     }
+}
+
+/// Returns the offset of the first byte for which `allowed` is false. Every segment is checked and nearly every
+/// one passes, so the whole slice is first tested without early exit, which the compiler vectorises.
+#[inline]
+fn first_not(bytes: &[u8], allowed: impl Fn(u8) -> bool + Copy) -> Option<usize> {
+    if bytes.iter().fold(true, |ok, &b| ok & allowed(b)) {
+        return None;
+    }
+    bytes.iter().position(|&b| !allowed(b))
 }
 
 /// Lexes bytes of `chunk` into `buf`; returns how many were used and whether a segment was completed.
@@ -314,7 +327,7 @@ fn scan_chunk(
         }
         *column += 1;
         if byte == separators.terminator {
-            buf.close_component();
+            buf.close_segment();
             if byte == b'\n' {
                 *line += 1;
                 *column = 1;
@@ -323,7 +336,7 @@ fn scan_chunk(
         } else if Some(byte) == separators.release {
             scan.released = true;
         } else if byte == separators.element {
-            buf.close_component();
+            buf.close_element();
             scan.truncated |= buf.size() >= scan.limit;
             if !scan.truncated {
                 buf.begin_element();

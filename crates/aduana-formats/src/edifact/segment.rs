@@ -131,15 +131,7 @@ impl SegmentBuf {
 
     #[inline]
     pub(crate) fn push_bytes(&mut self, bytes: &[u8]) {
-        // Most components are a few bytes long; a byte loop beats a call to memcpy for them.
-        if bytes.len() <= 16 {
-            self.data.reserve(bytes.len());
-            for &byte in bytes {
-                self.data.push(byte);
-            }
-        } else {
-            self.data.extend_from_slice(bytes);
-        }
+        self.data.extend_from_slice(bytes);
     }
 
     #[inline]
@@ -147,17 +139,29 @@ impl SegmentBuf {
         self.data.push(byte);
     }
 
-    /// Closes the current component (and its element and segment with it); called before each separator.
+    /// Closes the current component; called before a component separator.
     #[inline]
     pub(crate) fn close_component(&mut self) {
         let end = self.data.len() as u32;
         if let Some(component) = self.components.last_mut() {
             component.1 = end;
         }
+    }
+
+    /// Closes the current component and its element; called before a data element separator.
+    #[inline]
+    pub(crate) fn close_element(&mut self) {
+        self.close_component();
         let components = self.components.len() as u32;
         if let Some(element) = self.elements.last_mut() {
             element.1 = components;
         }
+    }
+
+    /// Closes the current component, element and segment; called at the segment terminator or the end of input.
+    #[inline]
+    pub(crate) fn close_segment(&mut self) {
+        self.close_element();
         let elements = self.elements.len() as u32;
         if let Some(segment) = self.segments.last_mut() {
             segment.end_element = elements;
@@ -249,13 +253,26 @@ impl<'a> Segment<'a> {
     /// Returns a component decoded in the interchange's character set, `None` when absent or blank.
     pub(crate) fn text(&self, element: usize, component: usize, charset: Charset) -> Option<Cow<'a, str>> {
         let bytes = self.value(element, component);
+        if bytes.is_empty() {
+            return None;
+        }
         let text = decode(bytes, charset);
-        if text.trim().is_empty() { None } else { Some(text) }
+        if trim(&text).is_empty() { None } else { Some(text) }
+    }
+
+    /// Returns a component decoded in the interchange's character set and trimmed, `None` when absent or blank.
+    pub(crate) fn trimmed(&self, element: usize, component: usize, charset: Charset) -> Option<String> {
+        let bytes = self.value(element, component);
+        if bytes.is_empty() {
+            return None;
+        }
+        let text = trim(&decode(bytes, charset)).to_owned();
+        if text.is_empty() { None } else { Some(text) }
     }
 
     /// Returns a component as ASCII text (codes, qualifiers), empty when absent or not ASCII.
     pub(crate) fn code(&self, element: usize, component: usize) -> &'a str {
-        std::str::from_utf8(self.value(element, component)).map(str::trim).unwrap_or("")
+        std::str::from_utf8(self.value(element, component)).map(trim).unwrap_or("")
     }
 
     /// Returns the first line and column of the segment.
@@ -287,10 +304,24 @@ impl<'a> Segment<'a> {
     }
 }
 
+/// Returns `text` without leading and trailing whitespace, as [`str::trim`] does, without decoding characters
+/// when the text starts and ends with a visible ASCII character (nearly always).
+pub(crate) fn trim(text: &str) -> &str {
+    match text.as_bytes() {
+        [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
+        [only] if only.is_ascii_graphic() => text,
+        _ => text.trim(),
+    }
+}
+
 /// Decodes bytes in a character set; invalid bytes were reported by the lexer and are replaced here.
 pub(crate) fn decode(bytes: &[u8], charset: Charset) -> Cow<'_, str> {
     match charset {
         Charset::Latin1 if !bytes.is_ascii() => Cow::Owned(bytes.iter().map(|b| char::from(*b)).collect()),
-        _ => String::from_utf8_lossy(bytes),
+        // `from_utf8` has an ASCII fast path that the lossy decoder lacks; the result is the same.
+        _ => match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(bytes),
+        },
     }
 }

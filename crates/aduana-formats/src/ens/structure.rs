@@ -46,6 +46,7 @@ struct SimpleType {
     min_length: Option<usize>,
     max_length: Option<usize>,
     patterns: Vec<(String, Pattern)>,
+    /// Sorted.
     enumeration: Vec<String>,
     total_digits: Option<usize>,
     fraction_digits: Option<usize>,
@@ -176,6 +177,9 @@ fn simple_type(doc: &XmlDocument, id: ElementId, file: &str, name: &str) -> Resu
             other => return Err(format!("{file}: {name}: unsupported facet xs:{other}")),
         }
     }
+    // Sorted for binary search: code lists (countries, packaging, documents) have up to hundreds of codes.
+    simple.enumeration.sort_unstable();
+    simple.enumeration.dedup();
     Ok(simple)
 }
 
@@ -261,7 +265,12 @@ fn check_value(schema: &Schema, type_name: &str, raw: &str) -> Result<(), String
         }
     }
     let builtin = current;
-    let value = if builtin == "string" { raw.to_owned() } else { raw.split_whitespace().collect::<Vec<_>>().join(" ") };
+    // Whitespace is collapsed for every built-in type but string; a value without any is already collapsed.
+    let value: std::borrow::Cow<'_, str> = if builtin == "string" || !raw.contains(char::is_whitespace) {
+        std::borrow::Cow::Borrowed(raw)
+    } else {
+        std::borrow::Cow::Owned(raw.split_whitespace().collect::<Vec<_>>().join(" "))
+    };
     let length = value.chars().count();
     if builtin == "decimal" {
         check_decimal(&value, &chain)?;
@@ -293,7 +302,9 @@ fn check_value(schema: &Schema, type_name: &str, raw: &str) -> Result<(), String
                 shown(&value)
             ));
         }
-        if !simple.enumeration.is_empty() && !simple.enumeration.contains(&value) {
+        if !simple.enumeration.is_empty()
+            && simple.enumeration.binary_search_by(|code| code.as_str().cmp(&value)).is_err()
+        {
             return Err(format!("expected one of the codes of {name}, found '{}'", shown(&value)));
         }
     }

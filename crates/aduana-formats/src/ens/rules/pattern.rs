@@ -7,6 +7,11 @@
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
     alternatives: Vec<Vec<Node>>,
+    /// The same pattern as a run of single-character items, when it is one with at most one item of variable
+    /// length (most XSD facets: `[0-9]{1,6}`, `.{1,35}`, `[a-zA-Z]{2}.{1,33}`): such a pattern is matched in one
+    /// pass without backtracking, and gives the backtracking matcher's answer, whose work on it stays far below
+    /// the step budget.
+    run: Option<Vec<(Node, u32, Option<u32>)>>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,12 +50,16 @@ impl Pattern {
         if at != chars.len() {
             return Err(format!("unbalanced `)` at character {at} of /{source}/"));
         }
-        Ok(Pattern { alternatives })
+        let run = single_run(&alternatives);
+        Ok(Pattern { alternatives, run })
     }
 
     /// Returns whether the whole text matches. Texts longer than [`MAX_TEXT_CHARS`] never match: the matcher
     /// recurses per character, and no value the schemas or rules check is that long.
     pub(crate) fn matches(&self, text: &str) -> bool {
+        if let Some(run) = &self.run {
+            return matches_run(run, text);
+        }
         let chars: Vec<char> = text.chars().take(MAX_TEXT_CHARS + 1).collect();
         if chars.len() > MAX_TEXT_CHARS {
             return false;
@@ -58,6 +67,63 @@ impl Pattern {
         let matcher = Matcher { text: &chars, steps: std::cell::Cell::new(0) };
         let end = chars.len();
         self.alternatives.iter().any(|alt| matcher.seq(alt, 0, &mut |p| p == end))
+    }
+}
+
+/// Returns the pattern as a run of (single-character node, min, max) items when it has one alternative made only of
+/// single characters, `.`, classes and their repetitions, with at most one item whose length varies.
+fn single_run(alternatives: &[Vec<Node>]) -> Option<Vec<(Node, u32, Option<u32>)>> {
+    let [nodes] = alternatives else { return None };
+    let single = |node: &Node| matches!(node, Node::Char(_) | Node::Any | Node::Class { .. });
+    let mut run = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        match node {
+            Node::Repeat { node, min, max } if single(node) => run.push(((**node).clone(), *min, *max)),
+            node if single(node) => run.push((node.clone(), 1, Some(1))),
+            _ => return None,
+        }
+    }
+    let variable = run.iter().filter(|(_, min, max)| *max != Some(*min)).count();
+    (variable <= 1).then_some(run)
+}
+
+/// Matches a run from [`single_run`]: the text's length fixes how many characters the variable item takes, and each
+/// character is then checked against the item it falls in.
+fn matches_run(run: &[(Node, u32, Option<u32>)], text: &str) -> bool {
+    let length = text.chars().take(MAX_TEXT_CHARS + 1).count();
+    if length > MAX_TEXT_CHARS {
+        return false;
+    }
+    let fixed: usize = run.iter().filter(|(_, min, max)| *max == Some(*min)).map(|(_, min, _)| *min as usize).sum();
+    let Some(rest) = length.checked_sub(fixed) else { return false };
+    let mut chars = text.chars();
+    for (node, min, max) in run {
+        let count = if *max == Some(*min) {
+            *min as usize
+        } else {
+            if rest < *min as usize || max.is_some_and(|m| rest > m as usize) {
+                return false;
+            }
+            rest
+        };
+        for _ in 0..count {
+            match chars.next() {
+                Some(c) if single_matches(node, c) => {}
+                _ => return false,
+            }
+        }
+    }
+    // Without a variable item the lengths must agree exactly.
+    chars.next().is_none()
+}
+
+/// Returns whether a single-character node (a character, `.` or a class) matches `c`.
+fn single_matches(node: &Node, c: char) -> bool {
+    match node {
+        Node::Char(x) => c == *x,
+        Node::Any => c != '\n' && c != '\r',
+        Node::Class { items, negated } => items.iter().any(|item| item_matches(item, c)) != *negated,
+        _ => false,
     }
 }
 
@@ -269,13 +335,7 @@ impl Matcher<'_> {
     }
 
     fn one(&self, node: &Node, pos: usize) -> bool {
-        let Some(&c) = self.text.get(pos) else { return false };
-        match node {
-            Node::Char(x) => c == *x,
-            Node::Any => c != '\n' && c != '\r',
-            Node::Class { items, negated } => items.iter().any(|item| item_matches(item, c)) != *negated,
-            _ => false,
-        }
+        self.text.get(pos).is_some_and(|&c| single_matches(node, c))
     }
 }
 
@@ -313,6 +373,50 @@ mod tests {
         for (pattern, text, expected) in cases {
             let compiled = Pattern::compile(pattern).expect(pattern);
             assert_eq!(compiled.matches(text), *expected, "/{pattern}/ on {text:?}");
+        }
+    }
+
+    /// The one-pass matcher must answer as the backtracking one does, on every single-run pattern of the ICS
+    /// schemas and rule tables.
+    #[test]
+    fn one_pass_runs_agree_with_backtracking() {
+        let patterns = [
+            ".{1,35}",
+            "[0-9]{1,6}",
+            "[a-zA-Z]{2}",
+            "[A-Z0-9]*",
+            "[0-9]{4,8}",
+            r"\p{IsBasicLatin}+",
+            "[a-zA-Z]{2}[a-zA-Z0-9]{6}",
+            "[a-zA-Z]{2}.{1,33}",
+            r"[A-Z]{2}[^\n\r]*",
+            "[0-9]{2}[A-Z]{2}[A-Z0-9]{13}[0-9]",
+            "[0-9]{2}[A-Z]{2}[A-Z0-9]{12}.{1,8}",
+            "a",
+            "",
+            "ab{0}c",
+            "x{3,1}",
+        ];
+        let alphabet = ['a', 'B', 'Z', '0', '7', ' ', '.', '@', '\n', 'ç', '-'];
+        let mut texts = vec![String::new()];
+        for length in 1..=6 {
+            for seed in 0..200usize {
+                let text: String =
+                    (0..length).map(|i| alphabet[(seed * 7 + i * 13 + seed / 11 * i) % alphabet.len()]).collect();
+                texts.push(text);
+            }
+        }
+        texts.extend(["AB12345678".into(), "12AB123456789012345".into(), "x".repeat(40), "GB".into()]);
+        for source in patterns {
+            let pattern = Pattern::compile(source).expect(source);
+            assert!(pattern.run.is_some(), "/{source}/ is a single run");
+            let backtracking = Pattern { run: None, ..pattern.clone() };
+            for text in &texts {
+                assert_eq!(pattern.matches(text), backtracking.matches(text), "/{source}/ on {text:?}");
+            }
+        }
+        for source in ["[0-9]{1,2}[a-z]{1,2}", "a|b", "(ab)+", "^a$", "[^@]+@[^.]+[.].+"] {
+            assert!(Pattern::compile(source).expect(source).run.is_none(), "/{source}/ is not a single run");
         }
     }
 
