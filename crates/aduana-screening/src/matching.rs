@@ -16,7 +16,7 @@ use crate::watchlist::{AliasQuality, BirthDate};
 const FUZZY_PENALTY: f32 = 1.0;
 /// The weight of the better-covered side of a name pair (the rest goes to the worse-covered side): a name that is
 /// wholly contained in the other counts for most, extra unmatched parts on the other side count for the rest.
-const MAX_COVER_SHARE: f32 = 0.7;
+const MAX_COVER_SHARE: f32 = 0.75;
 /// [`MAX_COVER_SHARE`] for organisations, whose extra words count more.
 const ORG_MAX_COVER_SHARE: f32 = 0.55;
 /// The shared rare material (sum of the smaller weights of matched pairs) at which a match is fully confident.
@@ -429,7 +429,7 @@ fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
                 }
             }
             // A word split in two.
-            if let Some(next) = a.get(i + 1) {
+            if let Some(next) = a.get(i + 1).filter(|next| token.text.len() > 1 && next.text.len() > 1) {
                 let joined = format!("{}{}", token.text, next.text);
                 for (j, other) in b.iter().enumerate() {
                     let close = other.text == joined
@@ -468,7 +468,7 @@ fn is_organisational(token: &Token, index: &ScreeningIndex) -> bool {
 /// enough to identify (five sound classes or more).
 fn whole_skeleton_matches(query: &[Token], candidate: &[Token]) -> bool {
     // Within one script a different spelling is a different name ("Olga Barynova" is not "Oleg Baranov").
-    let scripts = |tokens: &[Token]| tokens.iter().fold(0_u16, |set, t| set | 1 << t.script as u16);
+    let scripts = |tokens: &[Token]| tokens.iter().fold(0_u32, |set, t| set | t.script.bit());
     if scripts(query) & scripts(candidate) != 0 {
         return false;
     }
@@ -529,7 +529,20 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     }
     let (short, long) = if q.text.len() <= c.text.len() { (q, c) } else { (c, q) };
     if short.text.len() == 1 {
-        return long.text.starts_with(&short.text).then_some((0.9, "initial"));
+        if long.text.starts_with(&short.text) {
+            return Some((0.9, "initial"));
+        }
+        // An initial in another script or spelling ("В." against the Hangul "beulradimireu", "V." against
+        // "Wladimir"): the sound class must agree.
+        return (!short.skeleton.is_empty() && long.skeleton.starts_with(&short.skeleton)).then_some((0.8, "initial"));
+    }
+    // Two patronymics formed from the same name in different languages ("Vladimirovich", "Wladimirowitsch",
+    // "Vlagyimirovics"): their stems sound alike even where the endings differ.
+    if q.patronymic && c.patronymic {
+        let common = q.skeleton.bytes().zip(c.skeleton.bytes()).take_while(|(a, b)| a == b).count();
+        if common >= 4 {
+            return Some((0.9, "patronymic"));
+        }
     }
     let max_len = long.text.len();
     if short.text.len() >= 3 && (max_len - short.text.len()) * 10 <= max_len * 3 {
@@ -538,8 +551,12 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), budget, index);
         let sim = 1.0 - distance / max_len as f32;
         if sim >= floor {
-            // Each edit costs its share of the letters, scaled by FUZZY_PENALTY.
-            return Some((1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy"));
+            // Each edit costs its share of the letters, scaled by FUZZY_PENALTY; the sounds may agree better.
+            let fuzzy = (1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy");
+            return Some(match phonetic_similarity(q, c, index) {
+                Some(phonetic) if phonetic.0 > fuzzy.0 => phonetic,
+                _ => fuzzy,
+            });
         }
     }
     // A grammatical ending added to a name in another language ("Putins", "Vladimiras", "Lavrovs").
@@ -549,16 +566,49 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     {
         return Some((0.9, "inflection"));
     }
+    phonetic_similarity(q, c, index)
+}
+
+/// How similar two tokens sound (their skeletons), and how; `None` when they do not.
+fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, &'static str)> {
     // Transliteration from another script loses distinctions the skeleton ignores too, so a skeleton match across
     // scripts is stronger evidence than within one.
     let across = q.script != c.script;
-    let (qs, cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
+    let (mut qs, mut cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
+    // A grammatical ending in one language ("Vladimiras", "Putins") is not part of the name.
+    let inflected = |text: &str, skeleton: &[u8]| text.ends_with('s') && skeleton.len() > 3 && skeleton.ends_with(b"s");
+    if inflected(&q.text, qs) && !c.text.ends_with('s') {
+        qs = &qs[..qs.len() - 1];
+    } else if inflected(&c.text, cs) && !q.text.ends_with('s') {
+        cs = &cs[..cs.len() - 1];
+    }
+    // Across scripts, the coronal sounds (t, d, s, z, ch, j) are where transliterations differ most: Japanese writes
+    // "di" as "zi", Chinese "jing" for "tin", Belarusian "ts" for "t".
+    let coronal = |skeleton: &[u8]| -> Vec<u8> {
+        let mut out: Vec<u8> = Vec::with_capacity(skeleton.len());
+        for &b in skeleton {
+            let b = if matches!(b, b's' | b'c') { b't' } else { b };
+            if out.last() != Some(&b) {
+                out.push(b);
+            }
+        }
+        out
+    };
+    let (merged_q, merged_c);
+    if across {
+        merged_q = coronal(qs);
+        merged_c = coronal(cs);
+        qs = &merged_q;
+        cs = &merged_c;
+    }
     if qs.len() >= 3 && qs == cs {
-        return Some((if across { 0.92 } else { 0.85 }, "phonetic"));
+        // Within a script, the same sounds and one letter apart ("Putyin", "Putin") is nearly the same spelling.
+        let close = !across && edit_distance(q.text.as_bytes(), c.text.as_bytes(), 1.0, index) <= 1.0;
+        return Some((if across || close { 0.92 } else { 0.85 }, "phonetic"));
     }
     let shortest = if across { 3 } else { 4 };
     if qs.len().min(cs.len()) >= shortest
-        && qs.len().max(cs.len()) >= 4
+        && qs.len().max(cs.len()) >= 4.min(shortest + 1)
         && qs[0] == cs[0]
         && edit_distance(qs, cs, 1.0, index) <= 1.0
     {

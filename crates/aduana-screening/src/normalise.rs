@@ -52,8 +52,8 @@ pub enum Script {
     Kana,
     /// Korean Hangul.
     Hangul,
-    /// Any other script (Indic, Southeast Asian, Armenian, Georgian, ...).
-    Other,
+    /// Any other script (Indic, Southeast Asian, Armenian, Georgian, ...), by its Unicode block (code point / 128).
+    Other(u16),
 }
 
 impl Script {
@@ -69,10 +69,25 @@ impl Script {
             0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F => Script::Kana,
             0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF => Script::Hangul,
             0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF => Script::Han,
-            _ if c.is_alphabetic() => Script::Other,
+            code if c.is_alphabetic() => Script::Other(u16::try_from(code >> 7).unwrap_or(u16::MAX)),
             _ => return None,
         };
         Some(script)
+    }
+
+    /// Returns a bit for sets of scripts (the blocks of other scripts share bits).
+    pub fn bit(self) -> u32 {
+        match self {
+            Script::Latin => 1,
+            Script::Cyrillic => 1 << 1,
+            Script::Greek => 1 << 2,
+            Script::Arabic => 1 << 3,
+            Script::Hebrew => 1 << 4,
+            Script::Han => 1 << 5,
+            Script::Kana => 1 << 6,
+            Script::Hangul => 1 << 7,
+            Script::Other(block) => 1 << (8 + u32::from(block) % 24),
+        }
     }
 
     /// Returns whether words in this script are compared as written rather than by their transliteration.
@@ -182,15 +197,17 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
                 consumed = n;
                 break;
             }
+            // A title written after the name ("Putyin elnök", "プーチン大統領") is dropped from its end.
+            if !tokens.is_empty() && i + n == words.len() && rules.is_suffix_phrase(&phrase) {
+                consumed = n;
+                break;
+            }
             let classes = rules.classes_of(&phrase);
-            // A title after the name ("Putyin elnök", as Hungarian writes it) stays, but weighs like a title.
-            let trailing_title = !tokens.is_empty() && i + n == words.len() && rules.is_stop_phrase(&phrase);
-            let generic = trailing_title
-                || !classes.is_empty()
-                    && classes.iter().all(|id| rules.class(*id).is_some_and(|c| c.kind.is_generic()));
+            let generic =
+                !classes.is_empty() && classes.iter().all(|id| rules.class(*id).is_some_and(|c| c.kind.is_generic()));
             // Multi-word phrases become one token only when generic ("joint stock company"): a meaningful phrase
             // ("Tactical Missiles Corporation") keeps its words, which carry the identity.
-            if n == 1 || generic {
+            if n == 1 || (!classes.is_empty() && generic) {
                 let text = number_word(&words[i..i + n].concat());
                 let patronymic = classes.is_empty() && is_patronymic(&text);
                 let ancestor = tokens.last().is_some_and(|t| NASAB.contains(&t.text.as_str()));
@@ -232,25 +249,61 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
 
 /// Returns the consonant skeleton of a folded word: letters mapped to sound classes (labials together at the start
 /// of a word, `l` with `r`, as transliterations from scripts without the distinction write them), vowels and
-/// glides (`v`/`w` inside a word, as Arabic and Hebrew write vowels) dropped, repeats collapsed.
+/// glides (`v`/`w` inside a word, as Arabic and Hebrew write vowels) dropped, repeats collapsed. Spellings of one
+/// sound in the romanisations of different languages are read first: `tsch`, `tch`, `ch`, `cz`, `cs`, `sz`, `sch`,
+/// `sh`, `zh` (Russian names in German, French, Polish, Hungarian, English), `dz` and Hungarian `gy` for d, `ph`,
+/// `th`, `kh`; `j` is an affricate like `ch` (Pinyin, Arabic and English romanisations), a final `ng` a plain
+/// nasal; and a word-initial `u` before `l` or `r` is the `v` or `w` that Japanese and Belarusian write so
+/// ("Uladzimir", "Urajimiru").
 pub fn skeleton(word: &str) -> String {
+    let bytes = word.as_bytes();
     let mut out = String::new();
-    for (i, c) in word.chars().enumerate() {
-        let class = match c {
-            'b' | 'p' | 'f' | 'v' | 'w' if i == 0 => 'p',
-            'b' | 'p' => 'p',
-            'f' => 'f',
-            'v' | 'w' => continue,
-            'd' | 't' => 't',
-            'c' | 'k' | 'q' | 'g' => 'k',
-            's' | 'z' | 'x' => 's',
-            'l' | 'r' => 'r',
-            'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' => continue,
-            other => other,
-        };
+    let push = |class: char, out: &mut String| {
         if !out.ends_with(class) {
             out.push(class);
         }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        let (class, width) = if rest.starts_with(b"tsch") {
+            (Some('c'), 4)
+        } else if rest.starts_with(b"sch") || rest.starts_with(b"tch") {
+            (Some(if rest[0] == b's' { 's' } else { 'c' }), 3)
+        } else if rest.starts_with(b"ch") || rest.starts_with(b"cz") || rest.starts_with(b"cs") {
+            (Some('c'), 2)
+        } else if rest.starts_with(b"sh") || rest.starts_with(b"sz") || rest.starts_with(b"zh") {
+            (Some('s'), 2)
+        } else if rest.starts_with(b"dz") || rest.starts_with(b"gy") || rest.starts_with(b"th") {
+            (Some('t'), 2)
+        } else if rest.starts_with(b"ph") {
+            (Some(if i == 0 { 'p' } else { 'f' }), 2)
+        } else if rest.starts_with(b"kh") || rest.starts_with(b"gh") {
+            (Some('k'), 2)
+        } else if rest == b"ng" {
+            (Some('n'), 2)
+        } else if i == 0 && rest.len() > 1 && rest[0] == b'u' && matches!(rest[1], b'l' | b'r') {
+            (Some('p'), 1)
+        } else {
+            let class = match rest[0] {
+                b'b' | b'p' | b'f' | b'v' | b'w' if i == 0 => Some('p'),
+                b'b' | b'p' => Some('p'),
+                b'f' => Some('f'),
+                b'v' | b'w' => None,
+                b'd' | b't' => Some('t'),
+                b'c' | b'k' | b'q' | b'g' => Some('k'),
+                b'j' => Some('c'),
+                b's' | b'z' | b'x' => Some('s'),
+                b'l' | b'r' => Some('r'),
+                b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'h' => None,
+                other => Some(char::from(other)),
+            };
+            (class, 1)
+        };
+        if let Some(class) = class {
+            push(class, &mut out);
+        }
+        i += width;
     }
     out
 }

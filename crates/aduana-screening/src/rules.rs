@@ -48,6 +48,7 @@ pub struct Class {
 #[derive(Debug, Clone)]
 pub struct NameRules {
     stop_phrases: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
+    suffix_phrases: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
     phrases: FastMap<String, Vec<u32>>,
     classes: Vec<Class>,
     longest_phrase: usize,
@@ -111,6 +112,7 @@ impl NameRules {
     pub fn load(tables: RuleTables<'_>) -> Result<NameRules, RulesError> {
         let mut rules = NameRules {
             stop_phrases: HashSet::default(),
+            suffix_phrases: HashSet::default(),
             phrases: FastMap::default(),
             classes: Vec::new(),
             longest_phrase: 1,
@@ -128,6 +130,12 @@ impl NameRules {
                     if !folded.is_empty() {
                         rules.longest_phrase = rules.longest_phrase.max(folded.split(' ').count());
                         rules.stop_phrases.insert(folded);
+                    }
+                } else if path.first().is_some_and(|p| p == "PERSON_NAME_SUFFIXES") {
+                    let folded = fold_words(&value).join(" ");
+                    if !folded.is_empty() {
+                        rules.longest_phrase = rules.longest_phrase.max(folded.split(' ').count());
+                        rules.suffix_phrases.insert(folded);
                     }
                 }
             }
@@ -218,6 +226,11 @@ impl NameRules {
         self.stop_phrases.contains(phrase)
     }
 
+    /// Returns whether a folded phrase is a title written after a name ("elnök", "大統領"), dropped from its end.
+    pub fn is_suffix_phrase(&self, phrase: &str) -> bool {
+        self.suffix_phrases.contains(phrase)
+    }
+
     /// Returns the classes of a folded phrase.
     pub fn classes_of(&self, phrase: &str) -> &[u32] {
         self.phrases.get(phrase).map_or(&[], Vec::as_slice)
@@ -258,6 +271,7 @@ mod tests {
         let ag = rules.classes_of("aktiengesellschaft");
         assert!(ag.iter().any(|id| rules.class(*id).is_some_and(|c| c.label == "AG")), "{ag:?}");
         assert!(rules.is_stop_phrase("mr"));
+        assert!(rules.is_suffix_phrase("elnok"));
         assert!(rules.confusable(b'0', b'o'));
         assert!(!rules.classes_of("putin").is_empty());
     }

@@ -149,9 +149,12 @@ fn all_81_putin_aliases_match_each_other() {
     if std::env::var_os("SHOW_MISSES").is_some() {
         println!("{}", failed.join("\n"));
     }
-    // FIXME: every pair should match; see docs/screening.md for the scripts still missed. Floor against regressions.
-    let matched = pairs - failed.len();
-    assert!(matched >= 2750, "{} pairs below the threshold, e.g. {:?}", failed.len(), &failed[..failed.len().min(10)]);
+    assert!(
+        failed.is_empty(),
+        "{} pairs below the threshold, e.g. {:?}",
+        failed.len(),
+        &failed[..failed.len().min(10)]
+    );
 }
 
 /// Returns the id of the UN entry that lists exactly this name (same words in any order), if any.
