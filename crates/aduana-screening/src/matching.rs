@@ -413,29 +413,55 @@ struct GroupMatch {
 fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
     let mut found = Vec::new();
     for (a, b, flipped) in [(query, candidate, false), (candidate, query, true)] {
-        for (i, token) in a.iter().enumerate() {
-            let letters = token.text.as_bytes();
-            // An acronym: two to four letters, each the initial of one of consecutive words on the other side.
-            if (2..=4).contains(&letters.len())
+        // Acronyms: a word of two to four letters ("PLA", "JC"), or initials written apart ("U.S.", "A.B.C.").
+        let mut acronyms: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        let mut i = 0;
+        while i < a.len() {
+            let run = a[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
+            if run >= 2 {
+                acronyms.push((i..i + run, a[i..i + run].iter().map(|t| t.text.as_str()).collect()));
+                i += run;
+                continue;
+            }
+            let token = &a[i];
+            if (2..=4).contains(&token.text.len())
                 && token.classes.is_empty()
-                && letters.iter().all(u8::is_ascii_alphabetic)
+                && token.text.bytes().all(|b| b.is_ascii_alphabetic())
             {
-                for start in 0..b.len().saturating_sub(letters.len() - 1) {
-                    let run = &b[start..start + letters.len()];
-                    let spelled = run.iter().zip(letters).all(|(t, l)| t.text.as_bytes().first() == Some(l));
-                    if spelled && run.iter().any(|t| t.text.len() > 1) && !b.iter().any(|t| t.text == token.text) {
-                        found.push((i..i + 1, start..start + letters.len(), ACRONYM_SIMILARITY, "acronym", flipped));
-                    }
+                acronyms.push((i..i + 1, token.text.clone()));
+            }
+            i += 1;
+        }
+        for (range, letters) in acronyms {
+            let letters = letters.as_bytes();
+            if b.iter().any(|t| t.text.as_bytes() == letters) {
+                continue;
+            }
+            for start in 0..b.len().saturating_sub(letters.len() - 1) {
+                let run = &b[start..start + letters.len()];
+                let spelled = run.iter().zip(letters).all(|(t, l)| t.text.as_bytes().first() == Some(l));
+                let written_out = run.iter().any(|t| t.text.len() > 1);
+                // The same initials, written together on one side and apart on the other ("ABC", "A.B.C.").
+                let apart = range.len() == 1 && run.iter().all(|t| t.text.len() == 1);
+                if spelled && (written_out || apart) {
+                    let similarity = if apart { 0.95 } else { ACRONYM_SIMILARITY };
+                    found.push((range.clone(), start..start + letters.len(), similarity, "acronym", flipped));
                 }
             }
+        }
+        for (i, token) in a.iter().enumerate() {
             // A word split in two.
             if let Some(next) = a.get(i + 1).filter(|next| token.text.len() > 1 && next.text.len() > 1) {
-                let joined = format!("{}{}", token.text, next.text);
+                let length = token.text.len() + next.text.len();
                 for (j, other) in b.iter().enumerate() {
-                    let close = other.text == joined
-                        || joined.len().abs_diff(other.text.len()) <= 1 && skeleton(&joined) == other.skeleton;
-                    if other.text.len() >= 6 && close {
-                        let similarity = if other.text == joined { 0.95 } else { 0.85 };
+                    if other.text.len() < 6 || other.text.len().abs_diff(length) > 1 {
+                        continue;
+                    }
+                    let exact = other.text.len() == length
+                        && other.text.starts_with(&token.text)
+                        && other.text.ends_with(&next.text);
+                    if exact || skeleton(&format!("{}{}", token.text, next.text)) == other.skeleton {
+                        let similarity = if exact { 0.95 } else { 0.85 };
                         found.push((i..i + 2, j..j + 1, similarity, "split", flipped));
                     }
                 }
@@ -583,7 +609,7 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         cs = &cs[..cs.len() - 1];
     }
     // Across scripts, the coronal sounds (t, d, s, z, ch, j) are where transliterations differ most: Japanese writes
-    // "di" as "zi", Chinese "jing" for "tin", Belarusian "ts" for "t".
+    // "di" as "zi", Chinese "jing" for "tin", Belarusian "ts" for "t"; and a final "ng" (Chinese, Burmese) is "n".
     let coronal = |skeleton: &[u8]| -> Vec<u8> {
         let mut out: Vec<u8> = Vec::with_capacity(skeleton.len());
         for &b in skeleton {
@@ -591,6 +617,9 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
             if out.last() != Some(&b) {
                 out.push(b);
             }
+        }
+        if out.ends_with(b"nk") {
+            out.pop();
         }
         out
     };

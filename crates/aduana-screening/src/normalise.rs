@@ -252,8 +252,7 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
 /// glides (`v`/`w` inside a word, as Arabic and Hebrew write vowels) dropped, repeats collapsed. Spellings of one
 /// sound in the romanisations of different languages are read first: `tsch`, `tch`, `ch`, `cz`, `cs`, `sz`, `sch`,
 /// `sh`, `zh` (Russian names in German, French, Polish, Hungarian, English), `dz` and Hungarian `gy` for d, `ph`,
-/// `th`, `kh`; `j` is an affricate like `ch` (Pinyin, Arabic and English romanisations), a final `ng` a plain
-/// nasal; and a word-initial `u` before `l` or `r` is the `v` or `w` that Japanese and Belarusian write so
+/// `th`, `kh`; `j` is an affricate like `ch` (Pinyin, Arabic and English romanisations); and a word-initial `u` before `l` or `r` is the `v` or `w` that Japanese and Belarusian write so
 /// ("Uladzimir", "Urajimiru").
 pub fn skeleton(word: &str) -> String {
     let bytes = word.as_bytes();
@@ -280,8 +279,6 @@ pub fn skeleton(word: &str) -> String {
             (Some(if i == 0 { 'p' } else { 'f' }), 2)
         } else if rest.starts_with(b"kh") || rest.starts_with(b"gh") {
             (Some('k'), 2)
-        } else if rest == b"ng" {
-            (Some('n'), 2)
         } else if i == 0 && rest.len() > 1 && rest[0] == b'u' && matches!(rest[1], b'l' | b'r') {
             (Some('p'), 1)
         } else {

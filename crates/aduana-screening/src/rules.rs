@@ -162,23 +162,42 @@ impl NameRules {
             };
             rules.add_phrase(&value, class);
         }
-        let mut class = None;
+        // Each legal form is a class; its `generic` kind (OAO and AO are both a JSC, GmbH and OOO an LLC) is a
+        // second class its spellings belong to, so that the same kind of company in two languages matches.
+        let (mut class, mut generic, mut display) = (None, None, String::new());
+        let mut generic_classes: FastMap<String, u32> = FastMap::default();
         for event in read("org_types.yml", tables.org_types)? {
             match event {
-                YamlEvent::MapStart { .. } => class = None,
+                YamlEvent::MapStart { .. } => (class, generic) = (None, None),
                 YamlEvent::Pair { key, value, .. } if key == "display" => {
                     let id = rules.add_class(value.clone(), ClassKind::LegalForm);
                     rules.add_phrase(&value, id);
                     class = Some(id);
+                    display = value;
+                }
+                YamlEvent::Pair { key, value, .. } if key == "generic" && !value.trim_matches('"').is_empty() => {
+                    let label = value.trim_matches('"').to_owned();
+                    let id = match generic_classes.get(&label) {
+                        Some(id) => *id,
+                        None => {
+                            let id = rules.add_class(label.clone(), ClassKind::LegalForm);
+                            generic_classes.insert(label, id);
+                            id
+                        }
+                    };
+                    if class.is_some() {
+                        rules.add_phrase(&display, id);
+                    }
+                    generic = Some(id);
                 }
                 YamlEvent::Pair { key, value, .. } if key == "compare" => {
-                    if let Some(id) = class {
-                        rules.add_phrase(&value, id);
+                    for id in class.iter().chain(generic.iter()) {
+                        rules.add_phrase(&value, *id);
                     }
                 }
                 YamlEvent::Item { path, value } if path.last().is_some_and(|k| k == "aliases") => {
-                    if let Some(id) = class {
-                        rules.add_phrase(&value, id);
+                    for id in class.iter().chain(generic.iter()) {
+                        rules.add_phrase(&value, *id);
                     }
                 }
                 _ => {}
@@ -272,6 +291,10 @@ mod tests {
         assert!(ag.iter().any(|id| rules.class(*id).is_some_and(|c| c.label == "AG")), "{ag:?}");
         assert!(rules.is_stop_phrase("mr"));
         assert!(rules.is_suffix_phrase("elnok"));
+        let (oao, jsc) = (rules.classes_of("oao"), rules.classes_of("jsc"));
+        assert!(oao.iter().any(|id| jsc.contains(id)), "OAO and JSC share their generic class: {oao:?} {jsc:?}");
+        let (ag, gmbh) = (rules.classes_of("ag"), rules.classes_of("gmbh"));
+        assert!(!ag.iter().any(|id| gmbh.contains(id)), "AG and GmbH differ: {ag:?} {gmbh:?}");
         assert!(rules.confusable(b'0', b'o'));
         assert!(!rules.classes_of("putin").is_empty());
     }
