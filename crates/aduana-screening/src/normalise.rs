@@ -289,6 +289,8 @@ pub fn skeleton(word: &str) -> String {
                 b'v' | b'w' => None,
                 b'd' | b't' => Some('t'),
                 b'c' | b'k' | b'q' | b'g' => Some('k'),
+                // A "j" at the end of a word or before a consonant is the glide y ("Sergej", "Sergejs").
+                b'j' if rest.get(1).is_none_or(|next| !b"aeiouy".contains(next)) => None,
                 b'j' => Some('c'),
                 b's' | b'z' | b'x' => Some('s'),
                 b'l' | b'r' => Some('r'),
