@@ -8,14 +8,29 @@ use serde::Serialize;
 
 use crate::fast_hash::FastMap;
 use crate::index::{ScreeningIndex, country_key};
-use crate::normalise::{Token, tokens};
+use crate::normalise::{Token, skeleton, tokens};
+use crate::rules::ClassKind;
 use crate::watchlist::{AliasQuality, BirthDate};
 
 /// How much more than its share of letters an edit costs in a fuzzy token match.
 const FUZZY_PENALTY: f32 = 1.0;
 /// The weight of the better-covered side of a name pair (the rest goes to the worse-covered side): a name that is
 /// wholly contained in the other counts for most, extra unmatched parts on the other side count for the rest.
-const MAX_COVER_SHARE: f32 = 0.7;
+const MAX_COVER_SHARE: f32 = 0.75;
+/// [`MAX_COVER_SHARE`] for organisations, whose extra words count more.
+const ORG_MAX_COVER_SHARE: f32 = 0.55;
+/// The shared rare material (sum of the smaller weights of matched pairs) at which a match is fully confident.
+const CONFIDENT_SHARED: f32 = 0.8;
+/// The factor applied when both names have a substantive part the other lacks.
+const CONFLICT_FACTOR: f32 = 0.8;
+/// The factor applied when both names have legal forms and they differ.
+const LEGAL_FORM_FACTOR: f32 = 0.9;
+/// The similarity left to a token matched against one in another role (own name against a father's name).
+const ROLE_CONFLICT: f32 = 0.5;
+/// The score of two names whose whole consonant skeletons agree.
+const SKELETON_SCORE: f32 = 0.82;
+/// The similarity of an acronym to the words it abbreviates.
+const ACRONYM_SIMILARITY: f32 = 0.85;
 
 /// How screening runs. The binary owns the defaults (see `docs/screening.md`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -245,16 +260,29 @@ pub(crate) fn score_tokens<'a>(
     similarities: &mut Similarities<'a>,
 ) -> Option<(f32, Vec<TokenPair>)> {
     let mut sims: Vec<(f32, usize, usize, &'static str)> = Vec::new();
+    let nasab = query.iter().any(|t| t.ancestor) && candidate.iter().any(|t| t.ancestor);
     for (qi, q) in query.iter().enumerate() {
         for (ci, c) in candidate.iter().enumerate() {
             let known = *similarities.entry((qi, c.text.as_str())).or_insert_with(|| token_similarity(q, c, index));
             if let Some((sim, how)) = known {
+                // A father's name ("bin Salman") is not the person's own name ("Salman bin ...").
+                let sim = if nasab && q.ancestor != c.ancestor { sim * ROLE_CONFLICT } else { sim };
                 sims.push((sim, qi, ci, how));
             }
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index);
-    if sims.is_empty() {
+    let groups = group_matches(query, candidate);
+    if sims.is_empty() && groups.is_empty() {
+        if whole_skeleton_matches(query, candidate) {
+            let pair = TokenPair {
+                query: query.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "),
+                candidate: candidate.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "),
+                how: "phonetic".to_owned(),
+                similarity: SKELETON_SCORE,
+            };
+            return Some((SKELETON_SCORE, vec![pair]));
+        }
         return joined.map(|(score, pair)| (score, vec![pair]));
     }
     sims.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
@@ -263,6 +291,27 @@ pub(crate) fn score_tokens<'a>(
     let mut pairs = Vec::new();
     let (mut q_matched, mut c_matched, mut shared, mut substantive) = (0.0_f32, 0.0_f32, 0.0_f32, false);
     let mut exact_pairs = 0;
+    for group in groups {
+        let (qr, cr) = (group.query.clone(), group.candidate.clone());
+        if q_used[qr.clone()].iter().any(|u| *u) || c_used[cr.clone()].iter().any(|u| *u) {
+            continue;
+        }
+        q_used[qr.clone()].iter_mut().for_each(|u| *u = true);
+        c_used[cr.clone()].iter_mut().for_each(|u| *u = true);
+        let wq: f32 = query_weights[qr.clone()].iter().sum();
+        let wc: f32 = candidate_weights[cr.clone()].iter().sum();
+        q_matched += group.similarity * wq;
+        c_matched += group.similarity * wc;
+        shared += group.similarity * wq.min(wc);
+        substantive = true;
+        let text = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+        pairs.push(TokenPair {
+            query: text(&query[qr]),
+            candidate: text(&candidate[cr]),
+            how: group.how.to_owned(),
+            similarity: group.similarity,
+        });
+    }
     for (sim, qi, ci, how) in sims {
         if q_used[qi] || c_used[ci] {
             continue;
@@ -304,14 +353,164 @@ pub(crate) fn score_tokens<'a>(
     let q_total: f32 = query_weights.iter().sum();
     let c_total: f32 = candidate_weights.iter().sum();
     let (q_cover, c_cover) = (q_matched / q_total.max(1e-6), c_matched / c_total.max(1e-6));
-    let base = MAX_COVER_SHARE * q_cover.max(c_cover) + (1.0 - MAX_COVER_SHARE) * q_cover.min(c_cover);
+    // An organisation is named in full: an extra word ("Deutsche Bank Trust", "Banco Santander México") names a
+    // different, often related, company. A person's name is often given without middle names.
+    let organisation = query.iter().chain(candidate).any(|t| is_organisational(t, index));
+    let max_share = if organisation { ORG_MAX_COVER_SHARE } else { MAX_COVER_SHARE };
+    let base = max_share * q_cover.max(c_cover) + (1.0 - max_share) * q_cover.min(c_cover);
     // A match must rest on enough rare material: one common word shared is not evidence of identity.
-    let confidence = (shared / 0.9).min(1.0);
-    let score = base * confidence;
+    let confidence = (shared / CONFIDENT_SHARED).min(1.0);
+    let mut score = base * confidence;
+    // A name part present on both sides but different ("Sergey Ivanovich" against "Sergey Viktorovich", "Ahmad bin
+    // Hasan" against "Ahmad bin Ali") is evidence of two people, more than a part left out on one side.
+    // Name parts such as "Abdul" or "Mir" weigh little but still tell people apart; legal forms and titles do not.
+    let conflicting = |tokens: &[Token], used: &[bool]| {
+        tokens.iter().zip(used).any(|(t, used)| {
+            !used
+                && t.text.len() > 1
+                && (!t.generic
+                    || t.classes
+                        .iter()
+                        .any(|id| index.rules().class(*id).is_some_and(|c| c.kind == ClassKind::PersonSymbol)))
+        })
+    };
+    if conflicting(query, &q_used) && conflicting(candidate, &c_used) {
+        score *= CONFLICT_FACTOR;
+    }
+    // Two different legal forms (AG against GmbH) are two different companies.
+    let legal_forms = |tokens: &[Token], used: &[bool]| {
+        let forms: Vec<bool> =
+            tokens.iter().zip(used).filter(|(t, _)| is_legal_form(t, index)).map(|(_, u)| *u).collect();
+        (!forms.is_empty(), forms.iter().any(|u| *u))
+    };
+    let ((q_forms, q_paired), (c_forms, _)) = (legal_forms(query, &q_used), legal_forms(candidate, &c_used));
+    if q_forms && c_forms && !q_paired {
+        score *= LEGAL_FORM_FACTOR;
+    }
+    // Across scripts the letters of a name part differ but its sounds stay: the consonant skeletons of the whole
+    // names, in order, agree ("Hsi Chin-ping" and "Xi Jinping", "Saddam Husayn" and "Saddam Hussein").
+    if score < SKELETON_SCORE && whole_skeleton_matches(query, candidate) {
+        score = SKELETON_SCORE;
+    }
     match joined {
         Some((joined_score, pair)) if joined_score > score => Some((joined_score, vec![pair])),
         _ => Some((score, pairs)),
     }
+}
+
+/// Several tokens on one side matched with one or more on the other.
+#[derive(Debug, Clone)]
+struct GroupMatch {
+    query: std::ops::Range<usize>,
+    candidate: std::ops::Range<usize>,
+    similarity: f32,
+    how: &'static str,
+}
+
+/// Finds the matches that are not token to token: an acronym or initials written as one word against the words
+/// they abbreviate ("PLA" and "People's Liberation Army", "JC" and "Jean-Claude"), and a word split in two
+/// against the whole word ("Patr ushev" and "Patrushev", "Chin-ping" and "Jinping" when the sounds agree).
+fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
+    let mut found = Vec::new();
+    for (a, b, flipped) in [(query, candidate, false), (candidate, query, true)] {
+        // Acronyms: a word of two to four letters ("PLA", "JC"), or initials written apart ("U.S.", "A.B.C.").
+        let mut acronyms: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        let mut i = 0;
+        while i < a.len() {
+            let run = a[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
+            if run >= 2 {
+                acronyms.push((i..i + run, a[i..i + run].iter().map(|t| t.text.as_str()).collect()));
+                i += run;
+                continue;
+            }
+            let token = &a[i];
+            if (2..=4).contains(&token.text.len())
+                && token.classes.is_empty()
+                && token.text.bytes().all(|b| b.is_ascii_alphabetic())
+            {
+                acronyms.push((i..i + 1, token.text.clone()));
+            }
+            i += 1;
+        }
+        for (range, letters) in acronyms {
+            let letters = letters.as_bytes();
+            if b.iter().any(|t| t.text.as_bytes() == letters) {
+                continue;
+            }
+            for start in 0..b.len().saturating_sub(letters.len() - 1) {
+                let run = &b[start..start + letters.len()];
+                let spelled = run.iter().zip(letters).all(|(t, l)| t.text.as_bytes().first() == Some(l));
+                let written_out = run.iter().any(|t| t.text.len() > 1);
+                // The same initials, written together on one side and apart on the other ("ABC", "A.B.C.").
+                let apart = range.len() == 1 && run.iter().all(|t| t.text.len() == 1);
+                if spelled && (written_out || apart) {
+                    let similarity = if apart { 0.95 } else { ACRONYM_SIMILARITY };
+                    found.push((range.clone(), start..start + letters.len(), similarity, "acronym", flipped));
+                }
+            }
+        }
+        for (i, token) in a.iter().enumerate() {
+            // A word split in two.
+            if let Some(next) = a.get(i + 1).filter(|next| token.text.len() > 1 && next.text.len() > 1) {
+                let length = token.text.len() + next.text.len();
+                for (j, other) in b.iter().enumerate() {
+                    if other.text.len() < 6 || other.text.len().abs_diff(length) > 1 {
+                        continue;
+                    }
+                    let exact = other.text.len() == length
+                        && other.text.starts_with(&token.text)
+                        && other.text.ends_with(&next.text);
+                    if exact || skeleton(&format!("{}{}", token.text, next.text)) == other.skeleton {
+                        let similarity = if exact { 0.95 } else { 0.85 };
+                        found.push((i..i + 2, j..j + 1, similarity, "split", flipped));
+                    }
+                }
+            }
+        }
+    }
+    found.sort_by(|x, y| y.2.total_cmp(&x.2));
+    found
+        .into_iter()
+        .map(|(a, b, similarity, how, flipped)| {
+            let (query, candidate) = if flipped { (b, a) } else { (a, b) };
+            GroupMatch { query, candidate, similarity, how }
+        })
+        .collect()
+}
+
+/// Returns whether a token is a legal form ("AG", "LLC").
+fn is_legal_form(token: &Token, index: &ScreeningIndex) -> bool {
+    token.classes.iter().any(|id| index.rules().class(*id).is_some_and(|c| c.kind == ClassKind::LegalForm))
+}
+
+/// Returns whether a token marks an organisation's name (a legal form or a descriptor such as "company").
+fn is_organisational(token: &Token, index: &ScreeningIndex) -> bool {
+    token.classes.iter().any(|id| {
+        index.rules().class(*id).is_some_and(|c| matches!(c.kind, ClassKind::LegalForm | ClassKind::OrgSymbol))
+    })
+}
+
+/// Returns whether the names' substantive tokens, their consonant skeletons joined in order, agree and are long
+/// enough to identify (five sound classes or more).
+fn whole_skeleton_matches(query: &[Token], candidate: &[Token]) -> bool {
+    // Within one script a different spelling is a different name ("Olga Barynova" is not "Oleg Baranov").
+    let scripts = |tokens: &[Token]| tokens.iter().fold(0_u32, |set, t| set | t.script.bit());
+    if scripts(query) & scripts(candidate) != 0 {
+        return false;
+    }
+    let joined = |tokens: &[Token]| {
+        let mut out = String::new();
+        for token in tokens.iter().filter(|t| !t.generic) {
+            for c in token.skeleton.chars() {
+                if !out.ends_with(c) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    };
+    let q = joined(query);
+    q.len() >= 5 && q == joined(candidate)
 }
 
 /// Compares the names written without spaces ("SiemensAG", "A.B.C." against "ABC"), when the split of words is
@@ -342,6 +541,12 @@ fn concatenation_similarity(
 
 /// How similar two tokens are, and how; `None` below the fuzzy floor.
 fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, &'static str)> {
+    if let (Some(qw), Some(cw)) = (&q.written, &c.written) {
+        // Han, kana and Hangul are compared as written: their transliterations merge different characters.
+        if q.script == c.script && qw != cw {
+            return None;
+        }
+    }
     if q.text == c.text {
         return Some((1.0, "exact"));
     }
@@ -350,7 +555,20 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     }
     let (short, long) = if q.text.len() <= c.text.len() { (q, c) } else { (c, q) };
     if short.text.len() == 1 {
-        return long.text.starts_with(&short.text).then_some((0.9, "initial"));
+        if long.text.starts_with(&short.text) {
+            return Some((0.9, "initial"));
+        }
+        // An initial in another script or spelling ("В." against the Hangul "beulradimireu", "V." against
+        // "Wladimir"): the sound class must agree.
+        return (!short.skeleton.is_empty() && long.skeleton.starts_with(&short.skeleton)).then_some((0.8, "initial"));
+    }
+    // Two patronymics formed from the same name in different languages ("Vladimirovich", "Wladimirowitsch",
+    // "Vlagyimirovics"): their stems sound alike even where the endings differ.
+    if q.patronymic && c.patronymic {
+        let common = q.skeleton.bytes().zip(c.skeleton.bytes()).take_while(|(a, b)| a == b).count();
+        if common >= 4 {
+            return Some((0.9, "patronymic"));
+        }
     }
     let max_len = long.text.len();
     if short.text.len() >= 3 && (max_len - short.text.len()) * 10 <= max_len * 3 {
@@ -359,20 +577,71 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), budget, index);
         let sim = 1.0 - distance / max_len as f32;
         if sim >= floor {
-            // Each edit costs its share of the letters, scaled by FUZZY_PENALTY.
-            return Some((1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy"));
+            // Each edit costs its share of the letters, scaled by FUZZY_PENALTY; the sounds may agree better.
+            let fuzzy = (1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy");
+            return Some(match phonetic_similarity(q, c, index) {
+                Some(phonetic) if phonetic.0 > fuzzy.0 => phonetic,
+                _ => fuzzy,
+            });
         }
     }
-    let (qs, cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
-    if qs.len() >= 3 && qs == cs {
-        return Some((0.85, "phonetic"));
+    // A grammatical ending added to a name in another language ("Putins", "Vladimiras", "Lavrovs").
+    if short.text.len() >= 4
+        && long.text.starts_with(&short.text)
+        && matches!(&long.text[short.text.len()..], "s" | "as" | "is" | "us" | "a" | "i")
+    {
+        return Some((0.9, "inflection"));
     }
-    if qs.len().min(cs.len()) >= 4
-        && qs.len().max(cs.len()) >= 4
+    phonetic_similarity(q, c, index)
+}
+
+/// How similar two tokens sound (their skeletons), and how; `None` when they do not.
+fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, &'static str)> {
+    // Transliteration from another script loses distinctions the skeleton ignores too, so a skeleton match across
+    // scripts is stronger evidence than within one.
+    let across = q.script != c.script;
+    let (mut qs, mut cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
+    // A grammatical ending in one language ("Vladimiras", "Putins") is not part of the name.
+    let inflected = |text: &str, skeleton: &[u8]| text.ends_with('s') && skeleton.len() > 3 && skeleton.ends_with(b"s");
+    if inflected(&q.text, qs) && !c.text.ends_with('s') {
+        qs = &qs[..qs.len() - 1];
+    } else if inflected(&c.text, cs) && !q.text.ends_with('s') {
+        cs = &cs[..cs.len() - 1];
+    }
+    // Across scripts, the coronal sounds (t, d, s, z, ch, j) are where transliterations differ most: Japanese writes
+    // "di" as "zi", Chinese "jing" for "tin", Belarusian "ts" for "t"; and a final "ng" (Chinese, Burmese) is "n".
+    let coronal = |skeleton: &[u8]| -> Vec<u8> {
+        let mut out: Vec<u8> = Vec::with_capacity(skeleton.len());
+        for &b in skeleton {
+            let b = if matches!(b, b's' | b'c') { b't' } else { b };
+            if out.last() != Some(&b) {
+                out.push(b);
+            }
+        }
+        if out.ends_with(b"nk") {
+            out.pop();
+        }
+        out
+    };
+    let (merged_q, merged_c);
+    if across {
+        merged_q = coronal(qs);
+        merged_c = coronal(cs);
+        qs = &merged_q;
+        cs = &merged_c;
+    }
+    if qs.len() >= 3 && qs == cs {
+        // Within a script, the same sounds and one letter apart ("Putyin", "Putin") is nearly the same spelling.
+        let close = !across && edit_distance(q.text.as_bytes(), c.text.as_bytes(), 1.0, index) <= 1.0;
+        return Some((if across || close { 0.92 } else { 0.85 }, "phonetic"));
+    }
+    let shortest = if across { 3 } else { 4 };
+    if qs.len().min(cs.len()) >= shortest
+        && qs.len().max(cs.len()) >= 4.min(shortest + 1)
         && qs[0] == cs[0]
         && edit_distance(qs, cs, 1.0, index) <= 1.0
     {
-        return Some((0.72, "phonetic"));
+        return Some((if across { 0.85 } else { 0.72 }, "phonetic"));
     }
     None
 }

@@ -21,6 +21,79 @@ pub struct Token {
     /// Whether it looks like an East Slavic or South Slavic patronymic (`-ovich`, `-ovna`, `-owitsch`, ...), which
     /// many renderings of a name leave out.
     pub patronymic: bool,
+    /// Whether it follows an Arabic nasab particle (`bin`, `ibn`, `ben`, `bint`, `ould`): a father's or
+    /// grandfather's name, which must not be taken for the person's own given name.
+    pub ancestor: bool,
+    /// The script the word was written in, before transliteration.
+    pub script: Script,
+    /// For words in a logographic or syllabic script (Han, kana, Hangul), the word as written: transliteration
+    /// merges different characters ("石" and "市" are both "shi"), so two such words are compared as written.
+    pub written: Option<String>,
+}
+
+/// The script of a word, as far as matching cares: transliteration between scripts loses distinctions (Arabic has
+/// no p or v, Japanese no l, Greek writes d as "nt"), so spellings of one name across scripts differ more than
+/// spellings within one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Script {
+    /// Latin, with or without diacritics; also digits.
+    Latin,
+    /// Cyrillic.
+    Cyrillic,
+    /// Greek.
+    Greek,
+    /// Arabic (with Persian and Urdu letters).
+    Arabic,
+    /// Hebrew.
+    Hebrew,
+    /// Han characters (Chinese, Japanese kanji).
+    Han,
+    /// Japanese kana.
+    Kana,
+    /// Korean Hangul.
+    Hangul,
+    /// Any other script (Indic, Southeast Asian, Armenian, Georgian, ...), by its Unicode block (code point / 128).
+    Other(u16),
+}
+
+impl Script {
+    /// Returns the script of a character; `None` for characters that belong to none (digits, marks, punctuation).
+    fn of(c: char) -> Option<Script> {
+        let script = match u32::from(c) {
+            0x30..=0x39 => return None,
+            0x41..=0x24F | 0x1E00..=0x1EFF => Script::Latin,
+            0x370..=0x3FF | 0x1F00..=0x1FFF => Script::Greek,
+            0x400..=0x52F => Script::Cyrillic,
+            0x590..=0x5FF => Script::Hebrew,
+            0x600..=0x6FF | 0x750..=0x77F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => Script::Arabic,
+            0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F => Script::Kana,
+            0x1100..=0x11FF | 0x3130..=0x318F | 0xAC00..=0xD7AF => Script::Hangul,
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF => Script::Han,
+            code if c.is_alphabetic() => Script::Other(u16::try_from(code >> 7).unwrap_or(u16::MAX)),
+            _ => return None,
+        };
+        Some(script)
+    }
+
+    /// Returns a bit for sets of scripts (the blocks of other scripts share bits).
+    pub fn bit(self) -> u32 {
+        match self {
+            Script::Latin => 1,
+            Script::Cyrillic => 1 << 1,
+            Script::Greek => 1 << 2,
+            Script::Arabic => 1 << 3,
+            Script::Hebrew => 1 << 4,
+            Script::Han => 1 << 5,
+            Script::Kana => 1 << 6,
+            Script::Hangul => 1 << 7,
+            Script::Other(block) => 1 << (8 + u32::from(block) % 24),
+        }
+    }
+
+    /// Returns whether words in this script are compared as written rather than by their transliteration.
+    pub fn is_logographic_or_syllabic(self) -> bool {
+        matches!(self, Script::Han | Script::Kana | Script::Hangul)
+    }
 }
 
 /// A name as a list of tokens.
@@ -38,29 +111,82 @@ pub fn fold(word: &str) -> String {
 
 /// Splits a text into words (letters, digits and combining marks; apostrophes join) and folds each.
 pub fn fold_words(text: &str) -> Vec<String> {
+    split_words(text).into_iter().map(|w| w.folded).collect()
+}
+
+/// One word of a text: folded, with its script and its written form.
+#[derive(Debug, Clone)]
+struct Word {
+    folded: String,
+    script: Script,
+    written: String,
+}
+
+fn split_words(text: &str) -> Vec<Word> {
     let mut words = Vec::new();
     let mut word = String::new();
+    let push = |word: &mut String, words: &mut Vec<Word>| {
+        if word.is_empty() {
+            return;
+        }
+        let script = word.chars().find_map(Script::of).unwrap_or(Script::Latin);
+        let folded = if script == Script::Greek { fold(&greek_digraphs(word)) } else { fold(word) };
+        if !folded.is_empty() {
+            words.push(Word { folded, script, written: std::mem::take(word) });
+        }
+        word.clear();
+    };
     for c in text.nfkc() {
         if c.is_alphanumeric() || is_combining_mark(c) {
             word.push(c);
         } else if matches!(c, '\'' | '’' | '`' | 'ʼ' | 'ʻ' | '‘') {
             // O'Brien, Ma'ruf: the apostrophe is part of the word.
-        } else if !word.is_empty() {
-            words.push(fold(&word));
-            word.clear();
+        } else if c == '&' {
+            // "AT&T" is "AT and T".
+            push(&mut word, &mut words);
+            word.push_str("and");
+            push(&mut word, &mut words);
+        } else {
+            push(&mut word, &mut words);
         }
     }
-    if !word.is_empty() {
-        words.push(fold(&word));
-    }
-    words.retain(|w| !w.is_empty());
+    push(&mut word, &mut words);
     words
+}
+
+/// Modern Greek writes foreign d, b and g as the digraphs ντ, μπ and γκ and pronounces β as v; letter-by-letter
+/// transliteration ("Βλαντίμιρ" → "Blantimir") misses that, so these are rewritten first ("Vladimir").
+fn greek_digraphs(word: &str) -> String {
+    let lower: String = word.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect();
+    let mut out = String::with_capacity(lower.len());
+    let chars: Vec<char> = lower.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let next = chars.get(i + 1).copied();
+        let (replacement, width) = match (chars[i], next) {
+            ('ν', Some('τ')) => ("d", 2),
+            ('μ', Some('π')) => ("b", 2),
+            ('γ', Some('κ')) if i == 0 => ("g", 2),
+            ('β', _) => ("v", 1),
+            ('ο', Some('υ')) => ("u", 2),
+            _ => ("", 0),
+        };
+        if width == 0 {
+            out.push(chars[i]);
+            i += 1;
+        } else {
+            out.push_str(replacement);
+            i += width;
+        }
+    }
+    out
 }
 
 /// Normalises a name into tokens: titles and stop phrases go, legal forms and known name parts become classes.
 pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
-    let words = fold_words(name);
-    let mut tokens = Vec::new();
+    let split = split_words(name);
+    let words: Vec<String> = split.iter().map(|w| w.folded.clone()).collect();
+    let mut tokens: Vec<Token> = Vec::new();
     let mut i = 0;
     while i < words.len() {
         let mut consumed = 0;
@@ -68,6 +194,11 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
             let phrase = words[i..i + n].join(" ");
             // A title is only dropped at the start of a name, and only when something is left of the name.
             if tokens.is_empty() && rules.is_stop_phrase(&phrase) && words.len() > i + n {
+                consumed = n;
+                break;
+            }
+            // A title written after the name ("Putyin elnök", "プーチン大統領") is dropped from its end.
+            if !tokens.is_empty() && i + n == words.len() && rules.is_suffix_phrase(&phrase) {
                 consumed = n;
                 break;
             }
@@ -79,7 +210,19 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
             if n == 1 || (!classes.is_empty() && generic) {
                 let text = number_word(&words[i..i + n].concat());
                 let patronymic = classes.is_empty() && is_patronymic(&text);
-                tokens.push(Token { skeleton: skeleton(&text), text, classes: classes.to_vec(), generic, patronymic });
+                let ancestor = tokens.last().is_some_and(|t| NASAB.contains(&t.text.as_str()));
+                let script = split[i].script;
+                let written = (n == 1 && script.is_logographic_or_syllabic()).then(|| split[i].written.clone());
+                tokens.push(Token {
+                    skeleton: skeleton(&text),
+                    text,
+                    classes: classes.to_vec(),
+                    generic,
+                    patronymic,
+                    ancestor,
+                    script,
+                    written,
+                });
                 consumed = n;
                 break;
             }
@@ -106,34 +249,73 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
 
 /// Returns the consonant skeleton of a folded word: letters mapped to sound classes (labials together at the start
 /// of a word, `l` with `r`, as transliterations from scripts without the distinction write them), vowels and
-/// glides (`v`/`w` inside a word, as Arabic and Hebrew write vowels) dropped, repeats collapsed.
+/// glides (`v`/`w` inside a word, as Arabic and Hebrew write vowels) dropped, repeats collapsed. Spellings of one
+/// sound in the romanisations of different languages are read first: `tsch`, `tch`, `ch`, `cz`, `cs`, `sz`, `sch`,
+/// `sh`, `zh` (Russian names in German, French, Polish, Hungarian, English), `dz` and Hungarian `gy` for d, `ph`,
+/// `th`, `kh`; `j` is an affricate like `ch` (Pinyin, Arabic and English romanisations); and a word-initial `u` before `l` or `r` is the `v` or `w` that Japanese and Belarusian write so
+/// ("Uladzimir", "Urajimiru").
 pub fn skeleton(word: &str) -> String {
+    let bytes = word.as_bytes();
     let mut out = String::new();
-    for (i, c) in word.chars().enumerate() {
-        let class = match c {
-            'b' | 'p' | 'f' | 'v' | 'w' if i == 0 => 'p',
-            'b' | 'p' => 'p',
-            'f' => 'f',
-            'v' | 'w' => continue,
-            'd' | 't' => 't',
-            'c' | 'k' | 'q' | 'g' => 'k',
-            's' | 'z' | 'x' => 's',
-            'l' | 'r' => 'r',
-            'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'h' => continue,
-            other => other,
-        };
+    let push = |class: char, out: &mut String| {
         if !out.ends_with(class) {
             out.push(class);
         }
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        let (class, width) = if rest.starts_with(b"tsch") {
+            (Some('c'), 4)
+        } else if rest.starts_with(b"sch") || rest.starts_with(b"tch") {
+            (Some(if rest[0] == b's' { 's' } else { 'c' }), 3)
+        } else if rest.starts_with(b"ch") || rest.starts_with(b"cz") || rest.starts_with(b"cs") {
+            (Some('c'), 2)
+        } else if rest.starts_with(b"sh") || rest.starts_with(b"sz") || rest.starts_with(b"zh") {
+            (Some('s'), 2)
+        } else if rest.starts_with(b"dz") || rest.starts_with(b"gy") || rest.starts_with(b"th") {
+            (Some('t'), 2)
+        } else if rest.starts_with(b"ph") {
+            (Some(if i == 0 { 'p' } else { 'f' }), 2)
+        } else if rest.starts_with(b"kh") || rest.starts_with(b"gh") {
+            (Some('k'), 2)
+        } else if i == 0 && rest.len() > 1 && rest[0] == b'u' && matches!(rest[1], b'l' | b'r') {
+            (Some('p'), 1)
+        } else {
+            let class = match rest[0] {
+                b'b' | b'p' | b'f' | b'v' | b'w' if i == 0 => Some('p'),
+                b'b' | b'p' => Some('p'),
+                b'f' => Some('f'),
+                b'v' | b'w' => None,
+                b'd' | b't' => Some('t'),
+                b'c' | b'k' | b'q' | b'g' => Some('k'),
+                // A "j" at the end of a word or before a consonant is the glide y ("Sergej", "Sergejs").
+                b'j' if rest.get(1).is_none_or(|next| !b"aeiouy".contains(next)) => None,
+                b'j' => Some('c'),
+                b's' | b'z' | b'x' => Some('s'),
+                b'l' | b'r' => Some('r'),
+                b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'h' => None,
+                other => Some(char::from(other)),
+            };
+            (class, 1)
+        };
+        if let Some(class) = class {
+            push(class, &mut out);
+        }
+        i += width;
     }
     out
 }
+
+/// The Arabic particles that introduce a father's or ancestor's name ("son of", "daughter of").
+const NASAB: &[&str] = &["bin", "ibn", "ben", "bint", "binti", "ould", "walad", "ibnu"];
 
 /// Returns whether a folded word ends like a Slavic patronymic.
 fn is_patronymic(word: &str) -> bool {
     const ENDINGS: &[&str] = &[
         "ovich", "evich", "ovych", "evych", "avich", "ovic", "evic", "ovici", "ovitch", "evitch", "ovitj", "ovitx",
         "owitsch", "ewitsch", "owitsj", "owicz", "ewicz", "ovics", "ovna", "evna", "ivna", "ovnа", "ovycz", "ovits",
+        "obici", "obich", "ivich", "wfytsh", "wfitsh",
     ];
     word.len() >= 8 && ENDINGS.iter().any(|e| word.ends_with(e))
 }

@@ -48,6 +48,7 @@ pub struct Class {
 #[derive(Debug, Clone)]
 pub struct NameRules {
     stop_phrases: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
+    suffix_phrases: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
     phrases: FastMap<String, Vec<u32>>,
     classes: Vec<Class>,
     longest_phrase: usize,
@@ -111,6 +112,7 @@ impl NameRules {
     pub fn load(tables: RuleTables<'_>) -> Result<NameRules, RulesError> {
         let mut rules = NameRules {
             stop_phrases: HashSet::default(),
+            suffix_phrases: HashSet::default(),
             phrases: FastMap::default(),
             classes: Vec::new(),
             longest_phrase: 1,
@@ -128,6 +130,12 @@ impl NameRules {
                     if !folded.is_empty() {
                         rules.longest_phrase = rules.longest_phrase.max(folded.split(' ').count());
                         rules.stop_phrases.insert(folded);
+                    }
+                } else if path.first().is_some_and(|p| p == "PERSON_NAME_SUFFIXES") {
+                    let folded = fold_words(&value).join(" ");
+                    if !folded.is_empty() {
+                        rules.longest_phrase = rules.longest_phrase.max(folded.split(' ').count());
+                        rules.suffix_phrases.insert(folded);
                     }
                 }
             }
@@ -154,23 +162,42 @@ impl NameRules {
             };
             rules.add_phrase(&value, class);
         }
-        let mut class = None;
+        // Each legal form is a class; its `generic` kind (OAO and AO are both a JSC, GmbH and OOO an LLC) is a
+        // second class its spellings belong to, so that the same kind of company in two languages matches.
+        let (mut class, mut generic, mut display) = (None, None, String::new());
+        let mut generic_classes: FastMap<String, u32> = FastMap::default();
         for event in read("org_types.yml", tables.org_types)? {
             match event {
-                YamlEvent::MapStart { .. } => class = None,
+                YamlEvent::MapStart { .. } => (class, generic) = (None, None),
                 YamlEvent::Pair { key, value, .. } if key == "display" => {
                     let id = rules.add_class(value.clone(), ClassKind::LegalForm);
                     rules.add_phrase(&value, id);
                     class = Some(id);
+                    display = value;
+                }
+                YamlEvent::Pair { key, value, .. } if key == "generic" && !value.trim_matches('"').is_empty() => {
+                    let label = value.trim_matches('"').to_owned();
+                    let id = match generic_classes.get(&label) {
+                        Some(id) => *id,
+                        None => {
+                            let id = rules.add_class(label.clone(), ClassKind::LegalForm);
+                            generic_classes.insert(label, id);
+                            id
+                        }
+                    };
+                    if class.is_some() {
+                        rules.add_phrase(&display, id);
+                    }
+                    generic = Some(id);
                 }
                 YamlEvent::Pair { key, value, .. } if key == "compare" => {
-                    if let Some(id) = class {
-                        rules.add_phrase(&value, id);
+                    for id in class.iter().chain(generic.iter()) {
+                        rules.add_phrase(&value, *id);
                     }
                 }
                 YamlEvent::Item { path, value } if path.last().is_some_and(|k| k == "aliases") => {
-                    if let Some(id) = class {
-                        rules.add_phrase(&value, id);
+                    for id in class.iter().chain(generic.iter()) {
+                        rules.add_phrase(&value, *id);
                     }
                 }
                 _ => {}
@@ -218,6 +245,11 @@ impl NameRules {
         self.stop_phrases.contains(phrase)
     }
 
+    /// Returns whether a folded phrase is a title written after a name ("elnök", "大統領"), dropped from its end.
+    pub fn is_suffix_phrase(&self, phrase: &str) -> bool {
+        self.suffix_phrases.contains(phrase)
+    }
+
     /// Returns the classes of a folded phrase.
     pub fn classes_of(&self, phrase: &str) -> &[u32] {
         self.phrases.get(phrase).map_or(&[], Vec::as_slice)
@@ -258,6 +290,11 @@ mod tests {
         let ag = rules.classes_of("aktiengesellschaft");
         assert!(ag.iter().any(|id| rules.class(*id).is_some_and(|c| c.label == "AG")), "{ag:?}");
         assert!(rules.is_stop_phrase("mr"));
+        assert!(rules.is_suffix_phrase("elnok"));
+        let (oao, jsc) = (rules.classes_of("oao"), rules.classes_of("jsc"));
+        assert!(oao.iter().any(|id| jsc.contains(id)), "OAO and JSC share their generic class: {oao:?} {jsc:?}");
+        let (ag, gmbh) = (rules.classes_of("ag"), rules.classes_of("gmbh"));
+        assert!(!ag.iter().any(|id| gmbh.contains(id)), "AG and GmbH differ: {ag:?} {gmbh:?}");
         assert!(rules.confusable(b'0', b'o'));
         assert!(!rules.classes_of("putin").is_empty());
     }

@@ -42,38 +42,90 @@ fn query_of(row: &csv::StringRecord) -> Query {
 fn name_benchmark_f1_is_at_least_0_90_at_the_shipped_threshold() {
     let index = un_index();
     let threshold = ScreeningConfig::recommended().threshold;
-    let (mut tp, mut fp, mut tn, mut r#fn) = (0, 0, 0, 0);
+    let mut all = Confusion::default();
+    // The rows split in two by a hash of the names: the matcher was tuned looking at the `tuning` half only, so
+    // the `held-out` half shows whether the tuning generalises.
+    let mut halves = [Confusion::default(), Confusion::default()];
     let mut misses = Vec::new();
     for row in csv_rows("nomenklatura/name_bench_cases.csv") {
         let expected = &row[4] == "true";
         let score = score_names(&row[2], &row[3], &index);
-        match (expected, score >= threshold) {
-            (true, true) => tp += 1,
-            (false, true) => fp += 1,
-            (false, false) => tn += 1,
-            (true, false) => r#fn += 1,
-        }
+        all.add(expected, score >= threshold);
+        halves[held_out_half(&row[2], &row[3])].add(expected, score >= threshold);
         if std::env::var_os("DUMP_SCORES").is_some() {
-            println!("SCORE\t{expected}\t{score:.4}\t{}\t{}\t{}", &row[0], &row[2], &row[3]);
+            let half = held_out_half(&row[2], &row[3]);
+            println!("SCORE\t{expected}\t{score:.4}\t{}\t{}\t{}\t{half}", &row[0], &row[2], &row[3]);
         }
         if expected != (score >= threshold) {
             misses.push(format!("{expected} {score:.2} {} | {}", &row[2], &row[3]));
         }
     }
-    let precision = f64::from(tp) / f64::from(tp + fp);
-    let recall = f64::from(tp) / f64::from(tp + r#fn);
-    let f1 = 2.0 * precision * recall / (precision + recall);
-    println!(
-        "name bench: TP {tp} FP {fp} TN {tn} FN {fn_} precision {precision:.3} recall {recall:.3} F1 {f1:.3}",
-        fn_ = r#fn
-    );
+    println!("name bench: {}", all.summary());
+    println!("name bench, tuning half: {}", halves[0].summary());
+    println!("name bench, held-out half: {}", halves[1].summary());
     if std::env::var_os("SHOW_MISSES").is_some() {
         println!("{}", misses.join("\n"));
     }
-    // FIXME: the bar is F1 >= 0.90 (OpenSanctions' logic-v2 scores 0.79). The matcher reaches about 0.82;
-    // most remaining errors are LLM-proposed deviations whose labels contradict each other ("Pedro Sancho" is not
-    // "Pedro Sánchez" but "Tom Cook" is "Tim Cook"). This floor guards against regressions until the bar is met.
-    assert!(f1 >= 0.81, "F1 {f1:.3} fell below the current level 0.81 (target 0.90)");
+    // FIXME: the bar is F1 >= 0.90; the matcher reaches about 0.87 (see docs/screening.md for the
+    // remaining error categories). This floor guards against regressions until the bar is met.
+    let f1 = all.f1();
+    assert!(f1 >= 0.87, "F1 {f1:.3} fell below the current level 0.87 (target 0.90)");
+}
+
+/// Counts of a binary decision against labels.
+#[derive(Debug, Default, Clone, Copy)]
+struct Confusion {
+    tp: u32,
+    fp: u32,
+    tn: u32,
+    fn_: u32,
+}
+
+impl Confusion {
+    fn add(&mut self, expected: bool, predicted: bool) {
+        match (expected, predicted) {
+            (true, true) => self.tp += 1,
+            (false, true) => self.fp += 1,
+            (false, false) => self.tn += 1,
+            (true, false) => self.fn_ += 1,
+        }
+    }
+
+    fn precision(&self) -> f64 {
+        f64::from(self.tp) / f64::from(self.tp + self.fp).max(1.0)
+    }
+
+    fn recall(&self) -> f64 {
+        f64::from(self.tp) / f64::from(self.tp + self.fn_).max(1.0)
+    }
+
+    fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "TP {} FP {} TN {} FN {} precision {:.3} recall {:.3} F1 {:.3}",
+            self.tp,
+            self.fp,
+            self.tn,
+            self.fn_,
+            self.precision(),
+            self.recall(),
+            self.f1()
+        )
+    }
+}
+
+/// Returns 0 (tuning) or 1 (held out) for a name pair, by an FNV-1a hash of both names.
+fn held_out_half(a: &str, b: &str) -> usize {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in a.bytes().chain([0]).chain(b.bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    usize::from(hash % 2 == 1)
 }
 
 #[test]
@@ -97,11 +149,12 @@ fn all_81_putin_aliases_match_each_other() {
     if std::env::var_os("SHOW_MISSES").is_some() {
         println!("{}", failed.join("\n"));
     }
-    // FIXME: every pair should match. Titles in many languages, patronymics and cross-script spellings of the
-    // surname are handled; first names rendered from Hangul, kana or Hebrew often are not, and a two-word name whose
-    // first word does not match scores like a different person with the same surname. Floor against regressions.
-    let matched = pairs - failed.len();
-    assert!(matched >= 2500, "{} pairs below the threshold, e.g. {:?}", failed.len(), &failed[..failed.len().min(10)]);
+    assert!(
+        failed.is_empty(),
+        "{} pairs below the threshold, e.g. {:?}",
+        failed.len(),
+        &failed[..failed.len().min(10)]
+    );
 }
 
 /// Returns the id of the UN entry that lists exactly this name (same words in any order), if any.

@@ -33,12 +33,12 @@ fn screen_finds_a_listed_person_under_a_misspelt_alias_and_explains_it() {
     insta::assert_json_snapshot!(lines[0]["matches"][0], @r#"
     {
       "entry_id": "NL-1",
-      "explanation": "national.csv NL-1 `Victor Butt` (good name) scored 0.96, a match: butt~butt (exact), viktor~victor (fuzzy)",
+      "explanation": "national.csv NL-1 `Victor Butt` (good name) scored 0.97, a match: butt~butt (exact), viktor~victor (phonetic)",
       "list": "national.csv",
       "list_version": "sha-7f21abd532446c65",
       "matched": true,
       "name": "Victor Butt",
-      "score": 0.964
+      "score": 0.966
     }
     "#);
 }
