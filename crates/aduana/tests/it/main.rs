@@ -10,6 +10,7 @@ mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
 mod intake; // `aduana serve --intake`: NATS JetStream workers in two processes, across kill -9
 mod learn; // `aduana train` and `aduana evaluate` on a KCS slice
+mod profiles; // profiles, watch lists and the AEO register through `aduana serve`: live reload, back-tests
 mod screen; // `aduana screen`: single names, batch CSV (quality figures on the yente files), list diffs
 mod serve; // `aduana serve`, `users add` and `audit verify` end to end: auth, durability across kill -9, tamper detection
 mod validate; // `aduana validate` on the canonical formats and the shipped examples
