@@ -17,6 +17,7 @@ mod state;
 mod submission;
 #[cfg(test)]
 mod tests;
+mod workbench;
 
 use std::time::Instant;
 
@@ -64,6 +65,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(api::service::health))
         .route("/metrics", get(api::service::metrics))
         .route("/openapi.json", get(api::service::openapi))
+        .merge(workbench::routes())
         .fallback(api::service::no_route)
         .method_not_allowed_fallback(api::service::no_method)
         .layer(DefaultBodyLimit::max(max_body))
