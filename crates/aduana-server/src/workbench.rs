@@ -14,6 +14,7 @@
 
 pub(crate) mod assets;
 pub(crate) mod layout;
+pub(crate) mod profiles;
 pub(crate) mod queue;
 pub(crate) mod session;
 
@@ -47,6 +48,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/workbench/static/{file}", get(assets::serve))
         // queue (workbench helper)
         .route("/workbench/queue", get(queue::page))
+        .merge(profiles::routes())
 }
 
 /// The logged-in user of a page request.

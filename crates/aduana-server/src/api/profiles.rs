@@ -266,13 +266,8 @@ fn rules(set: &ProfileSet) -> Vec<RuleView> {
         .collect()
 }
 
-fn audit(caller: &Caller, action: &str, name: &str, details: serde_json::Value) -> NewAuditEntry {
-    NewAuditEntry {
-        actor: caller.user.name.clone(),
-        action: action.to_owned(),
-        subject: format!("profile/{name}"),
-        details,
-    }
+fn audit(actor: &str, action: &str, name: &str, details: serde_json::Value) -> NewAuditEntry {
+    NewAuditEntry { actor: actor.to_owned(), action: action.to_owned(), subject: format!("profile/{name}"), details }
 }
 
 /// Parses an optional JSON body: empty means the default.
@@ -309,24 +304,92 @@ pub(crate) async fn create(
     ApiJson(request): ApiJson<CreateRequest>,
 ) -> Result<(StatusCode, Json<VersionView>), ApiError> {
     caller.require(access::WRITE_PROFILES)?;
-    check_name(&request.name)?;
-    let set = compile_document(&request.name, &request.source)?;
-    let new = NewProfileVersion {
-        name: request.name.clone(),
-        source: request.source,
-        author: caller.user.name.clone(),
-        comment: request.comment.clone(),
-    };
-    let details = serde_json::json!({"version": 1, "comment": request.comment, "profiles": set.version()});
-    let stored = state.store().create_profile(&new, &audit(&caller, "profile.create", &request.name, details)).await?;
+    let stored = create_document(&state, &caller.user.name, &request.name, &request.source, &request.comment).await?;
     Ok((StatusCode::CREATED, Json(stored.into())))
 }
 
-async fn stored_profile(state: &AppState, name: &str) -> Result<StoredProfile, ApiError> {
+/// Creates a document (version 1, inactive) after checking its name and that it compiles; audited.
+pub(crate) async fn create_document(
+    state: &AppState,
+    author: &str,
+    name: &str,
+    source: &str,
+    comment: &str,
+) -> Result<ProfileVersion, ApiError> {
+    check_name(name)?;
+    let set = compile_document(name, source)?;
+    let new = NewProfileVersion {
+        name: name.to_owned(),
+        source: source.to_owned(),
+        author: author.to_owned(),
+        comment: comment.to_owned(),
+    };
+    let details = serde_json::json!({"version": 1, "comment": comment, "profiles": set.version()});
+    Ok(state.store().create_profile(&new, &audit(author, "profile.create", name, details)).await?)
+}
+
+/// Stores an edit as the next version after checking that it compiles; audited.
+pub(crate) async fn edit_document(
+    state: &AppState,
+    author: &str,
+    name: &str,
+    source: &str,
+    comment: &str,
+) -> Result<ProfileVersion, ApiError> {
+    stored_profile(state, name).await?;
+    let set = compile_document(name, source)?;
+    let new = NewProfileVersion {
+        name: name.to_owned(),
+        source: source.to_owned(),
+        author: author.to_owned(),
+        comment: comment.to_owned(),
+    };
+    let details = serde_json::json!({"comment": comment, "profiles": set.version()});
+    Ok(state.store().add_profile_version(&new, &audit(author, "profile.edit", name, details)).await?)
+}
+
+/// Activates a version (the latest when `None`) unless the active set would not compile with it; audited.
+pub(crate) async fn activate_version(
+    state: &AppState,
+    actor: &str,
+    name: &str,
+    version: Option<i64>,
+) -> Result<StoredProfile, ApiError> {
+    let profile = stored_profile(state, name).await?;
+    let version = stored_version(state, name, version.unwrap_or(profile.latest_version)).await?;
+    let config = state.store().risk_config().await?;
+    let mut sources: Vec<ProfileSource<'_>> = config
+        .profiles
+        .iter()
+        .filter(|p| p.name != name)
+        .map(|p| ProfileSource { name: &p.name, text: &p.source })
+        .collect();
+    sources.push(ProfileSource { name, text: &version.source });
+    let set = ProfileSet::compile(&sources).map_err(|e| profile_errors(&e))?;
+    let details = serde_json::json!({"version": version.version, "previous": profile.active_version, "active_set": set.version()});
+    let stored = state
+        .store()
+        .set_active_version(name, Some(version.version), &audit(actor, "profile.activate", name, details))
+        .await?;
+    state.refresh_risk_config().await?;
+    Ok(stored)
+}
+
+/// Deactivates a document; audited.
+pub(crate) async fn deactivate_document(state: &AppState, actor: &str, name: &str) -> Result<StoredProfile, ApiError> {
+    let profile = stored_profile(state, name).await?;
+    let details = serde_json::json!({"previous": profile.active_version});
+    let stored =
+        state.store().set_active_version(name, None, &audit(actor, "profile.deactivate", name, details)).await?;
+    state.refresh_risk_config().await?;
+    Ok(stored)
+}
+
+pub(crate) async fn stored_profile(state: &AppState, name: &str) -> Result<StoredProfile, ApiError> {
     state.store().profile(name).await?.ok_or_else(|| ApiError::not_found("profile", name))
 }
 
-async fn stored_version(state: &AppState, name: &str, version: i64) -> Result<ProfileVersion, ApiError> {
+pub(crate) async fn stored_version(state: &AppState, name: &str, version: i64) -> Result<ProfileVersion, ApiError> {
     state
         .store()
         .profile_version(name, version)
@@ -378,16 +441,7 @@ pub(crate) async fn edit(
     ApiJson(request): ApiJson<EditRequest>,
 ) -> Result<(StatusCode, Json<VersionView>), ApiError> {
     caller.require(access::WRITE_PROFILES)?;
-    stored_profile(&state, &name).await?;
-    let set = compile_document(&name, &request.source)?;
-    let new = NewProfileVersion {
-        name: name.clone(),
-        source: request.source,
-        author: caller.user.name.clone(),
-        comment: request.comment.clone(),
-    };
-    let details = serde_json::json!({"comment": request.comment, "profiles": set.version()});
-    let stored = state.store().add_profile_version(&new, &audit(&caller, "profile.edit", &name, details)).await?;
+    let stored = edit_document(&state, &caller.user.name, &name, &request.source, &request.comment).await?;
     Ok((StatusCode::CREATED, Json(stored.into())))
 }
 
@@ -428,21 +482,7 @@ pub(crate) async fn activate(
 ) -> Result<Json<ProfileView>, ApiError> {
     caller.require(access::WRITE_PROFILES)?;
     let request: ActivateRequest = optional_body(&body)?;
-    let profile = stored_profile(&state, &name).await?;
-    let version = stored_version(&state, &name, request.version.unwrap_or(profile.latest_version)).await?;
-    let config = state.store().risk_config().await?;
-    let mut documents: Vec<(String, &str)> =
-        config.profiles.iter().filter(|p| p.name != name).map(|p| (p.name.clone(), p.source.as_str())).collect();
-    documents.push((name.clone(), &version.source));
-    let sources: Vec<ProfileSource<'_>> = documents.iter().map(|(name, text)| ProfileSource { name, text }).collect();
-    let set = ProfileSet::compile(&sources).map_err(|e| profile_errors(&e))?;
-    let details = serde_json::json!({"version": version.version, "previous": profile.active_version, "active_set": set.version()});
-    let stored = state
-        .store()
-        .set_active_version(&name, Some(version.version), &audit(&caller, "profile.activate", &name, details))
-        .await?;
-    state.refresh_risk_config().await?;
-    Ok(Json(stored.into()))
+    Ok(Json(activate_version(&state, &caller.user.name, &name, request.version).await?.into()))
 }
 
 /// Deactivates a profile document: new submissions are no longer assessed with it.
@@ -457,12 +497,7 @@ pub(crate) async fn deactivate(
     ApiPath(name): ApiPath<String>,
 ) -> Result<Json<ProfileView>, ApiError> {
     caller.require(access::WRITE_PROFILES)?;
-    let profile = stored_profile(&state, &name).await?;
-    let details = serde_json::json!({"previous": profile.active_version});
-    let stored =
-        state.store().set_active_version(&name, None, &audit(&caller, "profile.deactivate", &name, details)).await?;
-    state.refresh_risk_config().await?;
-    Ok(Json(stored.into()))
+    Ok(Json(deactivate_document(&state, &caller.user.name, &name).await?.into()))
 }
 
 /// The longest back-test period, in days.
@@ -488,33 +523,43 @@ pub(crate) async fn backtest(
 ) -> Result<Json<BacktestReport>, ApiError> {
     caller.require(access::BACKTEST_PROFILES)?;
     let request: BacktestRequest = optional_body(&body)?;
-    let days = request.days.unwrap_or(30);
+    Ok(Json(backtest_report(&state, &name, request.version, request.source, request.days.unwrap_or(30)).await?))
+}
+
+/// Back-tests a stored version (the latest when `None`) or an unsaved `source` over the last `days` days.
+pub(crate) async fn backtest_report(
+    state: &AppState,
+    name: &str,
+    version: Option<i64>,
+    source: Option<String>,
+    days: u32,
+) -> Result<BacktestReport, ApiError> {
     if days == 0 || days > MAX_BACKTEST_DAYS {
         return Err(ApiError::new(
             ErrorCode::InvalidBody,
             format!("expected `days` from 1 to {MAX_BACKTEST_DAYS}, found {days}"),
         ));
     }
-    let profile = stored_profile(&state, &name).await?;
-    let (version, source) = match request.source {
+    let profile = stored_profile(state, name).await?;
+    let (version, source) = match source {
         Some(source) => (None, source),
         None => {
-            let v = stored_version(&state, &name, request.version.unwrap_or(profile.latest_version)).await?;
+            let v = stored_version(state, name, version.unwrap_or(profile.latest_version)).await?;
             (Some(v.version), v.source)
         }
     };
-    compile_document(&name, &source)?;
+    compile_document(name, &source)?;
     let since = chrono::Utc::now() - chrono::Duration::days(i64::from(days));
     let history = state.store().examined_consignments(since, aduana_store::MAX_BACKTEST_CONSIGNMENTS).await?;
     let config = state.store().risk_config().await?;
     let current: Vec<(String, String)> = config.profiles.iter().map(|p| (p.name.clone(), p.source.clone())).collect();
     let assessor = state.inner.assessor.clone();
-    let report = tokio::task::spawn_blocking(move || {
+    let name = name.to_owned();
+    tokio::task::spawn_blocking(move || {
         run_backtest(&*assessor, &name, version, days, since, &source, &current, &history)
     })
     .await
-    .map_err(|e| ApiError::internal(&e))??;
-    Ok(Json(report))
+    .map_err(|e| ApiError::internal(&e))?
 }
 
 #[allow(clippy::too_many_arguments, reason = "one private call site; the arguments are the request's parts")]

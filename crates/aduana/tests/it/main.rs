@@ -3,6 +3,7 @@
 mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
 mod browser; // the workbench in headless Chromium: login, the queue to an examination result, the dashboard, same-origin
+mod browser_profiles; // the profile pages in headless Chromium: edit with inline errors, back-test, activate
 mod csv; // `aduana validate` on the KCS and flat CSV layouts
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
 mod ens; // `aduana validate` on ENS IE315: structure and ICS business-rule errors
