@@ -19,6 +19,25 @@ pub(crate) fn read_document(
 ) -> Result<(), ReadError> {
     let Some(bytes) = crate::read_document_bytes(input, source, limits, sink)? else { return Ok(()) };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    // The fast path parses a well-formed document straight into consignments (sonic-rs, SIMD); only a document that
+    // fails is parsed again with serde_json and path tracking, to say where each problem is.
+    if !nests_within_serde_json_limit(bytes) {
+        // Too deep for the fast path; serde_json stops at its recursion limit with a located error.
+    } else if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        if let Ok(consignments) = sonic_rs::from_slice::<Vec<Consignment>>(bytes) {
+            if consignments.len() as u64 > u64::from(limits.max_items) {
+                sink.diagnostic(too_many_consignments(limits, consignments.len(), source));
+                return Ok(());
+            }
+            for (index, consignment) in consignments.into_iter().enumerate() {
+                deliver(Ok(consignment), source, None, &format!("/{index}"), limits, sink);
+            }
+            return Ok(());
+        }
+    } else if let Ok(consignment) = sonic_rs::from_slice::<Consignment>(bytes) {
+        deliver(Ok(consignment), source, None, "", limits, sink);
+        return Ok(());
+    }
     let value: serde_json::Value = match serde_json::from_slice(bytes) {
         Ok(value) => value,
         Err(error) => {
@@ -29,12 +48,7 @@ pub(crate) fn read_document(
     match value {
         serde_json::Value::Array(items) => {
             if items.len() as u64 > u64::from(limits.max_items) {
-                let message = format!(
-                    "expected at most {} consignments in one document, found {}",
-                    limits.max_items,
-                    items.len()
-                );
-                sink.diagnostic(Diagnostic::error("too_many_items", message, Location::file(source)));
+                sink.diagnostic(too_many_consignments(limits, items.len(), source));
                 return Ok(());
             }
             for (index, item) in items.into_iter().enumerate() {
@@ -44,6 +58,47 @@ pub(crate) fn read_document(
         value => deliver(serde_path_to_error::deserialize(value), source, None, "", limits, sink),
     }
     Ok(())
+}
+
+/// serde_json's recursion limit: deeper text is refused by it with a located error.
+const SERDE_JSON_DEPTH: usize = 128;
+
+/// Whether JSON text nests arrays and objects at most [`SERDE_JSON_DEPTH`] deep. sonic-rs has no recursion limit
+/// (deep text overflows the stack), so only text within the limit takes the fast path. Counting the brackets
+/// (SIMD) settles almost every record; only text with more brackets than the limit is scanned, strings skipped.
+fn nests_within_serde_json_limit(text: &[u8]) -> bool {
+    if memchr::memchr2_iter(b'[', b'{', text).count() <= SERDE_JSON_DEPTH {
+        return true;
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &byte in text {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > SERDE_JSON_DEPTH {
+                    return false;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    true
+}
+
+fn too_many_consignments(limits: &Limits, found: usize, source: &str) -> Diagnostic {
+    let message = format!("expected at most {} consignments in one document, found {found}", limits.max_items);
+    Diagnostic::error("too_many_items", message, Location::file(source))
 }
 
 /// Reads JSON Lines: one consignment object per line; blank lines are skipped. A line that lies whole in the
@@ -92,9 +147,11 @@ fn read_record(line: &[u8], source: &str, number: u64, limits: &Limits, sink: &m
     // The fast path parses without tracking the path; only a line that fails is parsed again with path
     // tracking, to say where in the record the problem is.
     // sonic-rs (SIMD) takes the well-formed records; serde_json, slower but with precise positions, explains the rest.
-    if let Ok(consignment) = sonic_rs::from_slice::<Consignment>(text) {
-        deliver(Ok(consignment), source, Some(number), "", limits, sink);
-        return;
+    if nests_within_serde_json_limit(text) {
+        if let Ok(consignment) = sonic_rs::from_slice::<Consignment>(text) {
+            deliver(Ok(consignment), source, Some(number), "", limits, sink);
+            return;
+        }
     }
     let result = match serde_json::from_slice::<Consignment>(text) {
         Ok(consignment) => Ok(consignment),

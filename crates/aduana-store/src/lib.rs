@@ -134,6 +134,13 @@ pub trait Store: ProfileStore + Send + Sync + std::fmt::Debug {
     async fn examination(&self, order_id: i64) -> Result<Option<ExaminationOrder>, StoreError>;
     /// Returns the examination orders of one consignment version, oldest first.
     async fn examinations(&self, consignment_id: i64) -> Result<Vec<ExaminationOrder>, StoreError>;
+    /// Returns up to `limit` examination orders that have a result, with the consignment version examined, in
+    /// order of order id above `after_order_id`: the outcomes the learned model is trained on.
+    async fn examined(
+        &self,
+        after_order_id: i64,
+        limit: u32,
+    ) -> Result<Vec<(ExaminationOrder, StoredConsignment)>, StoreError>;
 
     /// Appends an entry to the hash-chained audit log.
     async fn append_audit(&self, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError>;

@@ -805,6 +805,40 @@ macro_rules! impl_sql_store {
                 rows.iter().map(order_row).collect()
             }
 
+            async fn examined(
+                &self,
+                after_order_id: i64,
+                limit: u32,
+            ) -> Result<Vec<(rec::ExaminationOrder, rec::StoredConsignment)>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT e.id, e.consignment_id, e.ordered_by, e.instructions, e.ordered_at, e.outcome, \
+                     e.findings, e.recorded_by, e.recorded_at, c.reference, c.submitter, c.version, \
+                     c.received_at, c.body FROM examination_orders e JOIN consignments c ON c.id = e.consignment_id \
+                     WHERE e.outcome IS NOT NULL AND e.id > $1 ORDER BY e.id LIMIT $2",
+                )
+                .bind(after_order_id)
+                .bind(effective_limit(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        let order = order_row(row)?;
+                        let id = order.consignment_id;
+                        let received_at: String = row.try_get("received_at")?;
+                        let body: String = row.try_get("body")?;
+                        let consignment = rec::StoredConsignment {
+                            id,
+                            reference: row.try_get("reference")?,
+                            submitter: row.try_get("submitter")?,
+                            version: row.try_get("version")?,
+                            received_at: parse_timestamp("consignment", &id.to_string(), &received_at)?,
+                            consignment: parse_consignment(id, &body)?,
+                        };
+                        Ok((order, consignment))
+                    })
+                    .collect()
+            }
+
             async fn append_audit(&self, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
                 let (_gate, mut tx) = self.begin_write().await?;
                 let stored = append_audit_in(&mut tx, entry).await?;

@@ -43,6 +43,7 @@ macro_rules! store_test_suite {
             users_tokens_and_sessions_round_trip,
             decisions_are_recorded_with_an_audit_entry,
             examination_results_are_recorded_once,
+            examined_consignments_come_with_their_results_in_order,
             audit_chain_verifies_and_reports_the_first_altered_entry,
             concurrent_submissions_of_one_reference_store_one_version,
             concurrent_audit_appends_keep_the_chain_intact,
@@ -289,6 +290,39 @@ pub(crate) async fn examination_results_are_recorded_once<S: Store>(store: S) {
     assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
     assert_eq!(store.examinations(id).await.expect("list"), vec![done.clone()]);
     assert_eq!(store.examination(order.id).await.expect("read"), Some(done));
+}
+
+pub(crate) async fn examined_consignments_come_with_their_results_in_order<S: Store>(store: S) {
+    let batch =
+        vec![pair("L1", "a", 50.0, Lane::Red), pair("L2", "b", 60.0, Lane::Red), pair("L3", "c", 5.0, Lane::Green)];
+    let submitted = store.submit("trader", batch).await.expect("submit");
+    let mut orders = Vec::new();
+    for s in &submitted {
+        let order = NewExaminationOrder {
+            consignment_id: s.assessment.consignment_id,
+            ordered_by: "officer1".to_owned(),
+            instructions: "open and count".to_owned(),
+        };
+        orders.push(store.order_examination(&order, &audit("examination.order", "c")).await.expect("order"));
+    }
+    let outcomes = [ExaminationOutcome::NotFound, ExaminationOutcome::Found];
+    for (order, outcome) in orders.iter().zip(outcomes) {
+        let result =
+            NewExaminationResult { outcome, findings: "checked".to_owned(), recorded_by: "officer2".to_owned() };
+        store.record_examination_result(order.id, &result, &audit("examination.result", "e")).await.expect("result");
+    }
+    let examined = store.examined(0, 100).await.expect("examined");
+    let seen: Vec<(&str, Option<ExaminationOutcome>)> =
+        examined.iter().map(|(o, c)| (c.reference.as_str(), o.result.as_ref().map(|r| r.outcome))).collect();
+    assert_eq!(
+        seen,
+        [("L1", Some(ExaminationOutcome::NotFound)), ("L2", Some(ExaminationOutcome::Found))],
+        "the order without a result is left out"
+    );
+    assert_eq!(examined[1].1.consignment.goods[0].description.as_deref(), Some("b"));
+    let rest = store.examined(examined[0].0.id, 100).await.expect("next page");
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].1.reference, "L2");
 }
 
 pub(crate) async fn audit_chain_verifies_and_reports_the_first_altered_entry<S: Store + RawSql>(store: S) {

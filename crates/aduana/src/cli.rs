@@ -2,13 +2,14 @@
 
 mod assess;
 mod audit;
+mod demo;
 mod evaluate;
 mod exchange;
 mod hs;
 mod profiles;
 pub(crate) mod risk_inputs;
 mod screen;
-mod serve;
+pub(crate) mod serve;
 mod train;
 mod users;
 mod validate;
@@ -29,6 +30,7 @@ pub(crate) const EXIT_USAGE_OR_IO: u8 = 2;
 #[derive(Debug, Parser)]
 #[command(name = "aduana", version, propagate_version = true, max_term_width = 110)]
 #[command(after_help = "Examples:
+  aduana demo
   aduana validate examples/consignment.json
   aduana validate --json --format jsonl consignments.jsonl
   aduana hs 854140")]
@@ -39,6 +41,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Demo(demo::Args),
     Validate(validate::Args),
     Hs(hs::Args),
     Serve(serve::Args),
@@ -65,6 +68,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         }
     };
     match cli.command {
+        Command::Demo(args) => demo::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Hs(args) => hs::run(&args),
         Command::Serve(args) => serve::run(&args),

@@ -93,3 +93,39 @@ proptest::proptest! {
         }
     }
 }
+
+/// sonic-rs, the fast path, has no recursion limit: deep records must never reach it (a stack overflow aborts the
+/// process). Deep JSON Lines records, deep values inside a record and deep arrays of consignments are each refused
+/// with a located error, and the records around them are read.
+#[test]
+fn deeply_nested_records_and_values_are_refused_without_overflowing_the_stack() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let deep_value = format!("{{\"reference\":\"D\",\"direction\":\"import\",\"attributes\":{{\"a\":{deep}}}}}");
+    let input = format!(
+        "{{\"reference\":\"A\",\"direction\":\"import\"}}\n{deep}\n{deep_value}\n{{\"reference\":\"B\",\"direction\":\"export\"}}\n"
+    );
+    let mut collected = Collected::default();
+    read(Format::JsonLines, &mut input.as_bytes(), "deep.jsonl", &test_limits(), &mut collected).expect("in memory");
+    let refs: Vec<&str> = collected.consignments.iter().map(|c| c.reference.as_str()).collect();
+    assert_eq!(refs, ["A", "B"]);
+    let lines: Vec<Option<u64>> = collected.diagnostics.iter().map(|d| d.location.line).collect();
+    assert_eq!(lines, [Some(2), Some(3)], "{:#?}", collected.diagnostics);
+
+    let array = format!("[{{\"reference\":\"A\",\"direction\":\"import\",\"attributes\":{{\"a\":{deep}}}}}]");
+    let mut collected = Collected::default();
+    read(Format::Json, &mut array.as_bytes(), "deep.json", &test_limits(), &mut collected).expect("in memory");
+    assert!(collected.consignments.is_empty());
+    assert_eq!(collected.diagnostics.len(), 1, "{:#?}", collected.diagnostics);
+}
+
+/// Brackets inside strings do not count as nesting: a record with many of them still takes the fast path and is
+/// read, whatever its strings hold.
+#[test]
+fn brackets_inside_strings_are_not_nesting() {
+    let text = format!("{}\\\"{}", "[{".repeat(200), "}]".repeat(200));
+    let record = format!("{{\"reference\":\"S\",\"direction\":\"import\",\"attributes\":{{\"note\":\"{text}\"}}}}\n");
+    let mut collected = Collected::default();
+    read(Format::JsonLines, &mut record.as_bytes(), "s.jsonl", &test_limits(), &mut collected).expect("in memory");
+    assert_eq!(collected.consignments.len(), 1, "{:#?}", collected.diagnostics);
+    assert_eq!(collected.consignments[0].attributes["note"], format!("{}\"{}", "[{".repeat(200), "}]".repeat(200)));
+}

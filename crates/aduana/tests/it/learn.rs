@@ -2,7 +2,8 @@
 //! (2,492 rows over 2020) and every 16th validation row (500 rows, early 2021). On so little history the model
 //! is weak (AUC about 0.6); the full data gives about 0.89.
 
-use std::process::Output;
+use std::collections::BTreeMap;
+use std::process::{Command, Output};
 
 use crate::helpers::{json_lines, repo_path, run, setup};
 
@@ -142,4 +143,94 @@ fn assess_with_a_trained_model_adds_explained_model_hits_and_records_the_model_v
         assert!(["yellow", "red"].contains(&hit["lane"].as_str().unwrap_or_default()), "{hit}");
     }
     assert!(assessments[0]["versions"]["model"].as_str().is_some_and(|v| v.starts_with("v1:")), "{}", assessments[0]);
+}
+
+/// Submits the KCS training slice to a running server, has an officer examine every declaration and record what the
+/// data says was found, then trains from the store: the model learns from recorded examination results.
+#[test]
+fn train_from_store_learns_from_the_examination_results_officers_recorded() {
+    use crate::serve::{Server, add_user, bearer, http};
+
+    let (dir, mut aduana) = setup();
+    let data_dir = dir.path().join("data").display().to_string();
+    let store_args = ["--data-dir", data_dir.as_str()];
+    let (_, carrier) = add_user("carrier", "submitter", &store_args);
+    let (_, officer) = add_user("officer1", "officer", &store_args);
+
+    let before = run(Command::new(env!("CARGO_BIN_EXE_aduana"))
+        .current_dir(dir.path())
+        .args(["train", "--from-store", "--out", "model.json"])
+        .args(store_args));
+    assert_eq!(before.status.code(), Some(1), "no examination results yet");
+    assert!(String::from_utf8_lossy(&before.stderr).contains("record more examination results"));
+
+    let csv = std::fs::read_to_string(repo_path("crates/aduana/tests/data/kcs/train_2500.csv")).expect("slice");
+    let fraud: BTreeMap<&str, bool> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split(',').collect();
+            Some((*cells.first()?, *cells.get(20)? == "1"))
+        })
+        .collect();
+    let server = Server::start(&store_args);
+    let auth = bearer(&carrier);
+    let answer = http(
+        &server.address,
+        "POST",
+        "/api/consignments?format=kcs-csv",
+        &[("Authorization", &auth), ("Content-Type", "text/csv")],
+        &csv,
+    )
+    .expect("submit");
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    let submissions = answer.json()["submissions"].as_array().expect("submissions").clone();
+    assert_eq!(submissions.len(), fraud.len());
+
+    let auth = bearer(&officer);
+    let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/json")];
+    for submission in &submissions {
+        let id = submission["consignment_id"].as_i64().expect("id");
+        let reference = submission["reference"].as_str().expect("reference");
+        let order = http(
+            &server.address,
+            "POST",
+            &format!("/api/consignments/{id}/examinations"),
+            &headers,
+            r#"{"instructions": "document check and physical examination"}"#,
+        )
+        .expect("order");
+        assert_eq!(order.status, 201, "{}", order.body);
+        let order_id = order.json()["id"].as_i64().expect("order id");
+        let outcome = if fraud[reference] { "found" } else { "not_found" };
+        let body = serde_json::json!({"outcome": outcome, "findings": "as declared or not"}).to_string();
+        let result = http(&server.address, "POST", &format!("/api/examinations/{order_id}/result"), &headers, &body)
+            .expect("result");
+        assert_eq!(result.status, 201, "{}", result.body);
+    }
+    server.kill();
+
+    let trained = run(aduana.args(["train", "--from-store", "--out", "model.json", "--rounds", "80"]).args(store_args));
+    assert_eq!(trained.status.code(), Some(0), "{}", String::from_utf8_lossy(&trained.stderr));
+    let stderr = String::from_utf8_lossy(&trained.stderr);
+    let frauds = fraud.values().filter(|f| **f).count();
+    let counts: Vec<usize> = stderr
+        .lines()
+        .find(|l| l.contains("examined consignments for training"))
+        .unwrap_or_else(|| panic!("no counts in {stderr}"))
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let [train_rows, train_finds, valid_rows, valid_finds] = counts[counts.len() - 4..] else { unreachable!() };
+    assert_eq!(train_rows + valid_rows, fraud.len(), "{stderr}");
+    assert_eq!(train_finds + valid_finds, frauds, "every recorded find is a fraudulent label: {stderr}");
+    assert!((0.15..0.25).contains(&(valid_rows as f64 / fraud.len() as f64)), "the latest fifth validates: {stderr}");
+    let (_, mut evaluate) = setup();
+    let output = run(evaluate
+        .current_dir(dir.path())
+        .args(["evaluate", "--model", "model.json", "--json", "--data"])
+        .arg(repo_path("crates/aduana/tests/data/kcs/valid_500.csv")));
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let auc = json_lines(&output)[0]["auc"].as_f64().unwrap_or(0.0);
+    assert!(auc > 0.55, "a model trained on 2,492 recorded examinations ranks better than chance: AUC {auc}");
 }

@@ -5,6 +5,7 @@ mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and
 mod browser; // the workbench in headless Chromium: login, the queue to an examination result, the dashboard, same-origin
 mod browser_profiles; // the profile pages in headless Chromium: edit with inline errors, back-test, activate
 mod csv; // `aduana validate` on the KCS and flat CSV layouts
+mod demo; // `aduana demo`: fresh data directory, credentials per role, assessed consignments served
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
 mod ens; // `aduana validate` on ENS IE315: structure and ICS business-rule errors
 mod exchange; // `aduana exchange`: three nodes exchanging through the file-drop transport

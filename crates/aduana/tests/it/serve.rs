@@ -110,7 +110,7 @@ pub(crate) fn http(
     Ok(Answer { status, headers, body: body.to_owned() })
 }
 
-fn bearer(token: &str) -> String {
+pub(crate) fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
