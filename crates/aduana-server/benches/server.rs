@@ -45,6 +45,20 @@ impl Assessor for CompletenessOnly {
     fn versions(&self) -> BTreeMap<String, String> {
         BTreeMap::from([("assessor".to_owned(), "completeness-only".to_owned())])
     }
+    fn reload(&self, config: &aduana_store::RiskConfig) -> Result<(), Vec<String>> {
+        if config.profiles.is_empty() && config.lists.is_empty() && config.aeo.is_none() {
+            Ok(())
+        } else {
+            Err(vec!["the intake benchmark's assessor uses no profiles, lists or AEO register".to_owned()])
+        }
+    }
+    fn profile_selections(
+        &self,
+        _profiles: &[aduana_risk::ProfileSource<'_>],
+        _consignments: &[Consignment],
+    ) -> Result<Vec<Vec<String>>, Vec<String>> {
+        Err(vec!["the intake benchmark's assessor does not back-test profiles".to_owned()])
+    }
 }
 
 const SINGLE_RATE: u64 = 1000;

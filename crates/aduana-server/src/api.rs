@@ -1,11 +1,14 @@
 //! The HTTP resources, one module each with the same parts: request and response types (with OpenAPI schemas),
 //! handlers that check the caller's role first, and conversions from store records.
 
+pub(crate) mod aeo;
 pub(crate) mod assessments;
 pub(crate) mod audit;
 pub(crate) mod consignments;
 pub(crate) mod decisions;
 pub(crate) mod examinations;
+pub(crate) mod lists;
+pub(crate) mod profiles;
 pub(crate) mod service;
 pub(crate) mod session;
 pub(crate) mod users;

@@ -41,6 +41,20 @@ pub mod access {
     pub const READ_AUDIT: &[Role] = &[Auditor];
     /// `POST /api/users`.
     pub const MANAGE_USERS: &[Role] = &[Administrator];
+    /// `GET /api/profiles`, `GET /api/profiles/{name}`, `GET /api/profiles/{name}/versions`.
+    pub const READ_PROFILES: &[Role] = &[Administrator, Analyst, Officer, Auditor];
+    /// `POST /api/profiles`, `PUT /api/profiles/{name}`, `POST /api/profiles/{name}/activate` and `/deactivate`.
+    pub const WRITE_PROFILES: &[Role] = &[Analyst];
+    /// `POST /api/profiles/{name}/backtest` (reads every stored consignment of the period).
+    pub const BACKTEST_PROFILES: &[Role] = &[Analyst];
+    /// `GET /api/lists`, `GET /api/lists/{name}`.
+    pub const READ_LISTS: &[Role] = &[Administrator, Analyst, Officer, Auditor];
+    /// `PUT /api/lists/{name}`.
+    pub const MANAGE_LISTS: &[Role] = &[Administrator];
+    /// `GET /api/aeo`, `GET /api/aeo/{identifier}`.
+    pub const READ_AEO: &[Role] = &[Administrator, Analyst, Officer, Auditor];
+    /// `PUT /api/aeo`.
+    pub const MANAGE_AEO: &[Role] = &[Administrator];
 }
 
 /// The authenticated user behind a request.

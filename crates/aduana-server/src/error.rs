@@ -40,6 +40,12 @@ pub enum ErrorCode {
     RateLimited,
     /// The request conflicts with what is stored (a name taken, a result already recorded).
     Conflict,
+    /// A profile does not compile (location: its line and column; `diagnostics`: every error).
+    InvalidProfile,
+    /// An uploaded watch list cannot be read (location and `diagnostics`: where and why).
+    InvalidList,
+    /// An uploaded AEO register cannot be read (location and `diagnostics`: where and why).
+    InvalidAeoRegister,
     /// Something went wrong in the server; the message does not say what, the server's log does.
     Internal,
 }
@@ -61,6 +67,9 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::RateLimited,
         ErrorCode::Conflict,
+        ErrorCode::InvalidProfile,
+        ErrorCode::InvalidList,
+        ErrorCode::InvalidAeoRegister,
         ErrorCode::Internal,
     ];
 
@@ -71,9 +80,12 @@ impl ErrorCode {
             ErrorCode::Forbidden => StatusCode::FORBIDDEN,
             ErrorCode::NotFound | ErrorCode::NoRoute => StatusCode::NOT_FOUND,
             ErrorCode::InvalidJson | ErrorCode::InvalidQuery => StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidBody | ErrorCode::InvalidConsignment | ErrorCode::NoConsignment => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ErrorCode::InvalidBody
+            | ErrorCode::InvalidConsignment
+            | ErrorCode::NoConsignment
+            | ErrorCode::InvalidProfile
+            | ErrorCode::InvalidList
+            | ErrorCode::InvalidAeoRegister => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -99,6 +111,9 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::InvalidProfile => "invalid_profile",
+            ErrorCode::InvalidList => "invalid_list",
+            ErrorCode::InvalidAeoRegister => "invalid_aeo_register",
             ErrorCode::Internal => "internal",
         }
     }
@@ -136,7 +151,8 @@ pub(crate) struct ErrorDetail {
     /// Where in the request the problem is (line/column, JSON Pointer, query parameter).
     #[schema(value_type = Option<Object>)]
     pub(crate) location: Option<Location>,
-    /// Every problem found in submitted consignments (only with `invalid_consignment`).
+    /// Every problem found in submitted consignments, profiles, lists or registers (with `invalid_consignment`,
+    /// `invalid_profile`, `invalid_list`, `invalid_aeo_register`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(value_type = Vec<Object>)]
     pub(crate) diagnostics: Vec<Diagnostic>,

@@ -209,6 +209,14 @@ async fn process(
             .map(|v| Format::from_name(v.as_str()).ok_or_else(|| v.as_str().to_owned()));
         inputs.push((submitter.clone(), allowed[&submitter], format, message.payload.clone()));
     }
+    if let Err(error) = state.refresh_risk_config().await {
+        #[allow(clippy::print_stderr, reason = "the server's log is its standard error")]
+        {
+            eprintln!("error: reading the risk configuration failed; the batch will be delivered again: {error}");
+        }
+        nak_all(&messages).await;
+        return;
+    }
     let limits = state.inner.settings.limits.clone();
     let assessor = state.inner.assessor.clone();
     let verdicts = tokio::task::spawn_blocking(move || {

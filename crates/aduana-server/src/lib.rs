@@ -12,10 +12,12 @@ mod json;
 mod metrics;
 mod openapi;
 mod rate_limit;
+mod seed;
 mod state;
 mod submission;
 #[cfg(test)]
 mod tests;
+mod workbench;
 
 use std::time::Instant;
 
@@ -30,6 +32,7 @@ pub use assessor::Assessor;
 pub use error::{ApiError, ErrorCode};
 pub use intake::{Intake, IntakeError, IntakeSettings, connect_intake};
 pub use rate_limit::RatePolicy;
+pub use seed::{RiskSeed, SeedReport, seed_risk_config};
 pub use state::{AppState, ServerSettings};
 
 /// Returns the router of the whole API.
@@ -49,9 +52,20 @@ pub fn app(state: AppState) -> Router {
         .route("/api/logout", post(api::session::logout))
         .route("/api/me", get(api::session::me))
         .route("/api/users", post(api::users::create))
+        .route("/api/profiles", get(api::profiles::list).post(api::profiles::create))
+        .route("/api/profiles/{name}", get(api::profiles::get).put(api::profiles::edit))
+        .route("/api/profiles/{name}/versions", get(api::profiles::versions))
+        .route("/api/profiles/{name}/activate", post(api::profiles::activate))
+        .route("/api/profiles/{name}/deactivate", post(api::profiles::deactivate))
+        .route("/api/profiles/{name}/backtest", post(api::profiles::backtest))
+        .route("/api/lists", get(api::lists::list))
+        .route("/api/lists/{name}", get(api::lists::uploads).put(api::lists::upload))
+        .route("/api/aeo", get(api::aeo::current).put(api::aeo::upload))
+        .route("/api/aeo/{identifier}", get(api::aeo::lookup))
         .route("/health", get(api::service::health))
         .route("/metrics", get(api::service::metrics))
         .route("/openapi.json", get(api::service::openapi))
+        .merge(workbench::routes())
         .fallback(api::service::no_route)
         .method_not_allowed_fallback(api::service::no_method)
         .layer(DefaultBodyLimit::max(max_body))

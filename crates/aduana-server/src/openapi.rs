@@ -18,6 +18,10 @@ use crate::api;
         api::audit::export, api::audit::verify,
         api::session::login, api::session::logout, api::session::me,
         api::users::create,
+        api::profiles::list, api::profiles::create, api::profiles::get, api::profiles::edit, api::profiles::versions,
+        api::profiles::activate, api::profiles::deactivate, api::profiles::backtest,
+        api::lists::upload, api::lists::list, api::lists::uploads,
+        api::aeo::upload, api::aeo::current, api::aeo::lookup,
         api::service::health, api::service::metrics, api::service::openapi,
     ),
     modifiers(&Security)

@@ -3,6 +3,7 @@
 //! users and records are in the store, so several processes on one PostgreSQL database behave as one system.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use aduana_formats::Limits;
@@ -43,6 +44,10 @@ pub(crate) struct Inner {
     pub(crate) limiter: RateLimiter,
     pub(crate) login_limiter: RateLimiter,
     pub(crate) openapi: String,
+    /// The store's risk generation the assessor was last given (`i64::MIN`: none yet).
+    pub(crate) risk_generation: AtomicI64,
+    /// Held while a new risk configuration is read and loaded, so that a change is loaded once.
+    pub(crate) reloading: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -60,12 +65,55 @@ impl AppState {
                 limiter,
                 login_limiter,
                 openapi,
+                risk_generation: AtomicI64::new(i64::MIN),
+                reloading: tokio::sync::Mutex::new(()),
             }),
         }
     }
 
     pub(crate) fn store(&self) -> &dyn Store {
         &*self.inner.store
+    }
+
+    /// Brings the assessor up to the store's risk configuration: one query for the risk generation and, only when
+    /// it moved (a profile activated or deactivated, a list or AEO register uploaded, by this process or another
+    /// one on the same database), a read of the configuration and a reload. Called before every batch. A
+    /// configuration the assessor rejects is logged and not retried until the generation moves again; the
+    /// assessor keeps what it had.
+    pub async fn refresh_risk_config(&self) -> Result<(), aduana_store::StoreError> {
+        let generation = self.store().risk_generation().await?;
+        if generation == self.inner.risk_generation.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let _reloading = self.inner.reloading.lock().await;
+        if generation == self.inner.risk_generation.load(Ordering::Acquire) {
+            return Ok(());
+        }
+        let config = self.store().risk_config().await?;
+        let loaded = config.generation;
+        let assessor = self.inner.assessor.clone();
+        let result = tokio::task::spawn_blocking(move || assessor.reload(&config)).await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(problems)) => {
+                #[allow(clippy::print_stderr, reason = "the server's log is its standard error")]
+                {
+                    eprintln!(
+                        "error: the stored risk configuration (generation {loaded}) was not loaded; assessing with \
+                         the previous one: {}",
+                        problems.join("; ")
+                    );
+                }
+            }
+            Err(error) => {
+                #[allow(clippy::print_stderr, reason = "the server's log is its standard error")]
+                {
+                    eprintln!("error: reloading the risk configuration failed: {error}");
+                }
+            }
+        }
+        self.inner.risk_generation.store(loaded, Ordering::Release);
+        Ok(())
     }
 }
 

@@ -19,8 +19,35 @@ use tower::ServiceExt;
 
 use crate::{AppState, Assessor, RatePolicy, ServerSettings, app};
 
-/// An assessor for tests: red with score 50 when a goods description mentions "weapon", green otherwise.
-struct KeywordAssessor;
+/// An assessor for tests: red with score 50 when a goods description mentions "weapon", green otherwise; the
+/// stored configuration it was last given shows in `versions` (`risk_generation`, `profiles`), and back-tests run
+/// the real profile compiler and matcher.
+#[derive(Default)]
+pub(crate) struct KeywordAssessor {
+    loaded: std::sync::Mutex<(i64, String)>,
+}
+
+fn test_context(profiles: aduana_risk::ProfileSet) -> aduana_risk::RiskContext {
+    aduana_risk::RiskContext {
+        profiles,
+        aeo: aduana_risk::AeoRegister::default(),
+        policy: aduana_risk::Policy {
+            version: "test".to_owned(),
+            yellow_threshold: 30.0,
+            red_threshold: 60.0,
+            max_hits_green: 0,
+            random_percent: aduana_risk::LaneRates { yellow: 0.0, red: 0.0 },
+            random_seed: 1,
+            aeo_weight: -30.0,
+            finding_weight: 5.0,
+            max_finding_weight: 20.0,
+            capacity_percent: aduana_risk::LaneRates { yellow: 100.0, red: 100.0 },
+        },
+        reference: aduana_risk::ReferenceData::default(),
+        indicators: Vec::new(),
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("a date"),
+    }
+}
 
 impl Assessor for KeywordAssessor {
     fn assess_batch(&self, consignments: &[Consignment]) -> Vec<Assessment> {
@@ -42,7 +69,32 @@ impl Assessor for KeywordAssessor {
     }
 
     fn versions(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([("assessor".to_owned(), "keyword-test".to_owned())])
+        let loaded = self.loaded.lock().expect("not poisoned");
+        BTreeMap::from([
+            ("assessor".to_owned(), "keyword-test".to_owned()),
+            ("risk_generation".to_owned(), loaded.0.to_string()),
+            ("profiles".to_owned(), loaded.1.clone()),
+        ])
+    }
+
+    fn reload(&self, config: &aduana_store::RiskConfig) -> Result<(), Vec<String>> {
+        let names: Vec<String> = config.profiles.iter().map(|p| format!("{}@{}", p.name, p.version)).collect();
+        *self.loaded.lock().expect("not poisoned") = (config.generation, names.join(","));
+        Ok(())
+    }
+
+    fn profile_selections(
+        &self,
+        profiles: &[aduana_risk::ProfileSource<'_>],
+        consignments: &[Consignment],
+    ) -> Result<Vec<Vec<String>>, Vec<String>> {
+        let set = aduana_risk::ProfileSet::compile(profiles)
+            .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        let ctx = test_context(set);
+        Ok(consignments
+            .iter()
+            .map(|c| aduana_risk::selecting_profiles(c, &ctx).into_iter().map(|(id, _)| id).collect())
+            .collect())
     }
 }
 
@@ -91,7 +143,7 @@ impl Harness {
                 .expect("user");
             tokens.insert(*role, crate::auth::issue_token(&*store, user.id).await.expect("token"));
         }
-        let state = AppState::new(store.clone(), Arc::new(KeywordAssessor), settings);
+        let state = AppState::new(store.clone(), Arc::new(KeywordAssessor::default()), settings);
         Harness { app: app(state), store, tokens, _dir: dir }
     }
 

@@ -5,10 +5,12 @@
 //!
 //! What is stored: consignments (canonical JSON, versioned per reference and submitter) with their assessments,
 //! users with Argon2id password hashes and hashed API tokens, server-side sessions, officers' decisions,
-//! examination orders and results, and the append-only, hash-chained audit log.
+//! examination orders and results, the append-only, hash-chained audit log, and (through [`ProfileStore`]) the
+//! risk configuration: versioned profiles, watch lists and the AEO register.
 
 pub mod audit;
 mod postgres;
+mod profiles;
 mod records;
 mod sql;
 mod sqlite;
@@ -19,6 +21,10 @@ use aduana_core::{Assessment, Consignment};
 
 pub use audit::{AuditEntry, ChainStatus, NewAuditEntry};
 pub use postgres::PostgresStore;
+pub use profiles::{
+    ExaminedConsignment, MAX_BACKTEST_CONSIGNMENTS, NewAeoRegister, NewProfileVersion, NewWatchList, ProfileStore,
+    ProfileVersion, RiskConfig, StoredAeoRegister, StoredProfile, StoredWatchList,
+};
 pub use records::{
     AssessmentFilter, ConsignmentFilter, Decision, DecisionKind, ExaminationOrder, ExaminationOutcome,
     ExaminationResult, NewDecision, NewExaminationOrder, NewExaminationResult, NewUser, Role, StoredAssessment,
@@ -67,7 +73,7 @@ pub enum StoreError {
 
 /// Every backend implements this one trait; the server holds an `Arc<dyn Store>`.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: ProfileStore + Send + Sync + std::fmt::Debug {
     /// Stores each consignment with its assessment, each pair in one transaction (the whole batch shares one, and
     /// a backend may commit concurrent batches together). Resubmitting a reference with identical content is
     /// idempotent and returns the stored assessment; different content is an amendment, stored as the next version

@@ -77,6 +77,8 @@ crate::sql::impl_sql_store!(
     lock_audit = "SELECT pg_advisory_xact_lock(7236105)"
 );
 
+crate::profiles::impl_profile_store!(super::PostgresStore, sqlx::Postgres);
+
 #[cfg(test)]
 mod tests {
     use super::PostgresStore;

@@ -130,6 +130,8 @@ impl SqliteStore {
 
 crate::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, begin_write = "BEGIN IMMEDIATE", lock_audit = "");
 
+crate::profiles::impl_profile_store!(super::SqliteStore, sqlx::Sqlite);
+
 #[cfg(test)]
 mod tests {
     use super::SqliteStore;

@@ -49,7 +49,10 @@ macro_rules! store_test_suite {
             concurrent_audit_appends_keep_the_chain_intact,
             concurrent_submissions_are_each_answered_with_their_own_results,
             a_reference_repeated_inside_one_batch_is_stored_once_per_content,
-            a_large_batch_spanning_several_statements_is_stored_whole
+            a_large_batch_spanning_several_statements_is_stored_whole,
+            profiles_are_versioned_activated_and_audited,
+            lists_and_aeo_registers_keep_every_upload_and_bump_the_generation,
+            examined_consignments_carry_their_outcome
         );
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
@@ -438,4 +441,116 @@ pub(crate) async fn a_large_batch_spanning_several_statements_is_stored_whole<S:
     let resubmitted = store.submit("trader", again).await.expect("resubmit");
     assert!(resubmitted.iter().all(|s| s.outcome == SubmissionOutcome::Unchanged));
     assert_eq!(resubmitted[1000].assessment, submitted[1000].assessment);
+}
+
+fn profile(name: &str, source: &str, comment: &str) -> crate::NewProfileVersion {
+    crate::NewProfileVersion {
+        name: name.to_owned(),
+        source: source.to_owned(),
+        author: "analyst1".to_owned(),
+        comment: comment.to_owned(),
+    }
+}
+
+pub(crate) async fn profiles_are_versioned_activated_and_audited<S: Store>(store: S) {
+    let first = store.create_profile(&profile("valuation", "v1 text", "first"), &audit("profile.create", "p")).await;
+    let first = first.expect("create");
+    assert_eq!((first.version, first.author.as_str()), (1, "analyst1"));
+    let taken = store.create_profile(&profile("valuation", "x", "again"), &audit("profile.create", "p")).await;
+    assert!(matches!(taken, Err(StoreError::Conflict(_))), "{taken:?}");
+    let edit = profile("valuation", "v2 text", "tighter");
+    let second = store.add_profile_version(&edit, &audit("profile.edit", "p")).await.expect("edit");
+    assert_eq!(second.version, 2);
+    let missing = store.add_profile_version(&profile("nope", "x", "y"), &audit("profile.edit", "p")).await;
+    assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
+
+    let stored = store.profile("valuation").await.expect("read").expect("present");
+    assert_eq!((stored.latest_version, stored.active_version), (2, None));
+    let versions = store.profile_versions("valuation").await.expect("versions");
+    let listed: Vec<(i64, &str, &str)> =
+        versions.iter().map(|v| (v.version, v.source.as_str(), v.comment.as_str())).collect();
+    assert_eq!(listed, [(2, "v2 text", "tighter"), (1, "v1 text", "first")]);
+    assert_eq!(store.profile_version("valuation", 1).await.expect("read"), Some(first.clone()));
+
+    let generation = store.risk_generation().await.expect("generation");
+    assert!(store.risk_config().await.expect("config").profiles.is_empty(), "nothing is active yet");
+    let active = store.set_active_version("valuation", Some(1), &audit("profile.activate", "p")).await;
+    assert_eq!(active.expect("activate").active_version, Some(1));
+    assert!(store.risk_generation().await.expect("generation") > generation);
+    let config = store.risk_config().await.expect("config");
+    assert_eq!(config.profiles, vec![first]);
+    let unknown = store.set_active_version("valuation", Some(9), &audit("profile.activate", "p")).await;
+    assert!(matches!(unknown, Err(StoreError::NotFound { .. })), "{unknown:?}");
+    let off = store.set_active_version("valuation", None, &audit("profile.deactivate", "p")).await;
+    assert_eq!(off.expect("deactivate").active_version, None);
+    assert!(store.risk_config().await.expect("config").profiles.is_empty());
+    assert_eq!(store.profiles().await.expect("list").len(), 1);
+
+    let actions: Vec<String> =
+        store.audit_entries(0, 100).await.expect("audit").into_iter().map(|e| e.action).collect();
+    assert_eq!(actions, ["profile.create", "profile.edit", "profile.activate", "profile.deactivate"]);
+    assert!(matches!(store.verify_audit().await.expect("verify"), ChainStatus::Intact { entries: 4 }));
+}
+
+pub(crate) async fn lists_and_aeo_registers_keep_every_upload_and_bump_the_generation<S: Store>(store: S) {
+    let list = |version: &str, body: &str| crate::NewWatchList {
+        name: "national".to_owned(),
+        list_version: version.to_owned(),
+        format: "csv".to_owned(),
+        entries: 2,
+        body: body.to_owned(),
+        report: serde_json::json!({"added": ["A1"], "removed": [], "changed": []}),
+        loaded_by: "admin".to_owned(),
+    };
+    let generation = store.risk_generation().await.expect("generation");
+    let first = store.store_watch_list(&list("v1", "id,name\n"), &audit("list.upload", "l")).await.expect("list");
+    let second = store.store_watch_list(&list("v2", "id,name\nA1,x\n"), &audit("list.upload", "l")).await;
+    let second = second.expect("list");
+    assert_eq!((first.upload, second.upload), (1, 2));
+    assert_eq!(second.report["added"][0], "A1");
+    assert_eq!(store.watch_lists().await.expect("lists"), vec![second.clone()]);
+    assert_eq!(store.watch_list_uploads("national").await.expect("uploads"), vec![second.clone(), first]);
+    let (latest, body) = store.watch_list("national").await.expect("read").expect("present");
+    assert_eq!((latest, body.as_str()), (second, "id,name\nA1,x\n"));
+    assert!(store.watch_list("other").await.expect("read").is_none());
+
+    assert!(store.aeo_register().await.expect("aeo").is_none());
+    let register = crate::NewAeoRegister {
+        version: "1:abc".to_owned(),
+        operators: 1,
+        body: "identifier,name\n".to_owned(),
+        loaded_by: "admin".to_owned(),
+    };
+    let stored = store.store_aeo_register(&register, &audit("aeo.upload", "aeo")).await.expect("aeo");
+    let again = store.store_aeo_register(&register, &audit("aeo.upload", "aeo")).await.expect("aeo");
+    assert_eq!((stored.upload, again.upload), (1, 2));
+    let config = store.risk_config().await.expect("config");
+    assert_eq!(config.lists.len(), 1);
+    assert_eq!(config.aeo.map(|(r, body)| (r.upload, body)), Some((2, "identifier,name\n".to_owned())));
+    assert_eq!(config.generation, generation + 4);
+    assert_eq!(store.audit_entries(0, 100).await.expect("audit").len(), 4);
+}
+
+pub(crate) async fn examined_consignments_carry_their_outcome<S: Store>(store: S) {
+    let batch =
+        vec![pair("EX1", "a", 1.0, Lane::Red), pair("EX2", "b", 1.0, Lane::Red), pair("EX3", "c", 0.0, Lane::Green)];
+    let submitted = store.submit("trader", batch).await.expect("submit");
+    let ids: Vec<i64> = submitted.iter().map(|s| s.assessment.consignment_id).collect();
+    for (id, outcome) in [(ids[0], ExaminationOutcome::Found), (ids[1], ExaminationOutcome::NotFound)] {
+        let order =
+            NewExaminationOrder { consignment_id: id, ordered_by: "o".to_owned(), instructions: "x".to_owned() };
+        let order = store.order_examination(&order, &audit("examination.order", "c")).await.expect("order");
+        let result = NewExaminationResult { outcome, findings: "f".to_owned(), recorded_by: "o".to_owned() };
+        store.record_examination_result(order.id, &result, &audit("examination.result", "c")).await.expect("result");
+    }
+    let since = Utc::now() - chrono::Duration::days(1);
+    let found = store.examined_consignments(since, 100).await.expect("history");
+    let outcomes: Vec<(&str, Option<ExaminationOutcome>)> =
+        found.iter().map(|e| (e.consignment.reference.as_str(), e.outcome)).collect();
+    assert_eq!(
+        outcomes,
+        [("EX3", None), ("EX2", Some(ExaminationOutcome::NotFound)), ("EX1", Some(ExaminationOutcome::Found))]
+    );
+    let later = store.examined_consignments(Utc::now() + chrono::Duration::days(1), 100).await.expect("history");
+    assert!(later.is_empty());
 }

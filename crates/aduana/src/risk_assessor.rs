@@ -1,40 +1,140 @@
 //! `RiskAssessor`: the server's assessor — the risk engine with the context the operator configured (profiles, AEO
-//! register, watch lists, the built-in strategic-goods and embargo tables), assessed as of the moment each batch
-//! arrives.
+//! register, watch lists, the built-in strategic-goods and embargo tables, the learned model), assessed as of the
+//! moment each batch arrives. The profiles, lists and AEO register are replaced while the server runs by
+//! [`Assessor::reload`] with what the store holds; the policy, the reference data of `--profiles DIR` (named lists,
+//! value norms) and the model stay as started.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use aduana_core::{Assessment, Consignment};
-use aduana_risk::RiskContext;
+use aduana_risk::{AeoRegister, Indicator, ProfileSet, ProfileSource, RiskContext};
 use aduana_server::Assessor;
+use aduana_store::RiskConfig;
 
-use crate::cli::risk_inputs::as_of;
+use crate::cli::risk_inputs::{as_of, screening_indicators_for};
 
-/// Assesses with `aduana_risk`. The context is behind a mutex only so that `as_of` can be moved to the clock's
-/// time for each batch; assessing a batch takes microseconds per consignment, so batches wait for each other briefly.
-#[derive(Debug)]
+/// Assesses with `aduana_risk`. The context is behind a mutex so that `as_of` can be moved to the clock's time for
+/// each batch and a reload can swap it; assessing a batch takes microseconds per consignment, so batches wait for
+/// each other briefly.
 pub(crate) struct RiskAssessor {
-    ctx: Mutex<RiskContext>,
+    ctx: Mutex<Loaded>,
+    /// The learned model's indicator, kept across reloads.
+    model: Option<Arc<dyn Indicator>>,
+}
+
+/// The context and the versions of the stored configuration it was built from.
+struct Loaded {
+    ctx: RiskContext,
+    stored: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for RiskAssessor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RiskAssessor").finish_non_exhaustive()
+    }
 }
 
 impl RiskAssessor {
-    /// Returns an assessor over a built context.
-    pub(crate) fn new(ctx: RiskContext) -> RiskAssessor {
-        RiskAssessor { ctx: Mutex::new(ctx) }
+    /// Returns an assessor over a built context; `model` is the model indicator in `ctx.indicators`, if any.
+    pub(crate) fn new(ctx: RiskContext, model: Option<Arc<dyn Indicator>>) -> RiskAssessor {
+        RiskAssessor { ctx: Mutex::new(Loaded { ctx, stored: BTreeMap::new() }), model }
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
+        self.ctx.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Returns the set with every validity period opened up.
+fn timeless(set: &ProfileSet) -> ProfileSet {
+    let profiles = set
+        .profiles()
+        .iter()
+        .cloned()
+        .map(|mut p| {
+            p.valid_from = chrono::NaiveDate::MIN;
+            p.valid_to = None;
+            p
+        })
+        .collect();
+    ProfileSet::from_profiles(profiles)
 }
 
 impl Assessor for RiskAssessor {
     fn assess_batch(&self, consignments: &[Consignment]) -> Vec<Assessment> {
-        let mut ctx = self.ctx.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut loaded = self.lock();
         if let Ok(now) = as_of(None) {
-            ctx.as_of = now;
+            loaded.ctx.as_of = now;
         }
-        aduana_risk::assess_batch(consignments, &ctx)
+        let mut assessments = aduana_risk::assess_batch(consignments, &loaded.ctx);
+        for assessment in &mut assessments {
+            assessment.versions.extend(loaded.stored.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
+        assessments
     }
 
     fn versions(&self) -> BTreeMap<String, String> {
-        aduana_risk::versions(&self.ctx.lock().unwrap_or_else(PoisonError::into_inner))
+        let loaded = self.lock();
+        let mut versions = aduana_risk::versions(&loaded.ctx);
+        versions.extend(loaded.stored.iter().map(|(k, v)| (k.clone(), v.clone())));
+        versions
+    }
+
+    fn reload(&self, config: &RiskConfig) -> Result<(), Vec<String>> {
+        let sources: Vec<ProfileSource<'_>> =
+            config.profiles.iter().map(|p| ProfileSource { name: &p.name, text: &p.source }).collect();
+        let mut problems = Vec::new();
+        let profiles = ProfileSet::compile(&sources).unwrap_or_else(|errors| {
+            problems.extend(errors.iter().map(ToString::to_string));
+            ProfileSet::empty()
+        });
+        let mut lists = Vec::new();
+        for (stored, text) in &config.lists {
+            match aduana_screening::parse_list(text.as_bytes(), &stored.name) {
+                Ok(list) => lists.push(list),
+                Err(errors) => problems.extend(errors.iter().map(ToString::to_string)),
+            }
+        }
+        let aeo = match &config.aeo {
+            Some((_, text)) => AeoRegister::parse_csv(text.as_bytes(), "aeo-register.csv").unwrap_or_else(|errors| {
+                problems.extend(errors.iter().map(ToString::to_string));
+                AeoRegister::default()
+            }),
+            None => AeoRegister::default(),
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let mut loaded = self.lock();
+        let mut indicators = screening_indicators_for(&lists, &loaded.ctx.policy);
+        indicators.extend(self.model.clone());
+        let documents: Vec<String> = config.profiles.iter().map(|p| format!("{}@{}", p.name, p.version)).collect();
+        let mut stored = BTreeMap::new();
+        stored.insert("risk_generation".to_owned(), config.generation.to_string());
+        stored.insert("profile_documents".to_owned(), documents.join(","));
+        loaded.ctx.profiles = profiles;
+        loaded.ctx.aeo = aeo;
+        loaded.ctx.indicators = indicators;
+        loaded.stored = stored;
+        Ok(())
+    }
+
+    fn profile_selections(
+        &self,
+        profiles: &[ProfileSource<'_>],
+        consignments: &[Consignment],
+    ) -> Result<Vec<Vec<String>>, Vec<String>> {
+        let set = ProfileSet::compile(profiles).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+        let mut ctx = self.lock().ctx.clone();
+        ctx.profiles = timeless(&set);
+        let now = ctx.as_of;
+        Ok(consignments
+            .iter()
+            .map(|c| {
+                ctx.as_of = c.lodged_on.map_or(now, |d| d.and_time(chrono::NaiveTime::MIN));
+                aduana_risk::selecting_profiles(c, &ctx).into_iter().map(|(id, _)| id).collect()
+            })
+            .collect())
     }
 }

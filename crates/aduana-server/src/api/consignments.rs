@@ -138,6 +138,7 @@ pub(crate) async fn submit(
     caller.require(access::SUBMIT)?;
     let body = body.map_err(|r| body_rejection(&r))?;
     let format = submission_format(query.format.as_deref(), &headers, &body)?;
+    state.refresh_risk_config().await?;
     let limits = state.inner.settings.limits.clone();
     let assessor = state.inner.assessor.clone();
     let batch = tokio::task::spawn_blocking(move || {

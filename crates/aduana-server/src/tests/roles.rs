@@ -167,3 +167,80 @@ async fn a_wrong_or_malformed_token_is_unauthenticated() {
         assert_eq!(answer.headers.get("www-authenticate").map(|v| v.as_bytes()), Some(&b"Bearer"[..]));
     }
 }
+
+/// A method, a path, an optional (content type, body) and the roles admitted.
+type RawCase<'a> = (Method, &'a str, Option<(&'a str, String)>, &'a [Role]);
+
+/// The profile, list and AEO endpoints (bodies that are not JSON included): who may read, who may write.
+#[tokio::test]
+async fn profile_list_and_aeo_endpoints_admit_exactly_their_roles() {
+    let harness = Harness::new(settings()).await;
+    let source = "profile R-1 {\n  title: \"t\"\n  rationale: \"r\"\n  owner: \"o\"\n  valid: 2026-01-01 to open\n  \
+                  version: 1\n  weight: 10\n  severity: low\n  lane: yellow\n  when: goods.hs_code prefix 9503\n}\n";
+    let created = harness
+        .call(
+            Method::POST,
+            "/api/profiles",
+            Some(harness.token(Analyst)),
+            Some("application/json"),
+            serde_json::json!({"name": "roles", "source": source}).to_string(),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    let list = "id,name\nR1,Blackwater Shipping Trading LLC\nR2,Kassim Yusuf Al-Rashidi\n".to_owned();
+    let register = "identifier,name,programme,status,valid_from,valid_to,recognised_under\n\
+                    GB1,Operator,GB-AEOF,valid,2024-01-01,,national\n"
+        .to_owned();
+    let json = |value: serde_json::Value| Some(("application/json", value.to_string()));
+    let readers: &[Role] = &[Administrator, Analyst, Officer, Auditor];
+    let cases: Vec<RawCase<'_>> = vec![
+        (Method::GET, "/api/profiles", None, readers),
+        (Method::POST, "/api/profiles", json(serde_json::json!({"name": "roles-new", "source": source})), &[Analyst]),
+        (Method::GET, "/api/profiles/roles", None, readers),
+        (
+            Method::PUT,
+            "/api/profiles/roles",
+            json(serde_json::json!({"source": source, "comment": "again"})),
+            &[Analyst],
+        ),
+        (Method::GET, "/api/profiles/roles/versions", None, readers),
+        (Method::POST, "/api/profiles/roles/activate", None, &[Analyst]),
+        (Method::POST, "/api/profiles/roles/backtest", json(serde_json::json!({"days": 1})), &[Analyst]),
+        (Method::POST, "/api/profiles/roles/deactivate", None, &[Analyst]),
+        (Method::PUT, "/api/lists/roles", Some(("text/csv", list)), &[Administrator]),
+        (Method::GET, "/api/lists", None, readers),
+        (Method::GET, "/api/lists/roles", None, readers),
+        (Method::PUT, "/api/aeo", Some(("text/csv", register)), &[Administrator]),
+        (Method::GET, "/api/aeo", None, readers),
+        (Method::GET, "/api/aeo/GB1", None, readers),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, body, allowed) in &cases {
+        let (content_type, body) = match body {
+            Some((content_type, body)) => (Some(*content_type), body.clone()),
+            None => (None, String::new()),
+        };
+        let anonymous = harness.call(method.clone(), path, None, content_type, body.clone()).await;
+        if anonymous.status != StatusCode::UNAUTHORIZED || error_code(&anonymous) != "unauthenticated" {
+            failures.push(format!("{method} {path} without credentials: {}", anonymous.status));
+        }
+        for role in Role::ALL {
+            let answer =
+                harness.call(method.clone(), path, Some(harness.token(*role)), content_type, body.clone()).await;
+            let admitted = answer.status.is_success() || answer.status == StatusCode::CONFLICT;
+            match (allowed.contains(role), admitted) {
+                (true, false) => {
+                    failures.push(format!(
+                        "{method} {path} as {role}: expected success, got {} {}",
+                        answer.status, answer.text
+                    ));
+                }
+                (false, _) if answer.status != StatusCode::FORBIDDEN || error_code(&answer) != "forbidden" => {
+                    failures.push(format!("{method} {path} as {role}: expected 403 forbidden, got {}", answer.status));
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}

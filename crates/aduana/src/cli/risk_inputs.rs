@@ -139,6 +139,12 @@ pub(crate) fn read_list(path: &Path) -> anyhow::Result<WatchList> {
 /// Returns the list-based indicators: party screening against `lists` (none when empty), and the built-in
 /// strategic-goods correlation and UN arms embargoes, weighted against the policy's lane thresholds.
 pub(crate) fn screening_indicators(lists: &[PathBuf], policy: &Policy) -> anyhow::Result<Vec<Arc<dyn Indicator>>> {
+    let lists = lists.iter().map(|path| read_list(path)).collect::<anyhow::Result<Vec<WatchList>>>()?;
+    Ok(screening_indicators_for(&lists, policy))
+}
+
+/// Returns the list-based indicators for lists already read (see [`screening_indicators`]).
+pub(crate) fn screening_indicators_for(lists: &[WatchList], policy: &Policy) -> Vec<Arc<dyn Indicator>> {
     let weights = ScreeningWeights {
         party_match: policy.red_threshold * 1.5,
         strategic_goods: policy.yellow_threshold,
@@ -150,13 +156,12 @@ pub(crate) fn screening_indicators(lists: &[PathBuf], policy: &Policy) -> anyhow
         Arc::new(EmbargoIndicator::new(EmbargoList::builtin(), controls, weights.embargo)),
     ];
     if !lists.is_empty() {
-        let lists = lists.iter().map(|path| read_list(path)).collect::<anyhow::Result<Vec<WatchList>>>()?;
         let version = lists.iter().map(|l| format!("{}@{}", l.name, l.version)).collect::<Vec<_>>().join(",");
-        let index = ScreeningIndex::build(&lists, NameRules::builtin());
+        let index = ScreeningIndex::build(lists, NameRules::builtin());
         indicators
             .insert(0, Arc::new(ScreeningIndicator::new(index, ScreeningConfig::recommended(), weights, version)));
     }
-    Ok(indicators)
+    indicators
 }
 
 /// Parses `--as-of`: a date (midnight) or a date and time; without it, the current time.

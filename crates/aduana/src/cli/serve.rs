@@ -4,13 +4,15 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aduana_server::{AppState, IntakeSettings, RatePolicy, ServerSettings};
+use aduana_server::{AppState, IntakeSettings, RatePolicy, RiskSeed, ServerSettings};
 use anyhow::Context;
 
+use crate::cli::risk_inputs::{model_indicator, read_profile_dir};
 use crate::database::{self, Missing};
 use crate::risk_assessor::RiskAssessor;
 
@@ -26,14 +28,16 @@ Examples:
 pub(crate) struct Args {
     #[command(flatten)]
     store: database::Location,
-    /// The risk profiles directory (`*.profile`, `*.list`, `norms.csv`), e.g. `data/profiles`.
+    /// The risk profiles directory (`*.profile`, `*.list`, `norms.csv`), e.g. `data/profiles`. Profile files seed
+    /// the store (each file a profile document named after its stem, created and activated if the store has no
+    /// document of that name); afterwards the store is the source of truth (`/api/profiles`).
     #[arg(long)]
     profiles: Option<std::path::PathBuf>,
-    /// The AEO register (CSV), e.g. `data/aeo/register.csv`.
+    /// The AEO register (CSV), e.g. `data/aeo/register.csv`; seeds the store when it has none (`PUT /api/aeo`).
     #[arg(long)]
     aeo: Option<std::path::PathBuf>,
     /// A sanctions or watch list to screen every party against; repeat for several. Strategic goods and UN arms
-    /// embargoes are always checked.
+    /// embargoes are always checked. Each seeds the store when it has no list of that file name (`/api/lists`).
     #[arg(long = "list", value_name = "FILE")]
     lists: Vec<std::path::PathBuf>,
     /// A learned model written by `aduana train`, used as an indicator.
@@ -97,32 +101,68 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         session_ttl: Duration::from_secs(args.session_hours.saturating_mul(3600)),
         secure_cookies: args.secure_cookies,
     };
-    let ctx = match crate::cli::assess::context(
-        args.profiles.as_ref(),
-        args.aeo.as_ref(),
-        &args.lists,
-        args.model.as_ref(),
-        None,
-    )? {
+    let mut ctx = match crate::cli::assess::context(args.profiles.as_ref(), args.aeo.as_ref(), &args.lists, None, None)?
+    {
         Ok(ctx) => ctx,
         Err(errors) => {
             let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
             anyhow::bail!("the profiles cannot be compiled:\n  {}", lines.join("\n  "));
         }
     };
-    let assessor: Arc<dyn aduana_server::Assessor> = Arc::new(RiskAssessor::new(ctx));
-    database::runtime()?.block_on(serve(args, settings, assessor))?;
+    let model = args.model.as_ref().map(|path| model_indicator(path, &ctx.policy)).transpose()?;
+    ctx.indicators.extend(model.clone());
+    let assessor: Arc<dyn aduana_server::Assessor> = Arc::new(RiskAssessor::new(ctx, model));
+    let seed = risk_seed(args)?;
+    database::runtime()?.block_on(serve(args, settings, assessor, seed))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads what `--profiles`, `--list` and `--aeo` name, to seed the store with: profile documents are named after
+/// their file stem (`data/profiles/valuation.profile` → `valuation`), lists after their file name.
+fn risk_seed(args: &Args) -> anyhow::Result<RiskSeed> {
+    let mut profiles = Vec::new();
+    if let Some(dir) = &args.profiles {
+        for (path, text) in read_profile_dir(dir)?.profiles {
+            let stem = Path::new(&path).file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_owned();
+            profiles.push((stem, text));
+        }
+    }
+    let mut lists = Vec::new();
+    for path in &args.lists {
+        let bytes = std::fs::read(path).with_context(|| format!("reading list {}", path.display()))?;
+        let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+        lists.push((name, bytes));
+    }
+    let aeo = match &args.aeo {
+        Some(path) => Some(std::fs::read(path).with_context(|| format!("reading AEO register {}", path.display()))?),
+        None => None,
+    };
+    Ok(RiskSeed { profiles, lists, aeo, actor: "aduana-serve".to_owned() })
 }
 
 async fn serve(
     args: &Args,
     settings: ServerSettings,
     assessor: Arc<dyn aduana_server::Assessor>,
+    seed: RiskSeed,
 ) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let store = args.store.open(Missing::Create).await?;
     let state = AppState::new(store, assessor, settings);
+    // The store is the source of truth for profiles, lists and the AEO register: the files seed what it lacks,
+    // then whatever it holds is loaded.
+    let seeded = aduana_server::seed_risk_config(&state, &seed).await.map_err(|error| {
+        let location = error.location.as_ref().map(|l| format!(" at {l}")).unwrap_or_default();
+        anyhow::format_err!("seeding the store's risk configuration{location}: {}", error.message)
+    })?;
+    if !(seeded.profiles.is_empty() && seeded.lists.is_empty() && !seeded.aeo) {
+        eprintln!(
+            "seeded the store: profiles [{}], lists [{}], AEO register: {}",
+            seeded.profiles.join(", "),
+            seeded.lists.join(", "),
+            if seeded.aeo { "yes" } else { "no" }
+        );
+    }
     // The intake's stream and consumer are set up before the listening line, which promises readiness.
     let connected_intake = match &args.intake {
         Some(url) => {

@@ -2,6 +2,8 @@
 
 mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
+mod browser; // the workbench in headless Chromium: login, the queue to an examination result, the dashboard, same-origin
+mod browser_profiles; // the profile pages in headless Chromium: edit with inline errors, back-test, activate
 mod csv; // `aduana validate` on the KCS and flat CSV layouts
 mod demo; // `aduana demo`: fresh data directory, credentials per role, assessed consignments served
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
@@ -11,6 +13,7 @@ mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
 mod intake; // `aduana serve --intake`: NATS JetStream workers in two processes, across kill -9
 mod learn; // `aduana train` and `aduana evaluate` on a KCS slice
+mod profiles; // profiles, watch lists and the AEO register through `aduana serve`: live reload, back-tests
 mod screen; // `aduana screen`: single names, batch CSV (quality figures on the yente files), list diffs
 mod serve; // `aduana serve`, `users add` and `audit verify` end to end: auth, durability across kill -9, tamper detection
 mod validate; // `aduana validate` on the canonical formats and the shipped examples
