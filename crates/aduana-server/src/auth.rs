@@ -41,6 +41,8 @@ pub mod access {
     pub const READ_AUDIT: &[Role] = &[Auditor];
     /// `POST /api/users`.
     pub const MANAGE_USERS: &[Role] = &[Administrator];
+    /// The workbench's screening page (`GET /workbench/screening`).
+    pub const SCREEN: &[Role] = &[Administrator, Analyst, Officer];
 }
 
 /// The authenticated user behind a request.
