@@ -433,6 +433,10 @@ pub(crate) async fn workbench_queue_claims_history_stats_and_notifications<S: St
     assert_eq!(refs, ["WB1", "WB2"], "red and referred, by score; not the green one");
     let referred = QueueFilter { referral: Some(Referral::DoNotLoad), ..QueueFilter::default() };
     assert_eq!(store.queue(&referred).await.expect("queue")[0].reference, "WB2");
+    let by_profile = |p: &str| QueueFilter { profile: Some(p.to_owned()), ..QueueFilter::default() };
+    assert_eq!(store.queue(&by_profile("P-DRUGS")).await.expect("queue").len(), 2);
+    assert!(store.queue(&by_profile("P_DRUGS")).await.expect("queue").is_empty(), "`_` is not a wildcard");
+    assert!(store.queue(&by_profile("P-DRUG")).await.expect("queue").is_empty(), "whole ids only");
     let id1 = submitted[0].assessment.consignment_id;
     store.claim(id1, "officer1").await.expect("claim");
     store.claim(id1, "officer1").await.expect("claiming again is fine");

@@ -52,7 +52,7 @@ pub struct QueueEntry {
     pub mode: String,
     /// The customs office (empty when not given).
     pub office: String,
-    /// The ids of its hits, space-separated.
+    /// The ids of its hits, each between two [`HIT_ID_SEPARATOR`]s.
     pub hit_ids: String,
     /// When it was assessed.
     pub assessed_at: Timestamp,
@@ -271,6 +271,15 @@ pub fn severe_hits(consignment: &Consignment, assessment: &Assessment) -> Vec<(S
     out
 }
 
+/// Separates the hit ids in [`QueueEntry::hit_ids`] (ids may contain spaces: `KP/S/RES/1718 (2006)`).
+pub const HIT_ID_SEPARATOR: &str = "\u{1f}";
+
+/// Returns a `LIKE` pattern matching a whole hit id inside `hit_ids` (with `ESCAPE '\'`).
+pub(crate) fn hit_id_pattern(id: &str) -> String {
+    let escaped = id.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{HIT_ID_SEPARATOR}{escaped}{HIT_ID_SEPARATOR}%")
+}
+
 /// Everything `sync_workbench` derives from one assessment.
 pub(crate) struct Derived {
     pub(crate) queue: Option<[String; 5]>,
@@ -284,10 +293,10 @@ pub(crate) fn derive(consignment: &Consignment, assessment: &Assessment, assesse
     let on_queue = assessment.lane == Lane::Red || !assessment.referrals.is_empty();
     let queue = on_queue.then(|| {
         let referrals: Vec<&str> = assessment.referrals.iter().map(|r| r.as_str()).collect();
-        let mut hit_ids = String::from(" ");
+        let mut hit_ids = String::from(HIT_ID_SEPARATOR);
         for hit in &assessment.hits {
             hit_ids.push_str(&hit.id);
-            hit_ids.push(' ');
+            hit_ids.push_str(HIT_ID_SEPARATOR);
         }
         let json = |v: &dyn erased::AsJsonStr| v.json_str();
         [
@@ -366,15 +375,49 @@ macro_rules! impl_workbench_store {
                 })
             }
 
-            fn stats_row(row: &DbRow) -> Result<SelectionStats, StoreError> {
-                Ok(SelectionStats {
-                    indicator: row.try_get("indicator")?,
-                    hit_id: row.try_get("hit_id")?,
-                    week: row.try_get("week")?,
-                    selections: row.try_get("selections")?,
-                    examinations: row.try_get("examinations")?,
-                    finds: row.try_get("finds")?,
-                })
+            /// Joins selection counts and examination counts by (week, kind, indicator, hit id); a per-indicator
+            /// row has `hit_id == indicator`. Sorted by selections, most first (series: by week, then indicator).
+            fn merge_stats(selected: &[DbRow], examined: &[DbRow], weekly: bool) -> Result<Vec<SelectionStats>, StoreError> {
+                let mut merged: std::collections::BTreeMap<(String, String, String, String), SelectionStats> =
+                    std::collections::BTreeMap::new();
+                let week = |row: &DbRow| -> Result<String, StoreError> {
+                    if weekly { Ok(row.try_get("week")?) } else { Ok(String::new()) }
+                };
+                for row in selected {
+                    let key = (week(row)?, row.try_get("kind")?, row.try_get("indicator")?, row.try_get("hit_id")?);
+                    let selections: i64 = row.try_get("selections")?;
+                    let entry = merged.entry(key.clone()).or_insert_with(|| SelectionStats {
+                        indicator: key.2.clone(),
+                        hit_id: key.3.clone(),
+                        week: key.0.clone(),
+                        selections: 0,
+                        examinations: 0,
+                        finds: 0,
+                    });
+                    entry.selections += selections;
+                }
+                for row in examined {
+                    let key = (week(row)?, row.try_get("kind")?, row.try_get("indicator")?, row.try_get("hit_id")?);
+                    let entry = merged.entry(key.clone()).or_insert_with(|| SelectionStats {
+                        indicator: key.2.clone(),
+                        hit_id: key.3.clone(),
+                        week: key.0.clone(),
+                        selections: 0,
+                        examinations: 0,
+                        finds: 0,
+                    });
+                    entry.examinations += row.try_get::<i64, _>("examinations")?;
+                    entry.finds += row.try_get::<i64, _>("finds")?;
+                }
+                let mut out: Vec<SelectionStats> = merged
+                    .into_iter()
+                    .filter(|((_, kind, indicator, hit_id), _)| kind == "hit" || indicator == hit_id)
+                    .map(|(_, v)| v)
+                    .collect();
+                if !weekly {
+                    out.sort_by(|a, b| b.selections.cmp(&a.selections).then_with(|| a.hit_id.cmp(&b.hit_id)));
+                }
+                Ok(out)
             }
 
             fn photo_row(row: &DbRow) -> Result<Photo, StoreError> {
@@ -402,12 +445,6 @@ macro_rules! impl_workbench_store {
                     last_error: row.try_get("last_error")?,
                 })
             }
-
-            const STATS_SELECT: &str = "COUNT(DISTINCT h.consignment_id) AS selections, \
-                COUNT(DISTINCT e.id) AS examinations, \
-                COUNT(DISTINCT CASE WHEN e.outcome = 'found' THEN e.id END) AS finds \
-                FROM workbench_hits h LEFT JOIN examination_orders e ON e.consignment_id = h.consignment_id \
-                WHERE h.week >= $1";
 
             #[async_trait::async_trait]
             impl crate::workbench::WorkbenchStore for $store {
@@ -500,6 +537,27 @@ macro_rules! impl_workbench_store {
                                 .execute(&mut *tx)
                                 .await?;
                             }
+                            let mut counted: Vec<(&str, &str, &str)> = Vec::new();
+                            for (indicator, hit_id) in &derived.hits {
+                                for key in [("hit", indicator.as_str(), hit_id.as_str()), ("indicator", indicator.as_str(), indicator.as_str())] {
+                                    if !counted.contains(&key) {
+                                        counted.push(key);
+                                    }
+                                }
+                            }
+                            for (kind, indicator, hit_id) in counted {
+                                sqlx::query(
+                                    "INSERT INTO workbench_selections (week, kind, indicator, hit_id, count) \
+                                     VALUES ($1, $2, $3, $4, 1) ON CONFLICT (week, kind, indicator, hit_id) \
+                                     DO UPDATE SET count = workbench_selections.count + 1",
+                                )
+                                .bind(&derived.week)
+                                .bind(kind)
+                                .bind(indicator)
+                                .bind(hit_id)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
                             sqlx::query(
                                 "INSERT INTO workbench_lanes (week, lane, count) VALUES ($1, $2, 1) \
                                  ON CONFLICT (week, lane) DO UPDATE SET count = workbench_lanes.count + 1",
@@ -565,7 +623,8 @@ macro_rules! impl_workbench_store {
                         query.push(" AND q.office = ").push_bind(office.clone());
                     }
                     if let Some(profile) = &filter.profile {
-                        query.push(" AND q.hit_ids LIKE ").push_bind(format!("% {profile} %"));
+                        query.push(" AND q.hit_ids LIKE ").push_bind(crate::workbench::hit_id_pattern(profile));
+                        query.push(" ESCAPE '\\'");
                     }
                     if !filter.include_decided {
                         query.push(
@@ -637,23 +696,52 @@ macro_rules! impl_workbench_store {
                 }
 
                 async fn selection_stats(&self, from_week: &str) -> Result<Vec<SelectionStats>, StoreError> {
-                    let sql = format!(
-                        "SELECT h.indicator, h.hit_id, '' AS week, {STATS_SELECT} GROUP BY h.indicator, h.hit_id \
-                         UNION ALL SELECT h.indicator, h.indicator AS hit_id, '' AS week, {} GROUP BY h.indicator \
-                         ORDER BY selections DESC",
-                        STATS_SELECT.replace("$1", "$2")
-                    );
-                    let rows = sqlx::query(&sql).bind(from_week).bind(from_week).fetch_all(&self.pool).await?;
-                    rows.iter().map(stats_row).collect()
+                    // Selections come from the weekly counters; examinations and finds from the (few) orders,
+                    // joined to the hits of the consignments they examine.
+                    let selected = sqlx::query(
+                        "SELECT kind, indicator, hit_id, SUM(count) AS selections FROM workbench_selections \
+                         WHERE week >= $1 GROUP BY kind, indicator, hit_id",
+                    )
+                    .bind(from_week)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let examined = sqlx::query(
+                        "SELECT 'hit' AS kind, h.indicator, h.hit_id, COUNT(DISTINCT e.id) AS examinations, \
+                         COUNT(DISTINCT CASE WHEN e.outcome = 'found' THEN e.id END) AS finds \
+                         FROM examination_orders e JOIN workbench_hits h ON h.consignment_id = e.consignment_id \
+                         WHERE h.week >= $1 GROUP BY h.indicator, h.hit_id \
+                         UNION ALL SELECT 'indicator' AS kind, h.indicator, h.indicator AS hit_id, \
+                         COUNT(DISTINCT e.id) AS examinations, \
+                         COUNT(DISTINCT CASE WHEN e.outcome = 'found' THEN e.id END) AS finds \
+                         FROM examination_orders e JOIN workbench_hits h ON h.consignment_id = e.consignment_id \
+                         WHERE h.week >= $2 GROUP BY h.indicator",
+                    )
+                    .bind(from_week)
+                    .bind(from_week)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    merge_stats(&selected, &examined, false)
                 }
 
                 async fn selection_series(&self, from_week: &str) -> Result<Vec<SelectionStats>, StoreError> {
-                    let sql = format!(
-                        "SELECT h.indicator, h.indicator AS hit_id, h.week, {STATS_SELECT} \
-                         GROUP BY h.indicator, h.week ORDER BY h.week, h.indicator"
-                    );
-                    let rows = sqlx::query(&sql).bind(from_week).fetch_all(&self.pool).await?;
-                    rows.iter().map(stats_row).collect()
+                    let selected = sqlx::query(
+                        "SELECT week, kind, indicator, hit_id, count AS selections FROM workbench_selections \
+                         WHERE week >= $1 AND kind = 'indicator'",
+                    )
+                    .bind(from_week)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let examined = sqlx::query(
+                        "SELECT h.week, 'indicator' AS kind, h.indicator, h.indicator AS hit_id, \
+                         COUNT(DISTINCT e.id) AS examinations, \
+                         COUNT(DISTINCT CASE WHEN e.outcome = 'found' THEN e.id END) AS finds \
+                         FROM examination_orders e JOIN workbench_hits h ON h.consignment_id = e.consignment_id \
+                         WHERE h.week >= $1 GROUP BY h.week, h.indicator",
+                    )
+                    .bind(from_week)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    merge_stats(&selected, &examined, true)
                 }
 
                 async fn lane_counts(&self, from_week: &str) -> Result<Vec<LaneCount>, StoreError> {

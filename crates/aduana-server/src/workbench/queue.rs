@@ -142,7 +142,7 @@ pub(crate) async fn page(
                         td { @for r in row.referrals.split_whitespace() { span.tag.tag-severe { (r) } } }
                         td { (row.direction) @if !row.mode.is_empty() { " · " (row.mode) } }
                         td { (row.office) }
-                        td { @for h in row.hit_ids.split_whitespace().take(4) { span.tag { (h) } } }
+                        td { @for h in row.hit_ids.split(aduana_store::workbench::HIT_ID_SEPARATOR).filter(|h| !h.is_empty()).take(4) { span.tag { (h) } } }
                         td {
                             @if let Some(d) = &row.decision { span.tag { "decided: " (d) } " " }
                             @if let Some(who) = &row.claimed_by { (who) } @else { span.muted { "nobody" } }

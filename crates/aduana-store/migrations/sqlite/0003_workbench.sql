@@ -43,12 +43,24 @@ CREATE INDEX workbench_hits_hit ON workbench_hits (hit_id, consignment_id);
 CREATE INDEX workbench_hits_consignment ON workbench_hits (consignment_id);
 CREATE INDEX workbench_hits_week ON workbench_hits (week, indicator);
 
+-- Selections per week: per hit id (kind `hit`) and per indicator (kind `indicator`, hit_id = indicator), each
+-- counted once per assessment; the dashboard sums these instead of counting hits.
+CREATE TABLE workbench_selections (
+    week       TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    indicator  TEXT    NOT NULL,
+    hit_id     TEXT    NOT NULL,
+    count      BIGINT  NOT NULL,
+    PRIMARY KEY (week, kind, indicator, hit_id)
+);
+
 -- Party names (normalised) per consignment version, for the parties' history.
 CREATE TABLE workbench_parties (
     consignment_id  BIGINT  NOT NULL,
     name_key        TEXT    NOT NULL,
     PRIMARY KEY (name_key, consignment_id)
 );
+CREATE INDEX workbench_parties_consignment ON workbench_parties (consignment_id);
 
 -- Lane counts per week (the dashboard's lane distribution without scanning every assessment).
 CREATE TABLE workbench_lanes (
