@@ -697,7 +697,8 @@ macro_rules! impl_workbench_store {
 
                 async fn selection_stats(&self, from_week: &str) -> Result<Vec<SelectionStats>, StoreError> {
                     // Selections come from the weekly counters; examinations and finds from the (few) orders,
-                    // joined to the hits of the consignments they examine.
+                    // joined to the hits of the consignments they examine. `CROSS JOIN` keeps SQLite's planner
+                    // from starting at the (many) hits of the period; PostgreSQL plans it like any join.
                     let selected = sqlx::query(
                         "SELECT kind, indicator, hit_id, SUM(count) AS selections FROM workbench_selections \
                          WHERE week >= $1 GROUP BY kind, indicator, hit_id",
@@ -708,13 +709,13 @@ macro_rules! impl_workbench_store {
                     let examined = sqlx::query(
                         "SELECT 'hit' AS kind, h.indicator, h.hit_id, COUNT(DISTINCT e.id) AS examinations, \
                          COUNT(DISTINCT CASE WHEN e.outcome = 'found' THEN e.id END) AS finds \
-                         FROM examination_orders e JOIN workbench_hits h ON h.consignment_id = e.consignment_id \
-                         WHERE h.week >= $1 GROUP BY h.indicator, h.hit_id \
+                         FROM examination_orders e CROSS JOIN workbench_hits h \
+                         WHERE h.consignment_id = e.consignment_id AND h.week >= $1 GROUP BY h.indicator, h.hit_id \
                          UNION ALL SELECT 'indicator' AS kind, h.indicator, h.indicator AS hit_id, \
                          COUNT(DISTINCT e.id) AS examinations, \
                          COUNT(DISTINCT CASE WHEN e.outcome = 'found' THEN e.id END) AS finds \
-                         FROM examination_orders e JOIN workbench_hits h ON h.consignment_id = e.consignment_id \
-                         WHERE h.week >= $2 GROUP BY h.indicator",
+                         FROM examination_orders e CROSS JOIN workbench_hits h \
+                         WHERE h.consignment_id = e.consignment_id AND h.week >= $2 GROUP BY h.indicator",
                     )
                     .bind(from_week)
                     .bind(from_week)
@@ -735,8 +736,8 @@ macro_rules! impl_workbench_store {
                         "SELECT h.week, 'indicator' AS kind, h.indicator, h.indicator AS hit_id, \
                          COUNT(DISTINCT e.id) AS examinations, \
                          COUNT(DISTINCT CASE WHEN e.outcome = 'found' THEN e.id END) AS finds \
-                         FROM examination_orders e JOIN workbench_hits h ON h.consignment_id = e.consignment_id \
-                         WHERE h.week >= $1 GROUP BY h.week, h.indicator",
+                         FROM examination_orders e CROSS JOIN workbench_hits h \
+                         WHERE h.consignment_id = e.consignment_id AND h.week >= $1 GROUP BY h.week, h.indicator",
                     )
                     .bind(from_week)
                     .fetch_all(&self.pool)

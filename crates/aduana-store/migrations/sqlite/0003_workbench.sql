@@ -23,11 +23,11 @@ CREATE TABLE workbench_queue (
     claimed_by      TEXT,
     claimed_at      TEXT
 );
-CREATE INDEX workbench_queue_score ON workbench_queue (score DESC);
+CREATE INDEX workbench_queue_score ON workbench_queue (score DESC, consignment_id DESC);
 CREATE INDEX workbench_queue_reference ON workbench_queue (reference, submitter);
-CREATE INDEX workbench_queue_office ON workbench_queue (office, score DESC);
-CREATE INDEX workbench_queue_mode ON workbench_queue (mode, score DESC);
-CREATE INDEX workbench_queue_lane ON workbench_queue (lane, score DESC);
+CREATE INDEX workbench_queue_office ON workbench_queue (office, score DESC, consignment_id DESC);
+CREATE INDEX workbench_queue_mode ON workbench_queue (mode, score DESC, consignment_id DESC);
+CREATE INDEX workbench_queue_lane ON workbench_queue (lane, score DESC, consignment_id DESC);
 
 -- Every hit of every assessment, for the effectiveness figures (per profile / indicator, per week).
 CREATE TABLE workbench_hits (
