@@ -55,6 +55,8 @@ pub mod access {
     pub const READ_AEO: &[Role] = &[Administrator, Analyst, Officer, Auditor];
     /// `PUT /api/aeo`.
     pub const MANAGE_AEO: &[Role] = &[Administrator];
+    /// The workbench's screening page (`GET /workbench/screening`).
+    pub const SCREEN: &[Role] = &[Administrator, Analyst, Officer];
 }
 
 /// The authenticated user behind a request.

@@ -28,12 +28,12 @@ use axum::response::Response;
 use axum::routing::{get, post};
 
 pub use api::users::valid_user_name;
-pub use assessor::Assessor;
+pub use assessor::{Assessor, ScreenedName, Screener};
 pub use error::{ApiError, ErrorCode};
 pub use intake::{Intake, IntakeError, IntakeSettings, connect_intake};
 pub use rate_limit::RatePolicy;
 pub use seed::{RiskSeed, SeedReport, seed_risk_config};
-pub use state::{AppState, ServerSettings};
+pub use state::{AppState, ServerSettings, WorkbenchSettings};
 
 /// Returns the router of the whole API.
 pub fn app(state: AppState) -> Router {
@@ -88,5 +88,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let background = tokio::spawn(workbench::notifications::run(state.clone()));
+    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    background.abort();
+    served
 }

@@ -13,9 +13,14 @@
 //! - [`redirect_with_flash`]: the answer to a successful POST (post/redirect/get with a message).
 
 pub(crate) mod assets;
+pub(crate) mod consignment;
+pub(crate) mod dashboard;
+pub(crate) mod examinations;
 pub(crate) mod layout;
+pub(crate) mod notifications;
 pub(crate) mod profiles;
 pub(crate) mod queue;
+pub(crate) mod screening;
 pub(crate) mod session;
 
 use aduana_store::audit::sha256_hex;
@@ -46,9 +51,14 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/workbench/login", get(session::login_form).post(session::login))
         .route("/workbench/logout", post(session::logout))
         .route("/workbench/static/{file}", get(assets::serve))
-        // queue (workbench helper)
-        .route("/workbench/queue", get(queue::page))
         .merge(profiles::routes())
+        .route("/workbench/dashboard", get(dashboard::page))
+        .route("/workbench/notifications", get(notifications::page))
+        .route("/workbench/screening", get(screening::page))
+        // Each area's pages, one `.merge` line each (see /work/wt/NOTES.md).
+        .merge(consignment::routes())
+        .merge(examinations::routes())
+        .merge(queue::routes())
 }
 
 /// The logged-in user of a page request.
@@ -182,7 +192,6 @@ impl PageError {
     }
 
     /// A 404 page for a record that does not exist.
-    #[allow(dead_code, reason = "for the page modules of every area")]
     pub(crate) fn not_found(what: &str, id: impl std::fmt::Display) -> PageError {
         PageError::new(StatusCode::NOT_FOUND, format!("There is no {what} {id}."))
     }

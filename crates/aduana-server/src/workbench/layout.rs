@@ -18,6 +18,22 @@ struct NavItem {
 /// The main navigation, in order. Pages of other areas add their entry here (one line each).
 const NAV: &[NavItem] = &[
     NavItem { href: "/workbench/queue", label: "Queue", roles: Some(crate::auth::access::READ_ASSESSMENTS) },
+    NavItem {
+        href: "/workbench/examinations",
+        label: "Examinations",
+        roles: Some(crate::auth::access::READ_EXAMINATIONS),
+    },
+    NavItem {
+        href: "/workbench/dashboard",
+        label: "Effectiveness",
+        roles: Some(crate::auth::access::READ_ASSESSMENTS),
+    },
+    NavItem { href: "/workbench/screening", label: "Screening", roles: Some(crate::auth::access::SCREEN) },
+    NavItem {
+        href: "/workbench/notifications",
+        label: "Notifications",
+        roles: Some(crate::auth::access::READ_ASSESSMENTS),
+    },
     NavItem { href: "/workbench/profiles", label: "Profiles", roles: Some(crate::auth::access::READ_ASSESSMENTS) },
 ];
 
@@ -126,7 +142,6 @@ pub(crate) fn security_headers(headers: &mut HeaderMap) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-#[allow(dead_code, reason = "for the page modules of every area")]
 /// A labelled `<select>` whose options are `(value, label)`; `selected` marks one.
 pub(crate) fn select(name: &str, label: &str, options: &[(&str, &str)], selected: Option<&str>) -> Markup {
     html! {
@@ -141,4 +156,73 @@ pub(crate) fn select(name: &str, label: &str, options: &[(&str, &str)], selected
             }
         }
     }
+}
+
+/// Renders a JSON object as a definition list (nested objects inline, arrays joined), for the many optional
+/// fields of consignments; `label` turns `snake_case` keys into words.
+pub(crate) fn json_facts(value: &serde_json::Value) -> Markup {
+    html! {
+        @if let Some(object) = value.as_object().filter(|o| !o.is_empty()) {
+            dl.facts {
+                @for (key, v) in object {
+                    dt { (label(key)) }
+                    dd { (json_inline(v)) }
+                }
+            }
+        } @else {
+            p.muted { "Not given." }
+        }
+    }
+}
+
+/// Renders a JSON array of objects as a table with one column per key that any row has.
+pub(crate) fn json_table(rows: &[serde_json::Value], caption: &str) -> Markup {
+    let mut keys: Vec<&str> = Vec::new();
+    for row in rows {
+        for key in row.as_object().into_iter().flat_map(|o| o.keys()) {
+            if !keys.contains(&key.as_str()) {
+                keys.push(key);
+            }
+        }
+    }
+    html! {
+        @if rows.is_empty() {
+            p.muted { "None given." }
+        } @else {
+            table {
+                caption.muted { (caption) }
+                thead { tr { @for key in &keys { th scope="col" { (label(key)) } } } }
+                tbody {
+                    @for row in rows {
+                        tr { @for key in &keys { td { (row.get(*key).map(json_inline).unwrap_or_default()) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn json_inline(value: &serde_json::Value) -> Markup {
+    use serde_json::Value;
+    html! {
+        @match value {
+            Value::Null => span.muted { "—" },
+            Value::String(s) => (s),
+            Value::Bool(b) => (if *b { "yes" } else { "no" }),
+            Value::Number(n) => (n),
+            Value::Array(items) => {
+                @for (i, item) in items.iter().enumerate() { @if i > 0 { "; " } (json_inline(item)) }
+            },
+            Value::Object(object) => {
+                @for (i, (k, v)) in object.iter().enumerate() { @if i > 0 { ", " } (label(k)) ": " (json_inline(v)) }
+            },
+        }
+    }
+}
+
+/// `place_of_loading` → `Place of loading`.
+pub(crate) fn label(key: &str) -> String {
+    let words = key.replace('_', " ");
+    let mut chars = words.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aduana_server::{AppState, IntakeSettings, RatePolicy, RiskSeed, ServerSettings};
+use aduana_server::{AppState, IntakeSettings, RatePolicy, RiskSeed, ServerSettings, WorkbenchSettings};
 use anyhow::Context;
 
 use crate::cli::risk_inputs::{model_indicator, read_profile_dir};
@@ -19,11 +19,12 @@ use crate::risk_assessor::RiskAssessor;
 /// Serve the HTTP API: submission, assessments, decisions, examinations, audit; OpenAPI at /openapi.json.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "The embedded SQLite database is created in --data-dir on first use. Create users with
-`aduana users add`. Stop with Ctrl-C.
+`aduana users add`. The workbench (web UI) is at http://ADDR/ (docs/workbench.md). Stop with Ctrl-C.
 
 Examples:
   aduana serve
   aduana serve --data-dir /var/lib/aduana --listen 0.0.0.0:8080
+  aduana serve --profiles data/profiles --list un-sc.xml --webhook http://alerts.internal/aduana
   aduana serve --database postgres://aduana@db.internal/aduana --listen 127.0.0.1:0")]
 pub(crate) struct Args {
     #[command(flatten)]
@@ -61,6 +62,9 @@ pub(crate) struct Args {
     /// Mark session cookies `Secure` (set this when clients reach the server over HTTPS).
     #[arg(long)]
     secure_cookies: bool,
+    /// POST each workbench notification (sanctions match, do-not-load) as JSON to this `http://` URL.
+    #[arg(long, value_name = "URL")]
+    webhook: Option<String>,
     /// Also consume submissions from NATS JetStream at this URL (`nats://127.0.0.1:4222`): documents published to
     /// `<intake-subject>.submit.<submitter>` are assessed and stored, then acknowledged.
     #[arg(long)]
@@ -113,7 +117,24 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     ctx.indicators.extend(model.clone());
     let assessor: Arc<dyn aduana_server::Assessor> = Arc::new(RiskAssessor::new(ctx, model));
     let seed = risk_seed(args)?;
-    database::runtime()?.block_on(serve(args, settings, assessor, seed))?;
+    if let Some(url) = &args.webhook {
+        if !url.starts_with("http://") {
+            anyhow::bail!("--webhook: expected an http:// URL, found `{url}`");
+        }
+    }
+    let screener: Option<Arc<dyn aduana_server::Screener>> = if args.lists.is_empty() {
+        None
+    } else {
+        let lists =
+            args.lists.iter().map(|p| crate::cli::risk_inputs::read_list(p)).collect::<anyhow::Result<Vec<_>>>()?;
+        Some(Arc::new(crate::list_screener::ListScreener::new(&lists)))
+    };
+    let workbench = WorkbenchSettings {
+        photos_dir: Some(args.store.data_dir.join("photos")),
+        webhook: args.webhook.clone(),
+        sync_interval: Duration::from_millis(500),
+    };
+    database::runtime()?.block_on(serve(args, settings, assessor, seed, workbench, screener))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -145,10 +166,12 @@ async fn serve(
     settings: ServerSettings,
     assessor: Arc<dyn aduana_server::Assessor>,
     seed: RiskSeed,
+    workbench: WorkbenchSettings,
+    screener: Option<Arc<dyn aduana_server::Screener>>,
 ) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let store = args.store.open(Missing::Create).await?;
-    let state = AppState::new(store, assessor, settings);
+    let state = AppState::new(store, assessor, settings).with_workbench(workbench, screener);
     // The store is the source of truth for profiles, lists and the AEO register: the files seed what it lacks,
     // then whatever it holds is loaded.
     let seeded = aduana_server::seed_risk_config(&state, &seed).await.map_err(|error| {

@@ -39,8 +39,13 @@ pub(crate) struct Workbench {
 }
 
 /// The users every browser test gets: (name, role).
-const USERS: &[(&str, &str)] =
-    &[("officer1", "officer"), ("officer2", "officer"), ("analyst1", "analyst"), ("auditor1", "auditor")];
+const USERS: &[(&str, &str)] = &[
+    ("officer1", "officer"),
+    ("officer2", "officer"),
+    ("analyst1", "analyst"),
+    ("auditor1", "auditor"),
+    ("carrier1", "submitter"),
+];
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
@@ -128,7 +133,7 @@ impl Workbench {
         self.fill("#name", name).await;
         let password = self.passwords.get(name).unwrap_or_else(|| panic!("no test user {name}")).clone();
         self.fill("#password", &password).await;
-        self.click("form button[type=submit]").await;
+        self.submit("form button[type=submit]").await;
         self.wait_for_path("/workbench/queue").await;
     }
 
@@ -142,6 +147,25 @@ impl Workbench {
     /// Clicks the element a CSS selector finds.
     pub(crate) async fn click(&self, css: &str) {
         self.find(css).await.click().await.unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+    }
+
+    /// Clicks the element a CSS selector finds and waits until the browser has loaded the next page (a form
+    /// submission or a link).
+    pub(crate) async fn submit(&self, css: &str) {
+        self.client.execute("window.__workbench_old_page = true;", vec![]).await.expect("marking the page");
+        self.click(css).await;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let old = self.client.execute("return window.__workbench_old_page === true;", vec![]).await;
+            if matches!(old, Ok(serde_json::Value::Bool(false))) {
+                let ready = self.client.execute("return document.readyState;", vec![]).await;
+                if matches!(ready, Ok(serde_json::Value::String(s)) if s == "complete") {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "clicking {css} did not load a new page within 15 s");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Finds an element by CSS selector, waiting up to 10 s for it.
@@ -209,6 +233,39 @@ impl Workbench {
         }
     }
 
+    /// Submits a consignment document (JSON) as `carrier1` over the API; returns the stored consignment id.
+    pub(crate) fn submit_consignment(&self, body: &str) -> i64 {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.server.address).expect("connecting to the server");
+        let token = &self.tokens["carrier1"];
+        let request = format!(
+            "POST /api/consignments HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+            self.server.address,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("sending");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("reading");
+        let (head, json) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
+        assert!(head.starts_with("HTTP/1.1 201"), "{answer}");
+        let value: serde_json::Value = serde_json::from_str(json).expect("JSON");
+        value["submissions"][0]["consignment_id"].as_i64().expect("a consignment id")
+    }
+
+    /// Reloads a path until an element appears (the workbench indexes new assessments every half second).
+    pub(crate) async fn goto_until(&self, path: &str, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            self.goto(path).await;
+            if self.client.find(Locator::Css(css)).await.is_ok() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "`{css}` did not appear on {path} within 15 s");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    }
+
     /// Checks the current page's URLs, then closes the browser and stops chromedriver and the server.
     pub(crate) async fn finish(mut self) {
         self.assert_same_origin().await;
@@ -225,7 +282,8 @@ impl Drop for Workbench {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+/// A runtime for a browser test.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime")
 }
 
@@ -240,7 +298,7 @@ fn browser_login_shows_the_queue_and_a_wrong_password_is_refused() {
         b.assert_same_origin().await;
         b.fill("#name", "officer1").await;
         b.fill("#password", "not the password").await;
-        b.click("form button[type=submit]").await;
+        b.submit("form button[type=submit]").await;
         assert!(b.text("#login-error").await.contains("wrong"));
         // The right one reaches the queue, with the nav and the user's name.
         b.login("officer1").await;
@@ -249,7 +307,7 @@ fn browser_login_shows_the_queue_and_a_wrong_password_is_refused() {
         b.screenshot("queue").await;
         b.assert_same_origin().await;
         // Logging out ends the session: the queue sends the browser back to the form.
-        b.click("form.logout button").await;
+        b.submit("form.logout button").await;
         b.wait_for_path("/workbench/login").await;
         b.goto("/workbench/queue").await;
         b.wait_for_path("/workbench/login").await;

@@ -2,8 +2,9 @@
 
 mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
-mod browser; // the workbench in headless Chromium: login, the queue to an examination result, the dashboard, same-origin
+mod browser; // the browser-test harness (headless Chromium via chromedriver) and the login test
 mod browser_profiles; // the profile pages in headless Chromium: edit with inline errors, back-test, activate
+mod browser_workbench; // the workbench in a browser: a red consignment to an examination result, dashboard, screening
 mod csv; // `aduana validate` on the KCS and flat CSV layouts
 mod demo; // `aduana demo`: fresh data directory, credentials per role, assessed consignments served
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
