@@ -8,6 +8,7 @@
 //! examination orders and results, and the append-only, hash-chained audit log.
 
 pub mod audit;
+pub mod cash;
 mod postgres;
 mod records;
 mod sql;
@@ -18,6 +19,7 @@ mod tests;
 use aduana_core::{Assessment, Consignment};
 
 pub use audit::{AuditEntry, ChainStatus, NewAuditEntry};
+pub use cash::{CashFilter, CashStore, StoredCashRecord};
 pub use postgres::PostgresStore;
 pub use records::{
     AssessmentFilter, ConsignmentFilter, Decision, DecisionKind, ExaminationOrder, ExaminationOutcome,
@@ -67,7 +69,7 @@ pub enum StoreError {
 
 /// Every backend implements this one trait; the server holds an `Arc<dyn Store>`.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: CashStore + Send + Sync + std::fmt::Debug {
     /// Stores each consignment with its assessment, each pair in one transaction (the whole batch shares one, and
     /// a backend may commit concurrent batches together). Resubmitting a reference with identical content is
     /// idempotent and returns the stored assessment; different content is an amendment, stored as the next version

@@ -48,7 +48,11 @@ macro_rules! store_test_suite {
             concurrent_audit_appends_keep_the_chain_intact,
             concurrent_submissions_are_each_answered_with_their_own_results,
             a_reference_repeated_inside_one_batch_is_stored_once_per_content,
-            a_large_batch_spanning_several_statements_is_stored_whole
+            a_large_batch_spanning_several_statements_is_stored_whole,
+            // Cash declarations (tests/cash.rs).
+            cash_records_round_trip_and_are_listed_by_period,
+            a_repeated_cash_reference_is_refused_and_nothing_of_the_batch_is_stored,
+            a_cash_record_is_marked_shared_once,
         );
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
@@ -64,6 +68,12 @@ macro_rules! store_test_suite {
 }
 
 pub(crate) use store_test_suite;
+
+mod cash;
+pub(crate) use cash::{
+    a_cash_record_is_marked_shared_once, a_repeated_cash_reference_is_refused_and_nothing_of_the_batch_is_stored,
+    cash_records_round_trip_and_are_listed_by_period,
+};
 
 fn consignment(reference: &str, description: &str) -> Consignment {
     let json = serde_json::json!({
