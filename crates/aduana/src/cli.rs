@@ -2,6 +2,7 @@
 
 mod assess;
 mod audit;
+mod cash;
 mod evaluate;
 mod exchange;
 mod hs;
@@ -46,6 +47,8 @@ enum Command {
     Users(users::Command),
     #[command(subcommand)]
     Audit(audit::Command),
+    #[command(subcommand)]
+    Cash(cash::Command),
     Exchange(exchange::Args),
     Assess(assess::Args),
     Profiles(profiles::Args),
@@ -70,6 +73,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(&args),
         Command::Users(command) => users::run(&command),
         Command::Audit(command) => audit::run(&command),
+        Command::Cash(command) => cash::run(&command),
         Command::Exchange(args) => exchange::run(&args),
         Command::Assess(args) => assess::run(&args),
         Command::Profiles(args) => profiles::run(&args),

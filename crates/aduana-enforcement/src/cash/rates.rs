@@ -141,13 +141,15 @@ impl RateTable {
         self.rates.iter()
     }
 
-    /// Converts a value in a currency into euro, rounded to the cent.
+    /// Converts a value in a currency into euro, rounded to the cent (always with two decimals).
     pub fn to_eur(&self, currency: &CurrencyCode, value: Decimal) -> Result<Decimal, RateError> {
         let rate = self.rate(currency).ok_or_else(|| RateError::NoRate {
             currency: currency.to_string(),
             source_name: self.source_name.clone(),
         })?;
-        Ok((value / rate.units_per_eur).round_dp(2))
+        let mut eur = (value / rate.units_per_eur).round_dp(2);
+        eur.rescale(2);
+        Ok(eur)
     }
 
     /// The sum of amounts in euro.

@@ -2,6 +2,7 @@
 
 mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
+mod cash; // `aduana cash`: import, structuring detection, FIU report, sharing
 mod csv; // `aduana validate` on the KCS and flat CSV layouts
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
 mod ens; // `aduana validate` on ENS IE315: structure and ICS business-rule errors
