@@ -41,6 +41,10 @@ pub mod access {
     pub const READ_AUDIT: &[Role] = &[Auditor];
     /// `POST /api/users`.
     pub const MANAGE_USERS: &[Role] = &[Administrator];
+    /// `POST /api/cash`, `POST /api/cash/{id}/share`.
+    pub const RECORD_CASH: &[Role] = &[Officer];
+    /// `GET /api/cash`, `GET /api/cash/{id}`, `GET /api/cash/structuring`, `GET /api/cash/report`.
+    pub const READ_CASH: &[Role] = &[Administrator, Analyst, Officer, Auditor];
 }
 
 /// The authenticated user behind a request.

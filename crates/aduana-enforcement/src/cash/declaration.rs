@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One declaration or detection.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CashRecord {
     /// The administration's reference of the declaration or detection (unique).
     pub reference: String,
@@ -42,7 +42,7 @@ pub struct CashRecord {
 }
 
 /// A detection of cash that was not declared, or was declared incorrectly.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Detection {
     /// Not declared at all, or declared with wrong or incomplete information.
     pub finding: Finding,
@@ -51,7 +51,7 @@ pub struct Detection {
 }
 
 /// What a detection found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Finding {
@@ -62,7 +62,7 @@ pub enum Finding {
 }
 
 /// The direction of the movement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Entering the Union.
@@ -72,7 +72,7 @@ pub enum Direction {
 }
 
 /// Accompanied (carried by a traveller) or unaccompanied (consignment, post, courier).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Movement {
     /// Carried by a natural person.
@@ -82,7 +82,7 @@ pub enum Movement {
 }
 
 /// The declarant or carrier: a natural person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Person {
     /// Full name as on the document.
     pub name: String,
@@ -101,7 +101,7 @@ pub struct Person {
 }
 
 /// An owner or recipient: a natural or legal person.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Party {
     /// Name.
     pub name: String,
@@ -110,7 +110,7 @@ pub struct Party {
 }
 
 /// How the cash travelled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Route {
     /// The mode of transport.
     pub mode: TransportMode,
@@ -123,7 +123,7 @@ pub struct Route {
 }
 
 /// The mode of transport.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TransportMode {
@@ -144,7 +144,7 @@ pub enum TransportMode {
 }
 
 /// One amount: an instrument, a currency and a value in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Amount {
     /// What kind of cash.
     pub instrument: Instrument,
@@ -155,7 +155,7 @@ pub struct Amount {
 }
 
 /// The kinds of cash of Art. 2 of Regulation 2018/1672.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Instrument {
