@@ -45,6 +45,8 @@ pub mod access {
     pub const RECORD_CASH: &[Role] = &[Officer];
     /// `GET /api/cash`, `GET /api/cash/{id}`, `GET /api/cash/structuring`, `GET /api/cash/report`.
     pub const READ_CASH: &[Role] = &[Administrator, Analyst, Officer, Auditor];
+    /// The workbench's screening page (`GET /workbench/screening`).
+    pub const SCREEN: &[Role] = &[Administrator, Analyst, Officer];
 }
 
 /// The authenticated user behind a request.

@@ -43,6 +43,20 @@ pub(crate) struct Inner {
     pub(crate) limiter: RateLimiter,
     pub(crate) login_limiter: RateLimiter,
     pub(crate) openapi: String,
+    pub(crate) workbench: WorkbenchSettings,
+    pub(crate) screener: Option<Arc<dyn crate::Screener>>,
+}
+
+/// What the workbench needs beyond the API's settings: where examination photos go and where severe-hit
+/// notifications are posted.
+#[derive(Debug, Clone)]
+pub struct WorkbenchSettings {
+    /// The directory examination photos are stored in (created on first upload); `None` refuses uploads.
+    pub photos_dir: Option<std::path::PathBuf>,
+    /// The URL (`http://…`) each notification is POSTed to as JSON, if any.
+    pub webhook: Option<String>,
+    /// How often new assessments are indexed for the workbench and notifications sent.
+    pub sync_interval: Duration,
 }
 
 impl AppState {
@@ -60,8 +74,24 @@ impl AppState {
                 limiter,
                 login_limiter,
                 openapi,
+                workbench: WorkbenchSettings { photos_dir: None, webhook: None, sync_interval: Duration::from_secs(1) },
+                screener: None,
             }),
         }
+    }
+
+    /// Returns the state with the workbench's settings and, if lists are loaded, the name screener. Call right
+    /// after [`AppState::new`], before the state is shared.
+    pub fn with_workbench(
+        mut self,
+        settings: WorkbenchSettings,
+        screener: Option<Arc<dyn crate::Screener>>,
+    ) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.workbench = settings;
+            inner.screener = screener;
+        }
+        self
     }
 
     pub(crate) fn store(&self) -> &dyn Store {

@@ -5,6 +5,7 @@
 mod cash;
 mod roles;
 mod submission;
+mod workbench;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -149,6 +149,30 @@ pub fn parse_csv(bytes: &[u8], name: &str) -> Result<Vec<CashRecord>, ImportErro
     if problems.is_empty() { Ok(records) } else { Err(fail(problems)) }
 }
 
+/// Parses one record from named fields (a web form): the same columns and rules as a CSV row. Problems carry the
+/// column and message; their line is 1.
+pub fn parse_fields(fields: &[(&str, &str)]) -> Result<CashRecord, Vec<Problem>> {
+    let mut index = BTreeMap::new();
+    let mut values = Vec::new();
+    let mut problems = Vec::new();
+    for (name, value) in fields {
+        match COLUMNS.iter().find(|c| **c == *name) {
+            Some(column) => {
+                index.insert(*column, values.len());
+                values.push(*value);
+            }
+            None => problems.push(problem(1, name, "unknown field")),
+        }
+    }
+    let row = csv::StringRecord::from(values);
+    let mut reader = Row { row: &row, index: &index, line: 1, problems };
+    let record = reader.record();
+    match record {
+        Some(record) if reader.problems.is_empty() => Ok(record),
+        _ => Err(reader.problems),
+    }
+}
+
 fn problem(line: u64, column: &str, message: &str) -> Problem {
     Problem { line, column: column.to_owned(), message: message.to_owned() }
 }
@@ -417,6 +441,29 @@ mod tests {
             parse_csv(b"", "e.csv").expect_err("empty").to_string(),
             "e.csv:1: column -: expected a header row naming the columns, found an empty file"
         );
+    }
+
+    #[test]
+    fn form_fields_are_read_with_the_csv_rules() {
+        let mut fields = vec![
+            ("reference", "W-1"),
+            ("record", "declaration"),
+            ("at", "2025-03-03 10:00"),
+            ("office", "Madrid"),
+            ("direction", "entering"),
+            ("movement", "accompanied"),
+            ("declarant_name", "Ana Ruiz"),
+            ("transport_mode", "air"),
+            ("amounts", "currency EUR 9500"),
+            ("finding", ""),
+        ];
+        let record = parse_fields(&fields).expect("valid fields");
+        assert_eq!(record.reference, "W-1");
+        fields[8] = ("amounts", "");
+        fields.push(("colour", "red"));
+        let problems = parse_fields(&fields).expect_err("bad fields");
+        let columns: Vec<&str> = problems.iter().map(|p| p.column.as_str()).collect();
+        assert_eq!(columns, ["colour", "amounts"]);
     }
 
     #[test]

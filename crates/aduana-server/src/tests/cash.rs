@@ -132,3 +132,48 @@ async fn openapi_lists_the_cash_declaration_endpoints() {
     }
     assert!(doc.json["components"]["schemas"]["CashRecord"]["properties"]["amounts"].is_object());
 }
+
+#[tokio::test]
+async fn the_cash_form_records_only_for_officers_with_the_sessions_csrf_token() {
+    use crate::tests::workbench::{page, sessions};
+    use crate::workbench::csrf_token;
+    let harness = Harness::new(settings()).await;
+    let sessions = sessions(&harness).await;
+    let fields = "reference=WB-C1&record=declaration&at=2025-03-03+10%3A00&office=Madrid&direction=entering&\
+                  movement=accompanied&declarant_name=Ana+Ruiz&transport_mode=air&amounts=currency+EUR+9500&\
+                  finding=&detained=no&suspicion=no";
+    let officer = &sessions.iter().find(|(r, _)| *r == Officer).expect("an officer").1;
+    let analyst = &sessions.iter().find(|(r, _)| *r == Analyst).expect("an analyst").1;
+    let stolen = page(
+        &harness,
+        Method::POST,
+        "/workbench/cash",
+        Some(officer),
+        Some(format!("_csrf={}&{fields}", csrf_token(analyst))),
+    )
+    .await;
+    assert_eq!(stolen.status, StatusCode::FORBIDDEN);
+    let analyst_post = page(
+        &harness,
+        Method::POST,
+        "/workbench/cash",
+        Some(analyst),
+        Some(format!("_csrf={}&{fields}", csrf_token(analyst))),
+    )
+    .await;
+    assert_eq!(analyst_post.status, StatusCode::FORBIDDEN);
+    use aduana_store::CashStore as _;
+    assert!(harness.store.cash_records(&aduana_store::CashFilter::default()).await.expect("list").is_empty());
+    let ok = page(
+        &harness,
+        Method::POST,
+        "/workbench/cash",
+        Some(officer),
+        Some(format!("_csrf={}&{fields}", csrf_token(officer))),
+    )
+    .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let stored = harness.store.cash_records(&aduana_store::CashFilter::default()).await.expect("list");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].recorded_by, "officer");
+}
