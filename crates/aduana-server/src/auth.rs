@@ -55,6 +55,10 @@ pub mod access {
     pub const READ_AEO: &[Role] = &[Administrator, Analyst, Officer, Auditor];
     /// `PUT /api/aeo`.
     pub const MANAGE_AEO: &[Role] = &[Administrator];
+    /// `POST /api/cash`, `POST /api/cash/{id}/share`.
+    pub const RECORD_CASH: &[Role] = &[Officer];
+    /// `GET /api/cash`, `GET /api/cash/{id}`, `GET /api/cash/structuring`, `GET /api/cash/report`.
+    pub const READ_CASH: &[Role] = &[Administrator, Analyst, Officer, Auditor];
     /// The workbench's screening page (`GET /workbench/screening`).
     pub const SCREEN: &[Role] = &[Administrator, Analyst, Officer];
 }

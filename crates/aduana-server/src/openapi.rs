@@ -16,6 +16,7 @@ use crate::api;
         api::decisions::record, api::decisions::list,
         api::examinations::order, api::examinations::list, api::examinations::get, api::examinations::record_result,
         api::audit::export, api::audit::verify,
+        api::cash::record, api::cash::list, api::cash::get, api::cash::share, api::cash::structuring, api::cash::report,
         api::session::login, api::session::logout, api::session::me,
         api::users::create,
         api::profiles::list, api::profiles::create, api::profiles::get, api::profiles::edit, api::profiles::versions,
@@ -50,6 +51,7 @@ pub(crate) fn document() -> String {
     for (name, schema) in [
         ("Consignment", schemars::schema_for!(aduana_core::Consignment)),
         ("Assessment", schemars::schema_for!(aduana_core::Assessment)),
+        ("CashRecord", schemars::schema_for!(aduana_enforcement::cash::CashRecord)),
     ] {
         let mut schema = serde_json::to_value(schema).unwrap_or_default();
         let definitions = schema.as_object_mut().and_then(|o| {

@@ -9,6 +9,7 @@
 //! risk configuration: versioned profiles, watch lists and the AEO register.
 
 pub mod audit;
+pub mod cash;
 mod postgres;
 mod profiles;
 mod records;
@@ -21,6 +22,7 @@ pub mod workbench;
 use aduana_core::{Assessment, Consignment};
 
 pub use audit::{AuditEntry, ChainStatus, NewAuditEntry};
+pub use cash::{CashFilter, CashStore, StoredCashRecord};
 pub use postgres::PostgresStore;
 pub use profiles::{
     ExaminedConsignment, MAX_BACKTEST_CONSIGNMENTS, NewAeoRegister, NewProfileVersion, NewWatchList, ProfileStore,
@@ -75,7 +77,7 @@ pub enum StoreError {
 
 /// Every backend implements this one trait; the server holds an `Arc<dyn Store>`.
 #[async_trait::async_trait]
-pub trait Store: ProfileStore + WorkbenchStore + Send + Sync + std::fmt::Debug {
+pub trait Store: CashStore + ProfileStore + WorkbenchStore + Send + Sync + std::fmt::Debug {
     /// Stores each consignment with its assessment, each pair in one transaction (the whole batch shares one, and
     /// a backend may commit concurrent batches together). Resubmitting a reference with identical content is
     /// idempotent and returns the stored assessment; different content is an amendment, stored as the next version

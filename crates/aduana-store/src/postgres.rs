@@ -76,6 +76,7 @@ crate::sql::impl_sql_store!(
     begin_write = "BEGIN",
     lock_audit = "SELECT pg_advisory_xact_lock(7236105)"
 );
+crate::cash::impl_cash_store!(PostgresStore);
 crate::workbench::impl_workbench_store!(PostgresStore, sqlx::Postgres);
 
 crate::profiles::impl_profile_store!(super::PostgresStore, sqlx::Postgres);

@@ -54,6 +54,10 @@ macro_rules! store_test_suite {
             lists_and_aeo_registers_keep_every_upload_and_bump_the_generation,
             examined_consignments_carry_their_outcome,
             workbench_queue_claims_history_stats_and_notifications,
+            // Cash declarations (tests/cash.rs).
+            cash_records_round_trip_and_are_listed_by_period,
+            a_repeated_cash_reference_is_refused_and_nothing_of_the_batch_is_stored,
+            a_cash_record_is_marked_shared_once,
         );
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
@@ -69,6 +73,12 @@ macro_rules! store_test_suite {
 }
 
 pub(crate) use store_test_suite;
+
+mod cash;
+pub(crate) use cash::{
+    a_cash_record_is_marked_shared_once, a_repeated_cash_reference_is_refused_and_nothing_of_the_batch_is_stored,
+    cash_records_round_trip_and_are_listed_by_period,
+};
 
 fn consignment(reference: &str, description: &str) -> Consignment {
     let json = serde_json::json!({

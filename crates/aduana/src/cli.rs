@@ -2,6 +2,7 @@
 
 mod assess;
 mod audit;
+mod cash;
 mod demo;
 mod evaluate;
 mod exchange;
@@ -49,6 +50,8 @@ enum Command {
     Users(users::Command),
     #[command(subcommand)]
     Audit(audit::Command),
+    #[command(subcommand)]
+    Cash(cash::Command),
     Exchange(exchange::Args),
     Assess(assess::Args),
     Profiles(profiles::Args),
@@ -74,6 +77,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve::run(&args),
         Command::Users(command) => users::run(&command),
         Command::Audit(command) => audit::run(&command),
+        Command::Cash(command) => cash::run(&command),
         Command::Exchange(args) => exchange::run(&args),
         Command::Assess(args) => assess::run(&args),
         Command::Profiles(args) => profiles::run(&args),

@@ -31,6 +31,17 @@ async fn every_endpoint_admits_exactly_its_roles() {
         .await;
     assert_eq!(order.status, StatusCode::CREATED, "{order:?}");
     let order_id = order.json["id"].as_i64().expect("an order id");
+    let cash = harness
+        .call(
+            Method::POST,
+            "/api/cash",
+            Some(harness.token(Officer)),
+            Some("application/json"),
+            crate::tests::cash::declaration("ROLE-CASH-1").to_string(),
+        )
+        .await;
+    assert_eq!(cash.status, StatusCode::CREATED, "{cash:?}");
+    let cash_id = cash.json["id"].as_i64().expect("a cash id");
 
     let cases = vec![
         Case {
@@ -103,6 +114,43 @@ async fn every_endpoint_admits_exactly_its_roles() {
             allowed: &[Administrator],
         },
         Case { method: Method::GET, path: "/api/me".to_owned(), body: None, allowed: Role::ALL },
+        // Cash declarations: a second recording of one reference, or a second sharing, is a conflict.
+        Case {
+            method: Method::POST,
+            path: "/api/cash".to_owned(),
+            body: Some(crate::tests::cash::declaration("ROLE-CASH-2")),
+            allowed: &[Officer],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/cash?from=2025-03-01&to=2025-03-31".to_owned(),
+            body: None,
+            allowed: &[Administrator, Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::GET,
+            path: format!("/api/cash/{cash_id}"),
+            body: None,
+            allowed: &[Administrator, Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::POST,
+            path: format!("/api/cash/{cash_id}/share"),
+            body: Some(serde_json::json!({"with": "FIU-ES"})),
+            allowed: &[Officer],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/cash/structuring".to_owned(),
+            body: None,
+            allowed: &[Administrator, Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/cash/report?from=2025-03-01&to=2025-03-31&format=csv".to_owned(),
+            body: None,
+            allowed: &[Administrator, Analyst, Officer, Auditor],
+        },
     ];
 
     let mut failures = Vec::new();

@@ -10,7 +10,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use crate::tests::{Answer, Harness, consignment, settings};
 use crate::workbench::csrf_token;
 
-async fn sessions(harness: &Harness) -> Vec<(Role, String)> {
+pub(crate) async fn sessions(harness: &Harness) -> Vec<(Role, String)> {
     let mut out = Vec::new();
     for role in Role::ALL {
         let (user, _) = harness.store.user_by_name(role.as_str()).await.expect("read").expect("the role's user");
@@ -22,7 +22,13 @@ async fn sessions(harness: &Harness) -> Vec<(Role, String)> {
     out
 }
 
-async fn page(harness: &Harness, method: Method, path: &str, session: Option<&str>, form: Option<String>) -> Answer {
+pub(crate) async fn page(
+    harness: &Harness,
+    method: Method,
+    path: &str,
+    session: Option<&str>,
+    form: Option<String>,
+) -> Answer {
     let mut request = Request::builder().method(method).uri(path);
     if let Some(session) = session {
         request = request.header(header::COOKIE, format!("aduana_session={session}"));
@@ -48,6 +54,8 @@ async fn every_workbench_page_admits_exactly_its_roles_and_sends_strangers_to_th
         ("/workbench/dashboard".to_owned(), readers),
         ("/workbench/notifications".to_owned(), readers),
         ("/workbench/screening".to_owned(), &[Administrator, Analyst, Officer]),
+        ("/workbench/cash".to_owned(), readers),
+        ("/workbench/cash/structuring".to_owned(), readers),
     ];
     for (path, allowed) in &cases {
         let anonymous = page(&harness, Method::GET, path, None, None).await;

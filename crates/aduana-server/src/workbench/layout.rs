@@ -35,6 +35,7 @@ const NAV: &[NavItem] = &[
         roles: Some(crate::auth::access::READ_ASSESSMENTS),
     },
     NavItem { href: "/workbench/profiles", label: "Profiles", roles: Some(crate::auth::access::READ_ASSESSMENTS) },
+    NavItem { href: "/workbench/cash", label: "Cash", roles: Some(crate::auth::access::READ_CASH) },
 ];
 
 /// Renders a whole page for a logged-in user: `title` is the document title and the page's `h1`; `current` is

@@ -3,8 +3,10 @@
 mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
 mod browser; // the browser-test harness (headless Chromium via chromedriver) and the login test
+mod browser_cash; // the cash pages in a browser: record, structuring alert, sharing, FIU report
 mod browser_profiles; // the profile pages in headless Chromium: edit with inline errors, back-test, activate
 mod browser_workbench; // the workbench in a browser: a red consignment to an examination result, dashboard, screening
+mod cash; // `aduana cash`: import, structuring detection, FIU report, sharing
 mod csv; // `aduana validate` on the KCS and flat CSV layouts
 mod demo; // `aduana demo`: fresh data directory, credentials per role, assessed consignments served
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
