@@ -76,6 +76,7 @@ crate::sql::impl_sql_store!(
     begin_write = "BEGIN",
     lock_audit = "SELECT pg_advisory_xact_lock(7236105)"
 );
+crate::exchange::impl_exchange_store!(PostgresStore);
 
 #[cfg(test)]
 mod tests {

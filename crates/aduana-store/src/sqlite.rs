@@ -129,6 +129,7 @@ impl SqliteStore {
 }
 
 crate::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, begin_write = "BEGIN IMMEDIATE", lock_audit = "");
+crate::exchange::impl_exchange_store!(SqliteStore);
 
 #[cfg(test)]
 mod tests {

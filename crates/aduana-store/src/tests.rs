@@ -48,7 +48,8 @@ macro_rules! store_test_suite {
             concurrent_audit_appends_keep_the_chain_intact,
             concurrent_submissions_are_each_answered_with_their_own_results,
             a_reference_repeated_inside_one_batch_is_stored_once_per_content,
-            a_large_batch_spanning_several_statements_is_stored_whole
+            a_large_batch_spanning_several_statements_is_stored_whole,
+            exchange_messages_are_stored_once_per_direction_with_their_audit_entry
         );
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
@@ -404,4 +405,49 @@ pub(crate) async fn a_large_batch_spanning_several_statements_is_stored_whole<S:
     let resubmitted = store.submit("trader", again).await.expect("resubmit");
     assert!(resubmitted.iter().all(|s| s.outcome == SubmissionOutcome::Unchanged));
     assert_eq!(resubmitted[1000].assessment, submitted[1000].assessment);
+}
+
+pub(crate) async fn exchange_messages_are_stored_once_per_direction_with_their_audit_entry<S: Store>(store: S) {
+    use crate::{ExchangeDirection, NewExchangeMessage};
+    let message = |direction, id: &str| NewExchangeMessage {
+        direction,
+        message_id: id.to_owned(),
+        group_id: "0123456789abcdef0123456789abcdef".to_owned(),
+        group_name: "atlantic".to_owned(),
+        sender: "a".repeat(64),
+        sender_name: "customs-es".to_owned(),
+        kind: "free_text".to_owned(),
+        summary: "reefer".to_owned(),
+        created_at: Utc::now(),
+        content: serde_json::json!({"type": "free_text", "subject": "reefer", "text": "inspect"}),
+    };
+    let audit = |action: &str| NewAuditEntry {
+        actor: "exchange".to_owned(),
+        action: action.to_owned(),
+        subject: "m1".to_owned(),
+        details: serde_json::json!({}),
+    };
+    let received = message(ExchangeDirection::Received, "m1");
+    let stored = store.record_exchange_message(&received, &audit("exchange.receive")).await.expect("stored");
+    assert_eq!(stored.as_ref().map(|s| &s.message), Some(&received));
+    let again = store.record_exchange_message(&received, &audit("exchange.receive")).await.expect("answered");
+    assert_eq!(again, None, "a message id is stored once per direction");
+    let sent = message(ExchangeDirection::Sent, "m1");
+    assert!(store.record_exchange_message(&sent, &audit("exchange.send")).await.expect("stored").is_some());
+    store
+        .record_exchange_message(&message(ExchangeDirection::Received, "m2"), &audit("exchange.receive"))
+        .await
+        .expect("stored");
+
+    let inbox = store.exchange_messages(ExchangeDirection::Received, 0).await.expect("listed");
+    let ids: Vec<&str> = inbox.iter().map(|m| m.message.message_id.as_str()).collect();
+    assert_eq!(ids, ["m2", "m1"], "newest first, received only");
+    assert_eq!(inbox[1].message.content, received.content);
+    let one = store.exchange_message(ExchangeDirection::Sent, "m1").await.expect("read");
+    assert_eq!(one.map(|m| m.message.direction), Some(ExchangeDirection::Sent));
+    assert_eq!(store.exchange_message(ExchangeDirection::Sent, "m2").await.expect("read"), None);
+    let audit = store.audit_entries(0, 100).await.expect("audit");
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["exchange.receive", "exchange.send", "exchange.receive"], "one entry per stored message");
+    assert!(matches!(store.verify_audit().await.expect("verified"), ChainStatus::Intact { .. }));
 }
