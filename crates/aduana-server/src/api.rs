@@ -6,6 +6,7 @@ pub(crate) mod audit;
 pub(crate) mod consignments;
 pub(crate) mod decisions;
 pub(crate) mod examinations;
+pub(crate) mod exchange;
 pub(crate) mod service;
 pub(crate) mod session;
 pub(crate) mod users;

@@ -41,6 +41,12 @@ pub mod access {
     pub const READ_AUDIT: &[Role] = &[Auditor];
     /// `POST /api/users`.
     pub const MANAGE_USERS: &[Role] = &[Administrator];
+    /// The exchange between administrations: reading the node, groups, inbox, sent messages and outbox.
+    pub const READ_EXCHANGE: &[Role] = &[Administrator, Analyst, Officer, Auditor];
+    /// Sending alerts, requests, replies and seizure notices to a group.
+    pub const SEND_EXCHANGE: &[Role] = &[Analyst, Officer];
+    /// Creating groups, admitting and removing members.
+    pub const MANAGE_EXCHANGE: &[Role] = &[Administrator];
 }
 
 /// The authenticated user behind a request.

@@ -42,6 +42,10 @@ pub enum ErrorCode {
     Conflict,
     /// Something went wrong in the server; the message does not say what, the server's log does.
     Internal,
+    /// A partner node's envelope was refused; the message starts with the reason code (`tampered: …`).
+    EnvelopeRejected,
+    /// This server runs no exchange node (`aduana serve --exchange DIR`).
+    ExchangeNotConfigured,
 }
 
 impl ErrorCode {
@@ -62,6 +66,8 @@ impl ErrorCode {
         ErrorCode::RateLimited,
         ErrorCode::Conflict,
         ErrorCode::Internal,
+        ErrorCode::EnvelopeRejected,
+        ErrorCode::ExchangeNotConfigured,
     ];
 
     /// Returns the HTTP status that goes with the code.
@@ -79,6 +85,8 @@ impl ErrorCode {
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::EnvelopeRejected => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ExchangeNotConfigured => StatusCode::CONFLICT,
         }
     }
 
@@ -100,6 +108,8 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Internal => "internal",
+            ErrorCode::EnvelopeRejected => "envelope_rejected",
+            ErrorCode::ExchangeNotConfigured => "exchange_not_configured",
         }
     }
 }

@@ -43,11 +43,23 @@ pub(crate) struct Inner {
     pub(crate) limiter: RateLimiter,
     pub(crate) login_limiter: RateLimiter,
     pub(crate) openapi: String,
+    /// The exchange node, when the server runs one (`--exchange DIR`).
+    pub(crate) exchange: Option<Arc<crate::exchange::ExchangeNode>>,
 }
 
 impl AppState {
     /// Returns the state for a store, an assessor and settings.
     pub fn new(store: Arc<dyn Store>, assessor: Arc<dyn Assessor>, settings: ServerSettings) -> AppState {
+        Self::with_exchange(store, assessor, settings, None)
+    }
+
+    /// Returns the state of a server that is also a node of the exchange between administrations.
+    pub fn with_exchange(
+        store: Arc<dyn Store>,
+        assessor: Arc<dyn Assessor>,
+        settings: ServerSettings,
+        exchange: Option<Arc<crate::exchange::ExchangeNode>>,
+    ) -> AppState {
         let limiter = RateLimiter::new(settings.rate);
         let login_limiter = RateLimiter::new(settings.login_rate);
         let openapi = crate::openapi::document();
@@ -60,6 +72,7 @@ impl AppState {
                 limiter,
                 login_limiter,
                 openapi,
+                exchange,
             }),
         }
     }

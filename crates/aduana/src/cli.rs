@@ -41,7 +41,7 @@ struct Cli {
 enum Command {
     Validate(validate::Args),
     Hs(hs::Args),
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
     #[command(subcommand)]
     Users(users::Command),
     #[command(subcommand)]

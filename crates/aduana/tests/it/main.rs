@@ -6,6 +6,7 @@ mod csv; // `aduana validate` on the KCS and flat CSV layouts
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
 mod ens; // `aduana validate` on ENS IE315: structure and ICS business-rule errors
 mod exchange; // `aduana exchange`: three nodes exchanging through the file-drop transport
+mod exchange_https; // three `aduana serve --exchange` nodes over HTTPS: reading, forging, tampering, replay, restart
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
 mod intake; // `aduana serve --intake`: NATS JetStream workers in two processes, across kill -9
