@@ -47,6 +47,8 @@ pub mod access {
     pub const SEND_EXCHANGE: &[Role] = &[Analyst, Officer];
     /// Creating groups, admitting and removing members.
     pub const MANAGE_EXCHANGE: &[Role] = &[Administrator];
+    /// The workbench's screening page (`GET /workbench/screening`).
+    pub const SCREEN: &[Role] = &[Administrator, Analyst, Officer];
 }
 
 /// The authenticated user behind a request.

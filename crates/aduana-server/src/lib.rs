@@ -17,6 +17,7 @@ mod state;
 mod submission;
 #[cfg(test)]
 mod tests;
+mod workbench;
 
 use std::time::Instant;
 
@@ -27,11 +28,11 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 
 pub use api::users::valid_user_name;
-pub use assessor::Assessor;
+pub use assessor::{Assessor, ScreenedName, Screener};
 pub use error::{ApiError, ErrorCode};
 pub use intake::{Intake, IntakeError, IntakeSettings, connect_intake};
 pub use rate_limit::RatePolicy;
-pub use state::{AppState, ServerSettings};
+pub use state::{AppState, ServerSettings, WorkbenchSettings};
 
 /// Returns the router of the whole API.
 pub fn app(state: AppState) -> Router {
@@ -61,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(api::service::health))
         .route("/metrics", get(api::service::metrics))
         .route("/openapi.json", get(api::service::openapi))
+        .merge(workbench::routes())
         .fallback(api::service::no_route)
         .method_not_allowed_fallback(api::service::no_method)
         .layer(DefaultBodyLimit::max(max_body))
@@ -83,5 +85,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await
+    let background = tokio::spawn(workbench::notifications::run(state.clone()));
+    let served = axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await;
+    background.abort();
+    served
 }

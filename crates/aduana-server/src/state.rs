@@ -45,21 +45,25 @@ pub(crate) struct Inner {
     pub(crate) openapi: String,
     /// The exchange node, when the server runs one (`--exchange DIR`).
     pub(crate) exchange: Option<Arc<crate::exchange::ExchangeNode>>,
+    pub(crate) workbench: WorkbenchSettings,
+    pub(crate) screener: Option<Arc<dyn crate::Screener>>,
+}
+
+/// What the workbench needs beyond the API's settings: where examination photos go and where severe-hit
+/// notifications are posted.
+#[derive(Debug, Clone)]
+pub struct WorkbenchSettings {
+    /// The directory examination photos are stored in (created on first upload); `None` refuses uploads.
+    pub photos_dir: Option<std::path::PathBuf>,
+    /// The URL (`http://…`) each notification is POSTed to as JSON, if any.
+    pub webhook: Option<String>,
+    /// How often new assessments are indexed for the workbench and notifications sent.
+    pub sync_interval: Duration,
 }
 
 impl AppState {
     /// Returns the state for a store, an assessor and settings.
     pub fn new(store: Arc<dyn Store>, assessor: Arc<dyn Assessor>, settings: ServerSettings) -> AppState {
-        Self::with_exchange(store, assessor, settings, None)
-    }
-
-    /// Returns the state of a server that is also a node of the exchange between administrations.
-    pub fn with_exchange(
-        store: Arc<dyn Store>,
-        assessor: Arc<dyn Assessor>,
-        settings: ServerSettings,
-        exchange: Option<Arc<crate::exchange::ExchangeNode>>,
-    ) -> AppState {
         let limiter = RateLimiter::new(settings.rate);
         let login_limiter = RateLimiter::new(settings.login_rate);
         let openapi = crate::openapi::document();
@@ -72,9 +76,33 @@ impl AppState {
                 limiter,
                 login_limiter,
                 openapi,
-                exchange,
+                exchange: None,
+                workbench: WorkbenchSettings { photos_dir: None, webhook: None, sync_interval: Duration::from_secs(1) },
+                screener: None,
             }),
         }
+    }
+
+    /// Returns the state with the workbench's settings and, if lists are loaded, the name screener. Call right
+    /// after [`AppState::new`], before the state is shared.
+    pub fn with_workbench(
+        mut self,
+        settings: WorkbenchSettings,
+        screener: Option<Arc<dyn crate::Screener>>,
+    ) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.workbench = settings;
+            inner.screener = screener;
+        }
+        self
+    }
+
+    /// Makes the server a node of the exchange between administrations (call before cloning the state).
+    pub fn with_exchange(mut self, exchange: Arc<crate::exchange::ExchangeNode>) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.exchange = Some(exchange);
+        }
+        self
     }
 
     pub(crate) fn store(&self) -> &dyn Store {

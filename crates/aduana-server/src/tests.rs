@@ -4,6 +4,7 @@
 
 mod roles;
 mod submission;
+mod workbench;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

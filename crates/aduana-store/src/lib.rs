@@ -16,6 +16,7 @@ mod sql;
 mod sqlite;
 #[cfg(test)]
 mod tests;
+pub mod workbench;
 
 use aduana_core::{Assessment, Consignment};
 
@@ -28,6 +29,7 @@ pub use records::{
     StoredConsignment, SubmissionOutcome, Submitted, Timestamp, User,
 };
 pub use sqlite::SqliteStore;
+pub use workbench::WorkbenchStore;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -70,7 +72,7 @@ pub enum StoreError {
 
 /// Every backend implements this one trait; the server holds an `Arc<dyn Store>`.
 #[async_trait::async_trait]
-pub trait Store: ExchangeStore + Send + Sync + std::fmt::Debug {
+pub trait Store: ExchangeStore + WorkbenchStore + Send + Sync + std::fmt::Debug {
     /// Stores each consignment with its assessment, each pair in one transaction (the whole batch shares one, and
     /// a backend may commit concurrent batches together). Resubmitting a reference with identical content is
     /// idempotent and returns the stored assessment; different content is an amendment, stored as the next version

@@ -130,6 +130,7 @@ impl SqliteStore {
 
 crate::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, begin_write = "BEGIN IMMEDIATE", lock_audit = "");
 crate::exchange::impl_exchange_store!(SqliteStore);
+crate::workbench::impl_workbench_store!(SqliteStore, sqlx::Sqlite);
 
 #[cfg(test)]
 mod tests {

@@ -49,7 +49,8 @@ macro_rules! store_test_suite {
             concurrent_submissions_are_each_answered_with_their_own_results,
             a_reference_repeated_inside_one_batch_is_stored_once_per_content,
             a_large_batch_spanning_several_statements_is_stored_whole,
-            exchange_messages_are_stored_once_per_direction_with_their_audit_entry
+            exchange_messages_are_stored_once_per_direction_with_their_audit_entry,
+            workbench_queue_claims_history_stats_and_notifications,
         );
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
@@ -450,4 +451,108 @@ pub(crate) async fn exchange_messages_are_stored_once_per_direction_with_their_a
     let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["exchange.receive", "exchange.send", "exchange.receive"], "one entry per stored message");
     assert!(matches!(store.verify_audit().await.expect("verified"), ChainStatus::Intact { .. }));
+}
+
+pub(crate) async fn workbench_queue_claims_history_stats_and_notifications<S: Store>(store: S) {
+    use crate::workbench::{NewPhoto, QueueFilter};
+    let with_party = |reference: &str, party: &str, score: f64, lane: Lane, referrals: Vec<Referral>| {
+        let mut c = consignment(reference, "parts");
+        c.parties.push(aduana_core::Party::named(aduana_core::PartyRole::Consignee, party));
+        let mut a = assessment(&c, score, lane, referrals);
+        a.hits.push(
+            serde_json::from_value(serde_json::json!({"indicator": "profile", "id": "P-DRUGS", "version": "1",
+            "weight": score, "lane": "red", "referrals": [], "hard": false, "evidence": [], "reason": "test"}))
+            .expect("a hit"),
+        );
+        (c, a)
+    };
+    let batch = vec![
+        with_party("WB1", "ACME Trading Ltd.", 80.0, Lane::Red, vec![]),
+        with_party("WB2", "acme trading ltd", 20.0, Lane::Yellow, vec![Referral::DoNotLoad]),
+        with_party("WB3", "Other Co", 5.0, Lane::Green, vec![]),
+    ];
+    let submitted = store.submit("trader", batch).await.expect("submit");
+    assert_eq!(store.sync_workbench().await.expect("sync"), 3);
+    assert_eq!(store.sync_workbench().await.expect("sync again"), 0, "incremental");
+    let queue = store.queue(&QueueFilter::default()).await.expect("queue");
+    let refs: Vec<&str> = queue.iter().map(|e| e.reference.as_str()).collect();
+    assert_eq!(refs, ["WB1", "WB2"], "red and referred, by score; not the green one");
+    let referred = QueueFilter { referral: Some(Referral::DoNotLoad), ..QueueFilter::default() };
+    assert_eq!(store.queue(&referred).await.expect("queue")[0].reference, "WB2");
+    let by_profile = |p: &str| QueueFilter { profile: Some(p.to_owned()), ..QueueFilter::default() };
+    assert_eq!(store.queue(&by_profile("P-DRUGS")).await.expect("queue").len(), 2);
+    assert!(store.queue(&by_profile("P_DRUGS")).await.expect("queue").is_empty(), "`_` is not a wildcard");
+    assert!(store.queue(&by_profile("P-DRUG")).await.expect("queue").is_empty(), "whole ids only");
+    let id1 = submitted[0].assessment.consignment_id;
+    store.claim(id1, "officer1").await.expect("claim");
+    store.claim(id1, "officer1").await.expect("claiming again is fine");
+    assert!(matches!(store.claim(id1, "officer2").await, Err(StoreError::Conflict(_))));
+    assert!(matches!(store.release_claim(id1, "officer2").await, Err(StoreError::Conflict(_))));
+    store.release_claim(id1, "officer1").await.expect("release");
+    store.claim(id1, "officer2").await.expect("now free");
+    // The history links WB1 and WB2 through the normalised party name.
+    let history = store.party_history(id1, 10).await.expect("history");
+    assert_eq!(history.iter().map(|h| h.reference.as_str()).collect::<Vec<_>>(), ["WB2"]);
+    // A decision takes the consignment off the open queue; an examination with a find counts in the stats.
+    let decision = NewDecision {
+        consignment_id: id1,
+        kind: DecisionKind::Examine,
+        justification: "profile hit".to_owned(),
+        officer: "officer2".to_owned(),
+    };
+    store.record_decision(&decision, &audit("decision", "c/1")).await.expect("decide");
+    assert_eq!(store.queue(&QueueFilter::default()).await.expect("queue").len(), 1);
+    let order =
+        NewExaminationOrder { consignment_id: id1, ordered_by: "officer2".to_owned(), instructions: "x".to_owned() };
+    let order = store.order_examination(&order, &audit("exam", "c/1")).await.expect("order");
+    store.assign_examination(order.id, "officer1").await.expect("assign");
+    assert_eq!(store.open_examinations(Some("officer1")).await.expect("open").len(), 1);
+    let result = NewExaminationResult {
+        outcome: ExaminationOutcome::Found,
+        findings: "cocaine".to_owned(),
+        recorded_by: "officer1".to_owned(),
+    };
+    store.record_examination_result(order.id, &result, &audit("result", "e/1")).await.expect("result");
+    store.record_examination_details(order.id, Some("2 kg"), Some("false floor")).await.expect("details");
+    let details = store.examination_details(order.id).await.expect("details");
+    assert_eq!(
+        (details.assigned_to.as_deref(), details.quantity.as_deref(), details.concealment.as_deref()),
+        (Some("officer1"), Some("2 kg"), Some("false floor"))
+    );
+    let photo = NewPhoto {
+        order_id: order.id,
+        file_name: "a.png".to_owned(),
+        stored_name: "1.png".to_owned(),
+        content_type: "image/png".to_owned(),
+        uploaded_by: "officer1".to_owned(),
+    };
+    let photo = store.add_photo(&photo).await.expect("photo");
+    assert_eq!(store.photos(order.id).await.expect("photos"), [photo]);
+    let stats = store.selection_stats("2000-01-01").await.expect("stats");
+    let drugs = stats.iter().find(|s| s.hit_id == "P-DRUGS").expect("the profile's figures");
+    assert_eq!((drugs.selections, drugs.examinations, drugs.finds), (3, 1, 1));
+    let lanes: i64 = store.lane_counts("2000-01-01").await.expect("lanes").iter().map(|l| l.count).sum();
+    assert_eq!(lanes, 3);
+    assert_eq!(store.selection_series("2000-01-01").await.expect("series").len(), 1);
+    // The do-not-load referral raised a notification; delivering it marks it.
+    let pending = store.undelivered_notifications(10).await.expect("pending");
+    assert_eq!(pending.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>(), ["do-not-load"]);
+    store.mark_notification(pending[0].id, Some("refused")).await.expect("mark failure");
+    assert_eq!(store.undelivered_notifications(10).await.expect("pending")[0].attempts, 1);
+    store.mark_notification(pending[0].id, None).await.expect("mark delivered");
+    assert!(store.undelivered_notifications(10).await.expect("pending").is_empty());
+    assert_eq!(store.notifications(10).await.expect("all").len(), 1);
+    // An amendment replaces the earlier version on the queue.
+    let amended =
+        store.submit("trader", vec![with_party("WB2", "acme", 1.0, Lane::Green, vec![])]).await.expect("amend");
+    assert_eq!(amended[0].outcome, SubmissionOutcome::Amended);
+    store.sync_workbench().await.expect("sync");
+    assert!(
+        store
+            .queue(&QueueFilter { include_decided: true, ..QueueFilter::default() })
+            .await
+            .expect("q")
+            .iter()
+            .all(|e| e.reference != "WB2")
+    );
 }

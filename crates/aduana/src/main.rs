@@ -9,6 +9,7 @@ mod cli;
 mod database;
 mod input;
 mod limits;
+mod list_screener;
 mod risk_assessor;
 
 use std::process::ExitCode;

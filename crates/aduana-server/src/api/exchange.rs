@@ -93,11 +93,11 @@ pub(crate) struct SendRequest {
 /// A message sealed and queued for delivery.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub(crate) struct SentView {
-    message_id: String,
+    pub(crate) message_id: String,
     group: String,
     kind: String,
     /// The node ids it is encrypted and queued to.
-    recipients: Vec<String>,
+    pub(crate) recipients: Vec<String>,
 }
 
 /// A stored message, sent or received.
@@ -155,7 +155,7 @@ pub(crate) struct OutboxView {
     entries: Vec<OutboxEntryView>,
 }
 
-fn node_of(state: &AppState) -> Result<std::sync::Arc<ExchangeNode>, ApiError> {
+pub(crate) fn node_of(state: &AppState) -> Result<std::sync::Arc<ExchangeNode>, ApiError> {
     state.inner.exchange.clone().ok_or_else(|| {
         ApiError::new(
             ErrorCode::ExchangeNotConfigured,
@@ -416,7 +416,7 @@ pub(crate) async fn send(
     ApiJson(request): ApiJson<SendRequest>,
 ) -> Result<(StatusCode, Json<SentView>), ApiError> {
     caller.require(access::SEND_EXCHANGE)?;
-    let exchange = node_of(&state)?;
+    node_of(&state)?;
     let content: Content = serde_json::from_value(request.content).map_err(|error| {
         ApiError::new(ErrorCode::InvalidBody, format!("expected message content at /content: {error}"))
     })?;
@@ -426,16 +426,28 @@ pub(crate) async fn send(
             "membership changes are made with /api/exchange/groups/{group}/members",
         ));
     }
+    Ok((StatusCode::ACCEPTED, Json(queue_message(&state, &caller, &request.group, &content).await?)))
+}
+
+/// Seals `content` to a group's current members, queues it in the outbox, and stores it as sent with its audit
+/// entry (by `caller`). Shared by the API and the workbench.
+pub(crate) async fn queue_message(
+    state: &AppState,
+    caller: &Caller,
+    group: &str,
+    content: &Content,
+) -> Result<SentView, ApiError> {
+    let exchange = node_of(state)?;
     let mut rng = system_rng()?;
     let now = Utc::now();
     let (sealed, record) = {
         let node = exchange.node.lock().await;
-        let group = node
+        let group_record = node
             .directory
-            .find_group(&request.group)
+            .find_group(group)
             .map(|g| g.record().clone())
-            .ok_or_else(|| ApiError::not_found("group", &request.group))?;
-        let sealed = seal(&node, &group.group, &content, now, &mut rng).map_err(|error| match error {
+            .ok_or_else(|| ApiError::not_found("group", group))?;
+        let sealed = seal(&node, &group_record.group, content, now, &mut rng).map_err(|error| match error {
             SendError::NominalDataNotAllowed(_) | SendError::NoRecipients(_) => {
                 ApiError::new(ErrorCode::InvalidBody, error.to_string())
             }
@@ -446,9 +458,9 @@ pub(crate) async fn send(
             ExchangeDirection::Sent,
             sealed.id.as_str(),
             (own.id().as_str(), own.name()),
-            (group.group.as_str(), &group.name),
+            (group_record.group.as_str(), &group_record.name),
             now,
-            &content,
+            content,
         );
         (sealed, record)
     };
@@ -474,15 +486,12 @@ pub(crate) async fn send(
         }),
     };
     state.store().record_exchange_message(&record, &audit).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(SentView {
-            message_id: sealed.id.to_string(),
-            group: record.group_id,
-            kind: record.kind,
-            recipients: sealed.recipients.iter().map(ToString::to_string).collect(),
-        }),
-    ))
+    Ok(SentView {
+        message_id: sealed.id.to_string(),
+        group: record.group_id,
+        kind: record.kind,
+        recipients: sealed.recipients.iter().map(ToString::to_string).collect(),
+    })
 }
 
 /// Messages received from partner nodes, newest first (verified and decrypted).

@@ -39,10 +39,23 @@ pub(crate) async fn login(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
+    let (user, cookie) = open_session(&state, &request.name, request.password).await?;
+    let mut response = Json(Me { name: user.name, role: user.role.as_str().to_owned() }).into_response();
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
+    Ok(response)
+}
+
+/// Checks a name and password (with the per-name login brake) and opens a session; returns the user and the
+/// `Set-Cookie` value. Shared by `POST /api/login` and the workbench's login form.
+pub(crate) async fn open_session(
+    state: &AppState,
+    name: &str,
+    password: String,
+) -> Result<(aduana_store::User, HeaderValue), ApiError> {
     let key = {
         use std::hash::{Hash, Hasher};
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        request.name.hash(&mut hasher);
+        name.hash(&mut hasher);
         hasher.finish()
     };
     if let Err(wait) = state.inner.login_limiter.take(key, std::time::Instant::now()) {
@@ -52,18 +65,18 @@ pub(crate) async fn login(
         error.retry_after_secs = Some(wait);
         return Err(error);
     }
-    let found = state.store().user_by_name(&request.name).await?;
+    let found = state.store().user_by_name(name).await?;
     let (user, hash) = match found {
         Some((user, hash)) => (Some(user), hash),
         None => (None, None),
     };
-    let ok = verify_password(hash, request.password).await;
+    let ok = verify_password(hash, password).await;
     let Some(user) = user.filter(|_| ok) else {
         state.inner.metrics.auth_failure();
         let entry = NewAuditEntry {
-            actor: request.name.clone(),
+            actor: name.to_owned(),
             action: "login.failure".to_owned(),
-            subject: format!("user/{}", request.name),
+            subject: format!("user/{name}"),
             details: serde_json::json!({}),
         };
         state.store().append_audit(&entry).await?;
@@ -85,10 +98,8 @@ pub(crate) async fn login(
     let secure = if state.inner.settings.secure_cookies { "; Secure" } else { "" };
     let cookie =
         format!("{SESSION_COOKIE}={session}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}", ttl.as_secs());
-    let mut response = Json(Me { name: user.name, role: user.role.as_str().to_owned() }).into_response();
     let value = HeaderValue::from_str(&cookie).map_err(|e| ApiError::internal(&e))?;
-    response.headers_mut().insert(header::SET_COOKIE, value);
-    Ok(response)
+    Ok((user, value))
 }
 
 /// Ends the session of the cookie sent.

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aduana_server::{AppState, IntakeSettings, RatePolicy, ServerSettings};
+use aduana_server::{AppState, IntakeSettings, RatePolicy, ServerSettings, WorkbenchSettings};
 use anyhow::Context;
 
 use crate::database::{self, Missing};
@@ -57,6 +57,9 @@ pub(crate) struct Args {
     /// Mark session cookies `Secure` (set this when clients reach the server over HTTPS).
     #[arg(long)]
     secure_cookies: bool,
+    /// POST each workbench notification (sanctions match, do-not-load) as JSON to this `http://` URL.
+    #[arg(long, value_name = "URL")]
+    webhook: Option<String>,
     /// Also consume submissions from NATS JetStream at this URL (`nats://127.0.0.1:4222`): documents published to
     /// `<intake-subject>.submit.<submitter>` are assessed and stored, then acknowledged.
     #[arg(long)]
@@ -128,7 +131,24 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     };
     let assessor: Arc<dyn aduana_server::Assessor> = Arc::new(RiskAssessor::new(ctx));
-    database::runtime()?.block_on(serve(args, settings, assessor))?;
+    if let Some(url) = &args.webhook {
+        if !url.starts_with("http://") {
+            anyhow::bail!("--webhook: expected an http:// URL, found `{url}`");
+        }
+    }
+    let screener: Option<Arc<dyn aduana_server::Screener>> = if args.lists.is_empty() {
+        None
+    } else {
+        let lists =
+            args.lists.iter().map(|p| crate::cli::risk_inputs::read_list(p)).collect::<anyhow::Result<Vec<_>>>()?;
+        Some(Arc::new(crate::list_screener::ListScreener::new(&lists)))
+    };
+    let workbench = WorkbenchSettings {
+        photos_dir: Some(args.store.data_dir.join("photos")),
+        webhook: args.webhook.clone(),
+        sync_interval: Duration::from_millis(500),
+    };
+    database::runtime()?.block_on(serve(args, settings, assessor, workbench, screener))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -136,6 +156,8 @@ async fn serve(
     args: &Args,
     settings: ServerSettings,
     assessor: Arc<dyn aduana_server::Assessor>,
+    workbench: WorkbenchSettings,
+    screener: Option<Arc<dyn aduana_server::Screener>>,
 ) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let store = args.store.open(Missing::Create).await?;
@@ -143,7 +165,10 @@ async fn serve(
         Some(dir) => Some(exchange_node(args, dir)?),
         None => None,
     };
-    let state = AppState::with_exchange(store, assessor, settings, exchange.as_ref().map(|(node, _)| node.clone()));
+    let mut state = AppState::new(store, assessor, settings).with_workbench(workbench, screener);
+    if let Some((node, _)) = &exchange {
+        state = state.with_exchange(node.clone());
+    }
     // The intake's stream and consumer are set up before the listening line, which promises readiness.
     let connected_intake = match &args.intake {
         Some(url) => {

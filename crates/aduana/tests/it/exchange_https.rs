@@ -14,16 +14,16 @@ use crate::serve::{Answer, Server, add_user, bearer, http};
 const NODES: [(&str, &str); 3] = [("es", "customs-es"), ("fr", "customs-fr"), ("xx", "customs-xx")];
 
 /// One node: its exchange directory, its database directory, its exchange port and its users' tokens.
-struct Node {
-    exchange: PathBuf,
+pub(crate) struct Node {
+    pub(crate) exchange: PathBuf,
     data: PathBuf,
-    port: u16,
-    officer: String,
+    pub(crate) port: u16,
+    pub(crate) officer: String,
     auditor: String,
     admin: String,
 }
 
-struct Network {
+pub(crate) struct Network {
     dir: tempfile::TempDir,
     nodes: Vec<Node>,
 }
@@ -50,7 +50,7 @@ fn cli(dir: &Path, args: &[&str]) -> String {
 impl Network {
     /// Initialises the three nodes with HTTPS endpoints, exchanges their public identities, creates `atlantic` on
     /// `es` and admits `fr` (the membership change is queued in `es`'s outbox, delivered once `es` serves).
-    fn new() -> Network {
+    pub(crate) fn new() -> Network {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let mut nodes = Vec::new();
         for (name, node_name) in NODES {
@@ -77,12 +77,12 @@ impl Network {
         Network { dir, nodes }
     }
 
-    fn node(&self, name: &str) -> &Node {
+    pub(crate) fn node(&self, name: &str) -> &Node {
         let index = NODES.iter().position(|(n, _)| *n == name).expect("a node");
         &self.nodes[index]
     }
 
-    fn start(&self, name: &str) -> Server {
+    pub(crate) fn start(&self, name: &str) -> Server {
         let node = self.node(name);
         let listen = format!("127.0.0.1:{}", node.port);
         Server::start(&[
@@ -135,7 +135,13 @@ fn send_json(server: &Server, token: &str, method: &str, path: &str, body: &serd
 }
 
 /// Polls until `check` holds on the answer of `GET path`, or fails after 30 s.
-fn wait_for(server: &Server, token: &str, path: &str, what: &str, check: impl Fn(&serde_json::Value) -> bool) {
+pub(crate) fn wait_for(
+    server: &Server,
+    token: &str,
+    path: &str,
+    what: &str,
+    check: impl Fn(&serde_json::Value) -> bool,
+) {
     let start = Instant::now();
     loop {
         let answer = get(server, token, path);

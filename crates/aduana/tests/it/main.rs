@@ -2,6 +2,9 @@
 
 mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
+mod browser; // the browser-test harness (headless Chromium via chromedriver) and the login test
+mod browser_exchange; // the exchange pages and "share as alert" from a consignment, in headless Chromium
+mod browser_workbench; // the workbench in a browser: a red consignment to an examination result, dashboard, screening
 mod csv; // `aduana validate` on the KCS and flat CSV layouts
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
 mod ens; // `aduana validate` on ENS IE315: structure and ICS business-rule errors

@@ -1,0 +1,950 @@
+//! What the targeting workbench keeps: the queue (red-lane and referred consignments, with who has claimed each),
+//! the indexes behind the effectiveness dashboard and the parties' history, examination assignments and result
+//! details, photos of examinations, and notifications of severe hits. The derived tables are filled from new
+//! assessments by [`WorkbenchStore::sync_workbench`] (incremental: it remembers the last assessment indexed), so
+//! that submission stays as fast as it was and the workbench's queries read small indexed tables.
+
+use aduana_core::{Assessment, Consignment, Lane, Referral};
+use serde::Serialize;
+
+use crate::StoreError;
+use crate::records::Timestamp;
+
+/// Which queue entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    /// Only this lane.
+    pub lane: Option<Lane>,
+    /// Only those with this referral.
+    pub referral: Option<Referral>,
+    /// Only this mode of transport (`sea`, `air`…; `` for none given).
+    pub mode: Option<String>,
+    /// Only this customs office.
+    pub office: Option<String>,
+    /// Only those hit by this profile (or other hit id).
+    pub profile: Option<String>,
+    /// Also those with a decision already recorded.
+    pub include_decided: bool,
+    /// Skip this many.
+    pub offset: u32,
+    /// At most this many (capped at 1,000; 0 means 100).
+    pub limit: u32,
+}
+
+/// One consignment on the queue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueEntry {
+    /// The consignment version.
+    pub consignment_id: i64,
+    /// Its reference.
+    pub reference: String,
+    /// Its submitter.
+    pub submitter: String,
+    /// The lane.
+    pub lane: String,
+    /// The score.
+    pub score: f64,
+    /// The referrals, space-separated.
+    pub referrals: String,
+    /// Import, export, transit…
+    pub direction: String,
+    /// The mode of transport (empty when not given).
+    pub mode: String,
+    /// The customs office (empty when not given).
+    pub office: String,
+    /// The ids of its hits, each between two [`HIT_ID_SEPARATOR`]s.
+    pub hit_ids: String,
+    /// When it was assessed.
+    pub assessed_at: Timestamp,
+    /// The officer working it, if any.
+    pub claimed_by: Option<String>,
+    /// The latest decision recorded on it, if any.
+    pub decision: Option<String>,
+}
+
+/// Figures of one profile or indicator over a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SelectionStats {
+    /// The indicator (`profile`, `screening`…).
+    pub indicator: String,
+    /// The hit id (the profile id, list entry…); for per-indicator figures, the indicator again.
+    pub hit_id: String,
+    /// The week (Monday, `YYYY-MM-DD`) for series; empty for totals.
+    pub week: String,
+    /// Consignments it selected (hit).
+    pub selections: i64,
+    /// Of those, examinations ordered.
+    pub examinations: i64,
+    /// Of those, examinations that found something.
+    pub finds: i64,
+}
+
+/// Lane counts of one week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LaneCount {
+    /// The week (Monday, `YYYY-MM-DD`).
+    pub week: String,
+    /// The lane.
+    pub lane: String,
+    /// Assessments routed to it.
+    pub count: i64,
+}
+
+/// An earlier consignment of a party.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PartyHistoryEntry {
+    /// The consignment version.
+    pub consignment_id: i64,
+    /// Its reference.
+    pub reference: String,
+    /// When it was received.
+    pub received_at: String,
+    /// The lane it was assessed to.
+    pub lane: Option<String>,
+    /// The score.
+    pub score: Option<f64>,
+    /// The latest decision, if any.
+    pub decision: Option<String>,
+    /// The latest examination outcome, if any.
+    pub outcome: Option<String>,
+}
+
+/// The workbench's details of an examination order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ExaminationDetails {
+    /// The officer assigned to carry it out.
+    pub assigned_to: Option<String>,
+    /// The quantity found.
+    pub quantity: Option<String>,
+    /// Where it was concealed.
+    pub concealment: Option<String>,
+}
+
+/// A photo of an examination (the file lives under the server's data directory).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Photo {
+    /// Its id.
+    pub id: i64,
+    /// The examination order.
+    pub order_id: i64,
+    /// The file name the officer uploaded.
+    pub file_name: String,
+    /// The server's file name for it.
+    pub stored_name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Who uploaded it.
+    pub uploaded_by: String,
+    /// When.
+    pub uploaded_at: String,
+}
+
+/// A photo to record.
+#[derive(Debug, Clone)]
+pub struct NewPhoto {
+    /// The examination order.
+    pub order_id: i64,
+    /// The uploaded file name.
+    pub file_name: String,
+    /// The server's file name.
+    pub stored_name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Who uploaded it.
+    pub uploaded_by: String,
+}
+
+/// A notification of a severe hit or decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    /// Its id.
+    pub id: i64,
+    /// The consignment version.
+    pub consignment_id: i64,
+    /// Its reference.
+    pub reference: String,
+    /// `sanctions-match`, `do-not-load`…
+    pub kind: String,
+    /// What happened, for people.
+    pub message: String,
+    /// When.
+    pub created_at: String,
+    /// When the webhook accepted it.
+    pub delivered_at: Option<String>,
+    /// Webhook attempts so far.
+    pub attempts: i64,
+    /// The last webhook failure.
+    pub last_error: Option<String>,
+}
+
+/// The workbench's persistence; a supertrait of [`crate::Store`].
+#[async_trait::async_trait]
+pub trait WorkbenchStore: Send + Sync {
+    /// Indexes the assessments stored since the last call (queue, hits, parties, lane counts, notifications of
+    /// severe hits); returns how many it indexed. Safe to call concurrently and from several processes.
+    async fn sync_workbench(&self) -> Result<u64, StoreError>;
+    /// Returns queue entries, highest score first.
+    async fn queue(&self, filter: &QueueFilter) -> Result<Vec<QueueEntry>, StoreError>;
+    /// Returns the queue entry of a consignment version, if it is on the queue.
+    async fn queue_entry(&self, consignment_id: i64) -> Result<Option<QueueEntry>, StoreError>;
+    /// Returns the distinct modes and offices on the queue (for the filters).
+    async fn queue_facets(&self) -> Result<(Vec<String>, Vec<String>), StoreError>;
+    /// Claims a queue entry for an officer; `Conflict` when another officer holds it.
+    async fn claim(&self, consignment_id: i64, officer: &str) -> Result<(), StoreError>;
+    /// Releases an officer's claim; `Conflict` when the officer does not hold it.
+    async fn release_claim(&self, consignment_id: i64, officer: &str) -> Result<(), StoreError>;
+    /// Figures per hit id (profile, list entry…) and per indicator, over the assessments since `from_week`.
+    async fn selection_stats(&self, from_week: &str) -> Result<Vec<SelectionStats>, StoreError>;
+    /// Weekly figures per indicator since `from_week`.
+    async fn selection_series(&self, from_week: &str) -> Result<Vec<SelectionStats>, StoreError>;
+    /// Lane counts per week since `from_week`.
+    async fn lane_counts(&self, from_week: &str) -> Result<Vec<LaneCount>, StoreError>;
+    /// Other consignments of parties of this one (by normalised name), newest first.
+    async fn party_history(&self, consignment_id: i64, limit: u32) -> Result<Vec<PartyHistoryEntry>, StoreError>;
+    /// Returns the workbench's details of an examination order.
+    async fn examination_details(&self, order_id: i64) -> Result<ExaminationDetails, StoreError>;
+    /// Assigns an examination to an officer.
+    async fn assign_examination(&self, order_id: i64, officer: &str) -> Result<(), StoreError>;
+    /// Stores the quantity and concealment of a found result.
+    async fn record_examination_details(
+        &self,
+        order_id: i64,
+        quantity: Option<&str>,
+        concealment: Option<&str>,
+    ) -> Result<(), StoreError>;
+    /// Examination orders assigned to an officer (or all when `None`) without a result, oldest first.
+    async fn open_examinations(&self, officer: Option<&str>) -> Result<Vec<(i64, i64, Option<String>)>, StoreError>;
+    /// Records a photo.
+    async fn add_photo(&self, photo: &NewPhoto) -> Result<Photo, StoreError>;
+    /// The photos of an examination.
+    async fn photos(&self, order_id: i64) -> Result<Vec<Photo>, StoreError>;
+    /// One photo.
+    async fn photo(&self, id: i64) -> Result<Option<Photo>, StoreError>;
+    /// Adds a notification.
+    async fn add_notification(
+        &self,
+        consignment_id: i64,
+        reference: &str,
+        kind: &str,
+        message: &str,
+    ) -> Result<(), StoreError>;
+    /// The newest notifications.
+    async fn notifications(&self, limit: u32) -> Result<Vec<Notification>, StoreError>;
+    /// Notifications not yet delivered to the webhook, oldest first.
+    async fn undelivered_notifications(&self, limit: u32) -> Result<Vec<Notification>, StoreError>;
+    /// Records a webhook attempt: delivered, or the error.
+    async fn mark_notification(&self, id: i64, error: Option<&str>) -> Result<(), StoreError>;
+}
+
+/// The Monday of the week of a time, `YYYY-MM-DD`.
+pub fn week_of(at: Timestamp) -> String {
+    use chrono::Datelike;
+    let date = at.date_naive();
+    let monday = date - chrono::Duration::days(i64::from(date.weekday().num_days_from_monday()));
+    monday.format("%Y-%m-%d").to_string()
+}
+
+/// A party name as the history matches it: letters and digits, lower case, single spaces.
+pub fn party_key(name: &str) -> String {
+    let mut out = String::new();
+    for word in name.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// The notifications an assessment raises: (kind, message).
+pub fn severe_hits(consignment: &Consignment, assessment: &Assessment) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if assessment.referrals.contains(&Referral::DoNotLoad) {
+        out.push((
+            "do-not-load".to_owned(),
+            format!("{} was referred do-not-load (score {:.2})", consignment.reference, assessment.score),
+        ));
+    }
+    for hit in assessment.hits.iter().filter(|h| h.indicator == "screening") {
+        out.push(("sanctions-match".to_owned(), format!("{}: {}", consignment.reference, hit.reason)));
+    }
+    out
+}
+
+/// Separates the hit ids in [`QueueEntry::hit_ids`] (ids may contain spaces: `KP/S/RES/1718 (2006)`).
+pub const HIT_ID_SEPARATOR: &str = "\u{1f}";
+
+/// Returns a `LIKE` pattern matching a whole hit id inside `hit_ids` (with `ESCAPE '\'`).
+pub(crate) fn hit_id_pattern(id: &str) -> String {
+    let escaped = id.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{HIT_ID_SEPARATOR}{escaped}{HIT_ID_SEPARATOR}%")
+}
+
+/// Everything `sync_workbench` derives from one assessment.
+pub(crate) struct Derived {
+    pub(crate) queue: Option<[String; 5]>,
+    pub(crate) hits: Vec<(String, String)>,
+    pub(crate) parties: Vec<String>,
+    pub(crate) week: String,
+    pub(crate) notifications: Vec<(String, String)>,
+}
+
+pub(crate) fn derive(consignment: &Consignment, assessment: &Assessment, assessed_at: Timestamp) -> Derived {
+    let on_queue = assessment.lane == Lane::Red || !assessment.referrals.is_empty();
+    let queue = on_queue.then(|| {
+        let referrals: Vec<&str> = assessment.referrals.iter().map(|r| r.as_str()).collect();
+        let mut hit_ids = String::from(HIT_ID_SEPARATOR);
+        for hit in &assessment.hits {
+            hit_ids.push_str(&hit.id);
+            hit_ids.push_str(HIT_ID_SEPARATOR);
+        }
+        let json = |v: &dyn erased::AsJsonStr| v.json_str();
+        [
+            format!(" {} ", referrals.join(" ")),
+            json(&consignment.direction),
+            consignment.mode_of_transport.as_ref().map(|m| json(m)).unwrap_or_default(),
+            consignment.customs_office.clone().unwrap_or_default(),
+            hit_ids,
+        ]
+    });
+    let mut parties: Vec<String> =
+        consignment.parties.iter().filter_map(|p| p.name.as_deref()).map(party_key).filter(|k| !k.is_empty()).collect();
+    parties.sort();
+    parties.dedup();
+    Derived {
+        queue,
+        hits: assessment.hits.iter().map(|h| (h.indicator.clone(), h.id.clone())).collect(),
+        parties,
+        week: week_of(assessed_at),
+        notifications: severe_hits(consignment, assessment),
+    }
+}
+
+/// The string form of a unit enum through its serde name.
+mod erased {
+    pub(crate) trait AsJsonStr {
+        fn json_str(&self) -> String;
+    }
+    impl<T: serde::Serialize> AsJsonStr for T {
+        fn json_str(&self) -> String {
+            match serde_json::to_value(self) {
+                Ok(serde_json::Value::String(s)) => s,
+                Ok(other) => other.to_string(),
+                Err(_) => String::new(),
+            }
+        }
+    }
+}
+
+/// Implements [`WorkbenchStore`] for a backend; expanded inside the backend's module (after `impl_sql_store!`).
+macro_rules! impl_workbench_store {
+    ($store:ty, $db:ty) => {
+        mod workbench_impl {
+            use super::*;
+            use crate::records::timestamp_text;
+            use crate::sql::{effective_limit, parse_assessment, parse_consignment, parse_timestamp};
+            use crate::workbench::{
+                ExaminationDetails, LaneCount, NewPhoto, Notification, PartyHistoryEntry, Photo, QueueEntry,
+                QueueFilter, SelectionStats, derive,
+            };
+
+            type DbRow = <$db as sqlx::Database>::Row;
+
+            const QUEUE_COLUMNS: &str = "q.consignment_id, q.reference, q.submitter, q.lane, q.score, q.referrals, \
+                q.direction, q.mode, q.office, q.hit_ids, q.assessed_at, q.claimed_by, \
+                (SELECT d.kind FROM decisions d WHERE d.consignment_id = q.consignment_id ORDER BY d.id DESC LIMIT 1) \
+                AS decision FROM workbench_queue q";
+
+            fn queue_row(row: &DbRow) -> Result<QueueEntry, StoreError> {
+                let id: i64 = row.try_get("consignment_id")?;
+                let at: String = row.try_get("assessed_at")?;
+                Ok(QueueEntry {
+                    consignment_id: id,
+                    reference: row.try_get("reference")?,
+                    submitter: row.try_get("submitter")?,
+                    lane: row.try_get("lane")?,
+                    score: row.try_get("score")?,
+                    referrals: row.try_get("referrals")?,
+                    direction: row.try_get("direction")?,
+                    mode: row.try_get("mode")?,
+                    office: row.try_get("office")?,
+                    hit_ids: row.try_get("hit_ids")?,
+                    assessed_at: parse_timestamp("queue entry", &id.to_string(), &at)?,
+                    claimed_by: row.try_get("claimed_by")?,
+                    decision: row.try_get("decision")?,
+                })
+            }
+
+            /// Joins selection counts and examination counts by (week, kind, indicator, hit id); a per-indicator
+            /// row has `hit_id == indicator`. Sorted by selections, most first (series: by week, then indicator).
+            fn merge_stats(selected: &[DbRow], examined: &[DbRow], weekly: bool) -> Result<Vec<SelectionStats>, StoreError> {
+                let mut merged: std::collections::BTreeMap<(String, String, String, String), SelectionStats> =
+                    std::collections::BTreeMap::new();
+                let week = |row: &DbRow| -> Result<String, StoreError> {
+                    if weekly { Ok(row.try_get("week")?) } else { Ok(String::new()) }
+                };
+                for row in selected {
+                    let key = (week(row)?, row.try_get("kind")?, row.try_get("indicator")?, row.try_get("hit_id")?);
+                    let selections: i64 = row.try_get("selections")?;
+                    let entry = merged.entry(key.clone()).or_insert_with(|| SelectionStats {
+                        indicator: key.2.clone(),
+                        hit_id: key.3.clone(),
+                        week: key.0.clone(),
+                        selections: 0,
+                        examinations: 0,
+                        finds: 0,
+                    });
+                    entry.selections += selections;
+                }
+                for row in examined {
+                    let key = (week(row)?, row.try_get("kind")?, row.try_get("indicator")?, row.try_get("hit_id")?);
+                    let entry = merged.entry(key.clone()).or_insert_with(|| SelectionStats {
+                        indicator: key.2.clone(),
+                        hit_id: key.3.clone(),
+                        week: key.0.clone(),
+                        selections: 0,
+                        examinations: 0,
+                        finds: 0,
+                    });
+                    entry.examinations += row.try_get::<i64, _>("examinations")?;
+                    entry.finds += row.try_get::<i64, _>("finds")?;
+                }
+                let mut out: Vec<SelectionStats> = merged
+                    .into_iter()
+                    .filter(|((_, kind, indicator, hit_id), _)| kind == "hit" || indicator == hit_id)
+                    .map(|(_, v)| v)
+                    .collect();
+                if !weekly {
+                    out.sort_by(|a, b| b.selections.cmp(&a.selections).then_with(|| a.hit_id.cmp(&b.hit_id)));
+                }
+                Ok(out)
+            }
+
+            fn photo_row(row: &DbRow) -> Result<Photo, StoreError> {
+                Ok(Photo {
+                    id: row.try_get("id")?,
+                    order_id: row.try_get("order_id")?,
+                    file_name: row.try_get("file_name")?,
+                    stored_name: row.try_get("stored_name")?,
+                    content_type: row.try_get("content_type")?,
+                    uploaded_by: row.try_get("uploaded_by")?,
+                    uploaded_at: row.try_get("uploaded_at")?,
+                })
+            }
+
+            fn notification_row(row: &DbRow) -> Result<Notification, StoreError> {
+                Ok(Notification {
+                    id: row.try_get("id")?,
+                    consignment_id: row.try_get("consignment_id")?,
+                    reference: row.try_get("reference")?,
+                    kind: row.try_get("kind")?,
+                    message: row.try_get("message")?,
+                    created_at: row.try_get("created_at")?,
+                    delivered_at: row.try_get("delivered_at")?,
+                    attempts: row.try_get("attempts")?,
+                    last_error: row.try_get("last_error")?,
+                })
+            }
+
+            #[async_trait::async_trait]
+            impl crate::workbench::WorkbenchStore for $store {
+                async fn sync_workbench(&self) -> Result<u64, StoreError> {
+                    let mut total = 0u64;
+                    loop {
+                        let (_gate, mut tx) = self.begin_write().await?;
+                        let last: Option<i64> =
+                            sqlx::query_scalar("SELECT last_id FROM workbench_sync WHERE name = 'assessments'")
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                        let last = last.unwrap_or(0);
+                        let rows = sqlx::query(
+                            "SELECT a.id, a.consignment_id, a.lane, a.score, a.body AS abody, a.assessed_at, \
+                             c.reference, c.submitter, c.body AS cbody FROM assessments a \
+                             JOIN consignments c ON c.id = a.consignment_id WHERE a.id > $1 ORDER BY a.id LIMIT 2000",
+                        )
+                        .bind(last)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                        let Some(last_row) = rows.last() else { return Ok(total) };
+                        let new_last: i64 = last_row.try_get("id")?;
+                        let now = timestamp_text(chrono::Utc::now());
+                        for row in &rows {
+                            let id: i64 = row.try_get("id")?;
+                            let consignment_id: i64 = row.try_get("consignment_id")?;
+                            let reference: String = row.try_get("reference")?;
+                            let submitter: String = row.try_get("submitter")?;
+                            let at_text: String = row.try_get("assessed_at")?;
+                            let at = parse_timestamp("assessment", &id.to_string(), &at_text)?;
+                            let abody: String = row.try_get("abody")?;
+                            let cbody: String = row.try_get("cbody")?;
+                            let assessment = parse_assessment(id, &abody)?;
+                            let consignment = parse_consignment(consignment_id, &cbody)?;
+                            let derived = derive(&consignment, &assessment, at);
+                            // An amendment replaces the earlier versions on the queue.
+                            sqlx::query(
+                                "DELETE FROM workbench_queue WHERE reference = $1 AND submitter = $2 \
+                                 AND consignment_id < $3",
+                            )
+                            .bind(&reference)
+                            .bind(&submitter)
+                            .bind(consignment_id)
+                            .execute(&mut *tx)
+                            .await?;
+                            if let Some([referrals, direction, mode, office, hit_ids]) = &derived.queue {
+                                sqlx::query(
+                                    "INSERT INTO workbench_queue (consignment_id, reference, submitter, lane, score, \
+                                     referrals, direction, mode, office, hit_ids, assessed_at) \
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                                     ON CONFLICT (consignment_id) DO UPDATE SET lane = excluded.lane, \
+                                     score = excluded.score, referrals = excluded.referrals, \
+                                     hit_ids = excluded.hit_ids, assessed_at = excluded.assessed_at",
+                                )
+                                .bind(consignment_id)
+                                .bind(&reference)
+                                .bind(&submitter)
+                                .bind(assessment.lane.as_str())
+                                .bind(assessment.score)
+                                .bind(referrals)
+                                .bind(direction)
+                                .bind(mode)
+                                .bind(office)
+                                .bind(hit_ids)
+                                .bind(&at_text)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            for (seq, (indicator, hit_id)) in derived.hits.iter().enumerate() {
+                                sqlx::query(
+                                    "INSERT INTO workbench_hits (assessment_id, seq, consignment_id, indicator, \
+                                     hit_id, week) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                                )
+                                .bind(id)
+                                .bind(seq as i64)
+                                .bind(consignment_id)
+                                .bind(indicator)
+                                .bind(hit_id)
+                                .bind(&derived.week)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            for key in &derived.parties {
+                                sqlx::query(
+                                    "INSERT INTO workbench_parties (consignment_id, name_key) VALUES ($1, $2) \
+                                     ON CONFLICT DO NOTHING",
+                                )
+                                .bind(consignment_id)
+                                .bind(key)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            let mut counted: Vec<(&str, &str, &str)> = Vec::new();
+                            for (indicator, hit_id) in &derived.hits {
+                                for key in [("hit", indicator.as_str(), hit_id.as_str()), ("indicator", indicator.as_str(), indicator.as_str())] {
+                                    if !counted.contains(&key) {
+                                        counted.push(key);
+                                    }
+                                }
+                            }
+                            for (kind, indicator, hit_id) in counted {
+                                sqlx::query(
+                                    "INSERT INTO workbench_selections (week, kind, indicator, hit_id, count) \
+                                     VALUES ($1, $2, $3, $4, 1) ON CONFLICT (week, kind, indicator, hit_id) \
+                                     DO UPDATE SET count = workbench_selections.count + 1",
+                                )
+                                .bind(&derived.week)
+                                .bind(kind)
+                                .bind(indicator)
+                                .bind(hit_id)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                            sqlx::query(
+                                "INSERT INTO workbench_lanes (week, lane, count) VALUES ($1, $2, 1) \
+                                 ON CONFLICT (week, lane) DO UPDATE SET count = workbench_lanes.count + 1",
+                            )
+                            .bind(&derived.week)
+                            .bind(assessment.lane.as_str())
+                            .execute(&mut *tx)
+                            .await?;
+                            for (kind, message) in &derived.notifications {
+                                sqlx::query(
+                                    "INSERT INTO workbench_notifications (consignment_id, reference, kind, message, \
+                                     created_at) VALUES ($1, $2, $3, $4, $5)",
+                                )
+                                .bind(consignment_id)
+                                .bind(&reference)
+                                .bind(kind)
+                                .bind(message)
+                                .bind(&now)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                        }
+                        // Two processes syncing at once: only the one that advances from `last` commits.
+                        let advanced = sqlx::query(
+                            "UPDATE workbench_sync SET last_id = $1 WHERE name = 'assessments' AND last_id = $2",
+                        )
+                        .bind(new_last)
+                        .bind(last)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if advanced == 0 {
+                            let inserted = sqlx::query(
+                                "INSERT INTO workbench_sync (name, last_id) VALUES ('assessments', $1) \
+                                 ON CONFLICT (name) DO NOTHING",
+                            )
+                            .bind(new_last)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                            if inserted == 0 || last != 0 {
+                                tx.rollback().await?;
+                                continue;
+                            }
+                        }
+                        tx.commit().await?;
+                        total += rows.len() as u64;
+                    }
+                }
+
+                async fn queue(&self, filter: &QueueFilter) -> Result<Vec<QueueEntry>, StoreError> {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(format!("SELECT {QUEUE_COLUMNS} WHERE 1 = 1"));
+                    if let Some(lane) = filter.lane {
+                        query.push(" AND q.lane = ").push_bind(lane.as_str());
+                    }
+                    if let Some(referral) = filter.referral {
+                        query.push(" AND q.referrals LIKE ").push_bind(format!("% {} %", referral.as_str()));
+                    }
+                    if let Some(mode) = &filter.mode {
+                        query.push(" AND q.mode = ").push_bind(mode.clone());
+                    }
+                    if let Some(office) = &filter.office {
+                        query.push(" AND q.office = ").push_bind(office.clone());
+                    }
+                    if let Some(profile) = &filter.profile {
+                        query.push(" AND q.hit_ids LIKE ").push_bind(crate::workbench::hit_id_pattern(profile));
+                        query.push(" ESCAPE '\\'");
+                    }
+                    if !filter.include_decided {
+                        query.push(
+                            " AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.consignment_id = q.consignment_id)",
+                        );
+                    }
+                    query.push(" ORDER BY q.score DESC, q.consignment_id DESC LIMIT ");
+                    query.push_bind(effective_limit(filter.limit));
+                    query.push(" OFFSET ").push_bind(i64::from(filter.offset));
+                    let rows = query.build().fetch_all(&self.pool).await?;
+                    rows.iter().map(queue_row).collect()
+                }
+
+                async fn queue_entry(&self, consignment_id: i64) -> Result<Option<QueueEntry>, StoreError> {
+                    let sql = format!("SELECT {QUEUE_COLUMNS} WHERE q.consignment_id = $1");
+                    let row = sqlx::query(&sql).bind(consignment_id).fetch_optional(&self.pool).await?;
+                    row.as_ref().map(queue_row).transpose()
+                }
+
+                async fn queue_facets(&self) -> Result<(Vec<String>, Vec<String>), StoreError> {
+                    let modes = sqlx::query_scalar("SELECT DISTINCT mode FROM workbench_queue ORDER BY mode")
+                        .fetch_all(&self.pool)
+                        .await?;
+                    let offices = sqlx::query_scalar("SELECT DISTINCT office FROM workbench_queue ORDER BY office")
+                        .fetch_all(&self.pool)
+                        .await?;
+                    Ok((modes, offices))
+                }
+
+                async fn claim(&self, consignment_id: i64, officer: &str) -> Result<(), StoreError> {
+                    let changed = sqlx::query(
+                        "UPDATE workbench_queue SET claimed_by = $1, claimed_at = $2 WHERE consignment_id = $3 \
+                         AND (claimed_by IS NULL OR claimed_by = $1)",
+                    )
+                    .bind(officer)
+                    .bind(timestamp_text(chrono::Utc::now()))
+                    .bind(consignment_id)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    if changed == 1 {
+                        return Ok(());
+                    }
+                    match self.queue_entry(consignment_id).await? {
+                        None => Err(StoreError::NotFound { what: "queue entry", id: consignment_id.to_string() }),
+                        Some(entry) => Err(StoreError::Conflict(format!(
+                            "consignment {} is being worked by {}",
+                            entry.reference,
+                            entry.claimed_by.unwrap_or_default()
+                        ))),
+                    }
+                }
+
+                async fn release_claim(&self, consignment_id: i64, officer: &str) -> Result<(), StoreError> {
+                    let changed = sqlx::query(
+                        "UPDATE workbench_queue SET claimed_by = NULL, claimed_at = NULL \
+                         WHERE consignment_id = $1 AND claimed_by = $2",
+                    )
+                    .bind(consignment_id)
+                    .bind(officer)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                    if changed == 1 {
+                        Ok(())
+                    } else {
+                        Err(StoreError::Conflict(format!("{officer} does not hold consignment {consignment_id}")))
+                    }
+                }
+
+                async fn selection_stats(&self, from_week: &str) -> Result<Vec<SelectionStats>, StoreError> {
+                    // Selections come from the weekly counters; examinations and finds from the (few) orders,
+                    // joined to the hits of the consignments they examine. `CROSS JOIN` keeps SQLite's planner
+                    // from starting at the (many) hits of the period; PostgreSQL plans it like any join.
+                    let selected = sqlx::query(
+                        "SELECT kind, indicator, hit_id, SUM(count) AS selections FROM workbench_selections \
+                         WHERE week >= $1 GROUP BY kind, indicator, hit_id",
+                    )
+                    .bind(from_week)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let examined = sqlx::query(
+                        "SELECT 'hit' AS kind, h.indicator, h.hit_id, COUNT(DISTINCT e.id) AS examinations, \
+                         COUNT(DISTINCT CASE WHEN e.outcome = 'found' THEN e.id END) AS finds \
+                         FROM examination_orders e CROSS JOIN workbench_hits h \
+                         WHERE h.consignment_id = e.consignment_id AND h.week >= $1 GROUP BY h.indicator, h.hit_id \
+                         UNION ALL SELECT 'indicator' AS kind, h.indicator, h.indicator AS hit_id, \
+                         COUNT(DISTINCT e.id) AS examinations, \
+                         COUNT(DISTINCT CASE WHEN e.outcome = 'found' THEN e.id END) AS finds \
+                         FROM examination_orders e CROSS JOIN workbench_hits h \
+                         WHERE h.consignment_id = e.consignment_id AND h.week >= $2 GROUP BY h.indicator",
+                    )
+                    .bind(from_week)
+                    .bind(from_week)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    merge_stats(&selected, &examined, false)
+                }
+
+                async fn selection_series(&self, from_week: &str) -> Result<Vec<SelectionStats>, StoreError> {
+                    let selected = sqlx::query(
+                        "SELECT week, kind, indicator, hit_id, count AS selections FROM workbench_selections \
+                         WHERE week >= $1 AND kind = 'indicator'",
+                    )
+                    .bind(from_week)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    let examined = sqlx::query(
+                        "SELECT h.week, 'indicator' AS kind, h.indicator, h.indicator AS hit_id, \
+                         COUNT(DISTINCT e.id) AS examinations, \
+                         COUNT(DISTINCT CASE WHEN e.outcome = 'found' THEN e.id END) AS finds \
+                         FROM examination_orders e CROSS JOIN workbench_hits h \
+                         WHERE h.consignment_id = e.consignment_id AND h.week >= $1 GROUP BY h.week, h.indicator",
+                    )
+                    .bind(from_week)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    merge_stats(&selected, &examined, true)
+                }
+
+                async fn lane_counts(&self, from_week: &str) -> Result<Vec<LaneCount>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT week, lane, count FROM workbench_lanes WHERE week >= $1 ORDER BY week, lane",
+                    )
+                    .bind(from_week)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(LaneCount { week: r.try_get("week")?, lane: r.try_get("lane")?, count: r.try_get("count")? })
+                        })
+                        .collect()
+                }
+
+                async fn party_history(
+                    &self,
+                    consignment_id: i64,
+                    limit: u32,
+                ) -> Result<Vec<PartyHistoryEntry>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT c.id, c.reference, c.received_at, \
+                         (SELECT a.lane FROM assessments a WHERE a.consignment_id = c.id ORDER BY a.id DESC LIMIT 1) AS lane, \
+                         (SELECT a.score FROM assessments a WHERE a.consignment_id = c.id ORDER BY a.id DESC LIMIT 1) AS score, \
+                         (SELECT d.kind FROM decisions d WHERE d.consignment_id = c.id ORDER BY d.id DESC LIMIT 1) AS decision, \
+                         (SELECT e.outcome FROM examination_orders e WHERE e.consignment_id = c.id ORDER BY e.id DESC LIMIT 1) AS outcome \
+                         FROM consignments c WHERE c.id IN (SELECT p.consignment_id FROM workbench_parties p \
+                         WHERE p.name_key IN (SELECT name_key FROM workbench_parties WHERE consignment_id = $1) \
+                         AND p.consignment_id <> $1) ORDER BY c.id DESC LIMIT $2",
+                    )
+                    .bind(consignment_id)
+                    .bind(effective_limit(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(PartyHistoryEntry {
+                                consignment_id: r.try_get("id")?,
+                                reference: r.try_get("reference")?,
+                                received_at: r.try_get("received_at")?,
+                                lane: r.try_get("lane")?,
+                                score: r.try_get("score")?,
+                                decision: r.try_get("decision")?,
+                                outcome: r.try_get("outcome")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn examination_details(&self, order_id: i64) -> Result<ExaminationDetails, StoreError> {
+                    let row = sqlx::query(
+                        "SELECT assigned_to, quantity, concealment FROM workbench_examinations WHERE order_id = $1",
+                    )
+                    .bind(order_id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                    match row {
+                        None => Ok(ExaminationDetails::default()),
+                        Some(r) => Ok(ExaminationDetails {
+                            assigned_to: r.try_get("assigned_to")?,
+                            quantity: r.try_get("quantity")?,
+                            concealment: r.try_get("concealment")?,
+                        }),
+                    }
+                }
+
+                async fn assign_examination(&self, order_id: i64, officer: &str) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO workbench_examinations (order_id, assigned_to) VALUES ($1, $2) \
+                         ON CONFLICT (order_id) DO UPDATE SET assigned_to = excluded.assigned_to",
+                    )
+                    .bind(order_id)
+                    .bind(officer)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn record_examination_details(
+                    &self,
+                    order_id: i64,
+                    quantity: Option<&str>,
+                    concealment: Option<&str>,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO workbench_examinations (order_id, quantity, concealment) VALUES ($1, $2, $3) \
+                         ON CONFLICT (order_id) DO UPDATE SET quantity = excluded.quantity, \
+                         concealment = excluded.concealment",
+                    )
+                    .bind(order_id)
+                    .bind(quantity)
+                    .bind(concealment)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn open_examinations(
+                    &self,
+                    officer: Option<&str>,
+                ) -> Result<Vec<(i64, i64, Option<String>)>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT e.id, e.consignment_id, w.assigned_to FROM examination_orders e \
+                         LEFT JOIN workbench_examinations w ON w.order_id = e.id \
+                         WHERE e.outcome IS NULL AND ($1 IS NULL OR w.assigned_to = $1) ORDER BY e.id LIMIT 500",
+                    )
+                    .bind(officer)
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter()
+                        .map(|r| Ok((r.try_get("id")?, r.try_get("consignment_id")?, r.try_get("assigned_to")?)))
+                        .collect()
+                }
+
+                async fn add_photo(&self, photo: &NewPhoto) -> Result<Photo, StoreError> {
+                    let row = sqlx::query(
+                        "INSERT INTO workbench_photos (order_id, file_name, stored_name, content_type, uploaded_by, \
+                         uploaded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, order_id, file_name, \
+                         stored_name, content_type, uploaded_by, uploaded_at",
+                    )
+                    .bind(photo.order_id)
+                    .bind(&photo.file_name)
+                    .bind(&photo.stored_name)
+                    .bind(&photo.content_type)
+                    .bind(&photo.uploaded_by)
+                    .bind(timestamp_text(chrono::Utc::now()))
+                    .fetch_one(&self.pool)
+                    .await?;
+                    photo_row(&row)
+                }
+
+                async fn photos(&self, order_id: i64) -> Result<Vec<Photo>, StoreError> {
+                    let rows = sqlx::query("SELECT * FROM workbench_photos WHERE order_id = $1 ORDER BY id")
+                        .bind(order_id)
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter().map(photo_row).collect()
+                }
+
+                async fn photo(&self, id: i64) -> Result<Option<Photo>, StoreError> {
+                    let row = sqlx::query("SELECT * FROM workbench_photos WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                    row.as_ref().map(photo_row).transpose()
+                }
+
+                async fn add_notification(
+                    &self,
+                    consignment_id: i64,
+                    reference: &str,
+                    kind: &str,
+                    message: &str,
+                ) -> Result<(), StoreError> {
+                    sqlx::query(
+                        "INSERT INTO workbench_notifications (consignment_id, reference, kind, message, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(consignment_id)
+                    .bind(reference)
+                    .bind(kind)
+                    .bind(message)
+                    .bind(timestamp_text(chrono::Utc::now()))
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+
+                async fn notifications(&self, limit: u32) -> Result<Vec<Notification>, StoreError> {
+                    let rows = sqlx::query("SELECT * FROM workbench_notifications ORDER BY id DESC LIMIT $1")
+                        .bind(effective_limit(limit))
+                        .fetch_all(&self.pool)
+                        .await?;
+                    rows.iter().map(notification_row).collect()
+                }
+
+                async fn undelivered_notifications(&self, limit: u32) -> Result<Vec<Notification>, StoreError> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM workbench_notifications WHERE delivered_at IS NULL ORDER BY id LIMIT $1",
+                    )
+                    .bind(effective_limit(limit))
+                    .fetch_all(&self.pool)
+                    .await?;
+                    rows.iter().map(notification_row).collect()
+                }
+
+                async fn mark_notification(&self, id: i64, error: Option<&str>) -> Result<(), StoreError> {
+                    let delivered = error.is_none().then(|| timestamp_text(chrono::Utc::now()));
+                    sqlx::query(
+                        "UPDATE workbench_notifications SET attempts = attempts + 1, delivered_at = $1, \
+                         last_error = $2 WHERE id = $3",
+                    )
+                    .bind(delivered)
+                    .bind(error)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?;
+                    Ok(())
+                }
+            }
+        }
+    };
+}
+pub(crate) use impl_workbench_store;
