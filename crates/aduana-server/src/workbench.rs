@@ -192,7 +192,6 @@ impl PageError {
     }
 
     /// A 404 page for a record that does not exist.
-    #[allow(dead_code, reason = "for the page modules of every area")]
     pub(crate) fn not_found(what: &str, id: impl std::fmt::Display) -> PageError {
         PageError::new(StatusCode::NOT_FOUND, format!("There is no {what} {id}."))
     }

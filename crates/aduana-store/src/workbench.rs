@@ -700,7 +700,7 @@ macro_rules! impl_workbench_store {
                     // joined to the hits of the consignments they examine. `CROSS JOIN` keeps SQLite's planner
                     // from starting at the (many) hits of the period; PostgreSQL plans it like any join.
                     let selected = sqlx::query(
-                        "SELECT kind, indicator, hit_id, SUM(count) AS selections FROM workbench_selections \
+                        "SELECT kind, indicator, hit_id, CAST(SUM(count) AS BIGINT) AS selections FROM workbench_selections \
                          WHERE week >= $1 GROUP BY kind, indicator, hit_id",
                     )
                     .bind(from_week)

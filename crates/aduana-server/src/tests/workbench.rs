@@ -119,3 +119,44 @@ async fn a_form_post_without_the_sessions_csrf_token_is_refused_and_changes_noth
         .expect("a request");
     assert_eq!(harness.send(login).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_consignment_claimed_by_one_officer_cannot_be_claimed_or_decided_by_another() {
+    let harness = Harness::new(settings()).await;
+    let submitted = harness.submit(Submitter, &consignment("WB-CLAIM1", "weapon parts")).await;
+    let id = submitted.json["submissions"][0]["consignment_id"].as_i64().expect("an id");
+    harness.store.sync_workbench().await.expect("sync");
+    let first = sessions(&harness).await.into_iter().find(|(r, _)| *r == Officer).expect("an officer").1;
+    let user = aduana_store::NewUser { name: "officer2".to_owned(), role: Officer, password_hash: None };
+    let second_user = harness.store.add_user(&user).await.expect("a second officer");
+    let second = "session-of-officer2".to_owned();
+    let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+    harness.store.create_session(&sha256_hex(second.as_bytes()), second_user.id, expires).await.expect("session");
+    let post = |session: String, path: String, form: String| {
+        let harness = &harness;
+        async move { page(harness, Method::POST, &path, Some(&session), Some(form)).await }
+    };
+    let claim = format!("/workbench/consignments/{id}/claim");
+    let answer = post(first.clone(), claim.clone(), format!("_csrf={}", csrf_token(&first))).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    // The second officer's claim, decision and examination order are all refused with a message.
+    let answer = post(second.clone(), claim, format!("_csrf={}", csrf_token(&second))).await;
+    let flash = answer.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(flash.starts_with("aduana_flash=e"), "an error flash: {flash}");
+    let decide = format!("_csrf={}&kind=release&justification=mine+now", csrf_token(&second));
+    post(second.clone(), format!("/workbench/consignments/{id}/decide"), decide).await;
+    let examine = format!("_csrf={}&instructions=open+it", csrf_token(&second));
+    post(second.clone(), format!("/workbench/consignments/{id}/examine"), examine).await;
+    assert!(harness.store.decisions(id).await.expect("read").is_empty());
+    assert!(harness.store.examinations(id).await.expect("read").is_empty());
+    let entry = harness.store.queue_entry(id).await.expect("read").expect("on the queue");
+    assert_eq!(entry.claimed_by.as_deref(), Some("officer"));
+    // Released, the second officer may take it.
+    let release = format!("/workbench/consignments/{id}/release");
+    post(first.clone(), release, format!("_csrf={}", csrf_token(&first))).await;
+    let decide = format!("_csrf={}&kind=release&justification=documents+in+order", csrf_token(&second));
+    post(second.clone(), format!("/workbench/consignments/{id}/decide"), decide).await;
+    assert_eq!(harness.store.decisions(id).await.expect("read").len(), 1);
+    let entry = harness.store.queue_entry(id).await.expect("read").expect("on the queue");
+    assert_eq!(entry.claimed_by.as_deref(), Some("officer2"), "deciding claimed it");
+}

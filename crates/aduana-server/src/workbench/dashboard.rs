@@ -17,6 +17,8 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize)]
 pub(crate) struct DashboardQuery {
     weeks: Option<u32>,
+    /// Draw the weekly series of this indicator only.
+    indicator: Option<String>,
 }
 
 fn rate(finds: i64, examinations: i64) -> String {
@@ -34,7 +36,16 @@ pub(crate) async fn page(
     let from = aduana_store::workbench::week_of(chrono::Utc::now() - chrono::Duration::weeks(i64::from(weeks) - 1));
     let store = state.store();
     let stats = store.selection_stats(&from).await?;
-    let series = store.selection_series(&from).await?;
+    let mut series = store.selection_series(&from).await?;
+    let mut indicators: Vec<String> = series.iter().map(|s| s.indicator.clone()).collect();
+    indicators.sort();
+    indicators.dedup();
+    let chosen = query.indicator.clone().filter(|i| !i.is_empty());
+    if let Some(chosen) = &chosen {
+        series.retain(|s| &s.indicator == chosen);
+    }
+    let mut indicator_options = vec![("", "all")];
+    indicator_options.extend(indicators.iter().map(|i| (i.as_str(), i.as_str())));
     let lanes = store.lane_counts(&from).await?;
     let all_weeks = weeks_since(&from);
     let (per_indicator, per_hit): (Vec<&SelectionStats>, Vec<&SelectionStats>) =
@@ -45,6 +56,7 @@ pub(crate) async fn page(
                 label for="weeks" { "Weeks" }
                 input #weeks type="number" name="weeks" min="1" max="260" value=(weeks);
             }
+            div { (layout::select("indicator", "Series of indicator", &indicator_options, chosen.as_deref())) }
             div { button type="submit" { "Show" } }
         }
         p.muted { "Since the week of " (from) ". Hit rate = finds ÷ examinations." }
@@ -54,7 +66,7 @@ pub(crate) async fn page(
                 (lane_chart(&lanes, &all_weeks))
             }
             section.panel aria-labelledby="series-h" {
-                h2 #series-h { "Selections and finds per week" }
+                h2 #series-h { "Selections and finds per week" @if let Some(c) = &chosen { ": " (c) } }
                 (series_chart(&series, &all_weeks))
             }
         }

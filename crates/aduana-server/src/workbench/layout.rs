@@ -143,7 +143,6 @@ pub(crate) fn security_headers(headers: &mut HeaderMap) {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
 
-#[allow(dead_code, reason = "for the page modules of every area")]
 /// A labelled `<select>` whose options are `(value, label)`; `selected` marks one.
 pub(crate) fn select(name: &str, label: &str, options: &[(&str, &str)], selected: Option<&str>) -> Markup {
     html! {

@@ -17,11 +17,12 @@ use crate::risk_assessor::RiskAssessor;
 /// Serve the HTTP API: submission, assessments, decisions, examinations, audit; OpenAPI at /openapi.json.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "The embedded SQLite database is created in --data-dir on first use. Create users with
-`aduana users add`. Stop with Ctrl-C.
+`aduana users add`. The workbench (web UI) is at http://ADDR/ (docs/workbench.md). Stop with Ctrl-C.
 
 Examples:
   aduana serve
   aduana serve --data-dir /var/lib/aduana --listen 0.0.0.0:8080
+  aduana serve --profiles data/profiles --list un-sc.xml --webhook http://alerts.internal/aduana
   aduana serve --database postgres://aduana@db.internal/aduana --listen 127.0.0.1:0")]
 pub(crate) struct Args {
     #[command(flatten)]

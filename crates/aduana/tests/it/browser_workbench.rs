@@ -103,6 +103,10 @@ fn browser_red_consignment_from_the_queue_to_an_examination_result_and_the_dashb
         assert!(profiles_table.contains("screening"), "{profiles_table}");
         assert!(profiles_table.contains("100 %"), "one examination, one find: {profiles_table}");
         b.screenshot("dashboard").await;
+        // The weekly series of one indicator.
+        b.goto("/workbench/dashboard?indicator=screening").await;
+        assert!(b.text("#series-h").await.ends_with(": screening"));
+        b.find("#series-chart rect").await;
         b.assert_same_origin().await;
         // Screening explains candidates from the loaded list.
         b.goto("/workbench/screening").await;
