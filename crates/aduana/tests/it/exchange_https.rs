@@ -342,3 +342,23 @@ fn exchange_node_that_is_down_receives_its_messages_after_restart() {
     let sent = get(&es, &es_node.officer, "/api/exchange/sent").json();
     assert_eq!(sent["messages"].as_array().map(Vec::len), Some(2), "{sent:#}");
 }
+
+#[test]
+fn exchange_cli_deliver_posts_the_outbox_over_https_to_a_serving_node() {
+    let network = Network::new();
+    cli(
+        network.dir.path(),
+        &["send", "--data-dir", "es", "--group", "atlantic", "--subject", "cli", "--text", "by hand"],
+    );
+    let fr = network.start("fr");
+
+    let out = cli(network.dir.path(), &["deliver", "--data-dir", "es", "--now"]);
+
+    assert!(out.contains("0 pending"), "{out}");
+    assert_eq!(out.matches("delivered ").count(), 2, "the membership change and the message: {out}");
+    let fr_node = network.node("fr");
+    let inbox = get(&fr, &fr_node.officer, "/api/exchange/inbox").json();
+    let texts: Vec<&str> =
+        inbox["messages"].as_array().expect("messages").iter().filter_map(|m| m["content"]["text"].as_str()).collect();
+    assert_eq!(texts, ["by hand"], "{inbox:#}");
+}
