@@ -22,6 +22,8 @@ pub const KEY_FILE_VERSION: u32 = 1;
 
 /// Domain separation for the fingerprint, so that it can never collide with another hash of the same keys.
 const FINGERPRINT_CONTEXT: &[u8] = b"aduana-exchange node fingerprint v1\0";
+/// Domain separation for the signature over a node's endpoint and TLS certificate fingerprint.
+const ENDPOINT_CONTEXT: &[u8] = b"aduana-exchange endpoint v1\0";
 
 /// A problem with a key file or a node name.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +51,68 @@ pub enum IdentityError {
     /// A node id is not 64 lowercase hexadecimal digits.
     #[error("invalid node id {0:?}: expected 64 lowercase hexadecimal digits")]
     InvalidNodeId(String),
+    /// The endpoint is not an `https://` URL, the certificate fingerprint not 64 hex digits, or the node's
+    /// signature over them does not verify.
+    #[error("invalid endpoint: {0}")]
+    InvalidEndpoint(String),
+}
+
+/// Where a node receives envelopes over HTTPS, and the SHA-256 fingerprint of its (self-signed) TLS certificate,
+/// which senders pin instead of relying on a web PKI. Signed by the node's Ed25519 key, so that whoever carries the
+/// public identity file cannot redirect a node's traffic without the fingerprint check failing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Endpoint {
+    /// The base URL, e.g. `https://exchange.customs.example:8443`; envelopes are posted to `/api/exchange/inbox`.
+    pub url: String,
+    /// SHA-256 of the TLS certificate (DER), 64 lowercase hex digits.
+    pub tls_certificate_sha256: String,
+    #[serde(with = "base64_field")]
+    signature: Vec<u8>,
+}
+
+impl Endpoint {
+    fn signed_bytes(url: &str, certificate_sha256: &str) -> Vec<u8> {
+        let mut bytes = ENDPOINT_CONTEXT.to_vec();
+        bytes.extend_from_slice(url.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(certificate_sha256.as_bytes());
+        bytes
+    }
+
+    fn check(&self, signing: &VerifyingKey) -> Result<(), IdentityError> {
+        let rest = self
+            .url
+            .strip_prefix("https://")
+            .ok_or_else(|| IdentityError::InvalidEndpoint(format!("expected an https:// URL, found {:?}", self.url)))?;
+        if rest.is_empty() || rest.contains(char::is_whitespace) {
+            return Err(IdentityError::InvalidEndpoint(format!(
+                "expected a host after https://, found {:?}",
+                self.url
+            )));
+        }
+        let hash = &self.tls_certificate_sha256;
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+            return Err(IdentityError::InvalidEndpoint(format!(
+                "expected the TLS certificate's SHA-256 as 64 lowercase hex digits, found {hash:?}"
+            )));
+        }
+        let signature = Signature::from_slice(&self.signature)
+            .map_err(|_| IdentityError::InvalidEndpoint("the signature is not 64 bytes".to_owned()))?;
+        signing
+            .verify_strict(&Self::signed_bytes(&self.url, hash), &signature)
+            .map_err(|_| IdentityError::InvalidEndpoint("the node's signature over it does not verify".to_owned()))
+    }
+}
+
+/// Returns the SHA-256 of `bytes` as 64 lowercase hex digits (the form TLS certificate fingerprints take here).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
 }
 
 /// Checks a node or group name: 1 to 64 ASCII letters, digits, `.`, `_` or `-`.
@@ -140,6 +204,7 @@ pub struct PublicIdentity {
     signing: VerifyingKey,
     encryption: [u8; 32],
     id: NodeId,
+    endpoint: Option<Endpoint>,
 }
 
 /// The serialised form of a [`PublicIdentity`] (the exported key file).
@@ -155,6 +220,9 @@ struct PublicIdentityFile {
     /// Optional on input; checked against the keys when present.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fingerprint: Option<String>,
+    /// Where the node receives envelopes over HTTPS (absent for file-drop-only nodes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    endpoint: Option<Endpoint>,
 }
 
 impl TryFrom<PublicIdentityFile> for PublicIdentity {
@@ -177,7 +245,10 @@ impl TryFrom<PublicIdentityFile> for PublicIdentity {
                 return Err(IdentityError::FingerprintMismatch { stated, computed: id.fingerprint() });
             }
         }
-        Ok(Self { name: file.name, signing, encryption: file.encryption_key, id })
+        if let Some(endpoint) = &file.endpoint {
+            endpoint.check(&signing)?;
+        }
+        Ok(Self { name: file.name, signing, encryption: file.encryption_key, id, endpoint: file.endpoint })
     }
 }
 
@@ -189,6 +260,7 @@ impl From<PublicIdentity> for PublicIdentityFile {
             name: identity.name,
             signing_key: identity.signing.to_bytes(),
             encryption_key: identity.encryption,
+            endpoint: identity.endpoint,
         }
     }
 }
@@ -216,6 +288,11 @@ impl PublicIdentity {
     /// The node id (fingerprint of the public keys).
     pub fn id(&self) -> &NodeId {
         &self.id
+    }
+
+    /// Where the node receives envelopes over HTTPS, signed by the node (checked when the identity was read).
+    pub fn endpoint(&self) -> Option<&Endpoint> {
+        self.endpoint.as_ref()
     }
 
     /// Verifies an Ed25519 signature by this node over `message` (strict verification: no malleable signatures).
@@ -256,6 +333,8 @@ struct SecretIdentityFile {
     signing_key: [u8; 32],
     #[serde(with = "base64_field::array32")]
     encryption_key: [u8; 32],
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    endpoint: Option<Endpoint>,
 }
 
 impl NodeIdentity {
@@ -275,8 +354,19 @@ impl NodeIdentity {
         let verifying = signing.verifying_key();
         let encryption_public: [u8; 32] = Kem::sk_to_pk(&encryption).to_bytes().into();
         let id = compute_id(&verifying, &encryption_public);
-        let public = PublicIdentity { name, signing: verifying, encryption: encryption_public, id };
+        let public = PublicIdentity { name, signing: verifying, encryption: encryption_public, id, endpoint: None };
         Self { signing, encryption, public }
+    }
+
+    /// Sets (or replaces) the HTTPS endpoint this node announces: its base URL and the SHA-256 of its TLS
+    /// certificate (DER), signed with the node's key.
+    pub fn set_endpoint(&mut self, url: &str, tls_certificate_sha256: &str) -> Result<(), IdentityError> {
+        let signature = self.sign(&Endpoint::signed_bytes(url, tls_certificate_sha256));
+        let endpoint =
+            Endpoint { url: url.to_owned(), tls_certificate_sha256: tls_certificate_sha256.to_owned(), signature };
+        endpoint.check(&self.public.signing)?;
+        self.public.endpoint = Some(endpoint);
+        Ok(())
     }
 
     /// Reads the private key file.
@@ -291,7 +381,12 @@ impl NodeIdentity {
         }
         let encryption = EncryptionPrivateKey::from_bytes(&file.encryption_key)
             .map_err(|_| IdentityError::InvalidKey { which: "encryption" })?;
-        Ok(Self::from_keys(file.name, SigningKey::from_bytes(&file.signing_key), encryption))
+        let mut identity = Self::from_keys(file.name, SigningKey::from_bytes(&file.signing_key), encryption);
+        if let Some(endpoint) = file.endpoint {
+            endpoint.check(&identity.public.signing)?;
+            identity.public.endpoint = Some(endpoint);
+        }
+        Ok(identity)
     }
 
     /// The private key file's bytes (JSON). Whoever writes them must restrict the file to its owner.
@@ -301,6 +396,7 @@ impl NodeIdentity {
             name: self.public.name.clone(),
             signing_key: self.signing.to_bytes(),
             encryption_key: self.encryption.to_bytes().into(),
+            endpoint: self.public.endpoint.clone(),
         };
         let mut bytes = serde_json::to_vec_pretty(&file).expect("a private identity always serialises");
         bytes.push(b'\n');
@@ -359,6 +455,25 @@ mod tests {
         file["signing_key"] = other_file["signing_key"].clone();
         let error = PublicIdentity::from_json(file.to_string().as_bytes()).expect_err("must fail");
         assert!(matches!(error, IdentityError::FingerprintMismatch { .. }), "{error}");
+    }
+
+    #[test]
+    fn exchange_endpoint_round_trips_and_an_altered_one_is_refused() {
+        let mut rng = crate::rng_from_seed([10; 32]);
+        let mut identity = NodeIdentity::generate("customs-es", &mut rng).expect("valid name");
+        let pin = sha256_hex(b"certificate");
+        identity.set_endpoint("https://127.0.0.1:8443", &pin).expect("valid endpoint");
+        let again = NodeIdentity::from_secret_json(&identity.to_secret_json()).expect("reads back");
+        assert_eq!(again.public().endpoint().map(|e| e.url.as_str()), Some("https://127.0.0.1:8443"));
+        let public = PublicIdentity::from_json(&identity.public().to_json()).expect("reads back");
+        assert_eq!(public.endpoint().map(|e| e.tls_certificate_sha256.as_str()), Some(pin.as_str()));
+
+        let mut file: serde_json::Value = serde_json::from_slice(&identity.public().to_json()).expect("json");
+        file["endpoint"]["url"] = "https://attacker.example".into();
+        let error = PublicIdentity::from_json(file.to_string().as_bytes()).expect_err("must fail");
+        assert!(matches!(error, IdentityError::InvalidEndpoint(_)), "{error}");
+        assert!(identity.set_endpoint("http://plain", &pin).is_err());
+        assert!(identity.set_endpoint("https://host", "abc").is_err());
     }
 
     #[test]

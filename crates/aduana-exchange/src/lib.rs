@@ -24,7 +24,7 @@ pub mod receive;
 
 pub use envelope::{SealedEnvelope, SendError, seal};
 pub use group::{GroupId, GroupState, MembershipError, MembershipRecord, SignedMembership};
-pub use identity::{IdentityError, NodeId, NodeIdentity, PublicIdentity};
+pub use identity::{Endpoint, IdentityError, NodeId, NodeIdentity, PublicIdentity, sha256_hex};
 pub use message::{
     Alert, AlertSubject, Attachment, Content, FreeText, InformationReply, InformationRequest, MessageId, NominalData,
     NominalPerson, SeizureNotice,

@@ -130,6 +130,12 @@ pub struct NodeState {
 }
 
 impl NodeState {
+    /// The public identity of `node` as this node knows it (itself, a peer, a group member or a removed member),
+    /// e.g. to find where to deliver to it.
+    pub fn public_identity_of(&self, node: &NodeId) -> Option<&PublicIdentity> {
+        self.directory.key_of(&self.identity, node)
+    }
+
     /// Creates a group owned by this node and records it; returns its first membership record.
     pub fn create_group(
         &mut self,

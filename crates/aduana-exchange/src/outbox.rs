@@ -33,6 +33,9 @@ pub enum TransportError {
     /// The transport failed while delivering (I/O, protocol).
     #[error("delivery failed: {0}")]
     Failed(String),
+    /// The recipient received the envelope and refused it (tampered, not a member, stale…): retrying cannot help.
+    #[error("refused by the recipient: {0}")]
+    Refused(String),
 }
 
 /// How deliveries are retried.
@@ -142,7 +145,10 @@ impl Default for Outbox {
     }
 }
 
-/// Attempts every pending entry due at `now` through `transport`; reschedules failures with [`backoff_delay`].
+/// Attempts every pending entry due at `now` through `transport`; reschedules failures with [`backoff_delay`]; an
+/// envelope the recipient refused ([`TransportError::Refused`]) is marked failed at once. Envelopes to one
+/// recipient are delivered in the order they were queued: while an earlier one is pending, later ones wait (so a
+/// membership change always arrives before the messages that rely on it).
 pub fn deliver_due(
     outbox: &mut Outbox,
     transport: &dyn Transport,
@@ -151,8 +157,13 @@ pub fn deliver_due(
     rng: &mut impl Rng,
 ) -> DeliveryReport {
     let mut report = DeliveryReport::default();
+    let mut waiting: BTreeSet<NodeId> = BTreeSet::new();
     for entry in &mut outbox.entries {
-        if entry.status != DeliveryStatus::Pending || entry.next_attempt_at > now {
+        if entry.status != DeliveryStatus::Pending || waiting.contains(&entry.recipient) {
+            continue;
+        }
+        if entry.next_attempt_at > now {
+            waiting.insert(entry.recipient.clone());
             continue;
         }
         entry.attempts += 1;
@@ -164,10 +175,11 @@ pub fn deliver_due(
             }
             Err(error) => {
                 entry.last_error = Some(error.to_string());
-                if entry.attempts >= policy.max_attempts {
+                if matches!(error, TransportError::Refused(_)) || entry.attempts >= policy.max_attempts {
                     entry.status = DeliveryStatus::Failed;
                     report.failed.push((entry.message_id.clone(), entry.recipient.clone(), error));
                 } else {
+                    waiting.insert(entry.recipient.clone());
                     entry.next_attempt_at = now + backoff_delay(policy, entry.attempts, rng);
                     report.retrying.push((
                         entry.message_id.clone(),

@@ -8,6 +8,7 @@ pub(crate) mod cash;
 pub(crate) mod consignments;
 pub(crate) mod decisions;
 pub(crate) mod examinations;
+pub(crate) mod exchange;
 pub(crate) mod lists;
 pub(crate) mod profiles;
 pub(crate) mod service;

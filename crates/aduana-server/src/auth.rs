@@ -59,6 +59,12 @@ pub mod access {
     pub const RECORD_CASH: &[Role] = &[Officer];
     /// `GET /api/cash`, `GET /api/cash/{id}`, `GET /api/cash/structuring`, `GET /api/cash/report`.
     pub const READ_CASH: &[Role] = &[Administrator, Analyst, Officer, Auditor];
+    /// The exchange between administrations: reading the node, groups, inbox, sent messages and outbox.
+    pub const READ_EXCHANGE: &[Role] = &[Administrator, Analyst, Officer, Auditor];
+    /// Sending alerts, requests, replies and seizure notices to a group.
+    pub const SEND_EXCHANGE: &[Role] = &[Analyst, Officer];
+    /// Creating groups, admitting and removing members.
+    pub const MANAGE_EXCHANGE: &[Role] = &[Administrator];
     /// The workbench's screening page (`GET /workbench/screening`).
     pub const SCREEN: &[Role] = &[Administrator, Analyst, Officer];
 }

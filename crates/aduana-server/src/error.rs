@@ -48,6 +48,10 @@ pub enum ErrorCode {
     InvalidAeoRegister,
     /// Something went wrong in the server; the message does not say what, the server's log does.
     Internal,
+    /// A partner node's envelope was refused; the message starts with the reason code (`tampered: …`).
+    EnvelopeRejected,
+    /// This server runs no exchange node (`aduana serve --exchange DIR`).
+    ExchangeNotConfigured,
 }
 
 impl ErrorCode {
@@ -71,6 +75,8 @@ impl ErrorCode {
         ErrorCode::InvalidList,
         ErrorCode::InvalidAeoRegister,
         ErrorCode::Internal,
+        ErrorCode::EnvelopeRejected,
+        ErrorCode::ExchangeNotConfigured,
     ];
 
     /// Returns the HTTP status that goes with the code.
@@ -91,6 +97,8 @@ impl ErrorCode {
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::Conflict => StatusCode::CONFLICT,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::EnvelopeRejected => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::ExchangeNotConfigured => StatusCode::CONFLICT,
         }
     }
 
@@ -115,6 +123,8 @@ impl ErrorCode {
             ErrorCode::InvalidList => "invalid_list",
             ErrorCode::InvalidAeoRegister => "invalid_aeo_register",
             ErrorCode::Internal => "internal",
+            ErrorCode::EnvelopeRejected => "envelope_rejected",
+            ErrorCode::ExchangeNotConfigured => "exchange_not_configured",
         }
     }
 }

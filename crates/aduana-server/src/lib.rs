@@ -7,6 +7,7 @@ mod api;
 mod assessor;
 pub mod auth;
 mod error;
+pub mod exchange;
 mod intake;
 mod json;
 mod metrics;
@@ -25,7 +26,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 pub use api::users::valid_user_name;
 pub use assessor::{Assessor, ScreenedName, Screener};
@@ -46,6 +47,14 @@ pub fn app(state: AppState) -> Router {
         .route("/api/examinations/{id}", get(api::examinations::get))
         .route("/api/examinations/{id}/result", post(api::examinations::record_result))
         .route("/api/assessments", get(api::assessments::list))
+        .route("/api/exchange/groups", get(api::exchange::groups).post(api::exchange::create_group))
+        .route("/api/exchange/groups/{group}/members", post(api::exchange::add_member))
+        .route("/api/exchange/groups/{group}/members/{member}", delete(api::exchange::remove_member))
+        .route("/api/exchange/inbox", get(api::exchange::inbox))
+        .route("/api/exchange/messages", post(api::exchange::send))
+        .route("/api/exchange/node", get(api::exchange::node))
+        .route("/api/exchange/outbox", get(api::exchange::outbox))
+        .route("/api/exchange/sent", get(api::exchange::sent))
         .route("/api/audit", get(api::audit::export))
         .route("/api/audit/verify", get(api::audit::verify))
         .route("/api/cash", post(api::cash::record).get(api::cash::list))

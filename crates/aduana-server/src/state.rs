@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     pub(crate) risk_generation: AtomicI64,
     /// Held while a new risk configuration is read and loaded, so that a change is loaded once.
     pub(crate) reloading: tokio::sync::Mutex<()>,
+    /// The exchange node, when the server runs one (`--exchange DIR`).
+    pub(crate) exchange: Option<Arc<crate::exchange::ExchangeNode>>,
     pub(crate) workbench: WorkbenchSettings,
     pub(crate) screener: Option<Arc<dyn crate::Screener>>,
 }
@@ -81,6 +83,7 @@ impl AppState {
                 openapi,
                 risk_generation: AtomicI64::new(i64::MIN),
                 reloading: tokio::sync::Mutex::new(()),
+                exchange: None,
                 workbench: WorkbenchSettings { photos_dir: None, webhook: None, sync_interval: Duration::from_secs(1) },
                 screener: None,
             }),
@@ -97,6 +100,14 @@ impl AppState {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.workbench = settings;
             inner.screener = screener;
+        }
+        self
+    }
+
+    /// Makes the server a node of the exchange between administrations (call before cloning the state).
+    pub fn with_exchange(mut self, exchange: Arc<crate::exchange::ExchangeNode>) -> AppState {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.exchange = Some(exchange);
         }
         self
     }

@@ -17,6 +17,7 @@ pub(crate) mod cash;
 pub(crate) mod consignment;
 pub(crate) mod dashboard;
 pub(crate) mod examinations;
+pub(crate) mod exchange;
 pub(crate) mod layout;
 pub(crate) mod notifications;
 pub(crate) mod profiles;
@@ -60,6 +61,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .merge(cash::routes())
         .merge(consignment::routes())
         .merge(examinations::routes())
+        .merge(exchange::routes())
         .merge(queue::routes())
 }
 

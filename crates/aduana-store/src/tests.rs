@@ -53,6 +53,7 @@ macro_rules! store_test_suite {
             profiles_are_versioned_activated_and_audited,
             lists_and_aeo_registers_keep_every_upload_and_bump_the_generation,
             examined_consignments_carry_their_outcome,
+            exchange_messages_are_stored_once_per_direction_with_their_audit_entry,
             workbench_queue_claims_history_stats_and_notifications,
             // Cash declarations (tests/cash.rs).
             cash_records_round_trip_and_are_listed_by_period,
@@ -564,6 +565,51 @@ pub(crate) async fn examined_consignments_carry_their_outcome<S: Store>(store: S
     );
     let later = store.examined_consignments(Utc::now() + chrono::Duration::days(1), 100).await.expect("history");
     assert!(later.is_empty());
+}
+
+pub(crate) async fn exchange_messages_are_stored_once_per_direction_with_their_audit_entry<S: Store>(store: S) {
+    use crate::{ExchangeDirection, NewExchangeMessage};
+    let message = |direction, id: &str| NewExchangeMessage {
+        direction,
+        message_id: id.to_owned(),
+        group_id: "0123456789abcdef0123456789abcdef".to_owned(),
+        group_name: "atlantic".to_owned(),
+        sender: "a".repeat(64),
+        sender_name: "customs-es".to_owned(),
+        kind: "free_text".to_owned(),
+        summary: "reefer".to_owned(),
+        created_at: Utc::now(),
+        content: serde_json::json!({"type": "free_text", "subject": "reefer", "text": "inspect"}),
+    };
+    let audit = |action: &str| NewAuditEntry {
+        actor: "exchange".to_owned(),
+        action: action.to_owned(),
+        subject: "m1".to_owned(),
+        details: serde_json::json!({}),
+    };
+    let received = message(ExchangeDirection::Received, "m1");
+    let stored = store.record_exchange_message(&received, &audit("exchange.receive")).await.expect("stored");
+    assert_eq!(stored.as_ref().map(|s| &s.message), Some(&received));
+    let again = store.record_exchange_message(&received, &audit("exchange.receive")).await.expect("answered");
+    assert_eq!(again, None, "a message id is stored once per direction");
+    let sent = message(ExchangeDirection::Sent, "m1");
+    assert!(store.record_exchange_message(&sent, &audit("exchange.send")).await.expect("stored").is_some());
+    store
+        .record_exchange_message(&message(ExchangeDirection::Received, "m2"), &audit("exchange.receive"))
+        .await
+        .expect("stored");
+
+    let inbox = store.exchange_messages(ExchangeDirection::Received, 0).await.expect("listed");
+    let ids: Vec<&str> = inbox.iter().map(|m| m.message.message_id.as_str()).collect();
+    assert_eq!(ids, ["m2", "m1"], "newest first, received only");
+    assert_eq!(inbox[1].message.content, received.content);
+    let one = store.exchange_message(ExchangeDirection::Sent, "m1").await.expect("read");
+    assert_eq!(one.map(|m| m.message.direction), Some(ExchangeDirection::Sent));
+    assert_eq!(store.exchange_message(ExchangeDirection::Sent, "m2").await.expect("read"), None);
+    let audit = store.audit_entries(0, 100).await.expect("audit");
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["exchange.receive", "exchange.send", "exchange.receive"], "one entry per stored message");
+    assert!(matches!(store.verify_audit().await.expect("verified"), ChainStatus::Intact { .. }));
 }
 
 pub(crate) async fn workbench_queue_claims_history_stats_and_notifications<S: Store>(store: S) {

@@ -45,7 +45,7 @@ enum Command {
     Demo(demo::Args),
     Validate(validate::Args),
     Hs(hs::Args),
-    Serve(serve::Args),
+    Serve(Box<serve::Args>),
     #[command(subcommand)]
     Users(users::Command),
     #[command(subcommand)]

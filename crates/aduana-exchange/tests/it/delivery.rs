@@ -68,3 +68,59 @@ fn exchange_outbox_gives_up_after_max_attempts() {
     assert_eq!(outbox.entries[0].attempts, policy().max_attempts);
     assert!(outbox.entries[0].last_error.as_deref().is_some_and(|e| e.contains("offline")));
 }
+
+/// A recipient that refuses every envelope.
+struct Refusing;
+
+impl aduana_exchange::Transport for Refusing {
+    fn deliver(&self, _: &aduana_exchange::NodeId, _: &[u8]) -> Result<(), aduana_exchange::TransportError> {
+        Err(aduana_exchange::TransportError::Refused("tampered: the signature does not verify".to_owned()))
+    }
+}
+
+#[test]
+fn exchange_refused_envelope_fails_at_once_without_retry() {
+    let mut rng = rng_from_seed([22; 32]);
+    let [mut owner, mut member]: [_; 2] = nodes(&["es", "fr"], &mut rng).try_into().expect("two nodes");
+    let group = group_with(&mut owner, &mut [&mut member], false, &mut rng);
+    let mut outbox = Outbox::new();
+    outbox.enqueue(&send(&owner, &group, &free_text("refused"), &mut rng), t0());
+
+    let report = deliver_due(&mut outbox, &Refusing, t0(), &policy(), &mut rng);
+
+    assert_eq!(report.failed.len(), 1);
+    assert!(report.retrying.is_empty());
+    assert_eq!(outbox.entries[0].status, DeliveryStatus::Failed);
+    assert_eq!(outbox.entries[0].attempts, 1);
+}
+
+#[test]
+fn exchange_envelopes_to_one_recipient_are_delivered_in_queue_order() {
+    let mut rng = rng_from_seed([23; 32]);
+    let [mut owner, mut member]: [_; 2] = nodes(&["es", "fr"], &mut rng).try_into().expect("two nodes");
+    let group = group_with(&mut owner, &mut [&mut member], false, &mut rng);
+    let network = InProcessNetwork::new();
+    network.set_online(member.identity.id(), false);
+    let mut outbox = Outbox::new();
+    let first = send(&owner, &group, &free_text("first"), &mut rng);
+    let second = send(&owner, &group, &free_text("second"), &mut rng);
+    outbox.enqueue(&first, t0());
+    outbox.enqueue(&second, t0());
+
+    let round = deliver_due(&mut outbox, &network, t0(), &policy(), &mut rng);
+    assert_eq!(round.retrying.len(), 1, "only the first is attempted while it is pending");
+    assert_eq!(outbox.entries[1].attempts, 0);
+    let retry_at = round.retrying[0].2;
+    network.set_online(member.identity.id(), true);
+    // The second is due but waits for the first, which is not due yet.
+    let early = deliver_due(&mut outbox, &network, retry_at - TimeDelta::seconds(1), &policy(), &mut rng);
+    assert!(early.delivered.is_empty());
+    let later = deliver_due(&mut outbox, &network, retry_at, &policy(), &mut rng);
+
+    assert_eq!(
+        later.delivered,
+        vec![(first.id.clone(), member.identity.id().clone()), (second.id, member.identity.id().clone())]
+    );
+    let envelopes = network.take(member.identity.id());
+    assert_eq!(deliver(&mut member, &envelopes[0]).expect("accepted").content, free_text("first"));
+}

@@ -113,6 +113,64 @@ async fn every_endpoint_admits_exactly_its_roles() {
             body: Some(serde_json::json!({"name": "new-user", "role": "analyst"})),
             allowed: &[Administrator],
         },
+        // The exchange: this harness runs no exchange node, so admitted callers get 200 (stored messages) or 409
+        // `exchange_not_configured`; the role check comes first either way.
+        Case {
+            method: Method::GET,
+            path: "/api/exchange/node".to_owned(),
+            body: None,
+            allowed: &[Administrator, Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/exchange/groups".to_owned(),
+            body: None,
+            allowed: &[Administrator, Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::POST,
+            path: "/api/exchange/groups".to_owned(),
+            body: Some(serde_json::json!({"name": "atlantic"})),
+            allowed: &[Administrator],
+        },
+        Case {
+            method: Method::POST,
+            path: "/api/exchange/groups/atlantic/members".to_owned(),
+            body: Some(serde_json::json!({"peer": "customs-fr"})),
+            allowed: &[Administrator],
+        },
+        Case {
+            method: Method::DELETE,
+            path: "/api/exchange/groups/atlantic/members/customs-fr".to_owned(),
+            body: None,
+            allowed: &[Administrator],
+        },
+        Case {
+            method: Method::POST,
+            path: "/api/exchange/messages".to_owned(),
+            body: Some(
+                serde_json::json!({"group": "atlantic", "content": {"type": "free_text", "subject": "s", "text": "t"}}),
+            ),
+            allowed: &[Analyst, Officer],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/exchange/inbox".to_owned(),
+            body: None,
+            allowed: &[Administrator, Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/exchange/sent".to_owned(),
+            body: None,
+            allowed: &[Administrator, Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/exchange/outbox".to_owned(),
+            body: None,
+            allowed: &[Administrator, Analyst, Officer, Auditor],
+        },
         Case { method: Method::GET, path: "/api/me".to_owned(), body: None, allowed: Role::ALL },
         // Cash declarations: a second recording of one reference, or a second sharing, is a conflict.
         Case {

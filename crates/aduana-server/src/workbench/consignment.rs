@@ -55,6 +55,7 @@ pub(crate) async fn page(
     let examinations = store.examinations(id).await?;
     let history = store.party_history(id, 20).await?;
     let extension = extension_sections(&state, &stored).await?;
+    let share = crate::workbench::exchange::share_link(&viewer, stored.id);
     let c = &stored.consignment;
     let json = serde_json::to_value(c).unwrap_or_default();
     let claimed_by = entry.as_ref().and_then(|e| e.claimed_by.clone());
@@ -210,6 +211,7 @@ pub(crate) async fn page(
             }
         }
         (extension)
+        (share)
     };
     Ok(layout::page(&viewer, &format!("Consignment {}", stored.reference), "", body))
 }

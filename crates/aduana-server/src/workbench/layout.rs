@@ -36,6 +36,7 @@ const NAV: &[NavItem] = &[
     },
     NavItem { href: "/workbench/profiles", label: "Profiles", roles: Some(crate::auth::access::READ_ASSESSMENTS) },
     NavItem { href: "/workbench/cash", label: "Cash", roles: Some(crate::auth::access::READ_CASH) },
+    NavItem { href: "/workbench/exchange/inbox", label: "Exchange", roles: Some(crate::auth::access::READ_EXCHANGE) },
 ];
 
 /// Renders a whole page for a logged-in user: `title` is the document title and the page's `h1`; `current` is

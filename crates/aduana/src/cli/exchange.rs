@@ -3,7 +3,7 @@
 //! `aduana-exchange`; this module reads and writes the data directory and reads the clock and the system's
 //! randomness.
 
-mod data_dir;
+pub(crate) mod data_dir;
 mod file_drop;
 
 use std::path::{Path, PathBuf};
@@ -24,9 +24,9 @@ use file_drop::FileDrop;
 /// How long an envelope may travel before receivers refuse it as stale, by default (air-gapped exchanges are slow).
 const DEFAULT_MAX_AGE_HOURS: i64 = 72;
 /// The clock skew tolerated between nodes.
-const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
+pub(crate) const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 /// The largest envelope a node reads (attachments included).
-const MAX_ENVELOPE_BYTES: usize = 16 << 20;
+pub(crate) const MAX_ENVELOPE_BYTES: usize = 16 << 20;
 /// Outbox retries: 30 s, doubling with jitter, at most an hour apart, given up after 20 attempts.
 const RETRY_POLICY: RetryPolicy =
     RetryPolicy { base_delay: TimeDelta::seconds(30), max_delay: TimeDelta::hours(1), max_attempts: 20 };
@@ -88,6 +88,11 @@ struct InitArgs {
     /// The node's name (letters, digits, '.', '_', '-'), e.g. customs-es.
     #[arg(long)]
     name: String,
+    /// Where partner nodes reach this node's inbox over HTTPS (`aduana serve --exchange DIR --exchange-listen
+    /// ADDR`), e.g. https://exchange.customs.example:8443. Announced, signed, in the public identity together with
+    /// the SHA-256 of the node's self-signed TLS certificate, which senders pin.
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -236,11 +241,20 @@ fn system_rng() -> anyhow::Result<ExchangeRng> {
 
 fn run_init(args: &InitArgs) -> anyhow::Result<ExitCode> {
     let mut rng = system_rng()?;
-    let identity = aduana_exchange::NodeIdentity::generate(&args.name, &mut rng)?;
+    let mut identity = aduana_exchange::NodeIdentity::generate(&args.name, &mut rng)?;
+    let tls = data_dir::generate_tls_identity(&args.name)?;
+    if let Some(url) = &args.endpoint {
+        identity
+            .set_endpoint(url, &aduana_exchange::sha256_hex(&tls.certificate_der))
+            .with_context(|| format!("--endpoint {url}"))?;
+    }
     let dir = DataDir::new(&args.dir.data_dir);
-    dir.initialise(&identity)?;
+    dir.initialise(&identity, &tls)?;
     println!("initialised node {} in {}", identity.public().name(), dir.root().display());
     println!("fingerprint: {}", identity.id().fingerprint());
+    if let Some(endpoint) = identity.public().endpoint() {
+        println!("endpoint: {} (TLS certificate SHA-256 {})", endpoint.url, endpoint.tls_certificate_sha256);
+    }
     println!("public identity: {}", dir.path("identity.pub.json").display());
     Ok(ExitCode::SUCCESS)
 }
@@ -461,7 +475,20 @@ fn deliver_and_report(
     now: DateTime<Utc>,
     rng: &mut ExchangeRng,
 ) -> anyhow::Result<()> {
-    let transport = FileDrop::new(targets)?;
+    let drop = FileDrop::new(targets)?;
+    let node = data.load()?;
+    let routes = outbox
+        .entries
+        .iter()
+        .filter(|e| !drop.routes(&e.recipient))
+        .filter_map(|e| {
+            node.public_identity_of(&e.recipient).and_then(|p| p.endpoint()).map(|p| (e.recipient.clone(), p.clone()))
+        })
+        .collect::<std::collections::BTreeMap<_, _>>();
+    // HTTPS for the recipients that announce an endpoint and have no --deliver-to folder.
+    let runtime = crate::database::runtime()?;
+    let https = aduana_server::exchange::HttpsTransport::new(routes, runtime.handle().clone(), HTTPS_TIMEOUT);
+    let transport = Routed { drop, https };
     let report: DeliveryReport = deliver_due(outbox, &transport, now, &RETRY_POLICY, rng);
     outbox.prune_delivered();
     data.save_outbox(outbox)?;
@@ -475,6 +502,29 @@ fn deliver_and_report(
         eprintln!("error: gave up delivering {id} to {}: {error}", node.short());
     }
     Ok(())
+}
+
+/// How long one HTTPS delivery may take.
+const HTTPS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The CLI's transport: `--deliver-to` folders where given, HTTPS to the peer's signed endpoint otherwise.
+struct Routed {
+    drop: FileDrop,
+    https: aduana_server::exchange::HttpsTransport,
+}
+
+impl aduana_exchange::Transport for Routed {
+    fn deliver(
+        &self,
+        recipient: &aduana_exchange::NodeId,
+        envelope: &[u8],
+    ) -> Result<(), aduana_exchange::TransportError> {
+        if self.drop.routes(recipient) {
+            self.drop.deliver(recipient, envelope)
+        } else {
+            self.https.deliver(recipient, envelope)
+        }
+    }
 }
 
 fn run_deliver(args: &DeliverArgs) -> anyhow::Result<ExitCode> {

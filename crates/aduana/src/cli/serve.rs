@@ -88,6 +88,23 @@ pub(crate) struct Args {
     /// is first created.
     #[arg(long, default_value_t = 30)]
     intake_ack_wait_secs: u64,
+    /// Be a node of the exchange between administrations, with this node's data directory (`aduana exchange
+    /// init`): receive envelopes over TLS on --exchange-listen, deliver the outbox, serve /api/exchange/….
+    #[arg(long, value_name = "DIR", requires = "exchange_listen")]
+    exchange: Option<std::path::PathBuf>,
+    /// Where partner nodes deliver (TLS with the node's self-signed certificate); the port of the endpoint given
+    /// to `aduana exchange init --endpoint`.
+    #[arg(long, value_name = "ADDR", requires = "exchange")]
+    exchange_listen: Option<SocketAddr>,
+    /// Refuse received envelopes older than this many hours.
+    #[arg(long, default_value_t = 72)]
+    exchange_max_age_hours: i64,
+    /// The first retry delay of an undelivered envelope, in seconds (doubling, jittered, at most an hour).
+    #[arg(long, default_value_t = 30)]
+    exchange_retry_secs: u64,
+    /// How often the outbox is looked at, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    exchange_poll_ms: u64,
 }
 
 /// Serves until interrupted.
@@ -171,7 +188,14 @@ async fn serve(
 ) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let store = args.store.open(Missing::Create).await?;
-    let state = AppState::new(store, assessor, settings).with_workbench(workbench, screener);
+    let exchange = match &args.exchange {
+        Some(dir) => Some(exchange_node(args, dir)?),
+        None => None,
+    };
+    let mut state = AppState::new(store, assessor, settings).with_workbench(workbench, screener);
+    if let Some((node, _)) = &exchange {
+        state = state.with_exchange(node.clone());
+    }
     // The store is the source of truth for profiles, lists and the AEO register: the files seed what it lacks,
     // then whatever it holds is loaded.
     let seeded = aduana_server::seed_risk_config(&state, &seed).await.map_err(|error| {
@@ -205,13 +229,32 @@ async fn serve(
     let listener =
         tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("listening on {}", args.listen))?;
     let address = listener.local_addr().context("reading the bound address")?;
+    let exchange_listener = match (&exchange, args.exchange_listen) {
+        (Some(_), Some(addr)) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("listening on {addr} for the exchange"))?,
+        ),
+        _ => None,
+    };
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "listening on http://{address}").context("writing to standard output")?;
         writeln!(out, "store: {}", args.store.describe()).context("writing to standard output")?;
+        if let Some(listener) = &exchange_listener {
+            let at = listener.local_addr().context("reading the bound address")?;
+            writeln!(out, "exchange inbox on https://{at}").context("writing to standard output")?;
+        }
         out.flush().context("writing to standard output")?;
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    if let (Some((_, tls)), Some(listener)) = (exchange, exchange_listener) {
+        let mut exchange_stopped = stopped.clone();
+        tokio::spawn(aduana_server::exchange::serve_exchange(listener, state.clone(), tls, async move {
+            let _ = exchange_stopped.wait_for(|stop| *stop).await;
+        }));
+        tokio::spawn(aduana_server::exchange::run_outbox(state.clone(), stopped.clone()));
+    }
     let intake = connected_intake.map(|intake| tokio::spawn(intake.run(state.clone(), stopped.clone())));
     let mut http_stopped = stopped.clone();
     let http = tokio::spawn(aduana_server::serve(listener, state, async move {
@@ -241,6 +284,35 @@ async fn serve(
     }
     eprintln!("stopped");
     Ok(())
+}
+
+/// Loads the exchange node of `--exchange DIR` and its TLS configuration.
+fn exchange_node(
+    args: &Args,
+    dir: &std::path::Path,
+) -> anyhow::Result<(Arc<aduana_server::exchange::ExchangeNode>, Arc<rustls::ServerConfig>)> {
+    use crate::cli::exchange::data_dir::DataDir;
+    let data = DataDir::new(dir);
+    let node = data.load().with_context(|| format!("--exchange {}", dir.display()))?;
+    let tls = data.load_tls().with_context(|| format!("--exchange {}", dir.display()))?;
+    let config = aduana_server::exchange::server_tls_config(&tls).map_err(|error| anyhow::format_err!("{error}"))?;
+    let settings = aduana_server::exchange::ExchangeSettings {
+        receive: aduana_exchange::ReceiveConfig {
+            max_age: chrono::TimeDelta::try_hours(args.exchange_max_age_hours)
+                .context("--exchange-max-age-hours is too large")?,
+            max_clock_skew: crate::cli::exchange::MAX_CLOCK_SKEW,
+            max_envelope_bytes: crate::cli::exchange::MAX_ENVELOPE_BYTES,
+        },
+        retry: aduana_exchange::RetryPolicy {
+            base_delay: chrono::TimeDelta::seconds(i64::try_from(args.exchange_retry_secs.max(1)).unwrap_or(30)),
+            max_delay: chrono::TimeDelta::hours(1),
+            max_attempts: 20,
+        },
+        poll_interval: Duration::from_millis(args.exchange_poll_ms.max(10)),
+        delivery_timeout: Duration::from_secs(20),
+    };
+    let files: Arc<dyn aduana_server::exchange::ExchangeFiles> = Arc::new(data);
+    Ok((Arc::new(aduana_server::exchange::ExchangeNode::new(node, files, settings)), config))
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not when it is first

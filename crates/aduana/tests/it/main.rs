@@ -4,6 +4,7 @@ mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
 mod browser; // the browser-test harness (headless Chromium via chromedriver) and the login test
 mod browser_cash; // the cash pages in a browser: record, structuring alert, sharing, FIU report
+mod browser_exchange; // the exchange pages and "share as alert" from a consignment, in headless Chromium
 mod browser_profiles; // the profile pages in headless Chromium: edit with inline errors, back-test, activate
 mod browser_workbench; // the workbench in a browser: a red consignment to an examination result, dashboard, screening
 mod cash; // `aduana cash`: import, structuring detection, FIU report, sharing
@@ -12,6 +13,7 @@ mod demo; // `aduana demo`: fresh data directory, credentials per role, assessed
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
 mod ens; // `aduana validate` on ENS IE315: structure and ICS business-rule errors
 mod exchange; // `aduana exchange`: three nodes exchanging through the file-drop transport
+mod exchange_https; // three `aduana serve --exchange` nodes over HTTPS: reading, forging, tampering, replay, restart
 mod helpers; // running the binary in a fresh temporary directory
 mod hs; // `aduana hs`
 mod intake; // `aduana serve --intake`: NATS JetStream workers in two processes, across kill -9

@@ -6,6 +6,8 @@
 //! DIR/identity.pub.json   public identity to export    DIR/received/    accepted messages, decrypted (JSON)
 //! DIR/state.json          peers, groups, seen ids       DIR/rejected/    refused envelopes, kept for inspection
 //! DIR/outbox.json         envelopes awaiting delivery
+//! DIR/tls.cert.der        the node's self-signed TLS certificate (its SHA-256 is in the public identity)
+//! DIR/tls.key.der         its private key (PKCS #8, 0600)
 //! ```
 
 use std::fs;
@@ -13,7 +15,34 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use aduana_exchange::{Directory, NodeIdentity, NodeState, Outbox};
+use aduana_server::exchange::TlsIdentity;
 use anyhow::Context as _;
+
+/// Makes a node's self-signed TLS certificate (ECDSA P-256, by rcgen on ring). Its name does not matter to peers:
+/// they pin the certificate by its SHA-256.
+pub(crate) fn generate_tls_identity(node_name: &str) -> anyhow::Result<TlsIdentity> {
+    let certified = rcgen::generate_simple_self_signed(vec![node_name.to_owned(), "aduana-exchange".to_owned()])
+        .context("making the node's TLS certificate")?;
+    Ok(TlsIdentity {
+        certificate_der: certified.cert.der().to_vec(),
+        private_key_pkcs8_der: certified.signing_key.serialize_der(),
+    })
+}
+
+/// The data directory as the server's [`aduana_server::exchange::ExchangeFiles`].
+impl aduana_server::exchange::ExchangeFiles for DataDir {
+    fn save_directory(&self, directory: &Directory) -> Result<(), String> {
+        DataDir::save_directory(self, directory).map_err(|error| format!("{error:#}"))
+    }
+
+    fn load_outbox(&self) -> Result<Outbox, String> {
+        DataDir::load_outbox(self).map_err(|error| format!("{error:#}"))
+    }
+
+    fn save_outbox(&self, outbox: &Outbox) -> Result<(), String> {
+        DataDir::save_outbox(self, outbox).map_err(|error| format!("{error:#}"))
+    }
+}
 
 /// The paths of a data directory.
 #[derive(Debug, Clone)]
@@ -39,7 +68,7 @@ impl DataDir {
     }
 
     /// Creates the directory tree and writes a new node's files; refuses to overwrite an existing identity.
-    pub(crate) fn initialise(&self, identity: &NodeIdentity) -> anyhow::Result<()> {
+    pub(crate) fn initialise(&self, identity: &NodeIdentity, tls: &TlsIdentity) -> anyhow::Result<()> {
         let key = self.path("identity.key");
         if key.exists() {
             anyhow::bail!("{} already holds a node identity ({})", self.root.display(), key.display());
@@ -49,6 +78,8 @@ impl DataDir {
             create_private_dir(&self.path(sub))?;
         }
         write_private_new(&key, &identity.to_secret_json())?;
+        write_private_new(&self.path("tls.key.der"), &tls.private_key_pkcs8_der)?;
+        write_atomic(&self.path("tls.cert.der"), &tls.certificate_der)?;
         write_atomic(&self.path("identity.pub.json"), &identity.public().to_json())?;
         self.save_directory(&Directory::new())?;
         self.save_outbox(&Outbox::new())?;
@@ -73,6 +104,16 @@ impl DataDir {
             directory.version
         );
         Ok(NodeState { identity, directory })
+    }
+
+    /// Reads the node's TLS certificate and key (written by `init`).
+    pub(crate) fn load_tls(&self) -> anyhow::Result<TlsIdentity> {
+        let key = self.path("tls.key.der");
+        let cert = self.path("tls.cert.der");
+        let private_key_pkcs8_der = fs::read(&key).with_context(|| format!("reading {}", key.display()))?;
+        check_private(&key)?;
+        let certificate_der = fs::read(&cert).with_context(|| format!("reading {}", cert.display()))?;
+        Ok(TlsIdentity { certificate_der, private_key_pkcs8_der })
     }
 
     pub(crate) fn save_directory(&self, directory: &Directory) -> anyhow::Result<()> {

@@ -38,6 +38,11 @@ impl FileDrop {
         Ok(drop)
     }
 
+    /// Whether a `--deliver-to` folder takes envelopes for `recipient`.
+    pub(crate) fn routes(&self, recipient: &NodeId) -> bool {
+        self.routes.contains_key(recipient) || !self.any.is_empty()
+    }
+
     fn write(folder: &Path, recipient: &NodeId, envelope: &[u8]) -> Result<(), TransportError> {
         let id = aduana_exchange::envelope::peek(envelope)
             .map(|(id, _)| id.to_string())
