@@ -5,9 +5,11 @@
 //!
 //! What is stored: consignments (canonical JSON, versioned per reference and submitter) with their assessments,
 //! users with Argon2id password hashes and hashed API tokens, server-side sessions, officers' decisions,
-//! examination orders and results, and the append-only, hash-chained audit log.
+//! examination orders and results, and the append-only, hash-chained audit log; enforcement cases (nCEN) through
+//! the supertrait [`EnforcementStore`] (`enforcement.rs`).
 
 pub mod audit;
+mod enforcement;
 mod postgres;
 mod records;
 mod sql;
@@ -18,6 +20,9 @@ mod tests;
 use aduana_core::{Assessment, Consignment};
 
 pub use audit::{AuditEntry, ChainStatus, NewAuditEntry};
+pub use enforcement::{
+    CaseQuery, CaseSearch, EnforcementStore, EntityCount, FacetCount, Facets, MAX_LINK_MENTIONS, StoredCase, Viewer,
+};
 pub use postgres::PostgresStore;
 pub use records::{
     AssessmentFilter, ConsignmentFilter, Decision, DecisionKind, ExaminationOrder, ExaminationOutcome,
@@ -67,7 +72,7 @@ pub enum StoreError {
 
 /// Every backend implements this one trait; the server holds an `Arc<dyn Store>`.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: EnforcementStore + Send + Sync + std::fmt::Debug {
     /// Stores each consignment with its assessment, each pair in one transaction (the whole batch shares one, and
     /// a backend may commit concurrent batches together). Resubmitting a reference with identical content is
     /// idempotent and returns the stored assessment; different content is an amendment, stored as the next version

@@ -76,6 +76,15 @@ crate::sql::impl_sql_store!(
     begin_write = "BEGIN",
     lock_audit = "SELECT pg_advisory_xact_lock(7236105)"
 );
+crate::enforcement::impl_enforcement_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    fts_delete = "",
+    fts_write = "UPDATE enforcement_cases SET search = to_tsvector('simple', $2) WHERE id = $1",
+    fts_match = "c.search @@ to_tsquery('simple', ",
+    fts_quote = "",
+    fts_and = " & "
+);
 
 #[cfg(test)]
 mod tests {

@@ -129,6 +129,15 @@ impl SqliteStore {
 }
 
 crate::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, begin_write = "BEGIN IMMEDIATE", lock_audit = "");
+crate::enforcement::impl_enforcement_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    fts_delete = "DELETE FROM enforcement_case_text WHERE rowid = $1",
+    fts_write = "INSERT INTO enforcement_case_text (rowid, text) VALUES ($1, $2)",
+    fts_match = "c.id IN (SELECT rowid FROM enforcement_case_text WHERE enforcement_case_text MATCH ",
+    fts_quote = "\"",
+    fts_and = " AND "
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,6 +2,8 @@
 //! backend module instantiates with a function opening a fresh, empty store (SQLite in a temporary directory,
 //! PostgreSQL in a fresh schema).
 
+mod enforcement;
+
 use std::collections::BTreeMap;
 
 use aduana_core::{Assessment, Consignment, Lane, Referral};
@@ -48,7 +50,11 @@ macro_rules! store_test_suite {
             concurrent_audit_appends_keep_the_chain_intact,
             concurrent_submissions_are_each_answered_with_their_own_results,
             a_reference_repeated_inside_one_batch_is_stored_once_per_content,
-            a_large_batch_spanning_several_statements_is_stored_whole
+            a_large_batch_spanning_several_statements_is_stored_whole,
+            cases_are_found_by_text_and_facets,
+            restricted_cases_are_visible_only_to_their_principals,
+            case_updates_are_versioned_and_audited,
+            links_reach_consignments_and_cases_within_two_hops
         );
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
@@ -64,6 +70,11 @@ macro_rules! store_test_suite {
 }
 
 pub(crate) use store_test_suite;
+
+pub(crate) use enforcement::{
+    case_updates_are_versioned_and_audited, cases_are_found_by_text_and_facets,
+    links_reach_consignments_and_cases_within_two_hops, restricted_cases_are_visible_only_to_their_principals,
+};
 
 fn consignment(reference: &str, description: &str) -> Consignment {
     let json = serde_json::json!({
