@@ -5,6 +5,7 @@
 
 pub mod case;
 pub mod entities;
+pub mod examination;
 pub mod export;
 pub mod import;
 pub mod links;
@@ -16,6 +17,7 @@ pub use case::{
     PersonRole, Quantity, Restriction, Route, WorkflowError,
 };
 pub use entities::{EntityKind, EntityRef, case_entities, consignment_entities, search_text};
+pub use examination::{Find, case_from_examination};
 pub use export::{CenExport, CenRecord, cen_csv, cen_export};
 pub use import::{ImportError, read_seizures};
 pub use links::{Links, Mention, RecordKind, RecordRef, two_hops};

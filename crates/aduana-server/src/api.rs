@@ -3,6 +3,7 @@
 
 pub(crate) mod assessments;
 pub(crate) mod audit;
+pub(crate) mod cases;
 pub(crate) mod consignments;
 pub(crate) mod decisions;
 pub(crate) mod examinations;
