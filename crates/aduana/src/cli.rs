@@ -5,6 +5,7 @@ mod audit;
 mod evaluate;
 mod exchange;
 mod hs;
+mod import;
 mod profiles;
 pub(crate) mod risk_inputs;
 mod screen;
@@ -47,6 +48,8 @@ enum Command {
     #[command(subcommand)]
     Audit(audit::Command),
     Exchange(exchange::Args),
+    #[command(subcommand)]
+    Import(import::Command),
     Assess(assess::Args),
     Profiles(profiles::Args),
     Screen(screen::Args),
@@ -71,6 +74,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Users(command) => users::run(&command),
         Command::Audit(command) => audit::run(&command),
         Command::Exchange(args) => exchange::run(&args),
+        Command::Import(command) => import::run(&command),
         Command::Assess(args) => assess::run(&args),
         Command::Profiles(args) => profiles::run(&args),
         Command::Screen(args) => screen::run(&args),

@@ -4,6 +4,7 @@ mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
 mod csv; // `aduana validate` on the KCS and flat CSV layouts
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
+mod enforcement; // enforcement cases through `aduana serve` and `aduana import seizures`: examination → case, search, links, export
 mod ens; // `aduana validate` on ENS IE315: structure and ICS business-rule errors
 mod exchange; // `aduana exchange`: three nodes exchanging through the file-drop transport
 mod helpers; // running the binary in a fresh temporary directory
