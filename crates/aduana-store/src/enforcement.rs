@@ -145,6 +145,11 @@ pub trait EnforcementStore: Send + Sync {
     /// Returns the mentions two hops around an entity (see `aduana_enforcement::two_hops`), over the cases the
     /// viewer may see and every stored consignment (read into the index first).
     async fn mentions_around(&self, kind: EntityKind, key: &str, viewer: &Viewer) -> Result<Vec<Mention>, StoreError>;
+    /// Returns a stamp that changes whenever a case is created or changed (count and latest change), so that a
+    /// reader can tell cheaply whether to reload `all_cases`.
+    async fn case_stamp(&self) -> Result<String, StoreError>;
+    /// Returns every case, restricted ones included (for the risk engine's enforcement history, never for people).
+    async fn all_cases(&self) -> Result<Vec<StoredCase>, StoreError>;
     /// Lists entities of a kind whose key contains all the given words, most mentioned first.
     async fn entities(&self, kind: EntityKind, text: &str, limit: u32) -> Result<Vec<EntityCount>, StoreError>;
 }
@@ -641,6 +646,23 @@ macro_rules! impl_enforcement_store {
                     out.sort();
                     out.dedup();
                     Ok(out)
+                }
+
+                async fn case_stamp(&self) -> Result<String, StoreError> {
+                    let row = sqlx::query(
+                        "SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), '') AS latest FROM enforcement_cases",
+                    )
+                    .fetch_one(&self.pool)
+                    .await?;
+                    let n: i64 = row.try_get("n")?;
+                    let latest: String = row.try_get("latest")?;
+                    Ok(format!("cases:{n}:{latest}"))
+                }
+
+                async fn all_cases(&self) -> Result<Vec<StoredCase>, StoreError> {
+                    let sql = format!("SELECT {CASE_COLUMNS} FROM enforcement_cases c ORDER BY c.id");
+                    let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+                    rows.iter().map(case_row).collect()
                 }
 
                 async fn entities(

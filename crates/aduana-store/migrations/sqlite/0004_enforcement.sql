@@ -16,10 +16,11 @@ CREATE TABLE enforcement_cases (
     updated_at        TEXT    NOT NULL,
     body              TEXT    NOT NULL
 );
-CREATE INDEX enforcement_cases_area ON enforcement_cases (commodity_area);
-CREATE INDEX enforcement_cases_detection ON enforcement_cases (detection_method);
-CREATE INDEX enforcement_cases_concealment ON enforcement_cases (concealment);
-CREATE INDEX enforcement_cases_year ON enforcement_cases (year);
+-- (column, restricted): facet counts are covered by the index, need-to-know checked without reading rows.
+CREATE INDEX enforcement_cases_area ON enforcement_cases (commodity_area, restricted);
+CREATE INDEX enforcement_cases_detection ON enforcement_cases (detection_method, restricted);
+CREATE INDEX enforcement_cases_concealment ON enforcement_cases (concealment, restricted);
+CREATE INDEX enforcement_cases_year ON enforcement_cases (year, restricted);
 CREATE INDEX enforcement_cases_date ON enforcement_cases (case_date);
 
 -- Who may see a restricted case: `user:NAME` or `role:NAME`.

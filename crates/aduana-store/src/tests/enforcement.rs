@@ -108,7 +108,10 @@ pub(crate) async fn case_updates_are_versioned_and_audited<S: Store>(store: S) {
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
     let missing = store.update_case(id + 100, &changed, None, "olga", "case.update").await;
     assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
+    let stamp = store.case_stamp().await.expect("stamp");
+    assert!(stamp.starts_with("cases:1:"), "{stamp}");
     let read = store.case(id).await.expect("read").expect("a case");
+    assert_eq!(store.all_cases().await.expect("all").len(), 1);
     assert_eq!(read.case, changed);
     // The search index follows the change.
     let old = CaseQuery { text: Some("jan".to_owned()), ..CaseQuery::default() };

@@ -110,18 +110,69 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("the profiles cannot be compiled:\n  {}", lines.join("\n  "));
         }
     };
+    let mut ctx = ctx;
+    let history = Arc::new(aduana_risk::EnforcementHistoryIndicator::new(
+        aduana_risk::EnforcementHistory::default(),
+        HISTORY_WEIGHTS,
+    ));
+    ctx.indicators.push(history.clone());
     let assessor: Arc<dyn aduana_server::Assessor> = Arc::new(RiskAssessor::new(ctx));
-    database::runtime()?.block_on(serve(args, settings, assessor))?;
+    database::runtime()?.block_on(serve(args, settings, assessor, history))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What links to earlier seizures add to a consignment's score: a party or a container/conveyance seen in a
+/// seizure weighs like a profile hit; a route or cover goods alone only nudges.
+const HISTORY_WEIGHTS: aduana_risk::HistoryWeights =
+    aduana_risk::HistoryWeights { party: 40.0, equipment: 40.0, route: 10.0, cover_goods: 10.0 };
+
+/// How often the server checks whether cases changed (in this or another process) to reload the history.
+const HISTORY_REFRESH: Duration = Duration::from_secs(2);
+
+/// Reloads the enforcement history when the store's cases changed since `stamp`.
+async fn refresh_history(
+    store: &dyn aduana_store::Store,
+    history: &aduana_risk::EnforcementHistoryIndicator,
+    stamp: &mut String,
+) -> anyhow::Result<()> {
+    let now = store.case_stamp().await?;
+    if now == *stamp {
+        return Ok(());
+    }
+    let cases = store.all_cases().await?;
+    let version = now.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        aduana_risk::EnforcementHistory::new(version, cases.iter().map(|c| (c.id, &c.case)))
+    })
+    .await?;
+    history.replace(built);
+    *stamp = now;
+    Ok(())
 }
 
 async fn serve(
     args: &Args,
     settings: ServerSettings,
     assessor: Arc<dyn aduana_server::Assessor>,
+    history: Arc<aduana_risk::EnforcementHistoryIndicator>,
 ) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let store = args.store.open(Missing::Create).await?;
+    // The risk engine's enforcement history: loaded before serving, then kept in step with the cases.
+    let mut stamp = String::new();
+    refresh_history(&*store, &history, &mut stamp).await.context("loading the enforcement history")?;
+    let history_store = store.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(HISTORY_REFRESH).await;
+            if let Err(error) = refresh_history(&*history_store, &history, &mut stamp).await {
+                #[allow(clippy::print_stderr, reason = "the server's log is its standard error")]
+                {
+                    eprintln!("enforcement history refresh failed: {error:#}");
+                }
+            }
+        }
+    });
     let state = AppState::new(store, assessor, settings);
     // The intake's stream and consumer are set up before the listening line, which promises readiness.
     let connected_intake = match &args.intake {

@@ -182,8 +182,35 @@ fn a_found_examination_opens_a_case_that_search_links_and_export_handle() {
     }
     assert!(csv.lines().nth(1).is_some_and(|l| l.contains("drugs")), "{csv}");
 
-    // The officer cannot export; the auditor can.
+    // The officer cannot export.
     assert_eq!(call(a, "GET", "/api/enforcement/export", &officer, "application/json", "").0, 403);
+
+    // Feeds risk: a later consignment in the seized container gets an enforcement-history hit naming the case
+    // (the server reloads the history within seconds of a change).
+    let mut evidence = serde_json::Value::Null;
+    for attempt in 0..20 {
+        let later = serde_json::json!({
+            "reference": format!("ENF-LATER-{attempt}"), "direction": "import",
+            "equipment": [{"id": "CSQU3054383", "kind": "container"}],
+            "goods": [{"sequence": 1, "hs_code": "854141", "description": "solar cells"}],
+        });
+        let answer = json(&call(a, "POST", "/api/consignments", &carrier, "application/json", &later.to_string()), 201);
+        let hits = answer["submissions"][0]["assessment"]["hits"].as_array().cloned().unwrap_or_default();
+        if let Some(hit) = hits.into_iter().find(|h| h["indicator"] == "enforcement_history") {
+            evidence = hit;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(evidence["id"], "container:CSQU3054383", "no enforcement-history hit: {evidence}");
+    let cases: Vec<&str> = evidence["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter(|e| e["field"] == "enforcement.case")
+        .filter_map(|e| e["value"].as_str())
+        .collect();
+    assert_eq!(cases, [case_id.to_string()]);
 }
 
 #[test]
