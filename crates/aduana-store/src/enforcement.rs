@@ -527,32 +527,37 @@ macro_rules! impl_enforcement_store {
                 }
 
                 async fn search_cases(&self, q: &CaseQuery, viewer: &Viewer) -> Result<CaseSearch, StoreError> {
-                    let mut count = Query::new("SELECT COUNT(*) AS n FROM enforcement_cases c WHERE 1 = 1");
-                    push_filters(&mut count, q, viewer);
-                    let total: i64 = count.build().fetch_one(&self.pool).await?.try_get("n")?;
-                    let mut page = Query::new(format!("SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE 1 = 1"));
-                    push_filters(&mut page, q, viewer);
-                    page.push(" ORDER BY c.case_date DESC, c.id DESC LIMIT ")
-                        .push_bind(page_limit(q.limit))
-                        .push(" OFFSET ")
-                        .push_bind(i64::from(q.offset));
-                    let rows = page.build().fetch_all(&self.pool).await?;
-                    let cases = rows.iter().map(case_row).collect::<Result<Vec<_>, _>>()?;
-                    let cases_table = "enforcement_cases c";
-                    let facets = Facets {
-                        commodity_area: facet(self, "c.commodity_area", cases_table, q, viewer).await?,
-                        detection_method: facet(self, "c.detection_method", cases_table, q, viewer).await?,
-                        concealment: facet(self, "c.concealment", cases_table, q, viewer).await?,
-                        country: facet(
-                            self,
-                            "k.country",
-                            "enforcement_case_countries k JOIN enforcement_cases c ON c.id = k.case_id",
-                            q,
-                            viewer,
-                        )
-                        .await?,
-                        year: facet(self, "CAST(c.year AS TEXT)", cases_table, q, viewer).await?,
+                    // The total, the page and the five facets are independent reads: they run at once, each on its
+                    // own pooled connection (SQLite's WAL readers do not block each other).
+                    let total = async {
+                        let mut count = Query::new("SELECT COUNT(*) AS n FROM enforcement_cases c WHERE 1 = 1");
+                        push_filters(&mut count, q, viewer);
+                        let n: i64 = count.build().fetch_one(&self.pool).await?.try_get("n")?;
+                        Ok::<i64, StoreError>(n)
                     };
+                    let page = async {
+                        let mut page =
+                            Query::new(format!("SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE 1 = 1"));
+                        push_filters(&mut page, q, viewer);
+                        page.push(" ORDER BY c.case_date DESC, c.id DESC LIMIT ")
+                            .push_bind(page_limit(q.limit))
+                            .push(" OFFSET ")
+                            .push_bind(i64::from(q.offset));
+                        let rows = page.build().fetch_all(&self.pool).await?;
+                        rows.iter().map(case_row).collect::<Result<Vec<_>, _>>()
+                    };
+                    let cases_table = "enforcement_cases c";
+                    let countries = "enforcement_case_countries k JOIN enforcement_cases c ON c.id = k.case_id";
+                    let (total, cases, commodity_area, detection_method, concealment, country, year) = tokio::try_join!(
+                        total,
+                        page,
+                        facet(self, "c.commodity_area", cases_table, q, viewer),
+                        facet(self, "c.detection_method", cases_table, q, viewer),
+                        facet(self, "c.concealment", cases_table, q, viewer),
+                        facet(self, "k.country", countries, q, viewer),
+                        facet(self, "CAST(c.year AS TEXT)", cases_table, q, viewer),
+                    )?;
+                    let facets = Facets { commodity_area, detection_method, concealment, country, year };
                     Ok(CaseSearch { total, cases, facets })
                 }
 
