@@ -4,6 +4,7 @@
 
 mod aeo;
 mod embargo;
+mod enforcement_history;
 mod model;
 mod profiles;
 mod random_selection;
@@ -19,6 +20,7 @@ use crate::context::RiskContext;
 
 pub use aeo::AeoIndicator;
 pub use embargo::EmbargoIndicator;
+pub use enforcement_history::{EnforcementHistory, EnforcementHistoryIndicator, HistoryWeights};
 pub use model::{ModelIndicator, ModelPolicy};
 pub use profiles::ProfileIndicator;
 pub(crate) use profiles::match_profiles;

@@ -37,6 +37,17 @@ pub mod access {
     pub const EXAMINE: &[Role] = &[Officer];
     /// `GET /api/consignments/{id}/examinations`, `GET /api/examinations/{id}` (restricted: every read is audited).
     pub const READ_EXAMINATIONS: &[Role] = &[Administrator, Analyst, Officer, Auditor];
+    /// `POST /api/cases`, `PUT /api/cases/{id}`, `POST /api/cases/{id}/notes`.
+    pub const WRITE_CASES: &[Role] = &[Analyst, Officer];
+    /// `GET /api/cases`, `GET /api/cases/{id}`, `GET /api/enforcement/{links,entities,statistics}` (need-to-know:
+    /// restricted cases only for the users and roles they name; every read of one is audited).
+    pub const READ_CASES: &[Role] = &[Analyst, Officer, Auditor];
+    /// `POST /api/cases/{id}/assignment`.
+    pub const ASSIGN_CASES: &[Role] = &[Analyst, Officer];
+    /// `GET /api/enforcement/export` (the non-nominal CEN export).
+    pub const EXPORT_CASES: &[Role] = &[Administrator, Analyst, Auditor];
+    /// `POST /api/enforcement/import` (historical seizures).
+    pub const IMPORT_CASES: &[Role] = &[Administrator, Analyst];
     /// `GET /api/audit`, `GET /api/audit/verify`.
     pub const READ_AUDIT: &[Role] = &[Auditor];
     /// `POST /api/users`.

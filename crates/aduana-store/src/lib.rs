@@ -7,10 +7,12 @@
 //! users with Argon2id password hashes and hashed API tokens, server-side sessions, officers' decisions,
 //! examination orders and results, the append-only, hash-chained audit log, (through [`ProfileStore`]) the risk
 //! configuration: versioned profiles, watch lists and the AEO register, cash declarations ([`CashStore`]), and the
-//! messages of the secure exchange between administrations ([`ExchangeStore`]).
+//! messages of the secure exchange between administrations ([`ExchangeStore`]); enforcement cases (nCEN) through
+//! [`EnforcementStore`] (`enforcement.rs`).
 
 pub mod audit;
 pub mod cash;
+mod enforcement;
 mod exchange;
 mod postgres;
 mod profiles;
@@ -25,6 +27,9 @@ use aduana_core::{Assessment, Consignment};
 
 pub use audit::{AuditEntry, ChainStatus, NewAuditEntry};
 pub use cash::{CashFilter, CashStore, StoredCashRecord};
+pub use enforcement::{
+    CaseQuery, CaseSearch, EnforcementStore, EntityCount, FacetCount, Facets, MAX_LINK_MENTIONS, StoredCase, Viewer,
+};
 pub use exchange::{ExchangeDirection, ExchangeMessage, ExchangeStore, NewExchangeMessage};
 pub use postgres::PostgresStore;
 pub use profiles::{
@@ -80,7 +85,9 @@ pub enum StoreError {
 
 /// Every backend implements this one trait; the server holds an `Arc<dyn Store>`.
 #[async_trait::async_trait]
-pub trait Store: CashStore + ExchangeStore + ProfileStore + WorkbenchStore + Send + Sync + std::fmt::Debug {
+pub trait Store:
+    CashStore + EnforcementStore + ExchangeStore + ProfileStore + WorkbenchStore + Send + Sync + std::fmt::Debug
+{
     /// Stores each consignment with its assessment, each pair in one transaction (the whole batch shares one, and
     /// a backend may commit concurrent batches together). Resubmitting a reference with identical content is
     /// idempotent and returns the stored assessment; different content is an amendment, stored as the next version

@@ -81,6 +81,15 @@ crate::exchange::impl_exchange_store!(PostgresStore);
 crate::workbench::impl_workbench_store!(PostgresStore, sqlx::Postgres);
 
 crate::profiles::impl_profile_store!(super::PostgresStore, sqlx::Postgres);
+crate::enforcement::impl_enforcement_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    fts_delete = "",
+    fts_write = "UPDATE enforcement_cases SET search = to_tsvector('simple', $2) WHERE id = $1",
+    fts_match = "c.search @@ to_tsquery('simple', ",
+    fts_quote = "",
+    fts_and = " & "
+);
 
 #[cfg(test)]
 mod tests {

@@ -134,6 +134,15 @@ crate::exchange::impl_exchange_store!(SqliteStore);
 crate::workbench::impl_workbench_store!(SqliteStore, sqlx::Sqlite);
 
 crate::profiles::impl_profile_store!(super::SqliteStore, sqlx::Sqlite);
+crate::enforcement::impl_enforcement_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    fts_delete = "DELETE FROM enforcement_case_text WHERE rowid = $1",
+    fts_write = "INSERT INTO enforcement_case_text (rowid, text) VALUES ($1, $2)",
+    fts_match = "c.id IN (SELECT rowid FROM enforcement_case_text WHERE enforcement_case_text MATCH ",
+    fts_quote = "\"",
+    fts_and = " AND "
+);
 
 #[cfg(test)]
 mod tests {

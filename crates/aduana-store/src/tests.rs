@@ -2,6 +2,8 @@
 //! backend module instantiates with a function opening a fresh, empty store (SQLite in a temporary directory,
 //! PostgreSQL in a fresh schema).
 
+mod enforcement;
+
 use std::collections::BTreeMap;
 
 use aduana_core::{Assessment, Consignment, Lane, Referral};
@@ -59,6 +61,10 @@ macro_rules! store_test_suite {
             cash_records_round_trip_and_are_listed_by_period,
             a_repeated_cash_reference_is_refused_and_nothing_of_the_batch_is_stored,
             a_cash_record_is_marked_shared_once,
+            cases_are_found_by_text_and_facets,
+            restricted_cases_are_visible_only_to_their_principals,
+            case_updates_are_versioned_and_audited,
+            links_reach_consignments_and_cases_within_two_hops
         );
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
@@ -79,6 +85,10 @@ mod cash;
 pub(crate) use cash::{
     a_cash_record_is_marked_shared_once, a_repeated_cash_reference_is_refused_and_nothing_of_the_batch_is_stored,
     cash_records_round_trip_and_are_listed_by_period,
+};
+pub(crate) use enforcement::{
+    case_updates_are_versioned_and_audited, cases_are_found_by_text_and_facets,
+    links_reach_consignments_and_cases_within_two_hops, restricted_cases_are_visible_only_to_their_principals,
 };
 
 fn consignment(reference: &str, description: &str) -> Consignment {

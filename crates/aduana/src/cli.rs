@@ -7,6 +7,7 @@ mod demo;
 mod evaluate;
 mod exchange;
 mod hs;
+mod import;
 mod profiles;
 pub(crate) mod risk_inputs;
 mod screen;
@@ -53,6 +54,8 @@ enum Command {
     #[command(subcommand)]
     Cash(cash::Command),
     Exchange(exchange::Args),
+    #[command(subcommand)]
+    Import(import::Command),
     Assess(assess::Args),
     Profiles(profiles::Args),
     Screen(screen::Args),
@@ -79,6 +82,7 @@ pub(crate) fn run() -> anyhow::Result<ExitCode> {
         Command::Audit(command) => audit::run(&command),
         Command::Cash(command) => cash::run(&command),
         Command::Exchange(args) => exchange::run(&args),
+        Command::Import(command) => import::run(&command),
         Command::Assess(args) => assess::run(&args),
         Command::Profiles(args) => profiles::run(&args),
         Command::Screen(args) => screen::run(&args),

@@ -19,8 +19,9 @@ use crate::cli::risk_inputs::{as_of, screening_indicators_for};
 /// each other briefly.
 pub(crate) struct RiskAssessor {
     ctx: Mutex<Loaded>,
-    /// The learned model's indicator, kept across reloads.
-    model: Option<Arc<dyn Indicator>>,
+    /// The indicators that do not come from the stored configuration (the learned model, the enforcement
+    /// history), kept across reloads.
+    kept: Vec<Arc<dyn Indicator>>,
 }
 
 /// The context and the versions of the stored configuration it was built from.
@@ -36,9 +37,10 @@ impl std::fmt::Debug for RiskAssessor {
 }
 
 impl RiskAssessor {
-    /// Returns an assessor over a built context; `model` is the model indicator in `ctx.indicators`, if any.
-    pub(crate) fn new(ctx: RiskContext, model: Option<Arc<dyn Indicator>>) -> RiskAssessor {
-        RiskAssessor { ctx: Mutex::new(Loaded { ctx, stored: BTreeMap::new() }), model }
+    /// Returns an assessor over a built context; `kept` are the indicators in `ctx.indicators` that a reload of the
+    /// stored configuration keeps (the learned model, the enforcement history).
+    pub(crate) fn new(ctx: RiskContext, kept: Vec<Arc<dyn Indicator>>) -> RiskAssessor {
+        RiskAssessor { ctx: Mutex::new(Loaded { ctx, stored: BTreeMap::new() }), kept }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
@@ -108,7 +110,7 @@ impl Assessor for RiskAssessor {
         }
         let mut loaded = self.lock();
         let mut indicators = screening_indicators_for(&lists, &loaded.ctx.policy);
-        indicators.extend(self.model.clone());
+        indicators.extend(self.kept.iter().cloned());
         let documents: Vec<String> = config.profiles.iter().map(|p| format!("{}@{}", p.name, p.version)).collect();
         let mut stored = BTreeMap::new();
         stored.insert("risk_generation".to_owned(), config.generation.to_string());

@@ -1,6 +1,6 @@
 //! Examination orders and results: `POST /api/consignments/{id}/examinations` (order), `GET` the same (list),
 //! `GET /api/examinations/{id}` and `POST /api/examinations/{id}/result`. Results are restricted enforcement
-//! records: every read is appended to the audit log.
+//! records: every read is appended to the audit log. A `found` result opens a seizure case (`api/cases.rs`).
 
 use aduana_store::{
     ExaminationOrder, ExaminationOutcome, ExaminationResult, NewAuditEntry, NewExaminationOrder, NewExaminationResult,
@@ -40,6 +40,14 @@ pub(crate) struct ResultRequest {
     outcome: OutcomeView,
     /// What was found (or checked): not blank.
     findings: String,
+    /// With `found`: the commodity area of the seizure case the result opens (default `other`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    commodity_area: Option<aduana_enforcement::CommodityArea>,
+    /// With `found`: how the goods were hidden (default `other`).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    concealment: Option<aduana_enforcement::Concealment>,
 }
 
 /// A recorded result.
@@ -63,6 +71,9 @@ pub(crate) struct OrderView {
     #[schema(value_type = String, format = DateTime)]
     ordered_at: aduana_store::Timestamp,
     result: Option<ResultView>,
+    /// The seizure case a `found` result opened (only in the answer to recording it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    case_id: Option<i64>,
 }
 
 /// The examinations of a consignment.
@@ -85,6 +96,7 @@ impl From<ExaminationOrder> for OrderView {
                 recorded_by: r.recorded_by,
                 recorded_at: r.recorded_at,
             }),
+            case_id: None,
         }
     }
 }
@@ -160,7 +172,36 @@ pub(crate) async fn record_result(
         serde_json::json!({"outcome": outcome.as_str(), "findings": result.findings}),
     );
     let stored = state.store().record_examination_result(id, &result, &audit).await?;
-    Ok((StatusCode::CREATED, Json(stored.into())))
+    let case_id = match outcome {
+        ExaminationOutcome::Found => Some(open_case(&state, &caller, &stored, &request).await?),
+        ExaminationOutcome::NotFound => None,
+    };
+    let mut view = OrderView::from(stored);
+    view.case_id = case_id;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Opens the seizure case of a positive result, linked to the consignment and the examination.
+async fn open_case(
+    state: &AppState,
+    caller: &Caller,
+    order: &ExaminationOrder,
+    request: &ResultRequest,
+) -> Result<i64, ApiError> {
+    let consignment = state
+        .store()
+        .consignment(order.consignment_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("consignment", order.consignment_id))?;
+    let find = aduana_enforcement::Find {
+        date: chrono::Utc::now().date_naive(),
+        findings: request.findings.trim().to_owned(),
+        commodity_area: request.commodity_area.unwrap_or(aduana_enforcement::CommodityArea::Other),
+        concealment: request.concealment.unwrap_or(aduana_enforcement::Concealment::Other),
+    };
+    let case = aduana_enforcement::case_from_examination(&consignment.consignment, consignment.id, order.id, &find);
+    let stored = state.store().create_cases(&[case], &caller.user.name, "case.create").await?;
+    stored.first().map(|c| c.id).ok_or_else(|| ApiError::new(ErrorCode::Internal, "no case was stored"))
 }
 
 /// Lists the examinations of a consignment version (an audited read).

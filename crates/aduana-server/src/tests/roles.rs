@@ -42,6 +42,22 @@ async fn every_endpoint_admits_exactly_its_roles() {
         .await;
     assert_eq!(cash.status, StatusCode::CREATED, "{cash:?}");
     let cash_id = cash.json["id"].as_i64().expect("a cash id");
+    // An enforcement case with an investigation to act on.
+    let case = harness
+        .call(Method::POST, "/api/cases", Some(harness.token(Officer)), Some("application/json"), seizure().to_string())
+        .await;
+    assert_eq!(case.status, StatusCode::CREATED, "{case:?}");
+    let case_id = case.json["id"].as_i64().expect("a case id");
+    let assigned = harness
+        .call(
+            Method::POST,
+            &format!("/api/cases/{case_id}/assignment"),
+            Some(harness.token(Officer)),
+            Some("application/json"),
+            serde_json::json!({"officer": "officer"}).to_string(),
+        )
+        .await;
+    assert_eq!(assigned.status, StatusCode::OK, "{assigned:?}");
 
     let cases = vec![
         Case {
@@ -104,6 +120,76 @@ async fn every_endpoint_admits_exactly_its_roles() {
             path: format!("/api/examinations/{order_id}/result"),
             body: Some(serde_json::json!({"outcome": "not_found", "findings": "as declared"})),
             allowed: &[Officer],
+        },
+        Case {
+            method: Method::POST,
+            path: "/api/cases".to_owned(),
+            body: Some(seizure()),
+            allowed: &[Analyst, Officer],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/cases?q=cocaine&commodity_area=drugs".to_owned(),
+            body: None,
+            allowed: &[Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::GET,
+            path: format!("/api/cases/{case_id}"),
+            body: None,
+            allowed: &[Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::PUT,
+            path: format!("/api/cases/{case_id}"),
+            body: Some(serde_json::json!({"case": seizure()})),
+            allowed: &[Analyst, Officer],
+        },
+        Case {
+            method: Method::POST,
+            path: format!("/api/cases/{case_id}/assignment"),
+            body: Some(serde_json::json!({"officer": "officer"})),
+            allowed: &[Analyst, Officer],
+        },
+        Case {
+            method: Method::POST,
+            path: format!("/api/cases/{case_id}/notes"),
+            body: Some(serde_json::json!({"text": "lab result awaited"})),
+            allowed: &[Analyst, Officer],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/enforcement/links?kind=person&value=Jan%20de%20Vries".to_owned(),
+            body: None,
+            allowed: &[Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/enforcement/entities?kind=person&q=vries".to_owned(),
+            body: None,
+            allowed: &[Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/enforcement/statistics?period=year".to_owned(),
+            body: None,
+            allowed: &[Analyst, Officer, Auditor],
+        },
+        Case {
+            method: Method::GET,
+            path: "/api/enforcement/export?format=csv".to_owned(),
+            body: None,
+            allowed: &[Administrator, Analyst, Auditor],
+        },
+        // A JSON string body is sent as it is, as CSV.
+        Case {
+            method: Method::POST,
+            path: "/api/enforcement/import".to_owned(),
+            body: Some(serde_json::Value::String(
+                "date,office,commodity_area,commodity,detection_method\n2019-05-02,Antwerp,drugs,cocaine,x_ray\n"
+                    .to_owned(),
+            )),
+            allowed: &[Administrator, Analyst],
         },
         Case { method: Method::GET, path: "/api/audit".to_owned(), body: None, allowed: &[Auditor] },
         Case { method: Method::GET, path: "/api/audit/verify".to_owned(), body: None, allowed: &[Auditor] },
@@ -213,8 +299,16 @@ async fn every_endpoint_admits_exactly_its_roles() {
 
     let mut failures = Vec::new();
     for case in &cases {
-        let body = case.body.as_ref().map(|b| b.to_string()).unwrap_or_default();
-        let content_type = case.body.as_ref().map(|_| "application/json");
+        let body = match &case.body {
+            Some(serde_json::Value::String(raw)) => raw.clone(),
+            Some(json) => json.to_string(),
+            None => String::new(),
+        };
+        let content_type = match &case.body {
+            Some(serde_json::Value::String(_)) => Some("text/csv"),
+            Some(_) => Some("application/json"),
+            None => None,
+        };
         let anonymous = harness.call(case.method.clone(), &case.path, None, content_type, body.clone()).await;
         if anonymous.status != StatusCode::UNAUTHORIZED || error_code(&anonymous) != "unauthenticated" {
             failures.push(format!("{} {} without credentials: {}", case.method, case.path, anonymous.status));
@@ -240,6 +334,15 @@ async fn every_endpoint_admits_exactly_its_roles() {
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+/// A small valid seizure case.
+fn seizure() -> serde_json::Value {
+    serde_json::json!({
+        "date": "2025-03-14", "office": "Rotterdam", "detection_method": "x_ray", "commodity_area": "drugs",
+        "commodity": "cocaine", "concealment": "mixed_with_cargo",
+        "persons": [{"name": "Jan de Vries"}],
+    })
 }
 
 #[tokio::test]

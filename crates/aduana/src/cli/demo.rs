@@ -135,7 +135,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("the shipped profiles do not compile:\n  {}", lines.join("\n  "));
         }
     };
-    let assessor = RiskAssessor::new(ctx, None);
+    let assessor = RiskAssessor::new(ctx, Vec::new());
     let consignments = read_samples(&samples)?;
     let location = database::Location { data_dir: args.data_dir.clone(), database: None };
     let (credentials, summary) = database::runtime()?.block_on(load(&location, &assessor, consignments))?;

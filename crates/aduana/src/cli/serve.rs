@@ -132,7 +132,15 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let model = args.model.as_ref().map(|path| model_indicator(path, &ctx.policy)).transpose()?;
     ctx.indicators.extend(model.clone());
-    let assessor: Arc<dyn aduana_server::Assessor> = Arc::new(RiskAssessor::new(ctx, model));
+    // The risk engine's enforcement history: filled from the store's cases before serving and kept in step.
+    let history = Arc::new(aduana_risk::EnforcementHistoryIndicator::new(
+        aduana_risk::EnforcementHistory::default(),
+        HISTORY_WEIGHTS,
+    ));
+    ctx.indicators.push(history.clone());
+    let mut kept: Vec<Arc<dyn aduana_risk::Indicator>> = model.into_iter().collect();
+    kept.push(history.clone());
+    let assessor: Arc<dyn aduana_server::Assessor> = Arc::new(RiskAssessor::new(ctx, kept));
     let seed = risk_seed(args)?;
     if let Some(url) = &args.webhook {
         if !url.starts_with("http://") {
@@ -151,7 +159,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         webhook: args.webhook.clone(),
         sync_interval: Duration::from_millis(500),
     };
-    database::runtime()?.block_on(serve(args, settings, assessor, seed, workbench, screener))?;
+    database::runtime()?.block_on(serve(args, settings, assessor, seed, workbench, screener, history))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -178,6 +186,35 @@ fn risk_seed(args: &Args) -> anyhow::Result<RiskSeed> {
     Ok(RiskSeed { profiles, lists, aeo, actor: "aduana-serve".to_owned() })
 }
 
+/// What links to earlier seizures add to a consignment's score: a party or a container/conveyance seen in a
+/// seizure weighs like a profile hit; a route or cover goods alone only nudges.
+const HISTORY_WEIGHTS: aduana_risk::HistoryWeights =
+    aduana_risk::HistoryWeights { party: 40.0, equipment: 40.0, route: 10.0, cover_goods: 10.0 };
+
+/// How often the server checks whether cases changed (in this or another process) to reload the history.
+const HISTORY_REFRESH: Duration = Duration::from_secs(2);
+
+/// Reloads the enforcement history when the store's cases changed since `stamp`.
+async fn refresh_history(
+    store: &dyn aduana_store::Store,
+    history: &aduana_risk::EnforcementHistoryIndicator,
+    stamp: &mut String,
+) -> anyhow::Result<()> {
+    let now = store.case_stamp().await?;
+    if now == *stamp {
+        return Ok(());
+    }
+    let cases = store.all_cases().await?;
+    let version = now.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        aduana_risk::EnforcementHistory::new(version, cases.iter().map(|c| (c.id, &c.case)))
+    })
+    .await?;
+    history.replace(built);
+    *stamp = now;
+    Ok(())
+}
+
 async fn serve(
     args: &Args,
     settings: ServerSettings,
@@ -185,9 +222,25 @@ async fn serve(
     seed: RiskSeed,
     workbench: WorkbenchSettings,
     screener: Option<Arc<dyn aduana_server::Screener>>,
+    history: Arc<aduana_risk::EnforcementHistoryIndicator>,
 ) -> anyhow::Result<()> {
     let shutdown = shutdown_signal()?;
     let store = args.store.open(Missing::Create).await?;
+    // The risk engine's enforcement history: loaded before serving, then kept in step with the cases.
+    let mut stamp = String::new();
+    refresh_history(&*store, &history, &mut stamp).await.context("loading the enforcement history")?;
+    let history_store = store.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(HISTORY_REFRESH).await;
+            if let Err(error) = refresh_history(&*history_store, &history, &mut stamp).await {
+                #[allow(clippy::print_stderr, reason = "the server's log is its standard error")]
+                {
+                    eprintln!("enforcement history refresh failed: {error:#}");
+                }
+            }
+        }
+    });
     let exchange = match &args.exchange {
         Some(dir) => Some(exchange_node(args, dir)?),
         None => None,

@@ -11,6 +11,7 @@ mod cash; // `aduana cash`: import, structuring detection, FIU report, sharing
 mod csv; // `aduana validate` on the KCS and flat CSV layouts
 mod demo; // `aduana demo`: fresh data directory, credentials per role, assessed consignments served
 mod edifact; // `aduana validate` on UN/EDIFACT CUSCAR interchanges
+mod enforcement; // enforcement cases through `aduana serve` and `aduana import seizures`: examination → case, search, links, export
 mod ens; // `aduana validate` on ENS IE315: structure and ICS business-rule errors
 mod exchange; // `aduana exchange`: three nodes exchanging through the file-drop transport
 mod exchange_https; // three `aduana serve --exchange` nodes over HTTPS: reading, forging, tampering, replay, restart

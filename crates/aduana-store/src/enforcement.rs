@@ -1,0 +1,706 @@
+//! Persistence of enforcement cases (nCEN, issue 8): [`EnforcementStore`], a supertrait of [`crate::Store`],
+//! implemented for both backends by `impl_enforcement_store!` over the tables of `0004_enforcement.sql`.
+//!
+//! A case is stored as JSON with the columns that search needs beside it (commodity area, detection method,
+//! concealment, year, route countries, need-to-know principals). Full-text search uses each database's own index:
+//! SQLite's FTS5 table `enforcement_case_text`, PostgreSQL's `tsvector` column with a GIN index — nothing to keep
+//! in step outside the database, so several server processes on one PostgreSQL see the same results. Link analysis
+//! reads `enforcement_mentions` (which record names which entity): cases are written there when stored; stored
+//! consignments are read into it incrementally, from where the last reader stopped, before each analysis.
+//!
+//! Every change is written with its audit entry in one transaction.
+
+use aduana_enforcement::{Case, CommodityArea, Concealment, DetectionMethod, EntityKind, Mention};
+use serde::Serialize;
+
+use crate::StoreError;
+use crate::records::Timestamp;
+
+/// A stored case.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredCase {
+    /// Its id.
+    pub id: i64,
+    /// 1 when created, one more at every change.
+    pub version: i64,
+    /// Who created it.
+    pub created_by: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+    /// The case.
+    pub case: Case,
+}
+
+/// Who is reading: restricted cases are visible only to the users and roles they name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    /// The user name.
+    pub user: String,
+    /// The role name.
+    pub role: String,
+}
+
+impl Viewer {
+    pub(crate) fn principals(&self) -> [String; 2] {
+        [format!("user:{}", self.user), format!("role:{}", self.role)]
+    }
+}
+
+/// What to search for; every part is optional and the parts combine with AND.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseQuery {
+    /// Words that must all occur (commodity, names, places, conveyance, narrative …).
+    pub text: Option<String>,
+    /// Only this commodity area.
+    pub commodity_area: Option<CommodityArea>,
+    /// Only this detection method.
+    pub detection_method: Option<DetectionMethod>,
+    /// Only this concealment method.
+    pub concealment: Option<Concealment>,
+    /// Only cases with this country on the route.
+    pub country: Option<String>,
+    /// Only cases of this year.
+    pub year: Option<i64>,
+    /// The most cases per page (0 means 50; at most 1000).
+    pub limit: u32,
+    /// How many matching cases to skip.
+    pub offset: u32,
+}
+
+/// One value of a facet and how many matching cases have it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FacetCount {
+    /// The value.
+    pub value: String,
+    /// How many matching cases.
+    pub count: i64,
+}
+
+/// The facets of a search: counts of the matching cases per value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Facets {
+    /// By commodity area.
+    pub commodity_area: Vec<FacetCount>,
+    /// By detection method.
+    pub detection_method: Vec<FacetCount>,
+    /// By concealment method.
+    pub concealment: Vec<FacetCount>,
+    /// By route country.
+    pub country: Vec<FacetCount>,
+    /// By year.
+    pub year: Vec<FacetCount>,
+}
+
+/// A page of search results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseSearch {
+    /// How many cases match in all.
+    pub total: i64,
+    /// The page, newest first.
+    pub cases: Vec<StoredCase>,
+    /// Counts per facet value over all matching cases.
+    pub facets: Facets,
+}
+
+/// An entity with how many records mention it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntityCount {
+    /// The kind.
+    pub kind: EntityKind,
+    /// The normalised key.
+    pub key: String,
+    /// A label as written.
+    pub label: String,
+    /// How many cases and consignments mention it.
+    pub records: i64,
+}
+
+/// The most mentions link analysis reads for one entity's neighbourhood.
+pub const MAX_LINK_MENTIONS: usize = 5000;
+
+/// Persistence of enforcement cases.
+#[async_trait::async_trait]
+pub trait EnforcementStore: Send + Sync {
+    /// Stores new cases in one transaction with one audit entry (`action`, e.g. `case.create` or `case.import`,
+    /// subject `case/ID` for one case or `cases/FIRST-LAST` for several); returns them with their ids.
+    async fn create_cases(&self, cases: &[Case], actor: &str, action: &str) -> Result<Vec<StoredCase>, StoreError>;
+    /// Replaces a case with a new version and its audit entry; with `expected_version`, fails with `Conflict`
+    /// when the stored version is another (someone changed it meanwhile).
+    async fn update_case(
+        &self,
+        id: i64,
+        case: &Case,
+        expected_version: Option<i64>,
+        actor: &str,
+        action: &str,
+    ) -> Result<StoredCase, StoreError>;
+    /// Returns one case (whoever reads: the caller checks need-to-know and audits restricted reads).
+    async fn case(&self, id: i64) -> Result<Option<StoredCase>, StoreError>;
+    /// Searches the cases the viewer may see: a page and the facet counts.
+    async fn search_cases(&self, query: &CaseQuery, viewer: &Viewer) -> Result<CaseSearch, StoreError>;
+    /// Returns every case the viewer may see that matches (no paging: for exports and statistics), by date.
+    async fn cases_matching(&self, query: &CaseQuery, viewer: &Viewer) -> Result<Vec<StoredCase>, StoreError>;
+    /// Returns the mentions two hops around an entity (see `aduana_enforcement::two_hops`), over the cases the
+    /// viewer may see and every stored consignment (read into the index first).
+    async fn mentions_around(&self, kind: EntityKind, key: &str, viewer: &Viewer) -> Result<Vec<Mention>, StoreError>;
+    /// Returns a stamp that changes whenever a case is created or changed (count and latest change), so that a
+    /// reader can tell cheaply whether to reload `all_cases`.
+    async fn case_stamp(&self) -> Result<String, StoreError>;
+    /// Returns every case, restricted ones included (for the risk engine's enforcement history, never for people).
+    async fn all_cases(&self) -> Result<Vec<StoredCase>, StoreError>;
+    /// Lists entities of a kind whose key contains all the given words, most mentioned first.
+    async fn entities(&self, kind: EntityKind, text: &str, limit: u32) -> Result<Vec<EntityCount>, StoreError>;
+}
+
+/// Returns the effective page size of a query.
+pub(crate) fn page_limit(requested: u32) -> i64 {
+    i64::from(if requested == 0 { 50 } else { requested.min(1000) })
+}
+
+/// Returns the full-text query for the words of `text`, each quoted with `quote` and joined with `and`; `None`
+/// when the text has no words.
+pub(crate) fn fts_query(text: &str, quote: &str, and: &str) -> Option<String> {
+    let words = aduana_enforcement::entities::words(text);
+    if words.is_empty() {
+        return None;
+    }
+    Some(words.iter().map(|w| format!("{quote}{w}{quote}")).collect::<Vec<_>>().join(and))
+}
+
+/// Implements [`EnforcementStore`] for a backend; expands inside the backend module, after `impl_sql_store!`
+/// (whose `begin_write` and `append_audit_in` it uses). The full-text parts differ per database and are passed in.
+macro_rules! impl_enforcement_store {
+    (
+        $store:ident, $db:ty,
+        fts_delete = $fts_delete:literal,
+        fts_write = $fts_write:literal,
+        fts_match = $fts_match:literal,
+        fts_quote = $fts_quote:literal,
+        fts_and = $fts_and:literal
+    ) => {
+        mod enforcement_sql {
+            use aduana_enforcement::{Case, EntityKind, EntityRef, Mention, RecordKind, RecordRef};
+            use chrono::Utc;
+            use sqlx::Row as _;
+
+            use super::$store as Backend;
+            use crate::StoreError;
+            use crate::audit::NewAuditEntry;
+            use crate::enforcement::{
+                CaseQuery, CaseSearch, EntityCount, FacetCount, Facets, MAX_LINK_MENTIONS, StoredCase, Viewer,
+                fts_query, page_limit,
+            };
+            use crate::records::timestamp_text;
+            use crate::sql::{parse_timestamp, to_json};
+
+            type Tx = sqlx::Transaction<'static, $db>;
+            type DbRow = <$db as sqlx::Database>::Row;
+            type Query<'a> = sqlx::QueryBuilder<'a, $db>;
+
+            const CASE_COLUMNS: &str = "c.id, c.version, c.created_by, c.created_at, c.updated_at, c.body";
+
+            fn case_row(row: &DbRow) -> Result<StoredCase, StoreError> {
+                let id: i64 = row.try_get("id")?;
+                let sid = id.to_string();
+                let body: String = row.try_get("body")?;
+                let created_at: String = row.try_get("created_at")?;
+                let updated_at: String = row.try_get("updated_at")?;
+                Ok(StoredCase {
+                    id,
+                    version: row.try_get("version")?,
+                    created_by: row.try_get("created_by")?,
+                    created_at: parse_timestamp("case", &sid, &created_at)?,
+                    updated_at: parse_timestamp("case", &sid, &updated_at)?,
+                    case: serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+                        what: "case",
+                        id: sid.clone(),
+                        reason: e.to_string(),
+                    })?,
+                })
+            }
+
+            /// Writes what is derived from a case: countries, need-to-know principals, mentions, full text.
+            async fn write_derived(tx: &mut Tx, id: i64, case: &Case) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM enforcement_case_countries WHERE case_id = $1").bind(id).execute(&mut **tx).await?;
+                sqlx::query("DELETE FROM enforcement_case_access WHERE case_id = $1").bind(id).execute(&mut **tx).await?;
+                sqlx::query("DELETE FROM enforcement_mentions WHERE record_kind = 'case' AND record_id = $1")
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                for country in case.route.countries() {
+                    sqlx::query("INSERT INTO enforcement_case_countries (case_id, country) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(country.as_str())
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                for principal in case.restriction.principals() {
+                    sqlx::query(
+                        "INSERT INTO enforcement_case_access (case_id, principal) VALUES ($1, $2) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(id)
+                    .bind(principal)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                insert_mentions(tx, RecordKind::Case, id, &aduana_enforcement::case_entities(case)).await?;
+                if !$fts_delete.is_empty() {
+                    sqlx::query($fts_delete).bind(id).execute(&mut **tx).await?;
+                }
+                sqlx::query($fts_write).bind(id).bind(aduana_enforcement::search_text(case)).execute(&mut **tx).await?;
+                Ok(())
+            }
+
+            async fn insert_mentions(
+                tx: &mut Tx,
+                kind: RecordKind,
+                id: i64,
+                entities: &[EntityRef],
+            ) -> Result<(), StoreError> {
+                for chunk in entities.chunks(crate::sql::CHUNK) {
+                    let mut query = Query::new(
+                        "INSERT INTO enforcement_mentions (record_kind, record_id, entity_kind, entity_key, label) ",
+                    );
+                    query.push_values(chunk, |mut row, e| {
+                        row.push_bind(kind.as_str())
+                            .push_bind(id)
+                            .push_bind(e.kind.as_str())
+                            .push_bind(e.key.clone())
+                            .push_bind(e.label.clone());
+                    });
+                    query.push(" ON CONFLICT DO NOTHING");
+                    query.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// Appends `AND (the viewer may see case c)`.
+            fn push_visible(query: &mut Query<'_>, viewer: &Viewer) {
+                let [user, role] = viewer.principals();
+                query
+                    .push(" AND (c.restricted = 0 OR EXISTS (SELECT 1 FROM enforcement_case_access a WHERE a.case_id = c.id AND a.principal IN (")
+                    .push_bind(user)
+                    .push(", ")
+                    .push_bind(role)
+                    .push(")))");
+            }
+
+            /// Appends the query's conditions on case `c`.
+            fn push_filters(query: &mut Query<'_>, q: &CaseQuery, viewer: &Viewer) {
+                push_visible(query, viewer);
+                if let Some(text) = q.text.as_deref().and_then(|t| fts_query(t, $fts_quote, $fts_and)) {
+                    query.push(" AND ").push($fts_match).push_bind(text).push(")");
+                }
+                if let Some(area) = q.commodity_area {
+                    query.push(" AND c.commodity_area = ").push_bind(area.as_str());
+                }
+                if let Some(method) = q.detection_method {
+                    query.push(" AND c.detection_method = ").push_bind(method.as_str());
+                }
+                if let Some(concealment) = q.concealment {
+                    query.push(" AND c.concealment = ").push_bind(concealment.as_str());
+                }
+                if let Some(country) = &q.country {
+                    query
+                        .push(" AND c.id IN (SELECT k.case_id FROM enforcement_case_countries k WHERE k.country = ")
+                        .push_bind(country.clone())
+                        .push(")");
+                }
+                if let Some(year) = q.year {
+                    query.push(" AND c.year = ").push_bind(year);
+                }
+            }
+
+            async fn facet(
+                store: &Backend,
+                column: &str,
+                from: &str,
+                q: &CaseQuery,
+                viewer: &Viewer,
+            ) -> Result<Vec<FacetCount>, StoreError> {
+                let mut query = Query::new(format!("SELECT {column} AS value, COUNT(*) AS n FROM {from} WHERE 1 = 1"));
+                push_filters(&mut query, q, viewer);
+                query.push(" GROUP BY value ORDER BY n DESC, value");
+                let rows = query.build().fetch_all(&store.pool).await?;
+                rows.iter()
+                    .map(|row| Ok(FacetCount { value: row.try_get("value")?, count: row.try_get("n")? }))
+                    .collect()
+            }
+
+            /// Reads the consignments stored since the last reader into the mentions index. Two readers at once
+            /// (two processes) cannot both advance: the second's conditional update finds nothing and rolls back.
+            async fn catch_up_consignments(store: &Backend) -> Result<(), StoreError> {
+                loop {
+                    let (_gate, mut tx) = store.begin_write().await?;
+                    let last: i64 =
+                        sqlx::query_scalar("SELECT last_consignment_id FROM enforcement_mention_progress WHERE id = 1")
+                            .fetch_one(&mut *tx)
+                            .await?;
+                    let rows = sqlx::query("SELECT id, body FROM consignments WHERE id > $1 ORDER BY id LIMIT 500")
+                        .bind(last)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let Some(newest) = rows.last().map(|r| r.try_get::<i64, _>("id")).transpose()? else {
+                        return Ok(());
+                    };
+                    for row in &rows {
+                        let id: i64 = row.try_get("id")?;
+                        let body: String = row.try_get("body")?;
+                        // A body that no longer parses is reported by the consignment endpoints; links skip it.
+                        if let Ok(consignment) = serde_json::from_str::<aduana_core::Consignment>(&body) {
+                            let entities = aduana_enforcement::consignment_entities(&consignment);
+                            insert_mentions(&mut tx, RecordKind::Consignment, id, &entities).await?;
+                        }
+                    }
+                    let moved = sqlx::query(
+                        "UPDATE enforcement_mention_progress SET last_consignment_id = $1 \
+                         WHERE id = 1 AND last_consignment_id = $2",
+                    )
+                    .bind(newest)
+                    .bind(last)
+                    .execute(&mut *tx)
+                    .await?;
+                    if moved.rows_affected() == 0 {
+                        tx.rollback().await?;
+                        return Ok(());
+                    }
+                    tx.commit().await?;
+                }
+            }
+
+            fn mention_row(row: &DbRow) -> Result<Option<Mention>, StoreError> {
+                let record_kind: String = row.try_get("record_kind")?;
+                let entity_kind: String = row.try_get("entity_kind")?;
+                let (Some(kind), Ok(entity)) = (RecordKind::parse(&record_kind), EntityKind::parse(&entity_kind)) else {
+                    return Ok(None);
+                };
+                Ok(Some(Mention {
+                    record: RecordRef { kind, id: row.try_get("record_id")? },
+                    entity: EntityRef { kind: entity, key: row.try_get("entity_key")?, label: row.try_get("label")? },
+                }))
+            }
+
+            /// Appends `AND (mention m is not of a case the viewer may not see)`.
+            fn push_mention_visible(query: &mut Query<'_>, viewer: &Viewer) {
+                let [user, role] = viewer.principals();
+                query
+                    .push(" AND NOT EXISTS (SELECT 1 FROM enforcement_cases c WHERE m.record_kind = 'case' AND c.id = m.record_id AND c.restricted <> 0 AND NOT EXISTS (SELECT 1 FROM enforcement_case_access a WHERE a.case_id = c.id AND a.principal IN (")
+                    .push_bind(user)
+                    .push(", ")
+                    .push_bind(role)
+                    .push(")))");
+            }
+
+            const MENTION_COLUMNS: &str =
+                "SELECT m.record_kind, m.record_id, m.entity_kind, m.entity_key, m.label FROM enforcement_mentions m WHERE ";
+
+            #[async_trait::async_trait]
+            impl crate::EnforcementStore for Backend {
+                async fn create_cases(
+                    &self,
+                    cases: &[Case],
+                    actor: &str,
+                    action: &str,
+                ) -> Result<Vec<StoredCase>, StoreError> {
+                    let (_gate, mut tx) = self.begin_write().await?;
+                    let now = Utc::now();
+                    let now_text = timestamp_text(now);
+                    let mut out = Vec::with_capacity(cases.len());
+                    for case in cases {
+                        let id: i64 = sqlx::query_scalar(
+                            "INSERT INTO enforcement_cases (version, case_date, year, commodity_area, detection_method, \
+                             concealment, status, restricted, created_by, created_at, updated_at, body) \
+                             VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
+                        )
+                        .bind(case.date.to_string())
+                        .bind(i64::from(chrono::Datelike::year(&case.date)))
+                        .bind(case.commodity_area.as_str())
+                        .bind(case.detection_method.as_str())
+                        .bind(case.concealment.as_str())
+                        .bind(case.status.as_str())
+                        .bind(i64::from(case.restriction.restricted))
+                        .bind(actor)
+                        .bind(&now_text)
+                        .bind(to_json("case", case)?)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        write_derived(&mut tx, id, case).await?;
+                        let at = parse_timestamp("case", &id.to_string(), &now_text)?;
+                        out.push(StoredCase {
+                            id,
+                            version: 1,
+                            created_by: actor.to_owned(),
+                            created_at: at,
+                            updated_at: at,
+                            case: case.clone(),
+                        });
+                    }
+                    if let (Some(first), Some(last)) = (out.first(), out.last()) {
+                        let subject = if out.len() == 1 {
+                            format!("case/{}", first.id)
+                        } else {
+                            format!("cases/{}-{}", first.id, last.id)
+                        };
+                        let details = if out.len() == 1 {
+                            serde_json::json!({
+                                "commodity_area": first.case.commodity_area.as_str(),
+                                "restricted": first.case.restriction.restricted,
+                            })
+                        } else {
+                            serde_json::json!({"count": out.len()})
+                        };
+                        let entry =
+                            NewAuditEntry { actor: actor.to_owned(), action: action.to_owned(), subject, details };
+                        super::append_audit_in(&mut tx, &entry).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(out)
+                }
+
+                async fn update_case(
+                    &self,
+                    id: i64,
+                    case: &Case,
+                    expected_version: Option<i64>,
+                    actor: &str,
+                    action: &str,
+                ) -> Result<StoredCase, StoreError> {
+                    let (_gate, mut tx) = self.begin_write().await?;
+                    let sql = format!("SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE c.id = $1");
+                    let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await? else {
+                        return Err(StoreError::NotFound { what: "case", id: id.to_string() });
+                    };
+                    let stored = case_row(&row)?;
+                    if expected_version.is_some_and(|v| v != stored.version) {
+                        return Err(StoreError::Conflict(format!(
+                            "case {id} is at version {}, not {}: reload it and apply the change again",
+                            stored.version,
+                            expected_version.unwrap_or_default()
+                        )));
+                    }
+                    let now_text = timestamp_text(Utc::now());
+                    let version = stored.version + 1;
+                    sqlx::query(
+                        "UPDATE enforcement_cases SET version = $1, case_date = $2, year = $3, commodity_area = $4, \
+                         detection_method = $5, concealment = $6, status = $7, restricted = $8, updated_at = $9, \
+                         body = $10 WHERE id = $11",
+                    )
+                    .bind(version)
+                    .bind(case.date.to_string())
+                    .bind(i64::from(chrono::Datelike::year(&case.date)))
+                    .bind(case.commodity_area.as_str())
+                    .bind(case.detection_method.as_str())
+                    .bind(case.concealment.as_str())
+                    .bind(case.status.as_str())
+                    .bind(i64::from(case.restriction.restricted))
+                    .bind(&now_text)
+                    .bind(to_json("case", case)?)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                    write_derived(&mut tx, id, case).await?;
+                    let entry = NewAuditEntry {
+                        actor: actor.to_owned(),
+                        action: action.to_owned(),
+                        subject: format!("case/{id}"),
+                        details: serde_json::json!({"version": version, "status": case.status.as_str()}),
+                    };
+                    super::append_audit_in(&mut tx, &entry).await?;
+                    tx.commit().await?;
+                    Ok(StoredCase {
+                        id,
+                        version,
+                        created_by: stored.created_by,
+                        created_at: stored.created_at,
+                        updated_at: parse_timestamp("case", &id.to_string(), &now_text)?,
+                        case: case.clone(),
+                    })
+                }
+
+                async fn case(&self, id: i64) -> Result<Option<StoredCase>, StoreError> {
+                    let sql = format!("SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE c.id = $1");
+                    let row = sqlx::query(&sql).bind(id).fetch_optional(&self.pool).await?;
+                    row.as_ref().map(case_row).transpose()
+                }
+
+                async fn search_cases(&self, q: &CaseQuery, viewer: &Viewer) -> Result<CaseSearch, StoreError> {
+                    // The total, the page and the five facets are independent reads: they run at once, each on its
+                    // own pooled connection (SQLite's WAL readers do not block each other).
+                    let total = async {
+                        let mut count = Query::new("SELECT COUNT(*) AS n FROM enforcement_cases c WHERE 1 = 1");
+                        push_filters(&mut count, q, viewer);
+                        let n: i64 = count.build().fetch_one(&self.pool).await?.try_get("n")?;
+                        Ok::<i64, StoreError>(n)
+                    };
+                    let page = async {
+                        let mut page =
+                            Query::new(format!("SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE 1 = 1"));
+                        push_filters(&mut page, q, viewer);
+                        page.push(" ORDER BY c.case_date DESC, c.id DESC LIMIT ")
+                            .push_bind(page_limit(q.limit))
+                            .push(" OFFSET ")
+                            .push_bind(i64::from(q.offset));
+                        let rows = page.build().fetch_all(&self.pool).await?;
+                        rows.iter().map(case_row).collect::<Result<Vec<_>, _>>()
+                    };
+                    let cases_table = "enforcement_cases c";
+                    let countries = "enforcement_case_countries k JOIN enforcement_cases c ON c.id = k.case_id";
+                    let (total, cases, commodity_area, detection_method, concealment, country, year) = tokio::try_join!(
+                        total,
+                        page,
+                        facet(self, "c.commodity_area", cases_table, q, viewer),
+                        facet(self, "c.detection_method", cases_table, q, viewer),
+                        facet(self, "c.concealment", cases_table, q, viewer),
+                        facet(self, "k.country", countries, q, viewer),
+                        facet(self, "CAST(c.year AS TEXT)", cases_table, q, viewer),
+                    )?;
+                    let facets = Facets { commodity_area, detection_method, concealment, country, year };
+                    Ok(CaseSearch { total, cases, facets })
+                }
+
+                async fn cases_matching(
+                    &self,
+                    q: &CaseQuery,
+                    viewer: &Viewer,
+                ) -> Result<Vec<StoredCase>, StoreError> {
+                    let mut query =
+                        Query::new(format!("SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE 1 = 1"));
+                    push_filters(&mut query, q, viewer);
+                    query.push(" ORDER BY c.case_date, c.id");
+                    let rows = query.build().fetch_all(&self.pool).await?;
+                    rows.iter().map(case_row).collect()
+                }
+
+                async fn mentions_around(
+                    &self,
+                    kind: EntityKind,
+                    key: &str,
+                    viewer: &Viewer,
+                ) -> Result<Vec<Mention>, StoreError> {
+                    catch_up_consignments(self).await?;
+                    let mut out: Vec<Mention> = Vec::new();
+                    // The records that mention the entity.
+                    let mut query = Query::new(MENTION_COLUMNS);
+                    query.push("m.entity_kind = ").push_bind(kind.as_str()).push(" AND m.entity_key = ").push_bind(key.to_owned());
+                    push_mention_visible(&mut query, viewer);
+                    query.push(" ORDER BY m.record_kind, m.record_id LIMIT ").push_bind(MAX_LINK_MENTIONS as i64);
+                    for row in query.build().fetch_all(&self.pool).await? {
+                        out.extend(mention_row(&row)?);
+                    }
+                    // Everything those records mention.
+                    let records: Vec<RecordRef> = {
+                        let mut r: Vec<RecordRef> = out.iter().map(|m| m.record).collect();
+                        r.dedup();
+                        r
+                    };
+                    let mut entities: Vec<(EntityKind, String)> = Vec::new();
+                    for chunk in records.chunks(200) {
+                        let mut query = Query::new(MENTION_COLUMNS);
+                        query.push("(");
+                        for (i, record) in chunk.iter().enumerate() {
+                            if i > 0 {
+                                query.push(" OR ");
+                            }
+                            query
+                                .push("(m.record_kind = ")
+                                .push_bind(record.kind.as_str())
+                                .push(" AND m.record_id = ")
+                                .push_bind(record.id)
+                                .push(")");
+                        }
+                        query.push(")");
+                        for row in query.build().fetch_all(&self.pool).await? {
+                            if let Some(m) = mention_row(&row)? {
+                                if !(m.entity.kind == kind && m.entity.key == key) {
+                                    entities.push((m.entity.kind, m.entity.key.clone()));
+                                }
+                                out.push(m);
+                            }
+                        }
+                    }
+                    entities.sort();
+                    entities.dedup();
+                    // Every other record that mentions one of those entities.
+                    for chunk in entities.chunks(200) {
+                        if out.len() >= MAX_LINK_MENTIONS {
+                            break;
+                        }
+                        let mut query = Query::new(MENTION_COLUMNS);
+                        query.push("(");
+                        for (i, (entity_kind, entity_key)) in chunk.iter().enumerate() {
+                            if i > 0 {
+                                query.push(" OR ");
+                            }
+                            query
+                                .push("(m.entity_kind = ")
+                                .push_bind(entity_kind.as_str())
+                                .push(" AND m.entity_key = ")
+                                .push_bind(entity_key.clone())
+                                .push(")");
+                        }
+                        query.push(")");
+                        push_mention_visible(&mut query, viewer);
+                        query.push(" ORDER BY m.record_kind, m.record_id LIMIT ").push_bind(MAX_LINK_MENTIONS as i64);
+                        for row in query.build().fetch_all(&self.pool).await? {
+                            out.extend(mention_row(&row)?);
+                        }
+                    }
+                    out.sort();
+                    out.dedup();
+                    Ok(out)
+                }
+
+                async fn case_stamp(&self) -> Result<String, StoreError> {
+                    let row = sqlx::query(
+                        "SELECT COUNT(*) AS n, COALESCE(MAX(updated_at), '') AS latest FROM enforcement_cases",
+                    )
+                    .fetch_one(&self.pool)
+                    .await?;
+                    let n: i64 = row.try_get("n")?;
+                    let latest: String = row.try_get("latest")?;
+                    Ok(format!("cases:{n}:{latest}"))
+                }
+
+                async fn all_cases(&self) -> Result<Vec<StoredCase>, StoreError> {
+                    let sql = format!("SELECT {CASE_COLUMNS} FROM enforcement_cases c ORDER BY c.id");
+                    let rows = sqlx::query(&sql).fetch_all(&self.pool).await?;
+                    rows.iter().map(case_row).collect()
+                }
+
+                async fn entities(
+                    &self,
+                    kind: EntityKind,
+                    text: &str,
+                    limit: u32,
+                ) -> Result<Vec<EntityCount>, StoreError> {
+                    let mut query = Query::new(
+                        "SELECT m.entity_key, MIN(m.label) AS label, COUNT(*) AS n FROM enforcement_mentions m \
+                         WHERE m.entity_kind = ",
+                    );
+                    query.push_bind(kind.as_str());
+                    let key_text = kind.key(text).unwrap_or_default();
+                    for word in key_text.split(' ').filter(|w| !w.is_empty()) {
+                        query.push(" AND m.entity_key LIKE ").push_bind(format!("%{word}%"));
+                    }
+                    query.push(" GROUP BY m.entity_key ORDER BY n DESC, m.entity_key LIMIT ").push_bind(page_limit(limit));
+                    let rows = query.build().fetch_all(&self.pool).await?;
+                    rows.iter()
+                        .map(|row| {
+                            Ok(EntityCount {
+                                kind,
+                                key: row.try_get("entity_key")?,
+                                label: row.try_get("label")?,
+                                records: row.try_get("n")?,
+                            })
+                        })
+                        .collect()
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use impl_enforcement_store;
