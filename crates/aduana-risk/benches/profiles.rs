@@ -5,7 +5,8 @@
 //! trained here on generated declarations), and peak RSS.
 //!
 //! Run: `cargo bench -p aduana-risk --bench profiles` (set `BENCH_CONSIGNMENTS` to change the count;
-//! `BENCH_HOT=0` skips the warm-cache loop, e.g. under callgrind).
+//! `BENCH_HOT=0` skips the warm-cache loop and `BENCH_ALL=0` the assessments with every indicator, e.g. under
+//! callgrind).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -326,6 +327,9 @@ fn main() {
         percentile(&latencies, 0.99),
         red as f64 * 100.0 / whole as f64
     );
+    if std::env::var_os("BENCH_ALL").is_some_and(|v| v == "0") {
+        return;
+    }
     // 3. Whole assessments with every indicator: screening of every named party against the UN consolidated
     // list, strategic goods, arms embargoes and the learned model, on consignments with three named parties.
     let list_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../aduana-screening/test_data/un-sc/consolidated.xml");
