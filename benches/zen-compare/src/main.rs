@@ -400,7 +400,11 @@ fn aduana_ids(c: &Consignment, ctx: &RiskContext, signals: &mut Signals) -> BTre
     signals.hits.iter().map(|h| h.id.clone()).collect()
 }
 
-fn zen_ids(decision: &Decision, runtime: &tokio::runtime::Runtime, inputs: Vec<zen_engine::Variable>) -> BTreeSet<String> {
+fn zen_ids(
+    decision: &Decision,
+    runtime: &tokio::runtime::Runtime,
+    inputs: Vec<zen_engine::Variable>,
+) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     for input in inputs {
         let response = runtime.block_on(decision.evaluate(input)).expect("zen evaluates");
@@ -440,7 +444,12 @@ fn main() {
         .map(|&how| {
             let started = Instant::now();
             let d = decision(&rules, how);
-            println!("zen {}: table of {} rows built and compiled in {:.0} ms", how.name(), rules.len(), started.elapsed().as_secs_f64() * 1e3);
+            println!(
+                "zen {}: table of {} rows built and compiled in {:.0} ms",
+                how.name(),
+                rules.len(),
+                started.elapsed().as_secs_f64() * 1e3
+            );
             (how, d)
         })
         .collect();
@@ -457,7 +466,11 @@ fn main() {
             matched += a.len();
         }
     }
-    println!("agreement: both engines select the same profiles for {} consignments ({} matches)", check.len(), matched / decisions.len().max(1));
+    println!(
+        "agreement: both engines select the same profiles for {} consignments ({} matches)",
+        check.len(),
+        matched / decisions.len().max(1)
+    );
 
     // Aduana: the profile indicator (hits with evidence and reasons), one thread.
     let mut latencies = Vec::with_capacity(aduana_total);
