@@ -300,7 +300,7 @@ impl Model {
     pub fn score_only(&self, consignments: &[Consignment], history: &History) -> Vec<f64> {
         const BLOCK: usize = 256;
         let width = self.file.features.len();
-        let mut x = Vec::with_capacity(width * BLOCK);
+        let mut x = Vec::with_capacity(width * BLOCK.min(consignments.len()));
         let mut scores = vec![0.0; consignments.len()];
         for (block, out) in consignments.chunks(BLOCK).zip(scores.chunks_mut(BLOCK)) {
             x.clear();

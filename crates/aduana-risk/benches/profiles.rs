@@ -1,8 +1,12 @@
 //! Profile engine benchmark: 10,000 generated profiles against 1,000,000 generated consignments (generated in
 //! memory in chunks), single thread. Reports evaluations per second of the profile indicator, per-consignment
-//! p50/p99 latency, whole assessments per second with every built-in indicator, and peak RSS.
+//! p50/p99 latency, whole assessments per second with the built-in indicators and then with every indicator
+//! (party screening against the UN consolidated list, strategic goods, arms embargoes and a learned model
+//! trained here on generated declarations), and peak RSS.
 //!
-//! Run: `cargo bench -p aduana-risk --bench profiles` (set `BENCH_CONSIGNMENTS` to change the count).
+//! Run: `cargo bench -p aduana-risk --bench profiles` (set `BENCH_CONSIGNMENTS` to change the count;
+//! `BENCH_HOT=0` skips the warm-cache loop and `BENCH_ALL=0` the assessments with every indicator, e.g. under
+//! callgrind).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,9 +16,12 @@ use aduana_core::{
     Consignment, CountryCode, Direction, GoodsItem, HsCode, Money, Party, PartyIdentifier, PartyRole, Reference,
 };
 use aduana_risk::{
-    AeoRegister, Indicator, LaneRates, Policy, ProfileIndicator, ProfileSet, ProfileSource, ReferenceData, RiskContext,
-    Signals,
+    AeoRegister, EmbargoIndicator, Indicator, LaneRates, ModelIndicator, ModelPolicy, Policy, ProfileIndicator,
+    ProfileSet, ProfileSource, ReferenceData, RiskContext, ScreeningIndicator, ScreeningWeights, Signals,
+    StrategicGoodsIndicator,
 };
+use aduana_screening::{CorrelationTable, EmbargoList, NameRules, ScreeningConfig, ScreeningIndex};
+use std::sync::Arc;
 
 const PROFILES: usize = 10_000;
 const CHUNK: usize = 50_000;
@@ -133,6 +140,57 @@ fn generate_consignment(rng: &mut Rng, n: usize) -> Consignment {
     c
 }
 
+const GIVEN: &[&str] = &["Anna", "Pedro", "Wei", "Olga", "Ahmed", "Maria", "John", "Kim", "Ali", "Sofia"];
+const SURNAMES: &[&str] = &["Novak", "Garcia", "Chen", "Ivanova", "Hassan", "Silva", "Smith", "Park", "Khan", "Rossi"];
+const COMPANY: &[&str] = &["Trading", "Logistics", "Import Export", "Shipping", "Industrial", "Global", "Pacific"];
+
+/// Gives the consignment three named parties (importer, exporter, consignor), as real declarations have; one in
+/// two hundred exporters bears a name from the UN list's style of entries.
+fn name_parties(rng: &mut Rng, c: &mut Consignment) {
+    let mut pick = |list: &[&'static str]| list[rng.below(list.len() as u64) as usize];
+    let company = format!("{} {} Co Ltd", pick(SURNAMES), pick(COMPANY));
+    let person = format!("{} {}", pick(GIVEN), pick(SURNAMES));
+    let consignor = format!("{} {} {}", pick(SURNAMES), pick(SURNAMES), pick(COMPANY));
+    c.parties[0].name = Some(company);
+    let exporter = if rng.below(200) == 0 { "Korea Mining Development Trading Corporation".to_owned() } else { person };
+    c.parties.push(Party::named(PartyRole::Exporter, &exporter));
+    c.parties.push(Party::named(PartyRole::Consignor, &consignor));
+}
+
+/// Trains a model the size of the real one (up to 167 trees of 31 leaves) on generated declarations whose fraud
+/// label follows under-valuation and one HS chapter × origin pair, with noise.
+fn train_model(rng: &mut Rng) -> (aduana_learn::Model, usize) {
+    let mut declarations = |n: usize, first: usize| -> Vec<Consignment> {
+        (0..n)
+            .map(|i| {
+                let mut c = generate_consignment(rng, first + i);
+                c.lodged_on = chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+                    .and_then(|d| d.checked_add_signed(chrono::Duration::days(((first + i) / 40) as i64)));
+                let item = &c.goods[0];
+                let per_kg = item.value_per_kg().map_or(0.0, |v| v.to_string().parse::<f64>().unwrap_or(0.0));
+                let hs = item.hs_code.as_ref().map_or("", |h| h.as_str());
+                let origin = item.origin_country.as_ref().map_or("", |o| o.as_str());
+                let fraud = (per_kg < 20.0 || (hs.starts_with("85") && origin == "CN")) != (rng.below(10) == 0);
+                c.attributes.insert("fraud".to_owned(), if fraud { "1" } else { "0" }.to_owned());
+                c
+            })
+            .collect()
+    };
+    let train = declarations(6_000, 0);
+    let valid = declarations(1_500, 6_000);
+    let config = aduana_learn::BoosterConfig {
+        rounds: 167,
+        patience: 167,
+        learning_rate: 0.05,
+        max_leaves: 31,
+        min_leaf_rows: 20,
+        lambda: 1.0,
+        bins: 255,
+    };
+    let (model, report) = aduana_learn::train(&train, &valid, &config, &mut |_, _| {}).expect("the model trains");
+    (model, report.trees)
+}
+
 fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -198,15 +256,16 @@ fn main() {
 
     // 0. Warm caches: the same 64 consignments over and over, to separate evaluation cost from memory latency.
     let hot = &sample[..64];
+    let rounds: usize = std::env::var("BENCH_HOT").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
     let cpu_start = cpu_seconds();
     let mut signals = Signals::default();
-    for i in 0..200_000 {
+    for i in 0..rounds {
         signals.hits.clear();
         ProfileIndicator.assess(&hot[i % hot.len()], &ctx, &mut signals);
     }
     println!(
         "profile indicator, 64 consignments cycled (warm caches): {:.0} evaluations per CPU-second",
-        200_000.0 / (cpu_seconds() - cpu_start)
+        rounds as f64 / (cpu_seconds() - cpu_start)
     );
 
     // 1. The profile indicator alone.
@@ -267,6 +326,71 @@ fn main() {
         percentile(&latencies, 0.5),
         percentile(&latencies, 0.99),
         red as f64 * 100.0 / whole as f64
+    );
+    if std::env::var_os("BENCH_ALL").is_some_and(|v| v == "0") {
+        return;
+    }
+    // 3. Whole assessments with every indicator: screening of every named party against the UN consolidated
+    // list, strategic goods, arms embargoes and the learned model, on consignments with three named parties.
+    let list_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../aduana-screening/test_data/un-sc/consolidated.xml");
+    let bytes = std::fs::read(list_path).expect("the UN list fixture");
+    let list = aduana_screening::parse_list(&bytes, "un-sc").expect("the UN list parses");
+    let version = format!("{}@{}", list.name, list.version);
+    let entries = list.entries.len();
+    let index = ScreeningIndex::build(&[list], NameRules::builtin());
+    let weights = ScreeningWeights { party_match: 90.0, strategic_goods: 30.0, embargo: 30.0 };
+    let controls = CorrelationTable::builtin();
+    let started = Instant::now();
+    let (model, trees) = train_model(&mut rng);
+    let trained = started.elapsed();
+    let mut ctx = ctx;
+    ctx.indicators = vec![
+        Arc::new(ScreeningIndicator::new(index, ScreeningConfig::recommended(), weights, version)),
+        Arc::new(StrategicGoodsIndicator::new(controls.clone(), weights.strategic_goods)),
+        Arc::new(EmbargoIndicator::new(EmbargoList::builtin(), controls, weights.embargo)),
+        Arc::new(ModelIndicator::new(model, ModelPolicy { weight: 60.0, yellow_at: 0.5, red_at: 0.8 })),
+    ];
+    println!(
+        "all indicators: UN list of {entries} entries indexed; model of {trees} trees trained in {:.1} s",
+        trained.as_secs_f64()
+    );
+    let chunk: Vec<Consignment> = (0..whole.min(CHUNK))
+        .map(|i| {
+            let mut c = generate_consignment(&mut rng, i);
+            name_parties(&mut rng, &mut c);
+            c
+        })
+        .collect();
+    let mut latencies: Vec<u32> = Vec::with_capacity(whole);
+    let start = Instant::now();
+    let cpu_start = cpu_seconds();
+    let mut hits = [0usize; 3];
+    for i in 0..whole {
+        let c = &chunk[i % chunk.len()];
+        let t = Instant::now();
+        let a = aduana_risk::assess(c, &ctx);
+        for h in &a.hits {
+            match h.indicator.as_str() {
+                "screening" => hits[0] += 1,
+                "strategic_goods" | "embargo" => hits[1] += 1,
+                "model" => hits[2] += 1,
+                _ => {}
+            }
+        }
+        latencies.push(t.elapsed().as_nanos().min(u128::from(u32::MAX)) as u32);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu_start;
+    latencies.sort_unstable();
+    println!(
+        "whole assessments, all indicators: {whole} in {elapsed:.2} s wall, {cpu:.2} s CPU = {:.0} assessments per CPU-second ({:.0}/s wall); p50 {} ns, p99 {} ns (wall); per consignment {:.3} screening, {:.3} strategic-goods/embargo, {:.3} model hits",
+        whole as f64 / cpu,
+        whole as f64 / elapsed,
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        hits[0] as f64 / whole as f64,
+        hits[1] as f64 / whole as f64,
+        hits[2] as f64 / whole as f64,
     );
     println!(
         "peak RSS: {} MiB",

@@ -23,7 +23,7 @@ pub use embargo::EmbargoIndicator;
 pub use enforcement_history::{EnforcementHistory, EnforcementHistoryIndicator, HistoryWeights};
 pub use model::{ModelIndicator, ModelPolicy};
 pub use profiles::ProfileIndicator;
-pub(crate) use profiles::match_profiles;
+pub(crate) use profiles::{HitText, match_profiles};
 pub use random_selection::RandomSelection;
 pub use screening::{ScreeningIndicator, ScreeningWeights};
 pub use strategic_goods::StrategicGoodsIndicator;

@@ -104,7 +104,7 @@ pub fn versions(ctx: &RiskContext) -> BTreeMap<String, String> {
 pub fn selecting_profiles(consignment: &Consignment, ctx: &RiskContext) -> Vec<(String, f64)> {
     let mut out = Vec::new();
     let mut candidates = Vec::new();
-    indicator::match_profiles(consignment, ctx, &mut candidates, &mut |profile, _| {
+    indicator::match_profiles(consignment, ctx, &mut candidates, &mut |_, profile, _| {
         if selection::selected(consignment.reference.as_str(), &profile.id, profile.select_percent) {
             out.push((profile.id.clone(), profile.weight));
         }

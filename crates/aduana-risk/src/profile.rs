@@ -255,6 +255,8 @@ pub(crate) fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) 
 pub struct ProfileSet {
     profiles: Arc<[Profile]>,
     index: Arc<ProfileIndex>,
+    /// Per profile, the parts of its hits that do not depend on the consignment.
+    hit_texts: Arc<[crate::indicator::HitText]>,
     version: String,
 }
 
@@ -305,7 +307,8 @@ impl ProfileSet {
             hash.write(b";");
         }
         let version = format!("{}:{:016x}", profiles.len(), hash.finish());
-        ProfileSet { profiles: profiles.into(), index: Arc::new(index), version }
+        let hit_texts = profiles.iter().map(crate::indicator::HitText::of).collect();
+        ProfileSet { profiles: profiles.into(), index: Arc::new(index), hit_texts, version }
     }
 
     /// Replaces this set with one compiled from `sources`; on error the set stays as it was and the errors are
@@ -351,6 +354,15 @@ impl ProfileSet {
     pub(crate) fn index(&self) -> &ProfileIndex {
         &self.index
     }
+
+    pub(crate) fn hit_text(&self, i: usize) -> &crate::indicator::HitText {
+        &self.hit_texts[i]
+    }
+}
+
+/// A date as a day number, for compact validity checks.
+pub(crate) fn day_number(date: NaiveDate) -> i32 {
+    chrono::Datelike::num_days_from_ce(&date)
 }
 
 fn split_source(source: &str) -> (&str, u32, u32) {

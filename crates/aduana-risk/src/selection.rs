@@ -1,8 +1,6 @@
-//! Stable hashing: deterministic selection (a profile's sampling percentage, random compliance selection) and
-//! the fast hasher of the profile index. The hashes are FNV-1a 64, fixed forever, so that the same consignment is
-//! selected the same way on every machine and in every release.
-
-use std::hash::{BuildHasherDefault, Hasher};
+//! Stable hashing: deterministic selection (a profile's sampling percentage, random compliance selection) and the
+//! profile index's long keys. The hashes are FNV-1a 64, fixed forever, so that the same consignment is selected the
+//! same way on every machine and in every release.
 
 /// FNV-1a, 64 bits.
 #[derive(Debug, Clone, Copy)]
@@ -47,23 +45,3 @@ pub(crate) fn selected(reference: &str, key: &str, percent: f64) -> bool {
     }
     f64::from(basis_points(&[reference.as_bytes(), key.as_bytes()])) < percent * 100.0
 }
-
-/// A small, fast, non-cryptographic hasher (FxHash) for the index's string keys.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x517c_c1b7_2722_0a95);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;

@@ -23,11 +23,21 @@ impl Indicator for ProfileIndicator {
     }
 
     fn assess(&self, consignment: &Consignment, ctx: &RiskContext, signals: &mut Signals) {
-        let mut candidates = Vec::new();
-        match_profiles(consignment, ctx, &mut candidates, &mut |profile, evidence| {
-            signals.hits.push(profile_hit(consignment, profile, evidence));
+        SCRATCH.with(|scratch| {
+            // A re-entrant call (an indicator assessing inside another) gets a buffer of its own.
+            let mut own = Vec::new();
+            let mut borrowed = scratch.try_borrow_mut();
+            let candidates = borrowed.as_deref_mut().unwrap_or(&mut own);
+            match_profiles(consignment, ctx, candidates, &mut |i, profile, evidence| {
+                signals.hits.push(profile_hit(consignment, profile, ctx.profiles.hit_text(i), evidence));
+            });
         });
     }
+}
+
+thread_local! {
+    /// The candidate list, reused across consignments so that assessing one allocates nothing for it.
+    static SCRATCH: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Calls `on_match` for every profile whose condition holds for the consignment on `as_of`, in profile id order,
@@ -36,18 +46,20 @@ pub(crate) fn match_profiles<'a>(
     consignment: &Consignment,
     ctx: &'a RiskContext,
     candidates: &mut Vec<u32>,
-    on_match: &mut dyn FnMut(&'a Profile, Vec<Evidence>),
+    on_match: &mut dyn FnMut(usize, &'a Profile, Vec<Evidence>),
 ) {
     let set = &ctx.profiles;
     let index = set.index();
     index.candidates(consignment, candidates);
-    let date = ctx.as_of.date();
+    let day = crate::profile::day_number(ctx.as_of.date());
     for &i in candidates.iter() {
         let i = i as usize;
-        let profile = &set.profiles()[i];
-        if !profile.is_valid_on(date) {
+        // Validity is checked on the index's compact copy, so that a candidate that does not apply costs no visit
+        // to the profile itself.
+        if !index.is_valid_on(i, day) {
             continue;
         }
+        let profile = &set.profiles()[i];
         let base = Env { consignment, item: None, reference: &ctx.reference, as_of: ctx.as_of };
         let holding = if index.uses_goods[i] && !consignment.goods.is_empty() {
             consignment.goods.iter().enumerate().find_map(|item| {
@@ -60,26 +72,64 @@ pub(crate) fn match_profiles<'a>(
         if let Some(env) = holding {
             let mut evidence = Vec::new();
             env.eval(&profile.condition, Some(&mut evidence));
-            let mut seen = std::collections::HashSet::new();
-            evidence.retain(|e| seen.insert((e.field.clone(), e.value.clone())));
-            on_match(profile, evidence);
+            dedup_evidence(&mut evidence);
+            on_match(i, profile, evidence);
         }
+    }
+}
+
+/// Drops repeated evidence, keeping the first of each (field, value) in order. Evidence lists are a handful of
+/// entries, so a quadratic scan beats hashing (and clones nothing).
+fn dedup_evidence(evidence: &mut Vec<Evidence>) {
+    let mut kept = 0;
+    for i in 0..evidence.len() {
+        let (seen, rest) = evidence.split_at(i);
+        let e = &rest[0];
+        if !seen[..kept].iter().any(|s| s.field == e.field && s.value == e.value) {
+            evidence.swap(kept, i);
+            kept += 1;
+        }
+    }
+    evidence.truncate(kept);
+}
+
+/// The parts of a profile's hit that do not depend on the consignment, prepared once when the set is compiled.
+#[derive(Debug, Clone)]
+pub(crate) struct HitText {
+    /// The reason when the profile's sampling selects the consignment.
+    selected: String,
+    /// The reason when it matches but is not selected.
+    not_selected: String,
+    /// Whether a selected hit is hard.
+    hard: bool,
+}
+
+impl HitText {
+    pub(crate) fn of(profile: &Profile) -> HitText {
+        let mut reason = format!("{}: {}", profile.title, profile.rationale.trim());
+        if !reason.ends_with('.') {
+            reason.push('.');
+        }
+        let mut selected = reason.clone();
+        if profile.select_percent < 100.0 {
+            selected.push_str(&format!(" Selected by the profile's {}% sampling.", profile.select_percent));
+        }
+        reason.push_str(&format!(" Matched but not selected by the profile's {}% sampling.", profile.select_percent));
+        let hard = profile.severity == Severity::Critical || profile.referrals.contains(&Referral::DoNotLoad);
+        HitText { selected, not_selected: reason, hard }
     }
 }
 
 /// Returns the hit for a matching profile: full weight when its sampling selects the consignment, otherwise an
 /// informational hit of weight 0 that says so.
-pub(crate) fn profile_hit(consignment: &Consignment, profile: &Profile, evidence: Vec<Evidence>) -> Hit {
+pub(crate) fn profile_hit(
+    consignment: &Consignment,
+    profile: &Profile,
+    text: &HitText,
+    evidence: Vec<Evidence>,
+) -> Hit {
     let chosen = selection::selected(consignment.reference.as_str(), &profile.id, profile.select_percent);
-    let hard = profile.severity == Severity::Critical || profile.referrals.contains(&Referral::DoNotLoad);
-    let mut reason = format!("{}: {}", profile.title, profile.rationale.trim());
-    if !reason.ends_with('.') {
-        reason.push('.');
-    }
     if chosen {
-        if profile.select_percent < 100.0 {
-            reason.push_str(&format!(" Selected by the profile's {}% sampling.", profile.select_percent));
-        }
         Hit {
             indicator: "profile".to_owned(),
             id: profile.id.clone(),
@@ -87,12 +137,11 @@ pub(crate) fn profile_hit(consignment: &Consignment, profile: &Profile, evidence
             weight: profile.weight,
             lane: profile.lane,
             referrals: profile.referrals.clone(),
-            hard,
+            hard: text.hard,
             evidence,
-            reason,
+            reason: text.selected.clone(),
         }
     } else {
-        reason.push_str(&format!(" Matched but not selected by the profile's {}% sampling.", profile.select_percent));
         Hit {
             indicator: "profile".to_owned(),
             id: profile.id.clone(),
@@ -102,7 +151,7 @@ pub(crate) fn profile_hit(consignment: &Consignment, profile: &Profile, evidence
             referrals: Vec::new(),
             hard: false,
             evidence,
-            reason,
+            reason: text.not_selected.clone(),
         }
     }
 }

@@ -111,12 +111,14 @@ fn decimal(d: Option<rust_decimal::Decimal>) -> Option<f64> {
 
 impl<'a> Env<'a> {
     /// Calls `f` with each value of the field until it returns true; returns whether it did.
-    fn visit(&self, field: &'a Field, f: &mut dyn FnMut(Val<'a>, Path<'a>) -> bool) -> bool {
+    /// Generic over `f` (not `dyn`) so that each test's check is inlined into the walk over the field's values.
+    #[inline]
+    fn visit<F: FnMut(Val<'a>, Path<'a>) -> bool>(&self, field: &'a Field, f: &mut F) -> bool {
         let c = self.consignment;
         let place = |p: &'a Option<Place>| p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_str());
-        let one = |v: Option<Val<'a>>, path: Path<'a>, f: &mut dyn FnMut(Val<'a>, Path<'a>) -> bool| {
+        fn one<'a, F: FnMut(Val<'a>, Path<'a>) -> bool>(v: Option<Val<'a>>, path: Path<'a>, f: &mut F) -> bool {
             v.is_some_and(|v| f(v, path))
-        };
+        }
         if field.is_goods() {
             let Some((i, item)) = self.item else { return false };
             let (value, name): (Option<Val<'a>>, &'static str) = match field {

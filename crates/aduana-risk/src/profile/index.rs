@@ -2,36 +2,110 @@
 //! (an HS prefix, an origin, a country of dispatch or a LOCODE prefix); profiles with no such test go on a
 //! fallback list. Assessing a consignment looks up its own values and evaluates only the profiles found, so its
 //! cost grows with the profiles that could match, not with the size of the set.
+//!
+//! The layout is built for memory latency, which dominates once the set is larger than the caches: keys are packed
+//! into integers (no string hashing or comparison), every bucket's postings live in one contiguous array, and each
+//! posting carries a 64-bit filter of the origins its profile requires, so that most HS-keyed candidates are
+//! dropped without touching anything but the posting itself.
 
 use std::collections::HashMap;
 
 use aduana_core::Consignment;
 
 use crate::profile::{Expr, Field, Op, Profile};
-use crate::selection::FxBuild;
 
-type Buckets = HashMap<Box<str>, Vec<u32>, FxBuild>;
+/// One profile filed under a key, with the filter of the origins it requires.
+#[derive(Debug, Clone, Copy)]
+struct Posting {
+    profile: u32,
+    /// Bits of the origins the profile requires of some goods item ([`origin_bit`]); all ones when it requires none.
+    origins: u64,
+}
+
+/// A bucket kind's keys: packed key → range of `ProfileIndex::postings`.
+#[derive(Debug, Default)]
+struct Buckets {
+    ranges: HashMap<u64, (u32, u32), IntBuild>,
+    /// The key lengths used, so that a prefix lookup tries only those.
+    lengths: Vec<usize>,
+}
+
+impl Buckets {
+    fn get<'p>(&self, postings: &'p [Posting], key: &str) -> &'p [Posting] {
+        match self.ranges.get(&pack(key)) {
+            Some(&(start, end)) => &postings[start as usize..end as usize],
+            None => &[],
+        }
+    }
+}
+
+/// Packs a key into an integer: its bytes when it has at most 8 (no collisions: keys are non-empty text without NUL),
+/// otherwise a hash with the top bit set. A collision between two long keys only adds candidates, which the
+/// conditions then reject: the index may over-select, never under-select.
+fn pack(key: &str) -> u64 {
+    let bytes = key.as_bytes();
+    if bytes.len() <= 8 && bytes.iter().all(|&b| b != 0 && b < 0x80) {
+        let mut word = [0u8; 8];
+        word[..bytes.len()].copy_from_slice(bytes);
+        u64::from_le_bytes(word)
+    } else {
+        let mut hash = crate::selection::Fnv::new();
+        hash.write(bytes);
+        hash.finish() | 1 << 63
+    }
+}
+
+/// The bit of an origin in a posting's origin filter.
+fn origin_bit(code: [u8; 2]) -> u64 {
+    1 << ((u64::from(u16::from_le_bytes(code)).wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 58)
+}
+
+/// A hasher for integer keys: one multiplication.
+#[derive(Debug, Default, Clone, Copy)]
+struct IntHasher(u64);
+
+impl std::hash::Hasher for IntHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+type IntBuild = std::hash::BuildHasherDefault<IntHasher>;
 
 /// A compiled index over a sorted list of profiles.
 #[derive(Debug, Default)]
 pub(crate) struct ProfileIndex {
     hs: Buckets,
-    /// The prefix lengths used in `hs`, so that a lookup tries only those.
-    hs_lengths: Vec<usize>,
     origin: Buckets,
     dispatch: Buckets,
     places: Buckets,
-    place_lengths: Vec<usize>,
+    /// Every bucket's postings, bucket after bucket.
+    postings: Vec<Posting>,
     fallback: Vec<u32>,
     /// Per profile: whether its condition tests goods fields (and so is evaluated per goods item).
     pub(crate) uses_goods: Vec<bool>,
-    /// Per profile: the origins its condition requires (a top-level `goods.origin =` / `in` test), checked before
-    /// the profile is evaluated: a cheap second key that drops most HS-keyed candidates.
-    origins: Vec<Option<Box<[[u8; 2]]>>>,
+    /// Per profile: its validity as day numbers (first day, last day inclusive), so that a candidate that does not
+    /// apply is dropped without a visit to the profile.
+    validity: Vec<(i32, i32)>,
 }
 
-/// Returns the origins a condition requires of some goods item, when it has a top-level origin test.
-fn required_origins(expr: &Expr) -> Option<Box<[[u8; 2]]>> {
+/// Returns the filter of the origins a condition requires of some goods item (a top-level `goods.origin =` / `in`
+/// test), all ones when it has none.
+fn required_origins(expr: &Expr) -> u64 {
+    required_origin_codes(expr).map_or(u64::MAX, |codes| codes.iter().fold(0, |bits, &c| bits | origin_bit(c)))
+}
+
+fn required_origin_codes(expr: &Expr) -> Option<Vec<[u8; 2]>> {
     let from_test = |e: &Expr| match e {
         Expr::Test(test) if test.field == Field::Origin => {
             let values: &[String] = match &test.op {
@@ -39,7 +113,7 @@ fn required_origins(expr: &Expr) -> Option<Box<[[u8; 2]]>> {
                 Op::In(set) => set,
                 _ => return None,
             };
-            values.iter().map(|v| <[u8; 2]>::try_from(v.as_bytes()).ok()).collect::<Option<Vec<_>>>().map(Into::into)
+            values.iter().map(|v| <[u8; 2]>::try_from(v.as_bytes()).ok()).collect::<Option<Vec<_>>>()
         }
         _ => None,
     };
@@ -104,104 +178,113 @@ fn uses_goods(expr: &Expr) -> bool {
 impl ProfileIndex {
     pub(crate) fn build(profiles: &[Profile]) -> ProfileIndex {
         let mut index = ProfileIndex::default();
+        let mut filed: [HashMap<u64, Vec<Posting>, IntBuild>; 4] = Default::default();
         for (i, profile) in profiles.iter().enumerate() {
             let i = u32::try_from(i).expect("fewer than 2^32 profiles");
             index.uses_goods.push(uses_goods(&profile.condition));
-            index.origins.push(required_origins(&profile.condition));
+            let to = profile.valid_to.map_or(i32::MAX, crate::profile::day_number);
+            index.validity.push((crate::profile::day_number(profile.valid_from), to));
+            let origins = required_origins(&profile.condition);
             match keys(&profile.condition) {
                 Some(keys) => {
                     for (bucket, key) in keys {
-                        let (map, lengths) = match bucket {
-                            Bucket::Hs => (&mut index.hs, Some(&mut index.hs_lengths)),
-                            Bucket::Origin => (&mut index.origin, None),
-                            Bucket::Dispatch => (&mut index.dispatch, None),
-                            Bucket::Place => (&mut index.places, Some(&mut index.place_lengths)),
-                        };
-                        if let Some(lengths) = lengths
-                            && !lengths.contains(&key.len())
-                        {
-                            lengths.push(key.len());
+                        let buckets = index.buckets_mut(bucket);
+                        if !buckets.lengths.contains(&key.len()) {
+                            buckets.lengths.push(key.len());
                         }
-                        let list = map.entry(key.into_boxed_str()).or_default();
-                        if list.last() != Some(&i) {
-                            list.push(i);
+                        let list = filed[bucket as usize].entry(pack(&key)).or_default();
+                        if list.last().is_none_or(|p| p.profile != i) {
+                            list.push(Posting { profile: i, origins });
                         }
                     }
                 }
                 None => index.fallback.push(i),
             }
         }
-        index.hs_lengths.sort_unstable();
-        index.place_lengths.sort_unstable();
+        for (kind, lists) in [Bucket::Hs, Bucket::Origin, Bucket::Dispatch, Bucket::Place].into_iter().zip(filed) {
+            let mut lists: Vec<(u64, Vec<Posting>)> = lists.into_iter().collect();
+            lists.sort_unstable_by_key(|(key, _)| *key);
+            for (key, list) in lists {
+                let start = u32::try_from(index.postings.len()).expect("fewer than 2^32 postings");
+                index.postings.extend(list);
+                let end = u32::try_from(index.postings.len()).expect("fewer than 2^32 postings");
+                index.buckets_mut(kind).ranges.insert(key, (start, end));
+            }
+            index.buckets_mut(kind).lengths.sort_unstable();
+        }
         index
+    }
+
+    fn buckets_mut(&mut self, bucket: Bucket) -> &mut Buckets {
+        match bucket {
+            Bucket::Hs => &mut self.hs,
+            Bucket::Origin => &mut self.origin,
+            Bucket::Dispatch => &mut self.dispatch,
+            Bucket::Place => &mut self.places,
+        }
     }
 
     /// Fills `out` with the indices of the profiles that could match, sorted and without repeats.
     pub(crate) fn candidates(&self, consignment: &Consignment, out: &mut Vec<u32>) {
         out.clear();
         out.extend_from_slice(&self.fallback);
-        let mut add = |map: &Buckets, key: &str| {
-            if let Some(list) = map.get(key) {
-                out.extend_from_slice(list);
+        // The origins of the goods items: a candidate that requires origins none of them has cannot match.
+        let mut origins = 0u64;
+        for item in &consignment.goods {
+            if let Some(origin) = &item.origin_country
+                && let Ok(code) = <[u8; 2]>::try_from(origin.as_str().as_bytes())
+            {
+                origins |= origin_bit(code);
+            }
+        }
+        let postings = &self.postings[..];
+        let mut add = |list: &[Posting]| {
+            out.extend(list.iter().filter(|p| p.origins & origins != 0).map(|p| p.profile));
+        };
+        let prefixes = |buckets: &Buckets, code: &str, add: &mut dyn FnMut(&[Posting])| {
+            for &len in &buckets.lengths {
+                if len > code.len() {
+                    break;
+                }
+                if code.is_char_boundary(len) {
+                    add(buckets.get(postings, &code[..len]));
+                }
             }
         };
         for item in &consignment.goods {
-            if let Some(hs) = &item.hs_code {
-                let code = hs.as_str();
-                for &len in &self.hs_lengths {
-                    if len > code.len() {
-                        break;
-                    }
-                    add(&self.hs, &code[..len]);
-                }
+            if let Some(hs) = &item.hs_code
+                && !self.hs.ranges.is_empty()
+            {
+                prefixes(&self.hs, hs.as_str(), &mut add);
             }
             if let Some(origin) = &item.origin_country
-                && !self.origin.is_empty()
+                && !self.origin.ranges.is_empty()
             {
-                add(&self.origin, origin.as_str());
+                add(self.origin.get(postings, origin.as_str()));
             }
         }
         if let Some(dispatch) = &consignment.itinerary.country_of_dispatch
-            && !self.dispatch.is_empty()
+            && !self.dispatch.ranges.is_empty()
         {
-            add(&self.dispatch, dispatch.as_str());
+            add(self.dispatch.get(postings, dispatch.as_str()));
         }
-        if !self.places.is_empty() {
+        if !self.places.ranges.is_empty() {
             let it = &consignment.itinerary;
             for place in [&it.place_of_loading, &it.place_of_discharge, &it.first_place_of_entry, &it.place_of_delivery]
             {
                 if let Some(locode) = place.as_ref().and_then(|p| p.locode.as_ref()) {
-                    let code = locode.as_str();
-                    for &len in &self.place_lengths {
-                        if len > code.len() {
-                            break;
-                        }
-                        add(&self.places, &code[..len]);
-                    }
+                    prefixes(&self.places, locode.as_str(), &mut add);
                 }
             }
         }
         out.sort_unstable();
         out.dedup();
-        let mut origins = [[0u8; 2]; 8];
-        let mut known = 0;
-        for item in &consignment.goods {
-            if let Some(origin) = &item.origin_country
-                && let Ok(code) = <[u8; 2]>::try_from(origin.as_str().as_bytes())
-                && known < origins.len()
-            {
-                origins[known] = code;
-                known += 1;
-            }
-        }
-        // With more items than the buffer holds, skip the pre-check rather than drop a candidate wrongly.
-        if consignment.goods.len() <= origins.len() {
-            let origins = &origins[..known];
-            out.retain(|&i| match &self.origins[i as usize] {
-                Some(required) => origins.iter().any(|o| required.contains(o)),
-                None => true,
-            });
-        }
+    }
+
+    /// Returns whether profile `i` applies on a day (see [`crate::profile::day_number`]).
+    pub(crate) fn is_valid_on(&self, i: usize, day: i32) -> bool {
+        let (from, to) = self.validity[i];
+        from <= day && day <= to
     }
 
     /// Returns how many profiles are on the fallback list (evaluated for every consignment).

@@ -14,7 +14,7 @@ const KEYS: &[&str] =
 /// Parses every profile in one file; stops at the first error.
 pub(crate) fn parse(text: &str, file: &str) -> Result<Vec<Profile>, ProfileError> {
     let tokens = lex(text, file)?;
-    let mut parser = Parser { tokens, pos: 0, file };
+    let mut parser = Parser { tokens, pos: 0, file, regexes: std::collections::HashMap::new() };
     let mut profiles = Vec::new();
     while !parser.at_eof() {
         profiles.push(parser.profile()?);
@@ -26,6 +26,9 @@ struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
     file: &'a str,
+    /// Regular expressions already compiled in this file, by pattern: profiles that repeat a pattern share one
+    /// compiled program (a set generated from a template repeats the same few hundreds of times).
+    regexes: std::collections::HashMap<String, regex::Regex>,
 }
 
 /// The keys of one profile as they are read, before the required ones are checked.
@@ -369,13 +372,20 @@ impl Parser<'_> {
                 "matches" => {
                     let token = self.peek().clone();
                     let pattern = self.string("a quoted regular expression")?;
-                    let regex = regex::RegexBuilder::new(&pattern).case_insensitive(true).size_limit(1 << 20).build();
-                    Op::Matches(regex.map_err(|e| {
-                        self.error_at(
-                            &token,
-                            ProfileErrorKind::Invalid { what: "regular expression", message: e.to_string() },
-                        )
-                    })?)
+                    if let Some(regex) = self.regexes.get(&pattern) {
+                        Op::Matches(regex.clone())
+                    } else {
+                        let regex =
+                            regex::RegexBuilder::new(&pattern).case_insensitive(true).size_limit(1 << 20).build();
+                        let regex = regex.map_err(|e| {
+                            self.error_at(
+                                &token,
+                                ProfileErrorKind::Invalid { what: "regular expression", message: e.to_string() },
+                            )
+                        })?;
+                        self.regexes.insert(pattern, regex.clone());
+                        Op::Matches(regex)
+                    }
                 }
                 _ => {
                     return Err(self.expected(
