@@ -239,7 +239,8 @@ impl ProfileIndex {
         }
         let postings = &self.postings[..];
         let mut add = |list: &[Posting]| {
-            out.extend(list.iter().filter(|p| p.origins & origins != 0).map(|p| p.profile));
+            // A profile that requires no origin (all ones) is a candidate whether or not the goods declare one.
+            out.extend(list.iter().filter(|p| p.origins == u64::MAX || p.origins & origins != 0).map(|p| p.profile));
         };
         let prefixes = |buckets: &Buckets, code: &str, add: &mut dyn FnMut(&[Posting])| {
             for &len in &buckets.lengths {

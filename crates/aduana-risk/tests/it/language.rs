@@ -178,3 +178,21 @@ fn the_index_evaluates_only_profiles_that_could_match() {
     );
     assert_eq!(hit_ids(&set, &c), ["FALLBACK", "P042"]);
 }
+
+/// The index files HS-keyed profiles with a filter of the origins they require; a profile that requires none must
+/// still be a candidate for goods that declare no origin at all (a regression: such goods once matched nothing).
+#[test]
+fn an_indexed_profile_without_an_origin_test_matches_goods_without_an_origin() {
+    let set = profiles(&format!(
+        "{}{}",
+        profile("TABLEWARE", "goods.hs_code prefix 6911", ""),
+        profile("VN-ONLY", "goods.hs_code prefix 6911 and goods.origin = VN", "")
+    ));
+    let no_origin =
+        consignment(r#"{"reference": "R1", "direction": "import", "goods": [{"sequence": 1, "hs_code": "691110"}]}"#);
+    assert_eq!(hit_ids(&set, &no_origin), ["TABLEWARE"]);
+    let from_vn = consignment(
+        r#"{"reference": "R2", "direction": "import", "goods": [{"sequence": 1, "hs_code": "691110", "origin_country": "VN"}]}"#,
+    );
+    assert_eq!(hit_ids(&set, &from_vn), ["TABLEWARE", "VN-ONLY"]);
+}
