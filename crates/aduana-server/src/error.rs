@@ -180,6 +180,31 @@ impl ApiError {
         self
     }
 
+    /// Returns the error for an uploaded document (a profile, a list, a register) refused as a whole: located at the
+    /// first problem, every problem in `diagnostics`, and the message naming how many there are and the first
+    /// (`first` is its text as the parser words it).
+    pub(crate) fn refused_document(
+        code: ErrorCode,
+        what: &str,
+        first: Option<String>,
+        diagnostics: Vec<Diagnostic>,
+    ) -> ApiError {
+        let count = diagnostics.len();
+        let message = match first {
+            Some(first) => format!(
+                "{count} error{} in the {what}; nothing was changed. First: {first}",
+                if count == 1 { "" } else { "s" }
+            ),
+            None => format!("the {what} has errors; nothing was changed"),
+        };
+        let mut error = ApiError::new(code, message);
+        if let Some(first) = diagnostics.first() {
+            error = error.at(first.location.clone());
+        }
+        error.diagnostics = diagnostics;
+        error
+    }
+
     /// Returns the error for a record that does not exist or that the caller may not see.
     pub fn not_found(what: &str, id: impl std::fmt::Display) -> ApiError {
         ApiError::new(ErrorCode::NotFound, format!("{what} {id} does not exist"))

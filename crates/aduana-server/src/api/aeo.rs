@@ -93,20 +93,8 @@ pub(crate) fn read_register(body: &[u8]) -> Result<(AeoRegister, String), ApiErr
                 Diagnostic::error("invalid_aeo_register", e.message.clone(), location)
             })
             .collect();
-        let mut error = ApiError::new(
-            ErrorCode::InvalidAeoRegister,
-            format!(
-                "{} error{} in the register; nothing was changed. First: {}",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" },
-                errors.first().map(ToString::to_string).unwrap_or_default()
-            ),
-        );
-        if let Some(first) = diagnostics.first() {
-            error = error.at(first.location.clone());
-        }
-        error.diagnostics = diagnostics;
-        error
+        let first = errors.first().map(ToString::to_string);
+        ApiError::refused_document(ErrorCode::InvalidAeoRegister, "register", first, diagnostics)
     })?;
     Ok((register, text))
 }

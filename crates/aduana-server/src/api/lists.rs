@@ -79,20 +79,7 @@ pub(crate) fn read_list(name: &str, body: &[u8]) -> Result<(WatchList, String), 
     let list = parse_list(text.as_bytes(), name).map_err(|errors| {
         let diagnostics: Vec<Diagnostic> =
             errors.iter().map(|e| Diagnostic::error("invalid_list", e.message.clone(), e.location.clone())).collect();
-        let mut error = ApiError::new(
-            ErrorCode::InvalidList,
-            format!(
-                "{} error{} in the list; nothing was changed. First: {}",
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" },
-                errors.first().map(ToString::to_string).unwrap_or_default()
-            ),
-        );
-        if let Some(first) = diagnostics.first() {
-            error = error.at(first.location.clone());
-        }
-        error.diagnostics = diagnostics;
-        error
+        ApiError::refused_document(ErrorCode::InvalidList, "list", errors.first().map(ToString::to_string), diagnostics)
     })?;
     Ok((list, text))
 }

@@ -227,20 +227,12 @@ pub(crate) fn profile_errors(errors: &[ProfileError]) -> ApiError {
             Diagnostic::error("invalid_profile", e.kind.to_string(), location)
         })
         .collect();
-    let message = match errors.first() {
-        Some(first) => format!(
-            "{} error{} in the profile; nothing was changed. First: {first}",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" }
-        ),
-        None => "the profile has errors; nothing was changed".to_owned(),
-    };
-    let mut error = ApiError::new(ErrorCode::InvalidProfile, message);
-    if let Some(first) = diagnostics.first() {
-        error = error.at(first.location.clone());
-    }
-    error.diagnostics = diagnostics;
-    error
+    ApiError::refused_document(
+        ErrorCode::InvalidProfile,
+        "profile",
+        errors.first().map(ToString::to_string),
+        diagnostics,
+    )
 }
 
 /// Compiles one document on its own; it must define at least one profile.
