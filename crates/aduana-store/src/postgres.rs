@@ -52,7 +52,8 @@ impl PostgresStore {
         submitter: &str,
         batch: Vec<(aduana_core::Consignment, aduana_core::Assessment)>,
     ) -> Result<Vec<crate::Submitted>, StoreError> {
-        let mut results = self.submit_groups(&[(submitter.to_owned(), batch)]).await?;
+        let bodies = crate::sql::encode(&batch)?;
+        let mut results = self.submit_groups(&[(submitter.to_owned(), batch, bodies)]).await?;
         Ok(results.pop().unwrap_or_default())
     }
 

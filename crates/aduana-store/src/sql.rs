@@ -64,6 +64,28 @@ pub(crate) fn to_json<T: serde::Serialize>(what: &'static str, value: &T) -> Res
     serde_json::to_string(value).map_err(|e| StoreError::Corrupt { what, id: "-".to_owned(), reason: e.to_string() })
 }
 
+/// What is stored for one consignment besides its columns: the canonical body, its SHA-256 (the idempotency key)
+/// and the assessment body.
+#[derive(Debug)]
+pub(crate) struct Encoded {
+    pub(crate) body: String,
+    pub(crate) hash: String,
+    pub(crate) assessment: String,
+}
+
+/// Serialises and hashes a batch. Called by the submitting task before the batch queues for the write gate, so that
+/// the one SQLite writer spends its time on SQL only and batches encode in parallel.
+pub(crate) fn encode(batch: &[(Consignment, Assessment)]) -> Result<Vec<Encoded>, StoreError> {
+    batch
+        .iter()
+        .map(|(consignment, assessment)| {
+            let body = to_json("consignment", consignment)?;
+            let hash = crate::audit::sha256_hex(body.as_bytes());
+            Ok(Encoded { body, hash, assessment: to_json("assessment", assessment)? })
+        })
+        .collect()
+}
+
 /// Returns whether an error is a unique-constraint violation.
 pub(crate) fn is_unique_violation(error: &StoreError) -> bool {
     matches!(error, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())
@@ -103,13 +125,12 @@ macro_rules! impl_sql_store {
         use crate::records::{self as rec, timestamp_text};
         use crate::sql::{
             effective_limit, is_unique_violation, parse_assessment, parse_consignment, parse_timestamp, referrals_text,
-            to_json,
         };
 
         type Tx = sqlx::Transaction<'static, $db>;
         type WriteGuard = tokio::sync::OwnedMutexGuard<()>;
-        /// One submitter's batch.
-        type Submission = (String, Vec<(CoreConsignment, CoreAssessment)>);
+        /// One submitter's batch, with its stored texts (`crate::sql::encode`).
+        type Submission = (String, Vec<(CoreConsignment, CoreAssessment)>, Vec<crate::sql::Encoded>);
         type DbRow = <$db as sqlx::Database>::Row;
 
         const CONSIGNMENT_COLUMNS: &str = "id, reference, submitter, version, received_at, body FROM consignments";
@@ -287,17 +308,12 @@ macro_rules! impl_sql_store {
             tx: &mut Tx,
             submitter: &str,
             batch: &[(CoreConsignment, CoreAssessment)],
+            bodies: &[crate::sql::Encoded],
             now_text: &str,
         ) -> Result<Vec<rec::Submitted>, StoreError> {
             use crate::sql::{CHUNK, Plan, Target};
             use std::collections::HashMap;
 
-            let mut bodies = Vec::with_capacity(batch.len());
-            for (consignment, assessment) in batch {
-                let body = to_json("consignment", consignment)?;
-                let hash = audit_chain::sha256_hex(body.as_bytes());
-                bodies.push((body, hash, to_json("assessment", assessment)?));
-            }
             // The latest stored version of each reference in the batch.
             let mut references: Vec<&str> = batch.iter().map(|(c, _)| c.reference.as_str()).collect();
             references.sort_unstable();
@@ -325,7 +341,7 @@ macro_rules! impl_sql_store {
             // What to do with each consignment, in order (a reference may repeat inside the batch).
             let mut plans = Vec::with_capacity(batch.len());
             for (index, (consignment, _)) in batch.iter().enumerate() {
-                let hash = &bodies[index].1;
+                let hash = &bodies[index].hash;
                 let reference = consignment.reference.as_str();
                 let plan = match latest.get(reference) {
                     Some((_, target, stored_hash)) if stored_hash == hash => Plan::Unchanged(*target),
@@ -355,8 +371,8 @@ macro_rules! impl_sql_store {
                     row.push_bind(batch[*index].0.reference.as_str())
                         .push_bind(submitter)
                         .push_bind(*version)
-                        .push_bind(bodies[*index].1.as_str())
-                        .push_bind(bodies[*index].0.as_str())
+                        .push_bind(bodies[*index].hash.as_str())
+                        .push_bind(bodies[*index].body.as_str())
                         .push_bind(now_text);
                 });
                 query.push(" RETURNING id, reference, version");
@@ -387,7 +403,7 @@ macro_rules! impl_sql_store {
                         .push_bind(assessment.lane.as_str())
                         .push_bind(assessment.score)
                         .push_bind(referrals_text(&assessment.referrals))
-                        .push_bind(bodies[*index].2.as_str())
+                        .push_bind(bodies[*index].assessment.as_str())
                         .push_bind(now_text);
                 });
                 query.push(" RETURNING id, consignment_id");
@@ -440,8 +456,10 @@ macro_rules! impl_sql_store {
                     earlier.insert(stored.consignment_id, stored);
                 }
             }
+            // Backwards, so that each fresh assessment moves into its answer once no later duplicate needs it
+            // (an unchanged duplicate always refers to an earlier index).
             let mut out = Vec::with_capacity(batch.len());
-            for (index, plan) in plans.iter().enumerate() {
+            for (index, plan) in plans.iter().enumerate().rev() {
                 let submitted = match plan {
                     Plan::Store(version) => rec::Submitted {
                         outcome: if *version == 1 {
@@ -449,7 +467,7 @@ macro_rules! impl_sql_store {
                         } else {
                             rec::SubmissionOutcome::Amended
                         },
-                        assessment: fresh.get(&index).cloned().ok_or_else(|| StoreError::Corrupt {
+                        assessment: fresh.remove(&index).ok_or_else(|| StoreError::Corrupt {
                             what: "assessment",
                             id: index.to_string(),
                             reason: "missing after insert".to_owned(),
@@ -470,6 +488,7 @@ macro_rules! impl_sql_store {
                 };
                 out.push(submitted);
             }
+            out.reverse();
             Ok(out)
         }
 
@@ -499,8 +518,8 @@ macro_rules! impl_sql_store {
                 let (_gate, mut tx) = self.begin_write().await?;
                 let now_text = timestamp_text(ChronoUtc::now());
                 let mut out = Vec::with_capacity(groups.len());
-                for (submitter, batch) in groups {
-                    out.push(submit_in(&mut tx, submitter, batch, &now_text).await?);
+                for (submitter, batch, bodies) in groups {
+                    out.push(submit_in(&mut tx, submitter, batch, bodies, &now_text).await?);
                 }
                 tx.commit().await?;
                 Ok(out)

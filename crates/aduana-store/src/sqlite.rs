@@ -38,6 +38,7 @@ pub struct SqliteStore {
 struct Pending {
     submitter: String,
     batch: Vec<(Consignment, Assessment)>,
+    bodies: Vec<crate::sql::Encoded>,
     reply: oneshot::Sender<Result<Vec<Submitted>, StoreError>>,
 }
 
@@ -53,7 +54,13 @@ impl SqliteStore {
             .foreign_keys(true)
             // Checkpoint every ~40 MB of WAL rather than every 4 MB: a batch of 1,000 consignments writes ~5 MB,
             // and checkpointing after nearly every batch doubled the bytes written and fsynced.
-            .pragma("wal_autocheckpoint", "10000");
+            .pragma("wal_autocheckpoint", "10000")
+            // 64 MB of page cache per connection instead of 2 MB, temporary b-trees (the `IN (...)` lists) in memory,
+            // and reads through a memory map: less copying and fewer system calls on the writer's path. None of these
+            // touches durability, which `synchronous = FULL` keeps.
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory")
+            .pragma("mmap_size", "268435456");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         let (queue, pending) = mpsc::channel(1024);
@@ -77,7 +84,7 @@ impl SqliteStore {
                 }
             }
             let (submissions, replies): (Vec<_>, Vec<_>) =
-                group.into_iter().map(|p| ((p.submitter, p.batch), p.reply)).unzip();
+                group.into_iter().map(|p| ((p.submitter, p.batch, p.bodies), p.reply)).unzip();
             match self.submit_groups(&submissions).await {
                 Ok(results) => {
                     for (reply, result) in replies.into_iter().zip(results) {
@@ -105,8 +112,22 @@ impl SqliteStore {
         submitter: &str,
         batch: Vec<(Consignment, Assessment)>,
     ) -> Result<Vec<Submitted>, StoreError> {
+        // Serialise and hash here, in the submitting task, not in the one writer; a large batch on a blocking
+        // thread (a few milliseconds per thousand consignments), not on the runtime's.
+        let (batch, bodies) = if batch.len() <= 64 {
+            let bodies = crate::sql::encode(&batch);
+            (batch, bodies)
+        } else {
+            tokio::task::spawn_blocking(move || {
+                let bodies = crate::sql::encode(&batch);
+                (batch, bodies)
+            })
+            .await
+            .map_err(|_| StoreError::Closed)?
+        };
+        let bodies = bodies?;
         let (reply, answer) = oneshot::channel();
-        let pending = Pending { submitter: submitter.to_owned(), batch, reply };
+        let pending = Pending { submitter: submitter.to_owned(), batch, bodies, reply };
         self.queue.send(pending).await.map_err(|_| StoreError::Closed)?;
         answer.await.map_err(|_| StoreError::Closed)?
     }
