@@ -355,6 +355,22 @@ impl ProfileSet {
         &self.index
     }
 
+    /// Returns the set with every validity period opened up: a back-test asks what the rules would have selected
+    /// in the history, whatever dates they are scheduled for.
+    pub fn timeless(&self) -> ProfileSet {
+        let profiles = self
+            .profiles
+            .iter()
+            .cloned()
+            .map(|mut p| {
+                p.valid_from = NaiveDate::MIN;
+                p.valid_to = None;
+                p
+            })
+            .collect();
+        ProfileSet::from_profiles(profiles)
+    }
+
     pub(crate) fn hit_text(&self, i: usize) -> &crate::indicator::HitText {
         &self.hit_texts[i]
     }

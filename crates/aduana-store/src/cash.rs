@@ -122,7 +122,7 @@ macro_rules! impl_cash_store {
                 let now = timestamp_text(ChronoUtc::now());
                 let mut ids = Vec::with_capacity(records.len());
                 for record in records {
-                    let body = to_json("cash record", record)?;
+                    let body = crate::sql::to_json("cash record", record)?;
                     let occurred_at = timestamp_text(record.at);
                     let inserted = sqlx::query(
                         "INSERT INTO cash_records (reference, kind, occurred_at, body, recorded_by, recorded_at) \

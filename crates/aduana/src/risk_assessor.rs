@@ -48,21 +48,6 @@ impl RiskAssessor {
     }
 }
 
-/// Returns the set with every validity period opened up.
-fn timeless(set: &ProfileSet) -> ProfileSet {
-    let profiles = set
-        .profiles()
-        .iter()
-        .cloned()
-        .map(|mut p| {
-            p.valid_from = chrono::NaiveDate::MIN;
-            p.valid_to = None;
-            p
-        })
-        .collect();
-    ProfileSet::from_profiles(profiles)
-}
-
 impl Assessor for RiskAssessor {
     fn assess_batch(&self, consignments: &[Consignment]) -> Vec<Assessment> {
         let mut loaded = self.lock();
@@ -129,7 +114,7 @@ impl Assessor for RiskAssessor {
     ) -> Result<Vec<Vec<String>>, Vec<String>> {
         let set = ProfileSet::compile(profiles).map_err(|e| e.iter().map(ToString::to_string).collect::<Vec<_>>())?;
         let mut ctx = self.lock().ctx.clone();
-        ctx.profiles = timeless(&set);
+        ctx.profiles = set.timeless();
         let now = ctx.as_of;
         Ok(consignments
             .iter()

@@ -177,8 +177,8 @@ fn backtest(
         }
         return Ok(ExitCode::from(EXIT_FOUND_WANTING));
     }
-    let candidate_set = timeless(&candidate_set);
-    let current_set = current_set.as_ref().map(timeless);
+    let candidate_set = candidate_set.timeless();
+    let current_set = current_set.as_ref().map(aduana_risk::ProfileSet::timeless);
     let mut reference = current_dir.map(|d| d.reference).unwrap_or_default();
     reference.lists.extend(candidate_dir.reference.lists);
     if !candidate_dir.reference.norms.is_empty() {
@@ -253,22 +253,6 @@ fn backtest(
     }
     print_report(&report, json)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Returns the set with every validity period opened up: a backtest asks what the rules would have selected in
-/// the history, whatever dates they are scheduled for.
-fn timeless(set: &aduana_risk::ProfileSet) -> aduana_risk::ProfileSet {
-    let profiles = set
-        .profiles()
-        .iter()
-        .cloned()
-        .map(|mut p| {
-            p.valid_from = chrono::NaiveDate::MIN;
-            p.valid_to = None;
-            p
-        })
-        .collect();
-    aduana_risk::ProfileSet::from_profiles(profiles)
 }
 
 fn read_consignments_or_fail(path: &Path) -> anyhow::Result<(Vec<Consignment>, Vec<aduana_core::Diagnostic>)> {
