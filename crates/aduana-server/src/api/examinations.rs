@@ -171,22 +171,43 @@ pub(crate) async fn record_result(
         format!("examination/{id}"),
         serde_json::json!({"outcome": outcome.as_str(), "findings": result.findings}),
     );
-    let stored = state.store().record_examination_result(id, &result, &audit).await?;
-    let case_id = match outcome {
-        ExaminationOutcome::Found => Some(open_case(&state, &caller, &stored, &request).await?),
-        ExaminationOutcome::NotFound => None,
-    };
+    let area = request.commodity_area.unwrap_or(aduana_enforcement::CommodityArea::Other);
+    let concealment = request.concealment.unwrap_or(aduana_enforcement::Concealment::Other);
+    let (stored, case_id) =
+        record_and_open_case(&state, &caller.user.name, id, &result, &audit, area, concealment).await?;
     let mut view = OrderView::from(stored);
     view.case_id = case_id;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// Records the result of an examination and, when something was found, opens its seizure case (issue #7: a
+/// positive result creates a seizure record). The API and the workbench's result form both go through here.
+/// Returns the stored order and the case it opened.
+pub(crate) async fn record_and_open_case(
+    state: &AppState,
+    actor: &str,
+    id: i64,
+    result: &NewExaminationResult,
+    audit: &NewAuditEntry,
+    commodity_area: aduana_enforcement::CommodityArea,
+    concealment: aduana_enforcement::Concealment,
+) -> Result<(ExaminationOrder, Option<i64>), ApiError> {
+    let stored = state.store().record_examination_result(id, result, audit).await?;
+    let case_id = match result.outcome {
+        ExaminationOutcome::Found => Some(open_case(state, actor, &stored, result, commodity_area, concealment).await?),
+        ExaminationOutcome::NotFound => None,
+    };
+    Ok((stored, case_id))
+}
+
 /// Opens the seizure case of a positive result, linked to the consignment and the examination.
 async fn open_case(
     state: &AppState,
-    caller: &Caller,
+    actor: &str,
     order: &ExaminationOrder,
-    request: &ResultRequest,
+    result: &NewExaminationResult,
+    commodity_area: aduana_enforcement::CommodityArea,
+    concealment: aduana_enforcement::Concealment,
 ) -> Result<i64, ApiError> {
     let consignment = state
         .store()
@@ -195,12 +216,12 @@ async fn open_case(
         .ok_or_else(|| ApiError::not_found("consignment", order.consignment_id))?;
     let find = aduana_enforcement::Find {
         date: chrono::Utc::now().date_naive(),
-        findings: request.findings.trim().to_owned(),
-        commodity_area: request.commodity_area.unwrap_or(aduana_enforcement::CommodityArea::Other),
-        concealment: request.concealment.unwrap_or(aduana_enforcement::Concealment::Other),
+        findings: result.findings.trim().to_owned(),
+        commodity_area,
+        concealment,
     };
     let case = aduana_enforcement::case_from_examination(&consignment.consignment, consignment.id, order.id, &find);
-    let stored = state.store().create_cases(&[case], &caller.user.name, "case.create").await?;
+    let stored = state.store().create_cases(&[case], actor, "case.create").await?;
     stored.first().map(|c| c.id).ok_or_else(|| ApiError::new(ErrorCode::Internal, "no case was stored"))
 }
 
