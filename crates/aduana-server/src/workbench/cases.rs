@@ -15,7 +15,7 @@ use axum::routing::get;
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
-use super::{PageError, Viewer, layout};
+use super::{Flash, PageError, Posted, Viewer, layout, redirect_with_flash};
 use crate::auth::{Caller, access};
 use crate::state::AppState;
 
@@ -26,6 +26,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/workbench/cases/links", get(links))
         .route("/workbench/cases/statistics", get(statistics))
         .route("/workbench/cases/{id}", get(page))
+        .route("/workbench/cases/{id}/share", axum::routing::post(share))
 }
 
 fn store_viewer(viewer: &Viewer) -> aduana_store::Viewer {
@@ -255,6 +256,7 @@ pub(crate) async fn page(
     for exam in &stored.case.examination_ids {
         examinations.push((*exam, state.store().examination(*exam).await?));
     }
+    let share = share_section(&state, &viewer, id).await;
     let c = &stored.case;
     let v = &c.conveyance;
     let body = html! {
@@ -323,6 +325,7 @@ pub(crate) async fn page(
                 ul { @for n in &i.notes { li { (n.at) " " (n.by) ": " (n.text) } } }
             } }
         }
+        (share)
     };
     Ok(layout::page(&viewer, &format!("Case {id}"), "/workbench/cases", body))
 }
@@ -573,4 +576,105 @@ pub(crate) async fn seizures_section(
             }
         }
     })
+}
+
+/// The case page's form to share the case as a seizure notice with an exchange group (officers and analysts, when
+/// the server runs an exchange node).
+async fn share_section(state: &AppState, viewer: &Viewer, id: i64) -> Markup {
+    if !viewer.may(access::SEND_EXCHANGE) {
+        return html! {};
+    }
+    let Some(exchange) = state.inner.exchange.clone() else { return html! {} };
+    let groups: Vec<(String, String)> = {
+        let node = exchange.node.lock().await;
+        node.directory.groups.values().map(|g| (g.record().group.to_string(), g.record().name.clone())).collect()
+    };
+    let options: Vec<(&str, &str)> = groups.iter().map(|(id, name)| (id.as_str(), name.as_str())).collect();
+    html! {
+        h2 { "Partner administrations" }
+        @if groups.is_empty() { p.muted #share-seizure { "This node is in no exchange group yet." } } @else {
+            form.panel.stack #share-seizure method="post" action={"/workbench/cases/" (id) "/share"} {
+                (viewer.csrf_field())
+                p { "Send this case as a seizure notice, encrypted to the group's current members and signed by this node. Without the box below it carries no names of persons or companies." }
+                div.field { (layout::select("group", "Group", &options, None)) }
+                div { input #nominal type="checkbox" name="nominal" value="yes"; " " label for="nominal" { "Include persons and companies (only to groups that accept nominal data)" } }
+                button type="submit" #send-seizure { "Share as seizure notice" }
+            }
+        }
+    }
+}
+
+/// Returns the seizure notice of a case; with `nominal`, it names the case's persons and companies.
+pub(crate) fn seizure_notice(case: &aduana_enforcement::Case, nominal: bool) -> aduana_exchange::SeizureNotice {
+    let quantities: Vec<String> = case.quantities.iter().map(|q| format!("{} {}", q.amount, q.unit.as_str())).collect();
+    let place = match &case.locode {
+        Some(locode) => format!("{} ({})", case.office, locode.as_str()),
+        None => case.office.clone(),
+    };
+    let concealment = if case.concealment_details.is_empty() {
+        case.concealment.label().to_owned()
+    } else {
+        format!("{}: {}", case.concealment.label(), case.concealment_details)
+    };
+    aduana_exchange::SeizureNotice {
+        seized_on: case.date,
+        place,
+        country: case.locode.as_ref().and_then(|l| aduana_core::CountryCode::parse(&l.as_str()[..2]).ok()),
+        goods: format!("{} ({})", case.commodity, case.commodity_area.label()),
+        hs_code: case.hs_code.clone(),
+        quantity: Some(quantities.join(", ")).filter(|q| !q.is_empty()),
+        concealment: Some(concealment),
+        route: case.route.label(),
+        nominal: nominal.then(|| aduana_exchange::NominalData {
+            persons: case
+                .persons
+                .iter()
+                .map(|p| aduana_exchange::NominalPerson {
+                    name: p.name.clone(),
+                    nationality: p.nationality.clone(),
+                    date_of_birth: p.date_of_birth,
+                })
+                .collect(),
+            companies: case.companies.iter().map(|c| c.name.clone()).collect(),
+        }),
+        attachments: vec![],
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ShareForm {
+    group: String,
+    #[serde(default)]
+    nominal: Option<String>,
+}
+
+/// `POST /workbench/cases/{id}/share`: queues the case as a seizure notice for a group.
+pub(crate) async fn share(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Posted { viewer, form }: Posted<ShareForm>,
+) -> Result<Response, PageError> {
+    viewer.require(access::SEND_EXCHANGE)?;
+    viewer.require(access::READ_CASES)?;
+    let Some(stored) = state.store().case(id).await? else { return Err(PageError::not_found("case", id)) };
+    if !stored.case.restriction.admits(&viewer.user.name, viewer.user.role.as_str()) {
+        return Err(PageError::not_found("case", id));
+    }
+    let here = format!("/workbench/cases/{id}");
+    let nominal = form.nominal.as_deref() == Some("yes");
+    let content = aduana_exchange::Content::SeizureNotice(seizure_notice(&stored.case, nominal));
+    match crate::api::exchange::queue_message(&state, &caller(&viewer), &form.group, &content).await {
+        Ok(sent) => {
+            let details = serde_json::json!({"message": sent.message_id, "group": form.group, "nominal": nominal});
+            crate::api::record_audit(&state, &caller(&viewer), "case.share", format!("case/{id}"), details).await?;
+            let text = format!(
+                "Seizure notice {} queued for {} members{}.",
+                sent.message_id,
+                sent.recipients.len(),
+                if nominal { " (with names)" } else { " (no names)" }
+            );
+            Ok(redirect_with_flash(&here, &Flash { error: false, text }))
+        }
+        Err(error) => Ok(redirect_with_flash(&here, &Flash { error: true, text: error.message })),
+    }
 }

@@ -59,3 +59,66 @@ fn browser_found_examination_opens_a_case_found_by_the_search_box() {
         b.finish().await;
     });
 }
+
+/// Records a found result for a fresh consignment in the browser; returns the case page's path.
+async fn case_from_found_result(b: &Workbench, body: &str, findings: &str) -> String {
+    let id = b.submit_consignment(body);
+    b.goto_until(&format!("/workbench/consignments/{id}"), "#claim").await;
+    b.submit("#claim").await;
+    b.fill("#instructions", "Open the container.").await;
+    b.submit("#order-examination button[type=submit]").await;
+    b.click("#outcome-found").await;
+    b.fill("#findings", findings).await;
+    b.find("#commodity_area option[value='drugs']").await.click().await.expect("choosing the area");
+    b.submit("#record-result button[type=submit]").await;
+    b.goto(&format!("/workbench/consignments/{id}")).await;
+    let href = b.find("#seizures a").await.attr("href").await.expect("an attribute").expect("a link to the case");
+    assert!(href.starts_with("/workbench/cases/"), "{href}");
+    href
+}
+
+#[test]
+fn browser_case_shared_as_a_non_nominal_seizure_notice_reaches_the_partner_node() {
+    let network = crate::exchange_https::Network::new();
+    let fr = network.start("fr");
+    let es = network.node("es");
+    let (dir, listen) = (es.exchange.display().to_string(), format!("127.0.0.1:{}", es.port));
+    let args = [
+        "--exchange",
+        dir.as_str(),
+        "--exchange-listen",
+        listen.as_str(),
+        "--exchange-retry-secs",
+        "1",
+        "--exchange-poll-ms",
+        "100",
+    ];
+    runtime().block_on(async {
+        let Some(b) = Workbench::start_with(&args).await else { return };
+        // A consignment the queue lists (so that it can be claimed), with named parties.
+        let consignment = std::fs::read_to_string(repo_path("examples/assess/sanctioned-consignee-cwc-chemical.json"))
+            .expect("the example");
+        b.login("officer1").await;
+        let case = case_from_found_result(&b, &consignment, "38 kg cocaine behind the drums").await;
+        b.goto(&case).await;
+        // Non-nominal unless the officer ticks the box.
+        assert!(!b.find("#nominal").await.is_selected().await.expect("the checkbox"));
+        b.screenshot("case-share").await;
+        b.submit("#send-seizure").await;
+        let flash = b.text(".flash").await;
+        assert!(flash.contains("queued for 1 members") && flash.contains("no names"), "{flash}");
+        let fr_node = network.node("fr");
+        crate::exchange_https::wait_for(&fr, &fr_node.officer, "/api/exchange/inbox", "the notice at fr", |json| {
+            json["messages"].as_array().is_some_and(|m| {
+                m.iter().any(|m| {
+                    m["kind"] == "seizure_notice"
+                        && m["content"]["goods"].as_str().is_some_and(|g| g.contains("38 kg cocaine"))
+                        && m["content"]["hs_code"] == "293141"
+                        && m["content"].get("nominal").is_none()
+                        && !m.to_string().contains("Korea Complex Equipment")
+                })
+            })
+        });
+        b.finish().await;
+    });
+}
