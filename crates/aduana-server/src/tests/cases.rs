@@ -72,6 +72,8 @@ async fn a_found_result_recorded_on_the_workbench_opens_a_seizure_case_and_nothi
         ("findings", "12 kg cocaine under the fish"),
         ("commodity_area", "drugs"),
         ("concealment_method", "mixed_with_cargo"),
+        ("concealment", "under the ice glaze"),
+        ("quantity", "12 kg"),
     ];
     assert_eq!(post_result(&harness, &officer, found, &fields).await, StatusCode::SEE_OTHER);
     let cases = harness.store.search_cases(&all, &everyone).await.expect("search");
@@ -82,6 +84,8 @@ async fn a_found_result_recorded_on_the_workbench_opens_a_seizure_case_and_nothi
     assert_eq!(case.case.commodity_area, aduana_enforcement::CommodityArea::Drugs);
     assert_eq!(case.case.commodity, "12 kg cocaine under the fish");
     assert_eq!(case.created_by, "officer");
+    assert_eq!(case.case.concealment_details, "under the ice glaze");
+    assert!(case.case.narrative.ends_with("; quantity reported: 12 kg"), "{}", case.case.narrative);
 
     // The workbench pages: the search finds it, facet links narrow, the case page shows it, the consignment page
     // lists it, the link analysis draws it and the statistics count it.

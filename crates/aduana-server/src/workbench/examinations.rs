@@ -331,8 +331,12 @@ pub(crate) async fn record_result(
         id,
         &result,
         &audit,
-        commodity_area,
-        concealment_method,
+        &crate::api::examinations::FoundDetails {
+            commodity_area,
+            concealment: concealment_method,
+            concealment_details: concealment.clone(),
+            quantity: quantity.clone(),
+        },
     )
     .await?;
     let opt = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned);
