@@ -27,6 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/workbench/cases/statistics", get(statistics))
         .route("/workbench/cases/{id}", get(page))
         .route("/workbench/cases/{id}/share", axum::routing::post(share))
+        .route("/workbench/photos/{id}/thumbnail", get(thumbnail))
 }
 
 fn store_viewer(viewer: &Viewer) -> aduana_store::Viewer {
@@ -253,8 +254,12 @@ pub(crate) async fn page(
     }
     audit_restricted(&state, &viewer, &[&stored], "workbench.case").await?;
     let mut examinations = Vec::new();
+    let mut photos = Vec::new();
     for exam in &stored.case.examination_ids {
         examinations.push((*exam, state.store().examination(*exam).await?));
+        if viewer.may(access::READ_EXAMINATIONS) {
+            photos.extend(state.store().photos(*exam).await?);
+        }
     }
     let share = share_section(&state, &viewer, id).await;
     let c = &stored.case;
@@ -313,6 +318,17 @@ pub(crate) async fn page(
                 li {
                     a href={"/workbench/examinations/" (eid)} { "Examination " (eid) }
                     @if let Some(r) = order.as_ref().and_then(|o| o.result.as_ref()) { ": " (r.outcome.as_str()) " — " (r.findings) " (" (r.recorded_by) ")" }
+                }
+            }
+        }
+        @if !photos.is_empty() {
+            h2 { "Photos" }
+            div.grid #case-photos {
+                @for p in &photos {
+                    figure.panel {
+                        a href={"/workbench/photos/" (p.id)} { img src={"/workbench/photos/" (p.id) "/thumbnail"} alt={"Photo " (p.file_name)}; }
+                        figcaption.muted { (p.file_name) " — examination " (p.order_id) ", " (p.uploaded_by) }
+                    }
                 }
             }
         }
@@ -676,5 +692,76 @@ pub(crate) async fn share(
             Ok(redirect_with_flash(&here, &Flash { error: false, text }))
         }
         Err(error) => Ok(redirect_with_flash(&here, &Flash { error: true, text: error.message })),
+    }
+}
+
+/// The longest side of a thumbnail, in pixels.
+const THUMBNAIL_SIZE: u32 = 240;
+
+/// Returns a PNG thumbnail of a PNG or JPEG image (at most [`THUMBNAIL_SIZE`] on its longest side, aspect kept).
+///
+/// # Errors
+/// The image's decoding or encoding error (e.g. a WebP photo, whose decoder is not built in).
+pub(crate) fn make_thumbnail(bytes: &[u8]) -> Result<Vec<u8>, image::ImageError> {
+    let picture = image::load_from_memory(bytes)?;
+    let small = picture.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE);
+    let mut out = std::io::Cursor::new(Vec::new());
+    small.write_to(&mut out, image::ImageFormat::Png)?;
+    Ok(out.into_inner())
+}
+
+/// `GET /workbench/photos/{id}/thumbnail`: a PNG thumbnail, made on first request and kept next to the photo
+/// (`DATA_DIR/photos/thumbnails/`). A photo that cannot be decoded (WebP) answers 404; the page links the original.
+pub(crate) async fn thumbnail(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+) -> Result<Response, PageError> {
+    use axum::response::IntoResponse as _;
+    viewer.require(access::READ_EXAMINATIONS)?;
+    let Some(photo) = state.store().photo(id).await? else { return Err(PageError::not_found("photo", id)) };
+    let Some(dir) = state.inner.workbench.photos_dir.clone() else { return Err(PageError::not_found("photo", id)) };
+    // The stored name was made by the server (`{order}-{hex}.{ext}`); check it all the same before using it as a path.
+    if !photo.stored_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        || photo.stored_name.starts_with('.')
+    {
+        return Err(PageError::not_found("photo", id));
+    }
+    let cached = dir.join("thumbnails").join(format!("{}.png", photo.stored_name));
+    let bytes = if let Ok(bytes) = tokio::fs::read(&cached).await {
+        bytes
+    } else {
+        let original =
+            tokio::fs::read(dir.join(&photo.stored_name)).await.map_err(|e| crate::error::ApiError::internal(&e))?;
+        let made = tokio::task::spawn_blocking(move || make_thumbnail(&original))
+            .await
+            .map_err(|e| crate::error::ApiError::internal(&e))?;
+        let Ok(made) = made else { return Err(PageError::not_found("thumbnail of photo", id)) };
+        tokio::fs::create_dir_all(dir.join("thumbnails")).await.map_err(|e| crate::error::ApiError::internal(&e))?;
+        tokio::fs::write(&cached, &made).await.map_err(|e| crate::error::ApiError::internal(&e))?;
+        made
+    };
+    let mut response = bytes.into_response();
+    response.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("image/png"));
+    layout::security_headers(response.headers_mut());
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thumbnail_keeps_the_aspect_within_the_size_and_bad_bytes_are_an_error() {
+        let picture =
+            image::RgbImage::from_fn(960, 480, |x, _| image::Rgb([u8::try_from(x % 256).unwrap_or(0), 10, 20]));
+        for format in [image::ImageFormat::Png, image::ImageFormat::Jpeg] {
+            let mut bytes = std::io::Cursor::new(Vec::new());
+            picture.write_to(&mut bytes, format).expect("encoding");
+            let thumb = make_thumbnail(bytes.get_ref()).expect("a thumbnail");
+            let small = image::load_from_memory_with_format(&thumb, image::ImageFormat::Png).expect("a PNG");
+            assert_eq!((small.width(), small.height()), (240, 120), "{format:?}");
+        }
+        assert!(make_thumbnail(b"RIFF....WEBPVP8 not really").is_err());
     }
 }

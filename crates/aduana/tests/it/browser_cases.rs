@@ -26,6 +26,10 @@ fn browser_found_examination_opens_a_case_found_by_the_search_box() {
             .click()
             .await
             .expect("choosing the method");
+        // With a photo (a PNG the browser itself makes): the case page shows its thumbnail.
+        let photo = b.dir.path().join("drums.png");
+        std::fs::write(&photo, b.client.screenshot().await.expect("a PNG")).expect("writing the photo");
+        b.find("#photos").await.send_keys(&photo.display().to_string()).await.expect("choosing the photo");
         b.submit("#record-result button[type=submit]").await;
         let flash = b.text(".flash").await;
         assert!(flash.contains("seizure case"), "{flash}");
@@ -45,6 +49,14 @@ fn browser_found_examination_opens_a_case_found_by_the_search_box() {
         b.submit("#case-list a").await;
         assert!(b.text("#case-commodity").await.contains("methylphosphonic dichloride"));
         assert!(b.text("#case-links").await.contains(&format!("Consignment {id}")));
+        let thumb = b.find("#case-photos img").await;
+        let width = b
+            .client
+            .execute("return document.querySelector('#case-photos img').naturalWidth;", vec![])
+            .await
+            .expect("the thumbnail's width");
+        assert!(width.as_u64().is_some_and(|w| w > 0 && w <= 240), "a decoded thumbnail of at most 240 px: {width}");
+        assert!(thumb.attr("src").await.expect("src").is_some_and(|s| s.ends_with("/thumbnail")));
         b.screenshot("case").await;
         b.assert_same_origin().await;
         // A company of the case opens the link analysis with its graph.
