@@ -2,6 +2,7 @@
 //! the role matrix over every endpoint, submission in each way a client can send it, the error shape, sessions,
 //! audit, limits.
 
+mod cases;
 mod cash;
 mod roles;
 mod submission;

@@ -13,6 +13,7 @@
 //! - [`redirect_with_flash`]: the answer to a successful POST (post/redirect/get with a message).
 
 pub(crate) mod assets;
+pub(crate) mod cases;
 pub(crate) mod cash;
 pub(crate) mod consignment;
 pub(crate) mod dashboard;
@@ -58,6 +59,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/workbench/notifications", get(notifications::page))
         .route("/workbench/screening", get(screening::page))
         // Each area's pages, one `.merge` line each (see /work/wt/NOTES.md).
+        .merge(cases::routes())
         .merge(cash::routes())
         .merge(consignment::routes())
         .merge(examinations::routes())

@@ -171,22 +171,65 @@ pub(crate) async fn record_result(
         format!("examination/{id}"),
         serde_json::json!({"outcome": outcome.as_str(), "findings": result.findings}),
     );
-    let stored = state.store().record_examination_result(id, &result, &audit).await?;
-    let case_id = match outcome {
-        ExaminationOutcome::Found => Some(open_case(&state, &caller, &stored, &request).await?),
-        ExaminationOutcome::NotFound => None,
+    let details = FoundDetails {
+        commodity_area: request.commodity_area.unwrap_or(aduana_enforcement::CommodityArea::Other),
+        concealment: request.concealment.unwrap_or(aduana_enforcement::Concealment::Other),
+        ..FoundDetails::default()
     };
+    let (stored, case_id) = record_and_open_case(&state, &caller.user.name, id, &result, &audit, &details).await?;
     let mut view = OrderView::from(stored);
     view.case_id = case_id;
     Ok((StatusCode::CREATED, Json(view)))
 }
 
+/// What the officer says about a find beyond the findings, for the case it opens.
+#[derive(Debug, Clone)]
+pub(crate) struct FoundDetails {
+    pub(crate) commodity_area: aduana_enforcement::CommodityArea,
+    pub(crate) concealment: aduana_enforcement::Concealment,
+    /// Where exactly the goods were hidden (free text; the case's concealment details).
+    pub(crate) concealment_details: String,
+    /// The quantity as the officer wrote it (free text; added to the case's narrative).
+    pub(crate) quantity: String,
+}
+
+impl Default for FoundDetails {
+    fn default() -> FoundDetails {
+        FoundDetails {
+            commodity_area: aduana_enforcement::CommodityArea::Other,
+            concealment: aduana_enforcement::Concealment::Other,
+            concealment_details: String::new(),
+            quantity: String::new(),
+        }
+    }
+}
+
+/// Records the result of an examination and, when something was found, opens its seizure case (issue #7: a
+/// positive result creates a seizure record). The API and the workbench's result form both go through here.
+/// Returns the stored order and the case it opened.
+pub(crate) async fn record_and_open_case(
+    state: &AppState,
+    actor: &str,
+    id: i64,
+    result: &NewExaminationResult,
+    audit: &NewAuditEntry,
+    details: &FoundDetails,
+) -> Result<(ExaminationOrder, Option<i64>), ApiError> {
+    let stored = state.store().record_examination_result(id, result, audit).await?;
+    let case_id = match result.outcome {
+        ExaminationOutcome::Found => Some(open_case(state, actor, &stored, result, details).await?),
+        ExaminationOutcome::NotFound => None,
+    };
+    Ok((stored, case_id))
+}
+
 /// Opens the seizure case of a positive result, linked to the consignment and the examination.
 async fn open_case(
     state: &AppState,
-    caller: &Caller,
+    actor: &str,
     order: &ExaminationOrder,
-    request: &ResultRequest,
+    result: &NewExaminationResult,
+    details: &FoundDetails,
 ) -> Result<i64, ApiError> {
     let consignment = state
         .store()
@@ -195,12 +238,16 @@ async fn open_case(
         .ok_or_else(|| ApiError::not_found("consignment", order.consignment_id))?;
     let find = aduana_enforcement::Find {
         date: chrono::Utc::now().date_naive(),
-        findings: request.findings.trim().to_owned(),
-        commodity_area: request.commodity_area.unwrap_or(aduana_enforcement::CommodityArea::Other),
-        concealment: request.concealment.unwrap_or(aduana_enforcement::Concealment::Other),
+        findings: result.findings.trim().to_owned(),
+        commodity_area: details.commodity_area,
+        concealment: details.concealment,
     };
-    let case = aduana_enforcement::case_from_examination(&consignment.consignment, consignment.id, order.id, &find);
-    let stored = state.store().create_cases(&[case], &caller.user.name, "case.create").await?;
+    let mut case = aduana_enforcement::case_from_examination(&consignment.consignment, consignment.id, order.id, &find);
+    case.concealment_details = details.concealment_details.trim().to_owned();
+    if !details.quantity.trim().is_empty() {
+        case.narrative.push_str(&format!("; quantity reported: {}", details.quantity.trim()));
+    }
+    let stored = state.store().create_cases(&[case], actor, "case.create").await?;
     stored.first().map(|c| c.id).ok_or_else(|| ApiError::new(ErrorCode::Internal, "no case was stored"))
 }
 

@@ -47,6 +47,7 @@ async fn every_workbench_page_admits_exactly_its_roles_and_sends_strangers_to_th
     harness.store.sync_workbench().await.expect("sync");
     let sessions = sessions(&harness).await;
     let readers: &[Role] = &[Administrator, Analyst, Officer, Auditor];
+    let case_readers: &[Role] = &[Analyst, Officer, Auditor];
     let cases: Vec<(String, &[Role])> = vec![
         ("/workbench/queue".to_owned(), readers),
         (format!("/workbench/consignments/{id}"), readers),
@@ -54,6 +55,9 @@ async fn every_workbench_page_admits_exactly_its_roles_and_sends_strangers_to_th
         ("/workbench/dashboard".to_owned(), readers),
         ("/workbench/notifications".to_owned(), readers),
         ("/workbench/screening".to_owned(), &[Administrator, Analyst, Officer]),
+        ("/workbench/cases".to_owned(), case_readers),
+        ("/workbench/cases/statistics".to_owned(), case_readers),
+        ("/workbench/cases/links?kind=company&value=x".to_owned(), case_readers),
         ("/workbench/cash".to_owned(), readers),
         ("/workbench/cash/structuring".to_owned(), readers),
     ];

@@ -23,11 +23,13 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/workbench/consignments/{id}/examine", post(order_examination))
 }
 
-/// The sections other areas add to the consignment page, after the history (EXTENSION POINT: the enforcement
-/// area adds the parties' seizures here, one line calling its own module, e.g.
-/// `(crate::workbench::cases::seizures_section(state, consignment).await?)`).
-async fn extension_sections(_state: &AppState, _consignment: &StoredConsignment) -> Result<Markup, PageError> {
-    Ok(html! {})
+/// The sections other areas add to the consignment page, after the history: the seizure cases of its parties.
+async fn extension_sections(
+    state: &AppState,
+    viewer: &Viewer,
+    consignment: &StoredConsignment,
+) -> Result<Markup, PageError> {
+    crate::workbench::cases::seizures_section(state, viewer, consignment).await
 }
 
 fn decision_label(kind: DecisionKind) -> &'static str {
@@ -54,7 +56,7 @@ pub(crate) async fn page(
     let decisions = store.decisions(id).await?;
     let examinations = store.examinations(id).await?;
     let history = store.party_history(id, 20).await?;
-    let extension = extension_sections(&state, &stored).await?;
+    let extension = extension_sections(&state, &viewer, &stored).await?;
     let share = crate::workbench::exchange::share_link(&viewer, stored.id);
     let c = &stored.consignment;
     let json = serde_json::to_value(c).unwrap_or_default();

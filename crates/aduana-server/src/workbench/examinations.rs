@@ -126,6 +126,10 @@ pub(crate) async fn page(
                     div.field { label for="quantity" { "Quantity" } input #quantity type="text" name="quantity"; }
                     div.field { label for="concealment" { "Where concealed" } input #concealment type="text" name="concealment"; }
                 }
+                div.grid {
+                    (layout::select("commodity_area", "Commodity area (if found)", &aduana_enforcement::CommodityArea::ALL.iter().map(|a| (a.as_str(), a.label())).collect::<Vec<_>>(), Some("other")))
+                    (layout::select("concealment_method", "Concealment method (if found)", &aduana_enforcement::Concealment::ALL.iter().map(|c| (c.as_str(), c.label())).collect::<Vec<_>>(), Some("other")))
+                }
                 div.field { label for="photos" { "Photos (PNG, JPEG or WebP)" } input #photos type="file" name="photos" accept="image/png,image/jpeg,image/webp" multiple; }
                 button type="submit" { "Record the result" }
             }
@@ -224,6 +228,7 @@ pub(crate) async fn record_result(
     }
     let (mut outcome, mut findings, mut quantity, mut concealment) =
         (None, String::new(), String::new(), String::new());
+    let (mut commodity_area, mut concealment_method) = (String::new(), String::new());
     let mut photos: Vec<(String, Vec<u8>, &'static str, &'static str)> = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(read_error)? {
         let name = field.name().unwrap_or_default().to_owned();
@@ -252,6 +257,8 @@ pub(crate) async fn record_result(
             "findings" => findings = field.text().await.map_err(read_error)?,
             "quantity" => quantity = field.text().await.map_err(read_error)?,
             "concealment" => concealment = field.text().await.map_err(read_error)?,
+            "commodity_area" => commodity_area = field.text().await.map_err(read_error)?,
+            "concealment_method" => concealment_method = field.text().await.map_err(read_error)?,
             other => return Err(bad(format!("unexpected form field `{other}`"))),
         }
     }
@@ -271,6 +278,22 @@ pub(crate) async fn record_result(
             &Flash { error: true, text: "findings: say what was found or checked.".to_owned() },
         ));
     }
+    let taxonomy_error =
+        |e: aduana_enforcement::TaxonomyError| redirect_with_flash(&here, &Flash { error: true, text: format!("{e}") });
+    let commodity_area = match commodity_area.trim() {
+        "" => aduana_enforcement::CommodityArea::Other,
+        text => match aduana_enforcement::CommodityArea::parse(text) {
+            Ok(area) => area,
+            Err(e) => return Ok(taxonomy_error(e)),
+        },
+    };
+    let concealment_method = match concealment_method.trim() {
+        "" => aduana_enforcement::Concealment::Other,
+        text => match aduana_enforcement::Concealment::parse(text) {
+            Ok(method) => method,
+            Err(e) => return Ok(taxonomy_error(e)),
+        },
+    };
     if !photos.is_empty() && state.inner.workbench.photos_dir.is_none() {
         return Ok(redirect_with_flash(
             &here,
@@ -302,16 +325,30 @@ pub(crate) async fn record_result(
         subject: format!("examination/{id}"),
         details: serde_json::json!({"outcome": outcome.as_str(), "quantity": quantity.trim(), "concealment": concealment.trim(), "photos": saved.len(), "via": "workbench"}),
     };
-    state.store().record_examination_result(id, &result, &audit).await?;
+    let (_, case_id) = crate::api::examinations::record_and_open_case(
+        &state,
+        &viewer.user.name,
+        id,
+        &result,
+        &audit,
+        &crate::api::examinations::FoundDetails {
+            commodity_area,
+            concealment: concealment_method,
+            concealment_details: concealment.clone(),
+            quantity: quantity.clone(),
+        },
+    )
+    .await?;
     let opt = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned);
     state.store().record_examination_details(id, opt(&quantity).as_deref(), opt(&concealment).as_deref()).await?;
     for photo in &saved {
         state.store().add_photo(photo).await?;
     }
-    Ok(redirect_with_flash(
-        &here,
-        &Flash { error: false, text: format!("Result recorded with {} photo(s).", saved.len()) },
-    ))
+    let text = match case_id {
+        Some(case) => format!("Result recorded with {} photo(s); seizure case {case} opened.", saved.len()),
+        None => format!("Result recorded with {} photo(s).", saved.len()),
+    };
+    Ok(redirect_with_flash(&here, &Flash { error: false, text }))
 }
 
 /// Turns an I/O failure into the generic internal-error page (the cause goes to the log).

@@ -35,6 +35,7 @@ const NAV: &[NavItem] = &[
         roles: Some(crate::auth::access::READ_ASSESSMENTS),
     },
     NavItem { href: "/workbench/profiles", label: "Profiles", roles: Some(crate::auth::access::READ_ASSESSMENTS) },
+    NavItem { href: "/workbench/cases", label: "Cases", roles: Some(crate::auth::access::READ_CASES) },
     NavItem { href: "/workbench/cash", label: "Cash", roles: Some(crate::auth::access::READ_CASH) },
     NavItem { href: "/workbench/exchange/inbox", label: "Exchange", roles: Some(crate::auth::access::READ_EXCHANGE) },
 ];

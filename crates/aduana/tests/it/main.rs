@@ -3,6 +3,7 @@
 mod architecture; // the allowed dependency edges between workspace crates
 mod assess; // `aduana assess` and `aduana profiles` on the shipped profiles and examples
 mod browser; // the browser-test harness (headless Chromium via chromedriver) and the login test
+mod browser_cases; // seizure cases in a browser: found examination → case, search box, case page, links, statistics
 mod browser_cash; // the cash pages in a browser: record, structuring alert, sharing, FIU report
 mod browser_exchange; // the exchange pages and "share as alert" from a consignment, in headless Chromium
 mod browser_profiles; // the profile pages in headless Chromium: edit with inline errors, back-test, activate
