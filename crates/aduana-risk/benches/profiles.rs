@@ -332,7 +332,7 @@ fn main() {
     }
     // 3. Whole assessments with every indicator: screening of every named party against the UN consolidated
     // list, strategic goods, arms embargoes and the learned model, on consignments with three named parties.
-    let list_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../aduana-screening/test_data/un-sc/consolidated.xml");
+    let list_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/watch-lists/un-sc-consolidated-2018.xml");
     let bytes = std::fs::read(list_path).expect("the UN list fixture");
     let list = aduana_screening::parse_list(&bytes, "un-sc").expect("the UN list parses");
     let version = format!("{}@{}", list.name, list.version);

@@ -86,7 +86,7 @@ fn main() {
     queries.extend(queries_from("yente/positives_us_congress_untreated.csv"));
 
     let start = Instant::now();
-    let un = parse_list(&test_data("un-sc/consolidated.xml"), "UN").unwrap();
+    let un = parse_list(&test_data("../../../data/watch-lists/un-sc-consolidated-2018.xml"), "UN").unwrap();
     let parsed = start.elapsed();
     let start = Instant::now();
     let index = ScreeningIndex::build(std::slice::from_ref(&un), NameRules::builtin());

@@ -9,7 +9,8 @@ fn errors_of(bytes: &str, name: &str) -> Vec<String> {
 #[test]
 fn un_list_is_read_with_version_aliases_dates_and_documents() {
     let bytes =
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/test_data/un-sc/consolidated.xml")).expect("reading");
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/watch-lists/un-sc-consolidated-2018.xml"))
+            .expect("reading");
     let list = parse_list(&bytes, "consolidated.xml").expect("the UN list parses");
     assert_eq!(list.format, ListFormat::UnScXml);
     assert_eq!(list.version, "2018-10-29T19:09:49.856-04:00");

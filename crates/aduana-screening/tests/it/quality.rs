@@ -20,7 +20,8 @@ fn test_data(relative: &str) -> Vec<u8> {
 }
 
 fn un_index() -> ScreeningIndex {
-    let list = parse_list(&test_data("un-sc/consolidated.xml"), "UN").expect("the UN list parses");
+    let list = parse_list(&test_data("../../../data/watch-lists/un-sc-consolidated-2018.xml"), "UN")
+        .expect("the UN list parses");
     ScreeningIndex::build(&[list], NameRules::builtin())
 }
 
@@ -206,7 +207,8 @@ fn perturb(query: &Query, rng: &mut StdRng) -> Query {
 
 #[test]
 fn un_positives_find_their_entry_as_listed_and_perturbed() {
-    let list = parse_list(&test_data("un-sc/consolidated.xml"), "UN").expect("the UN list parses");
+    let list = parse_list(&test_data("../../../data/watch-lists/un-sc-consolidated-2018.xml"), "UN")
+        .expect("the UN list parses");
     let index = ScreeningIndex::build(std::slice::from_ref(&list), NameRules::builtin());
     let config = ScreeningConfig::recommended();
     let mut rng = StdRng::seed_from_u64(1540);

@@ -45,7 +45,7 @@ fn browser_red_consignment_from_the_queue_to_an_examination_result_and_the_dashb
     runtime().block_on(async {
         let (hook, received) = webhook_receiver();
         let profiles = repo_path("data/profiles").display().to_string();
-        let list = repo_path("crates/aduana-screening/test_data/un-sc/consolidated.xml").display().to_string();
+        let list = repo_path("data/watch-lists/un-sc-consolidated-2018.xml").display().to_string();
         let args = ["--profiles", profiles.as_str(), "--list", list.as_str(), "--webhook", hook.as_str()];
         let Some(b) = Workbench::start_with(&args).await else { return };
         let body = std::fs::read_to_string(repo_path("examples/assess/sanctioned-consignee-cwc-chemical.json"))

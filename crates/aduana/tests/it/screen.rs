@@ -20,7 +20,7 @@ NL-3,MV Sea Breeze,vessel,,,,,,,9123456
 ";
 
 fn un_list() -> PathBuf {
-    repo_path("crates/aduana-screening/test_data/un-sc/consolidated.xml")
+    repo_path("data/watch-lists/un-sc-consolidated-2018.xml")
 }
 
 #[test]
