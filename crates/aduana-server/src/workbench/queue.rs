@@ -195,26 +195,8 @@ pub(crate) async fn claim(
     Posted { viewer, form }: Posted<ClaimForm>,
 ) -> Result<Response, PageError> {
     viewer.require(access::DECIDE)?;
-    let back = back_to(form.back.as_deref());
-    let flash = match state.store().claim(id, &viewer.user.name).await {
-        Ok(()) => {
-            let caller = Caller { user: viewer.user.clone() };
-            crate::api::record_audit(
-                &state,
-                &caller,
-                "workbench.claim",
-                format!("consignment/{id}"),
-                serde_json::json!({}),
-            )
-            .await?;
-            Flash { error: false, text: "You are working this consignment.".to_owned() }
-        }
-        Err(aduana_store::StoreError::Conflict(message)) => {
-            Flash { error: true, text: format!("Not claimed: {message}.") }
-        }
-        Err(other) => return Err(other.into()),
-    };
-    Ok(redirect_with_flash(&back, &flash))
+    let outcome = state.store().claim(id, &viewer.user.name).await;
+    claim_answer(&state, id, &viewer, &form, outcome, ClaimChange::Claim).await
 }
 
 /// `POST /workbench/consignments/{id}/release`.
@@ -224,22 +206,40 @@ pub(crate) async fn release(
     Posted { viewer, form }: Posted<ClaimForm>,
 ) -> Result<Response, PageError> {
     viewer.require(access::DECIDE)?;
+    let outcome = state.store().release_claim(id, &viewer.user.name).await;
+    claim_answer(&state, id, &viewer, &form, outcome, ClaimChange::Release).await
+}
+
+/// Which way a claim changed.
+#[derive(Debug, Clone, Copy)]
+enum ClaimChange {
+    Claim,
+    Release,
+}
+
+/// Audits a claim or release that the store made, or tells why it did not, and goes back to the page it came from.
+async fn claim_answer(
+    state: &AppState,
+    id: i64,
+    viewer: &Viewer,
+    form: &ClaimForm,
+    outcome: Result<(), aduana_store::StoreError>,
+    change: ClaimChange,
+) -> Result<Response, PageError> {
+    let (action, done, refused) = match change {
+        ClaimChange::Claim => ("workbench.claim", "You are working this consignment.", "Not claimed"),
+        ClaimChange::Release => ("workbench.release", "Released; another officer may take it.", "Not released"),
+    };
     let back = back_to(form.back.as_deref());
-    let flash = match state.store().release_claim(id, &viewer.user.name).await {
+    let flash = match outcome {
         Ok(()) => {
             let caller = Caller { user: viewer.user.clone() };
-            crate::api::record_audit(
-                &state,
-                &caller,
-                "workbench.release",
-                format!("consignment/{id}"),
-                serde_json::json!({}),
-            )
-            .await?;
-            Flash { error: false, text: "Released; another officer may take it.".to_owned() }
+            crate::api::record_audit(state, &caller, action, format!("consignment/{id}"), serde_json::json!({}))
+                .await?;
+            Flash { error: false, text: done.to_owned() }
         }
         Err(aduana_store::StoreError::Conflict(message)) => {
-            Flash { error: true, text: format!("Not released: {message}.") }
+            Flash { error: true, text: format!("{refused}: {message}.") }
         }
         Err(other) => return Err(other.into()),
     };
