@@ -3,6 +3,7 @@
 //! PostgreSQL in a fresh schema).
 
 mod enforcement;
+mod examination_cases;
 
 use std::collections::BTreeMap;
 
@@ -46,6 +47,9 @@ macro_rules! store_test_suite {
             decisions_are_recorded_with_an_audit_entry,
             examination_results_are_recorded_once,
             examined_consignments_come_with_their_results_in_order,
+            // A found result and its seizure case in one transaction (tests/examination_cases.rs).
+            a_found_result_and_its_case_are_stored_together_or_not_at_all,
+            a_result_without_a_case_is_recorded_alone,
             audit_chain_verifies_and_reports_the_first_altered_entry,
             concurrent_submissions_of_one_reference_store_one_version,
             concurrent_audit_appends_keep_the_chain_intact,
@@ -90,6 +94,9 @@ pub(crate) use enforcement::{
     case_updates_are_versioned_and_audited, cases_are_found_by_text_and_facets,
     links_reach_consignments_and_cases_within_two_hops, restricted_cases_are_visible_only_to_their_principals,
 };
+pub(crate) use examination_cases::{
+    a_found_result_and_its_case_are_stored_together_or_not_at_all, a_result_without_a_case_is_recorded_alone,
+};
 
 fn consignment(reference: &str, description: &str) -> Consignment {
     let json = serde_json::json!({
@@ -112,13 +119,13 @@ fn assessment(consignment: &Consignment, score: f64, lane: Lane, referrals: Vec<
     }
 }
 
-fn pair(reference: &str, description: &str, score: f64, lane: Lane) -> (Consignment, Assessment) {
+pub(crate) fn pair(reference: &str, description: &str, score: f64, lane: Lane) -> (Consignment, Assessment) {
     let c = consignment(reference, description);
     let a = assessment(&c, score, lane, Vec::new());
     (c, a)
 }
 
-fn audit(action: &str, subject: &str) -> NewAuditEntry {
+pub(crate) fn audit(action: &str, subject: &str) -> NewAuditEntry {
     NewAuditEntry {
         actor: "officer1".to_owned(),
         action: action.to_owned(),
