@@ -34,7 +34,7 @@ pub use error::{ApiError, ErrorCode};
 pub use intake::{Intake, IntakeError, IntakeSettings, connect_intake};
 pub use rate_limit::RatePolicy;
 pub use seed::{RiskSeed, SeedReport, seed_risk_config};
-pub use state::{AppState, ServerSettings, WorkbenchSettings};
+pub use state::{AppState, CashSettings, ServerSettings, WorkbenchSettings};
 
 /// Returns the router of the whole API.
 pub fn app(state: AppState) -> Router {

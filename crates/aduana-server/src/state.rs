@@ -28,6 +28,21 @@ pub struct ServerSettings {
     pub session_ttl: Duration,
     /// Whether session cookies carry `Secure` (set it when the server is behind HTTPS).
     pub secure_cookies: bool,
+    /// The rules cash declarations are judged by.
+    pub cash: CashSettings,
+}
+
+/// The rules cash declarations are judged by (Regulation (EU) 2018/1672): the threshold, the exchange rates and
+/// the sharing deadline. The `/api/cash` endpoints and the workbench's cash pages use these, never their own.
+#[derive(Debug, Clone)]
+pub struct CashSettings {
+    /// The declaration threshold in euro.
+    pub threshold: aduana_enforcement::cash::Threshold,
+    /// The rates amounts are converted to euro with.
+    pub rates: Arc<aduana_enforcement::cash::RateTable>,
+    /// Within how many working days a record that must be shared is due, and the public holidays (besides
+    /// weekends) that do not count; a request may name more holidays.
+    pub calendar: aduana_enforcement::cash::SharingCalendar,
 }
 
 /// The state shared by every handler.

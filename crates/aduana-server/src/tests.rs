@@ -109,6 +109,15 @@ pub(crate) fn settings() -> ServerSettings {
         login_rate: RatePolicy { per_second: 0.1, burst: 5.0 },
         session_ttl: Duration::from_secs(3600),
         secure_cookies: false,
+        cash: crate::CashSettings {
+            threshold: aduana_enforcement::cash::Threshold::new(aduana_enforcement::cash::Threshold::EU_DEFAULT_EUR)
+                .expect("EUR 10,000 is positive"),
+            rates: std::sync::Arc::new(aduana_enforcement::cash::RateTable::builtin()),
+            calendar: aduana_enforcement::cash::SharingCalendar {
+                deadline_working_days: 15,
+                holidays: std::collections::BTreeSet::new(),
+            },
+        },
     }
 }
 
