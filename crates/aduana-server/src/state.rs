@@ -69,12 +69,15 @@ pub(crate) struct Inner {
     pub(crate) screener: Option<Arc<dyn crate::Screener>>,
 }
 
-/// What the workbench needs beyond the API's settings: where examination photos go and where severe-hit
-/// notifications are posted.
+/// What the workbench needs beyond the API's settings: where examination photos and case images go, how large an
+/// image may be, and where severe-hit notifications are posted.
 #[derive(Debug, Clone)]
 pub struct WorkbenchSettings {
-    /// The directory examination photos are stored in (created on first upload); `None` refuses uploads.
+    /// The directory examination photos are stored in, and case images under its `cases/` (created on first
+    /// upload); `None` refuses uploads.
     pub photos_dir: Option<std::path::PathBuf>,
+    /// The largest photo or X-ray image of a case accepted, in bytes.
+    pub max_image_bytes: usize,
     /// The URL (`http://…`) each notification is POSTed to as JSON, if any.
     pub webhook: Option<String>,
     /// How often new assessments are indexed for the workbench and notifications sent.
@@ -99,7 +102,12 @@ impl AppState {
                 risk_generation: AtomicI64::new(i64::MIN),
                 reloading: tokio::sync::Mutex::new(()),
                 exchange: None,
-                workbench: WorkbenchSettings { photos_dir: None, webhook: None, sync_interval: Duration::from_secs(1) },
+                workbench: WorkbenchSettings {
+                    photos_dir: None,
+                    max_image_bytes: 0,
+                    webhook: None,
+                    sync_interval: Duration::from_secs(1),
+                },
                 screener: None,
             }),
         }

@@ -2,6 +2,7 @@
 //! backend module instantiates with a function opening a fresh, empty store (SQLite in a temporary directory,
 //! PostgreSQL in a fresh schema).
 
+mod case_images;
 mod enforcement;
 mod examination_cases;
 
@@ -50,6 +51,8 @@ macro_rules! store_test_suite {
             // A found result and its seizure case in one transaction (tests/examination_cases.rs).
             a_found_result_and_its_case_are_stored_together_or_not_at_all,
             a_result_without_a_case_is_recorded_alone,
+            // Photos and X-ray images of cases (tests/case_images.rs).
+            case_images_are_recorded_with_their_audit_entry_and_listed_per_case,
             audit_chain_verifies_and_reports_the_first_altered_entry,
             concurrent_submissions_of_one_reference_store_one_version,
             concurrent_audit_appends_keep_the_chain_intact,
@@ -86,6 +89,7 @@ macro_rules! store_test_suite {
 pub(crate) use store_test_suite;
 
 mod cash;
+pub(crate) use case_images::case_images_are_recorded_with_their_audit_entry_and_listed_per_case;
 pub(crate) use cash::{
     a_cash_record_is_marked_shared_once, a_repeated_cash_reference_is_refused_and_nothing_of_the_batch_is_stored,
     cash_records_round_trip_and_are_listed_by_period,

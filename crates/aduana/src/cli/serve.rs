@@ -51,6 +51,9 @@ pub(crate) struct Args {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 64 << 20)]
     max_body_bytes: usize,
+    /// The largest photo or X-ray image of a case accepted, in bytes (PNG or JPEG).
+    #[arg(long, default_value_t = 20 << 20)]
+    max_image_bytes: usize,
     /// Requests per second each caller may send, sustained.
     #[arg(long, default_value_t = 500.0)]
     rate_per_second: f64,
@@ -160,6 +163,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let workbench = WorkbenchSettings {
         photos_dir: Some(args.store.data_dir.join("photos")),
+        max_image_bytes: args.max_image_bytes,
         webhook: args.webhook.clone(),
         sync_interval: Duration::from_millis(500),
     };
