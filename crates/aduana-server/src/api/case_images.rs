@@ -318,6 +318,21 @@ pub(crate) async fn thumbnail(
     ApiPath((id, image_id)): ApiPath<(i64, i64)>,
 ) -> Result<Response, ApiError> {
     let (image, dir) = visible_image(&state, &caller, id, image_id).await?;
-    let bytes = tokio::fs::read(thumbnail_path(&dir, &image.stored_name)).await.map_err(|e| ApiError::internal(&e))?;
+    let path = thumbnail_path(&dir, &image.stored_name);
+    let bytes = match tokio::fs::read(&path).await {
+        Ok(bytes) => bytes,
+        // Made at upload; a thumbnail lost since (a restored backup without them) is made again from the file.
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let original = tokio::fs::read(dir.join(&image.stored_name)).await.map_err(|e| ApiError::internal(&e))?;
+            let made = tokio::task::spawn_blocking(move || crate::images::make_thumbnail(&original))
+                .await
+                .map_err(|e| ApiError::internal(&e))?
+                .map_err(|e| ApiError::internal(&e))?;
+            tokio::fs::create_dir_all(dir.join("thumbnails")).await.map_err(|e| ApiError::internal(&e))?;
+            tokio::fs::write(&path, &made).await.map_err(|e| ApiError::internal(&e))?;
+            made
+        }
+        Err(error) => return Err(ApiError::internal(&error)),
+    };
     Ok(file_response(bytes, "image/png"))
 }

@@ -128,6 +128,13 @@ async fn case_images_are_uploaded_listed_fetched_and_thumbnailed_over_the_api() 
 
     // Stored under the data directory: two files and two thumbnails.
     assert_eq!(stored_files(&harness).len(), 4, "{:?}", stored_files(&harness));
+    // A thumbnail lost since the upload is made again from the file.
+    let thumbnails = harness.photos_dir().join("cases/thumbnails");
+    for entry in std::fs::read_dir(&thumbnails).expect("thumbnails").flatten() {
+        std::fs::remove_file(entry.path()).expect("removing a thumbnail");
+    }
+    let again = get(&harness, Auditor, image["thumbnail_href"].as_str().expect("thumbnail")).await;
+    assert_eq!((again.status, again.bytes == thumb.bytes), (StatusCode::OK, true));
     // An image is only found under its own case.
     let elsewhere = get(&harness, Auditor, &format!("/api/cases/{other}/images/{}", image["id"])).await;
     assert_eq!((elsewhere.status, error_code(&elsewhere).as_str()), (StatusCode::NOT_FOUND, "not_found"));

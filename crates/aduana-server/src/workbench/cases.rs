@@ -327,7 +327,7 @@ pub(crate) async fn page(
             }
         }
         @if !photos.is_empty() {
-            h2 { "Photos" }
+            h2 { "Photos from the examinations" }
             div.grid #case-photos {
                 @for p in &photos {
                     figure.panel {
