@@ -21,6 +21,12 @@ use chrono::{NaiveDate, Utc};
 use crate::cli::EXIT_FOUND_WANTING;
 use crate::database::{self, Missing};
 
+/// The declaration threshold in euro (Regulation (EU) 2018/1672, Art. 3).
+const DEFAULT_THRESHOLD_EUR: &str = "10000";
+
+/// The working days within which a record must be shared (Art. 10).
+const DEFAULT_DEADLINE_DAYS: u32 = 15;
+
 /// Cash declarations: import, FIU report, structuring alerts, sharing.
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum Command {
@@ -128,7 +134,7 @@ pub(crate) struct ShareArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct MoneyArgs {
     /// The declaration threshold in euro.
-    #[arg(long, default_value = "10000")]
+    #[arg(long, default_value = DEFAULT_THRESHOLD_EUR)]
     threshold: Decimal,
     /// A rate file (`currency,units_per_eur,date`); default: the ECB reference rates in data/cash.
     #[arg(long)]
@@ -139,7 +145,7 @@ pub(crate) struct MoneyArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct SharingArgs {
     /// Working days after a record within which it must be shared.
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = DEFAULT_DEADLINE_DAYS)]
     deadline_days: u32,
     /// A public holiday (not a working day); repeat for several.
     #[arg(long = "holiday")]
@@ -164,13 +170,13 @@ impl MoneyArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct ServeArgs {
     /// The cash declaration threshold in euro.
-    #[arg(long = "cash-threshold", value_name = "EUR", default_value = "10000")]
+    #[arg(long = "cash-threshold", value_name = "EUR", default_value = DEFAULT_THRESHOLD_EUR)]
     threshold: Decimal,
     /// A rate file for cash amounts (`currency,units_per_eur,date`); default: the ECB reference rates in data/cash.
     #[arg(long = "cash-rates", value_name = "FILE")]
     rates: Option<PathBuf>,
     /// Working days after a cash record within which it must be shared.
-    #[arg(long = "cash-deadline-days", value_name = "DAYS", default_value_t = 15)]
+    #[arg(long = "cash-deadline-days", value_name = "DAYS", default_value_t = DEFAULT_DEADLINE_DAYS)]
     deadline_days: u32,
     /// A public holiday not counted for the sharing deadline; repeat for several.
     #[arg(long = "cash-holiday", value_name = "DAY")]
@@ -190,14 +196,16 @@ impl ServeArgs {
         })
     }
 
-    /// Returns these settings as `aduana serve` flags (for the demo, which starts `serve` with flags).
+    /// Returns these settings as `aduana serve` flags, the defaults left out (for the demo, which starts `serve`
+    /// with flags and prints them).
     pub(crate) fn flags(&self) -> Vec<String> {
-        let mut flags = vec![
-            "--cash-threshold".to_owned(),
-            self.threshold.to_string(),
-            "--cash-deadline-days".to_owned(),
-            self.deadline_days.to_string(),
-        ];
+        let mut flags = Vec::new();
+        if self.threshold.to_string() != DEFAULT_THRESHOLD_EUR {
+            flags.extend(["--cash-threshold".to_owned(), self.threshold.to_string()]);
+        }
+        if self.deadline_days != DEFAULT_DEADLINE_DAYS {
+            flags.extend(["--cash-deadline-days".to_owned(), self.deadline_days.to_string()]);
+        }
         if let Some(path) = &self.rates {
             flags.extend(["--cash-rates".to_owned(), path.display().to_string()]);
         }
