@@ -124,7 +124,10 @@ pub(crate) async fn add_image(
     if upload.caption.chars().count() > MAX_CAPTION_CHARS {
         return Err(invalid_query(
             "caption",
-            format!("expected at most {MAX_CAPTION_CHARS} characters, found {}", upload.caption.chars().count()),
+            format!(
+                "expected a caption of at most {MAX_CAPTION_CHARS} characters, found {}",
+                upload.caption.chars().count()
+            ),
         ));
     }
     let bytes = upload.bytes.clone();

@@ -257,6 +257,10 @@ async fn bad_oversized_and_mistyped_images_are_refused_with_their_codes_and_noth
         let said = answer.json["error"]["message"].as_str().unwrap_or("");
         assert!(said.contains(r.message), "{}: {said}", r.what);
     }
+    let long = format!("?caption={}", "x".repeat(1001));
+    let answer = upload(&harness, Officer, case, &long, "image/png", png.clone()).await;
+    assert_eq!((answer.status, error_code(&answer).as_str()), (StatusCode::BAD_REQUEST, "invalid_query"));
+    assert_eq!(answer.json["error"]["message"], "expected a caption of at most 1000 characters, found 1001");
     let missing = upload(&harness, Officer, case + 99, "", "image/png", png).await;
     assert_eq!((missing.status, error_code(&missing).as_str()), (StatusCode::NOT_FOUND, "not_found"));
 
