@@ -107,6 +107,15 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
         login_rate: RatePolicy { per_second: 1.0, burst: 10.0 },
         session_ttl: Duration::from_secs(3600),
         secure_cookies: false,
+        cash: aduana_server::CashSettings {
+            threshold: aduana_enforcement::cash::Threshold::new(aduana_enforcement::cash::Threshold::EU_DEFAULT_EUR)
+                .expect("EUR 10,000 is positive"),
+            rates: std::sync::Arc::new(aduana_enforcement::cash::RateTable::builtin()),
+            calendar: aduana_enforcement::cash::SharingCalendar {
+                deadline_working_days: 15,
+                holidays: std::collections::BTreeSet::new(),
+            },
+        },
     };
     let store_for_breakdown = store.clone();
     let state = AppState::new(store, Arc::new(CompletenessOnly), settings);

@@ -4,6 +4,7 @@
 pub(crate) mod aeo;
 pub(crate) mod assessments;
 pub(crate) mod audit;
+pub(crate) mod case_images;
 pub(crate) mod cases;
 pub(crate) mod cash;
 pub(crate) mod consignments;

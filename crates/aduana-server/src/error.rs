@@ -52,6 +52,8 @@ pub enum ErrorCode {
     EnvelopeRejected,
     /// This server runs no exchange node (`aduana serve --exchange DIR`).
     ExchangeNotConfigured,
+    /// An uploaded image is not a whole PNG or JPEG image (the message says what the decoder found).
+    InvalidImage,
 }
 
 impl ErrorCode {
@@ -77,6 +79,7 @@ impl ErrorCode {
         ErrorCode::Internal,
         ErrorCode::EnvelopeRejected,
         ErrorCode::ExchangeNotConfigured,
+        ErrorCode::InvalidImage,
     ];
 
     /// Returns the HTTP status that goes with the code.
@@ -91,7 +94,8 @@ impl ErrorCode {
             | ErrorCode::NoConsignment
             | ErrorCode::InvalidProfile
             | ErrorCode::InvalidList
-            | ErrorCode::InvalidAeoRegister => StatusCode::UNPROCESSABLE_ENTITY,
+            | ErrorCode::InvalidAeoRegister
+            | ErrorCode::InvalidImage => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::UnsupportedFormat => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
@@ -125,6 +129,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::EnvelopeRejected => "envelope_rejected",
             ErrorCode::ExchangeNotConfigured => "exchange_not_configured",
+            ErrorCode::InvalidImage => "invalid_image",
         }
     }
 }

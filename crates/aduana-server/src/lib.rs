@@ -8,6 +8,7 @@ mod assessor;
 pub mod auth;
 mod error;
 pub mod exchange;
+mod images;
 mod intake;
 mod json;
 mod metrics;
@@ -34,7 +35,7 @@ pub use error::{ApiError, ErrorCode};
 pub use intake::{Intake, IntakeError, IntakeSettings, connect_intake};
 pub use rate_limit::RatePolicy;
 pub use seed::{RiskSeed, SeedReport, seed_risk_config};
-pub use state::{AppState, ServerSettings, WorkbenchSettings};
+pub use state::{AppState, CashSettings, ServerSettings, WorkbenchSettings};
 
 /// Returns the router of the whole API.
 pub fn app(state: AppState) -> Router {
@@ -59,6 +60,14 @@ pub fn app(state: AppState) -> Router {
         .route("/api/cases/{id}", get(api::cases::get).put(api::cases::update))
         .route("/api/cases/{id}/assignment", post(api::cases::assign))
         .route("/api/cases/{id}/notes", post(api::cases::note))
+        .route(
+            "/api/cases/{id}/images",
+            post(api::case_images::upload)
+                .get(api::case_images::list)
+                .layer(DefaultBodyLimit::max(state.inner.workbench.max_image_bytes)),
+        )
+        .route("/api/cases/{id}/images/{image}", get(api::case_images::get))
+        .route("/api/cases/{id}/images/{image}/thumbnail", get(api::case_images::thumbnail))
         .route("/api/enforcement/entities", get(api::cases::entities))
         .route("/api/enforcement/export", get(api::cases::export))
         .route("/api/enforcement/import", post(api::cases::import))

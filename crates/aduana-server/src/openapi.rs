@@ -23,6 +23,7 @@ use crate::api;
         api::cases::create, api::cases::search, api::cases::get, api::cases::update, api::cases::assign,
         api::cases::note, api::cases::links, api::cases::entities, api::cases::statistics, api::cases::export,
         api::cases::import,
+        api::case_images::upload, api::case_images::list, api::case_images::get, api::case_images::thumbnail,
         api::session::login, api::session::logout, api::session::me,
         api::users::create,
         api::profiles::list, api::profiles::create, api::profiles::get, api::profiles::edit, api::profiles::versions,

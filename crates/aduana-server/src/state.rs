@@ -28,6 +28,21 @@ pub struct ServerSettings {
     pub session_ttl: Duration,
     /// Whether session cookies carry `Secure` (set it when the server is behind HTTPS).
     pub secure_cookies: bool,
+    /// The rules cash declarations are judged by.
+    pub cash: CashSettings,
+}
+
+/// The rules cash declarations are judged by (Regulation (EU) 2018/1672): the threshold, the exchange rates and
+/// the sharing deadline. The `/api/cash` endpoints and the workbench's cash pages use these, never their own.
+#[derive(Debug, Clone)]
+pub struct CashSettings {
+    /// The declaration threshold in euro.
+    pub threshold: aduana_enforcement::cash::Threshold,
+    /// The rates amounts are converted to euro with.
+    pub rates: Arc<aduana_enforcement::cash::RateTable>,
+    /// Within how many working days a record that must be shared is due, and the public holidays (besides
+    /// weekends) that do not count; a request may name more holidays.
+    pub calendar: aduana_enforcement::cash::SharingCalendar,
 }
 
 /// The state shared by every handler.
@@ -54,12 +69,15 @@ pub(crate) struct Inner {
     pub(crate) screener: Option<Arc<dyn crate::Screener>>,
 }
 
-/// What the workbench needs beyond the API's settings: where examination photos go and where severe-hit
-/// notifications are posted.
+/// What the workbench needs beyond the API's settings: where examination photos and case images go, how large an
+/// image may be, and where severe-hit notifications are posted.
 #[derive(Debug, Clone)]
 pub struct WorkbenchSettings {
-    /// The directory examination photos are stored in (created on first upload); `None` refuses uploads.
+    /// The directory examination photos are stored in, and case images under its `cases/` (created on first
+    /// upload); `None` refuses uploads.
     pub photos_dir: Option<std::path::PathBuf>,
+    /// The largest photo or X-ray image of a case accepted, in bytes.
+    pub max_image_bytes: usize,
     /// The URL (`http://…`) each notification is POSTed to as JSON, if any.
     pub webhook: Option<String>,
     /// How often new assessments are indexed for the workbench and notifications sent.
@@ -84,7 +102,12 @@ impl AppState {
                 risk_generation: AtomicI64::new(i64::MIN),
                 reloading: tokio::sync::Mutex::new(()),
                 exchange: None,
-                workbench: WorkbenchSettings { photos_dir: None, webhook: None, sync_interval: Duration::from_secs(1) },
+                workbench: WorkbenchSettings {
+                    photos_dir: None,
+                    max_image_bytes: 0,
+                    webhook: None,
+                    sync_interval: Duration::from_secs(1),
+                },
                 screener: None,
             }),
         }

@@ -2,6 +2,7 @@
 //! the role matrix over every endpoint, submission in each way a client can send it, the error shape, sessions,
 //! audit, limits.
 
+mod case_images;
 mod cases;
 mod cash;
 mod roles;
@@ -109,6 +110,15 @@ pub(crate) fn settings() -> ServerSettings {
         login_rate: RatePolicy { per_second: 0.1, burst: 5.0 },
         session_ttl: Duration::from_secs(3600),
         secure_cookies: false,
+        cash: crate::CashSettings {
+            threshold: aduana_enforcement::cash::Threshold::new(aduana_enforcement::cash::Threshold::EU_DEFAULT_EUR)
+                .expect("EUR 10,000 is positive"),
+            rates: std::sync::Arc::new(aduana_enforcement::cash::RateTable::builtin()),
+            calendar: aduana_enforcement::cash::SharingCalendar {
+                deadline_working_days: 15,
+                holidays: std::collections::BTreeSet::new(),
+            },
+        },
     }
 }
 
@@ -127,6 +137,7 @@ pub(crate) struct Answer {
     pub(crate) headers: HeaderMap,
     pub(crate) json: serde_json::Value,
     pub(crate) text: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Harness {
@@ -146,8 +157,22 @@ impl Harness {
                 .expect("user");
             tokens.insert(*role, crate::auth::issue_token(&*store, user.id).await.expect("token"));
         }
-        let state = AppState::new(store.clone(), Arc::new(KeywordAssessor::default()), settings);
+        // Photos and case images go under the temporary directory; images above 64 KiB are refused, so that the
+        // tests of that limit stay small.
+        let workbench = crate::WorkbenchSettings {
+            photos_dir: Some(dir.path().join("photos")),
+            max_image_bytes: 64 << 10,
+            webhook: None,
+            sync_interval: Duration::from_secs(1),
+        };
+        let state = AppState::new(store.clone(), Arc::new(KeywordAssessor::default()), settings)
+            .with_workbench(workbench, None);
         Harness { app: app(state), store, tokens, _dir: dir }
+    }
+
+    /// The directory examination photos and case images are stored under.
+    pub(crate) fn photos_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("photos")
     }
 
     pub(crate) fn token(&self, role: Role) -> &str {
@@ -180,7 +205,7 @@ impl Harness {
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("a body");
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::String(text.clone()));
-        Answer { status, headers, json, text }
+        Answer { status, headers, json, text, bytes: bytes.to_vec() }
     }
 
     /// Submits canonical JSON as a role; returns the answer.

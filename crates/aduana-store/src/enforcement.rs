@@ -13,8 +13,8 @@
 use aduana_enforcement::{Case, CommodityArea, Concealment, DetectionMethod, EntityKind, Mention};
 use serde::Serialize;
 
-use crate::StoreError;
-use crate::records::Timestamp;
+use crate::records::{ExaminationOrder, NewExaminationResult, Timestamp};
+use crate::{NewAuditEntry, StoreError};
 
 /// A stored case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -126,6 +126,18 @@ pub trait EnforcementStore: Send + Sync {
     /// Stores new cases in one transaction with one audit entry (`action`, e.g. `case.create` or `case.import`,
     /// subject `case/ID` for one case or `cases/FIRST-LAST` for several); returns them with their ids.
     async fn create_cases(&self, cases: &[Case], actor: &str, action: &str) -> Result<Vec<StoredCase>, StoreError>;
+    /// Records the result of an examination with its audit entry (as `Store::record_examination_result`) and,
+    /// when `case` is given, stores that case — the seizure the result found, linked to the examination — with its
+    /// own `case.create` audit entry by the result's recorder, in the same transaction: both are stored or neither.
+    /// Fails with `NotFound` without the order, `Conflict` when it already has a result, `InvalidArgument` when
+    /// the case does not list the examination.
+    async fn record_examination_result_with_case(
+        &self,
+        order_id: i64,
+        result: &NewExaminationResult,
+        audit: &NewAuditEntry,
+        case: Option<&Case>,
+    ) -> Result<(ExaminationOrder, Option<StoredCase>), StoreError>;
     /// Replaces a case with a new version and its audit entry; with `expected_version`, fails with `Conflict`
     /// when the stored version is another (someone changed it meanwhile).
     async fn update_case(
@@ -192,7 +204,7 @@ macro_rules! impl_enforcement_store {
                 CaseQuery, CaseSearch, EntityCount, FacetCount, Facets, MAX_LINK_MENTIONS, StoredCase, Viewer,
                 fts_query, page_limit,
             };
-            use crate::records::timestamp_text;
+            use crate::records::{ExaminationOrder, NewExaminationResult, timestamp_text};
             use crate::sql::{parse_timestamp, to_json};
 
             type Tx = sqlx::Transaction<'static, $db>;
@@ -397,6 +409,66 @@ macro_rules! impl_enforcement_store {
             const MENTION_COLUMNS: &str =
                 "SELECT m.record_kind, m.record_id, m.entity_kind, m.entity_key, m.label FROM enforcement_mentions m WHERE ";
 
+            /// Stores new cases inside a write transaction with one audit entry (see `create_cases`).
+            async fn insert_cases(
+                tx: &mut Tx,
+                cases: &[Case],
+                actor: &str,
+                action: &str,
+            ) -> Result<Vec<StoredCase>, StoreError> {
+                let now = Utc::now();
+                let now_text = timestamp_text(now);
+                let mut out = Vec::with_capacity(cases.len());
+                for case in cases {
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO enforcement_cases (version, case_date, year, commodity_area, detection_method, \
+                         concealment, status, restricted, created_by, created_at, updated_at, body) \
+                         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
+                    )
+                    .bind(case.date.to_string())
+                    .bind(i64::from(chrono::Datelike::year(&case.date)))
+                    .bind(case.commodity_area.as_str())
+                    .bind(case.detection_method.as_str())
+                    .bind(case.concealment.as_str())
+                    .bind(case.status.as_str())
+                    .bind(i64::from(case.restriction.restricted))
+                    .bind(actor)
+                    .bind(&now_text)
+                    .bind(to_json("case", case)?)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    write_derived(tx, id, case).await?;
+                    let at = parse_timestamp("case", &id.to_string(), &now_text)?;
+                    out.push(StoredCase {
+                        id,
+                        version: 1,
+                        created_by: actor.to_owned(),
+                        created_at: at,
+                        updated_at: at,
+                        case: case.clone(),
+                    });
+                }
+                if let (Some(first), Some(last)) = (out.first(), out.last()) {
+                    let subject = if out.len() == 1 {
+                        format!("case/{}", first.id)
+                    } else {
+                        format!("cases/{}-{}", first.id, last.id)
+                    };
+                    let details = if out.len() == 1 {
+                        serde_json::json!({
+                            "commodity_area": first.case.commodity_area.as_str(),
+                            "restricted": first.case.restriction.restricted,
+                        })
+                    } else {
+                        serde_json::json!({"count": out.len()})
+                    };
+                    let entry =
+                        NewAuditEntry { actor: actor.to_owned(), action: action.to_owned(), subject, details };
+                    super::append_audit_in(tx, &entry).await?;
+                }
+                Ok(out)
+            }
+
             #[async_trait::async_trait]
             impl crate::EnforcementStore for Backend {
                 async fn create_cases(
@@ -406,58 +478,38 @@ macro_rules! impl_enforcement_store {
                     action: &str,
                 ) -> Result<Vec<StoredCase>, StoreError> {
                     let (_gate, mut tx) = self.begin_write().await?;
-                    let now = Utc::now();
-                    let now_text = timestamp_text(now);
-                    let mut out = Vec::with_capacity(cases.len());
-                    for case in cases {
-                        let id: i64 = sqlx::query_scalar(
-                            "INSERT INTO enforcement_cases (version, case_date, year, commodity_area, detection_method, \
-                             concealment, status, restricted, created_by, created_at, updated_at, body) \
-                             VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
-                        )
-                        .bind(case.date.to_string())
-                        .bind(i64::from(chrono::Datelike::year(&case.date)))
-                        .bind(case.commodity_area.as_str())
-                        .bind(case.detection_method.as_str())
-                        .bind(case.concealment.as_str())
-                        .bind(case.status.as_str())
-                        .bind(i64::from(case.restriction.restricted))
-                        .bind(actor)
-                        .bind(&now_text)
-                        .bind(to_json("case", case)?)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        write_derived(&mut tx, id, case).await?;
-                        let at = parse_timestamp("case", &id.to_string(), &now_text)?;
-                        out.push(StoredCase {
-                            id,
-                            version: 1,
-                            created_by: actor.to_owned(),
-                            created_at: at,
-                            updated_at: at,
-                            case: case.clone(),
-                        });
-                    }
-                    if let (Some(first), Some(last)) = (out.first(), out.last()) {
-                        let subject = if out.len() == 1 {
-                            format!("case/{}", first.id)
-                        } else {
-                            format!("cases/{}-{}", first.id, last.id)
-                        };
-                        let details = if out.len() == 1 {
-                            serde_json::json!({
-                                "commodity_area": first.case.commodity_area.as_str(),
-                                "restricted": first.case.restriction.restricted,
-                            })
-                        } else {
-                            serde_json::json!({"count": out.len()})
-                        };
-                        let entry =
-                            NewAuditEntry { actor: actor.to_owned(), action: action.to_owned(), subject, details };
-                        super::append_audit_in(&mut tx, &entry).await?;
-                    }
+                    let out = insert_cases(&mut tx, cases, actor, action).await?;
                     tx.commit().await?;
                     Ok(out)
+                }
+
+                async fn record_examination_result_with_case(
+                    &self,
+                    order_id: i64,
+                    result: &NewExaminationResult,
+                    audit: &NewAuditEntry,
+                    case: Option<&Case>,
+                ) -> Result<(ExaminationOrder, Option<StoredCase>), StoreError> {
+                    if let Some(case) = case
+                        && !case.examination_ids.contains(&order_id)
+                    {
+                        return Err(StoreError::InvalidArgument(format!(
+                            "the case opened by examination {order_id} must be linked to it"
+                        )));
+                    }
+                    let (_gate, mut tx) = self.begin_write().await?;
+                    let order = super::record_result_in(&mut tx, order_id, result, audit).await?;
+                    let stored = match case {
+                        Some(case) => {
+                            let mut stored =
+                                insert_cases(&mut tx, std::slice::from_ref(case), &result.recorded_by, "case.create")
+                                    .await?;
+                            stored.pop()
+                        }
+                        None => None,
+                    };
+                    tx.commit().await?;
+                    Ok((order, stored))
                 }
 
                 async fn update_case(

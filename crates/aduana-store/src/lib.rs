@@ -8,9 +8,10 @@
 //! examination orders and results, the append-only, hash-chained audit log, (through [`ProfileStore`]) the risk
 //! configuration: versioned profiles, watch lists and the AEO register, cash declarations ([`CashStore`]), and the
 //! messages of the secure exchange between administrations ([`ExchangeStore`]); enforcement cases (nCEN) through
-//! [`EnforcementStore`] (`enforcement.rs`).
+//! [`EnforcementStore`] (`enforcement.rs`) with their photos and X-ray images ([`CaseImageStore`]).
 
 pub mod audit;
+pub mod case_images;
 pub mod cash;
 mod enforcement;
 mod exchange;
@@ -26,6 +27,7 @@ pub mod workbench;
 use aduana_core::{Assessment, Consignment};
 
 pub use audit::{AuditEntry, ChainStatus, NewAuditEntry};
+pub use case_images::{CaseImage, CaseImageKind, CaseImageStore, NewCaseImage};
 pub use cash::{CashFilter, CashStore, StoredCashRecord};
 pub use enforcement::{
     CaseQuery, CaseSearch, EnforcementStore, EntityCount, FacetCount, Facets, MAX_LINK_MENTIONS, StoredCase, Viewer,
@@ -86,7 +88,15 @@ pub enum StoreError {
 /// Every backend implements this one trait; the server holds an `Arc<dyn Store>`.
 #[async_trait::async_trait]
 pub trait Store:
-    CashStore + EnforcementStore + ExchangeStore + ProfileStore + WorkbenchStore + Send + Sync + std::fmt::Debug
+    CaseImageStore
+    + CashStore
+    + EnforcementStore
+    + ExchangeStore
+    + ProfileStore
+    + WorkbenchStore
+    + Send
+    + Sync
+    + std::fmt::Debug
 {
     /// Stores each consignment with its assessment, each pair in one transaction (the whole batch shares one, and
     /// a backend may commit concurrent batches together). Resubmitting a reference with identical content is

@@ -77,6 +77,7 @@ crate::sql::impl_sql_store!(
     begin_write = "BEGIN",
     lock_audit = "SELECT pg_advisory_xact_lock(7236105)"
 );
+crate::case_images::impl_case_image_store!(PostgresStore);
 crate::cash::impl_cash_store!(PostgresStore);
 crate::exchange::impl_exchange_store!(PostgresStore);
 crate::workbench::impl_workbench_store!(PostgresStore, sqlx::Postgres);

@@ -259,6 +259,40 @@ macro_rules! impl_sql_store {
             }
         }
 
+        /// Records the result of an examination order and its audit entry inside a write transaction: `NotFound`
+        /// without the order, `Conflict` when it already has a result. Shared by `record_examination_result` and
+        /// the enforcement store's result-with-case write, which must not commit in between.
+        async fn record_result_in(
+            tx: &mut Tx,
+            order_id: i64,
+            result: &rec::NewExaminationResult,
+            audit: &NewAuditEntry,
+        ) -> Result<rec::ExaminationOrder, StoreError> {
+            let now = timestamp_text(ChronoUtc::now());
+            let updated = sqlx::query(
+                "UPDATE examination_orders SET outcome = $1, findings = $2, recorded_by = $3, recorded_at = $4 \
+                 WHERE id = $5 AND outcome IS NULL",
+            )
+            .bind(result.outcome.as_str())
+            .bind(&result.findings)
+            .bind(&result.recorded_by)
+            .bind(&now)
+            .bind(order_id)
+            .execute(&mut **tx)
+            .await?;
+            let sql = format!("SELECT {ORDER_COLUMNS} WHERE id = $1");
+            let row = sqlx::query(&sql).bind(order_id).fetch_optional(&mut **tx).await?;
+            let Some(row) = row else {
+                return Err(StoreError::NotFound { what: "examination order", id: order_id.to_string() });
+            };
+            if updated.rows_affected() == 0 {
+                return Err(StoreError::Conflict(format!("examination order {order_id} already has a result")));
+            }
+            let order = order_row(&row)?;
+            append_audit_in(tx, audit).await?;
+            Ok(order)
+        }
+
         async fn append_audit_in(tx: &mut Tx, entry: &NewAuditEntry) -> Result<AuditEntry, StoreError> {
             if !$lock.is_empty() {
                 sqlx::query($lock).execute(&mut **tx).await?;
@@ -786,28 +820,7 @@ macro_rules! impl_sql_store {
                 audit: &NewAuditEntry,
             ) -> Result<rec::ExaminationOrder, StoreError> {
                 let (_gate, mut tx) = self.begin_write().await?;
-                let now = timestamp_text(ChronoUtc::now());
-                let updated = sqlx::query(
-                    "UPDATE examination_orders SET outcome = $1, findings = $2, recorded_by = $3, recorded_at = $4 \
-                     WHERE id = $5 AND outcome IS NULL",
-                )
-                .bind(result.outcome.as_str())
-                .bind(&result.findings)
-                .bind(&result.recorded_by)
-                .bind(&now)
-                .bind(order_id)
-                .execute(&mut *tx)
-                .await?;
-                let sql = format!("SELECT {ORDER_COLUMNS} WHERE id = $1");
-                let row = sqlx::query(&sql).bind(order_id).fetch_optional(&mut *tx).await?;
-                let Some(row) = row else {
-                    return Err(StoreError::NotFound { what: "examination order", id: order_id.to_string() });
-                };
-                if updated.rows_affected() == 0 {
-                    return Err(StoreError::Conflict(format!("examination order {order_id} already has a result")));
-                }
-                let order = order_row(&row)?;
-                append_audit_in(&mut tx, audit).await?;
+                let order = record_result_in(&mut tx, order_id, result, audit).await?;
                 tx.commit().await?;
                 Ok(order)
             }

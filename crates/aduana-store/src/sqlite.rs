@@ -150,6 +150,7 @@ impl SqliteStore {
 }
 
 crate::sql::impl_sql_store!(SqliteStore, sqlx::Sqlite, begin_write = "BEGIN IMMEDIATE", lock_audit = "");
+crate::case_images::impl_case_image_store!(SqliteStore);
 crate::cash::impl_cash_store!(SqliteStore);
 crate::exchange::impl_exchange_store!(SqliteStore);
 crate::workbench::impl_workbench_store!(SqliteStore, sqlx::Sqlite);

@@ -2,7 +2,9 @@
 //! backend module instantiates with a function opening a fresh, empty store (SQLite in a temporary directory,
 //! PostgreSQL in a fresh schema).
 
+mod case_images;
 mod enforcement;
+mod examination_cases;
 
 use std::collections::BTreeMap;
 
@@ -46,6 +48,11 @@ macro_rules! store_test_suite {
             decisions_are_recorded_with_an_audit_entry,
             examination_results_are_recorded_once,
             examined_consignments_come_with_their_results_in_order,
+            // A found result and its seizure case in one transaction (tests/examination_cases.rs).
+            a_found_result_and_its_case_are_stored_together_or_not_at_all,
+            a_result_without_a_case_is_recorded_alone,
+            // Photos and X-ray images of cases (tests/case_images.rs).
+            case_images_are_recorded_with_their_audit_entry_and_listed_per_case,
             audit_chain_verifies_and_reports_the_first_altered_entry,
             concurrent_submissions_of_one_reference_store_one_version,
             concurrent_audit_appends_keep_the_chain_intact,
@@ -82,6 +89,7 @@ macro_rules! store_test_suite {
 pub(crate) use store_test_suite;
 
 mod cash;
+pub(crate) use case_images::case_images_are_recorded_with_their_audit_entry_and_listed_per_case;
 pub(crate) use cash::{
     a_cash_record_is_marked_shared_once, a_repeated_cash_reference_is_refused_and_nothing_of_the_batch_is_stored,
     cash_records_round_trip_and_are_listed_by_period,
@@ -89,6 +97,9 @@ pub(crate) use cash::{
 pub(crate) use enforcement::{
     case_updates_are_versioned_and_audited, cases_are_found_by_text_and_facets,
     links_reach_consignments_and_cases_within_two_hops, restricted_cases_are_visible_only_to_their_principals,
+};
+pub(crate) use examination_cases::{
+    a_found_result_and_its_case_are_stored_together_or_not_at_all, a_result_without_a_case_is_recorded_alone,
 };
 
 fn consignment(reference: &str, description: &str) -> Consignment {
@@ -112,13 +123,13 @@ fn assessment(consignment: &Consignment, score: f64, lane: Lane, referrals: Vec<
     }
 }
 
-fn pair(reference: &str, description: &str, score: f64, lane: Lane) -> (Consignment, Assessment) {
+pub(crate) fn pair(reference: &str, description: &str, score: f64, lane: Lane) -> (Consignment, Assessment) {
     let c = consignment(reference, description);
     let a = assessment(&c, score, lane, Vec::new());
     (c, a)
 }
 
-fn audit(action: &str, subject: &str) -> NewAuditEntry {
+pub(crate) fn audit(action: &str, subject: &str) -> NewAuditEntry {
     NewAuditEntry {
         actor: "officer1".to_owned(),
         action: action.to_owned(),

@@ -244,7 +244,7 @@ fn check(case: &Case, prefix: &str) -> Result<(), ApiError> {
 }
 
 /// Returns a case the caller may see, auditing the read when it is restricted; `not_found` otherwise.
-async fn visible_case(state: &AppState, caller: &Caller, id: i64) -> Result<StoredCase, ApiError> {
+pub(crate) async fn visible_case(state: &AppState, caller: &Caller, id: i64) -> Result<StoredCase, ApiError> {
     let found = state.store().case(id).await?;
     let Some(stored) = found else { return Err(ApiError::not_found("case", id)) };
     let restriction = &stored.case.restriction;

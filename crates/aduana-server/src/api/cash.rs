@@ -1,15 +1,14 @@
 //! Cash declarations and detections (Regulation (EU) 2018/1672): `POST /api/cash` (record one), `GET /api/cash`
 //! (list a period with totals and sharing status), `GET /api/cash/{id}`, `POST /api/cash/{id}/share`,
 //! `GET /api/cash/structuring` (alerts) and `GET /api/cash/report` (the FIU report as JSON or CSV). Amounts are
-//! converted with the ECB reference rates shipped in `data/cash`, against the EUR 10,000 threshold; sharing is due
-//! within 15 working days (holidays as a query parameter). See `docs/cash.md`.
-
-use std::collections::BTreeSet;
+//! converted with the server's rates against its threshold, and sharing is due within its deadline
+//! ([`crate::CashSettings`]: by default the ECB reference rates shipped in `data/cash`, EUR 10,000 and 15 working
+//! days; holidays may be added as a query parameter). See `docs/cash.md`.
 
 use aduana_core::Decimal;
 use aduana_enforcement::cash::report::{ReportContext, ReportEntry};
 use aduana_enforcement::cash::{
-    Alert, CashRecord, FiuReport, FiuRow, RateTable, SharingCalendar, StructuringConfig, Threshold, detect_structuring,
+    Alert, CashRecord, FiuReport, FiuRow, RateTable, SharingCalendar, StructuringConfig, detect_structuring,
 };
 use aduana_store::{CashFilter, StoredCashRecord};
 use axum::Json;
@@ -22,10 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Caller, access};
 use crate::error::{ApiError, ErrorCode};
 use crate::json::{ApiJson, ApiPath, ApiQuery};
-use crate::state::AppState;
-
-/// The sharing deadline of Art. 10, in working days.
-const DEADLINE_WORKING_DAYS: u32 = 15;
+use crate::state::{AppState, CashSettings};
 
 /// The OpenAPI name of a cash record (its schema is generated from the domain type).
 #[derive(Debug)]
@@ -126,31 +122,28 @@ pub(crate) struct AlertList {
     records: usize,
 }
 
-fn threshold() -> Threshold {
-    Threshold::new(Threshold::EU_DEFAULT_EUR).unwrap_or_else(|| unreachable!("EUR 10,000 is positive"))
-}
-
 fn invalid_query(message: String) -> ApiError {
     ApiError::new(ErrorCode::InvalidQuery, message)
 }
 
-fn calendar(query: &PeriodQuery) -> Result<SharingCalendar, ApiError> {
-    let mut holidays = BTreeSet::new();
+/// The server's sharing calendar with the query's holidays added.
+fn calendar(state: &AppState, query: &PeriodQuery) -> Result<SharingCalendar, ApiError> {
+    let mut holidays = state.inner.settings.cash.calendar.holidays.clone();
     for day in query.holidays.as_deref().unwrap_or("").split(',').map(str::trim).filter(|d| !d.is_empty()) {
         let parsed = NaiveDate::parse_from_str(day, "%Y-%m-%d")
             .map_err(|_| invalid_query(format!("holidays: expected dates YYYY-MM-DD, found `{day}`")))?;
         holidays.insert(parsed);
     }
-    Ok(SharingCalendar { deadline_working_days: DEADLINE_WORKING_DAYS, holidays })
+    Ok(SharingCalendar { deadline_working_days: state.inner.settings.cash.calendar.deadline_working_days, holidays })
 }
 
 fn view(
     stored: StoredCashRecord,
-    rates: &RateTable,
+    cash: &CashSettings,
     calendar: &SharingCalendar,
     today: NaiveDate,
 ) -> Result<CashView, ApiError> {
-    let context = ReportContext { rates, threshold: threshold(), calendar, today };
+    let context = ReportContext { rates: &cash.rates, threshold: cash.threshold, calendar, today };
     let entry = ReportEntry { id: stored.id, record: &stored.record, shared: stored.shared.as_ref() };
     let row: FiuRow = FiuRow::new(&entry, &context).map_err(|e| ApiError::internal(&e))?;
     Ok(CashView {
@@ -211,13 +204,12 @@ pub(crate) async fn record(
     ApiJson(record): ApiJson<CashRecord>,
 ) -> Result<(StatusCode, Json<CashView>), ApiError> {
     caller.require(access::RECORD_CASH)?;
-    let rates = RateTable::builtin();
-    check(&record, &rates)?;
+    let cash = &state.inner.settings.cash;
+    check(&record, &cash.rates)?;
     let mut stored = state.store().add_cash_records(std::slice::from_ref(&record), &caller.user.name).await?;
     let stored = stored.pop().ok_or_else(|| ApiError::not_found("cash record", &record.reference))?;
     let today = Utc::now().date_naive();
-    let calendar = SharingCalendar { deadline_working_days: DEADLINE_WORKING_DAYS, holidays: BTreeSet::new() };
-    Ok((StatusCode::CREATED, Json(view(stored, &rates, &calendar, today)?)))
+    Ok((StatusCode::CREATED, Json(view(stored, cash, &cash.calendar, today)?)))
 }
 
 fn filter(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<CashFilter, ApiError> {
@@ -245,11 +237,11 @@ pub(crate) async fn list(
     ApiQuery(query): ApiQuery<PeriodQuery>,
 ) -> Result<Json<CashList>, ApiError> {
     caller.require(access::READ_CASH)?;
-    let calendar = calendar(&query)?;
+    let calendar = calendar(&state, &query)?;
     let today = query.today.unwrap_or_else(|| Utc::now().date_naive());
-    let rates = RateTable::builtin();
+    let settings = &state.inner.settings.cash;
     let stored = state.store().cash_records(&filter(query.from, query.to)?).await?;
-    let cash = stored.into_iter().map(|s| view(s, &rates, &calendar, today)).collect::<Result<_, _>>()?;
+    let cash = stored.into_iter().map(|s| view(s, settings, &calendar, today)).collect::<Result<_, _>>()?;
     Ok(Json(CashList { cash }))
 }
 
@@ -267,8 +259,8 @@ pub(crate) async fn get(
     caller.require(access::READ_CASH)?;
     let stored =
         state.store().cash_record(id).await?.ok_or_else(|| ApiError::not_found("cash record", id.to_string()))?;
-    let calendar = SharingCalendar { deadline_working_days: DEADLINE_WORKING_DAYS, holidays: BTreeSet::new() };
-    Ok(Json(view(stored, &RateTable::builtin(), &calendar, Utc::now().date_naive())?))
+    let cash = &state.inner.settings.cash;
+    Ok(Json(view(stored, cash, &cash.calendar, Utc::now().date_naive())?))
 }
 
 /// Records that a record was shared with a partner administration (once).
@@ -289,8 +281,8 @@ pub(crate) async fn share(
         return Err(body_error("with", "expected a value for `with`, found a blank one".to_owned()));
     }
     let stored = state.store().mark_cash_shared(id, with, Utc::now(), &caller.user.name).await?;
-    let calendar = SharingCalendar { deadline_working_days: DEADLINE_WORKING_DAYS, holidays: BTreeSet::new() };
-    Ok((StatusCode::CREATED, Json(view(stored, &RateTable::builtin(), &calendar, Utc::now().date_naive())?)))
+    let cash = &state.inner.settings.cash;
+    Ok((StatusCode::CREATED, Json(view(stored, cash, &cash.calendar, Utc::now().date_naive())?)))
 }
 
 /// Lists structuring alerts over a period.
@@ -313,7 +305,7 @@ pub(crate) async fn structuring(
         )));
     }
     let config = StructuringConfig {
-        threshold: threshold(),
+        threshold: state.inner.settings.cash.threshold,
         band_low_percent: band_low,
         band_high_percent: band_high,
         window_days: query.window_days.unwrap_or(30),
@@ -322,7 +314,8 @@ pub(crate) async fn structuring(
     };
     let stored = state.store().cash_records(&filter(query.from, query.to)?).await?;
     let records: Vec<CashRecord> = stored.into_iter().map(|s| s.record).collect();
-    let alerts = detect_structuring(&records, &RateTable::builtin(), &config).map_err(|e| ApiError::internal(&e))?;
+    let alerts =
+        detect_structuring(&records, &state.inner.settings.cash.rates, &config).map_err(|e| ApiError::internal(&e))?;
     Ok(Json(AlertList { alerts, records: records.len() }))
 }
 
@@ -346,13 +339,13 @@ pub(crate) async fn report(
         Some("csv") => true,
         Some(other) => return Err(invalid_query(format!("format: expected json or csv, found `{other}`"))),
     };
-    let calendar = calendar(&query)?;
+    let calendar = calendar(&state, &query)?;
     let today = query.today.unwrap_or_else(|| Utc::now().date_naive());
-    let rates = RateTable::builtin();
+    let cash = &state.inner.settings.cash;
     let stored = state.store().cash_records(&filter(Some(from), Some(to))?).await?;
     let entries: Vec<ReportEntry<'_>> =
         stored.iter().map(|s| ReportEntry { id: s.id, record: &s.record, shared: s.shared.as_ref() }).collect();
-    let context = ReportContext { rates: &rates, threshold: threshold(), calendar: &calendar, today };
+    let context = ReportContext { rates: &cash.rates, threshold: cash.threshold, calendar: &calendar, today };
     let report = FiuReport::build(from, to, &entries, &context).map_err(|e| ApiError::internal(&e))?;
     crate::api::record_audit(
         &state,

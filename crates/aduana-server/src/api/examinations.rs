@@ -176,7 +176,7 @@ pub(crate) async fn record_result(
         concealment: request.concealment.unwrap_or(aduana_enforcement::Concealment::Other),
         ..FoundDetails::default()
     };
-    let (stored, case_id) = record_and_open_case(&state, &caller.user.name, id, &result, &audit, &details).await?;
+    let (stored, case_id) = record_and_open_case(&state, id, &result, &audit, &details).await?;
     let mut view = OrderView::from(stored);
     view.case_id = case_id;
     Ok((StatusCode::CREATED, Json(view)))
@@ -205,32 +205,34 @@ impl Default for FoundDetails {
 }
 
 /// Records the result of an examination and, when something was found, opens its seizure case (issue #7: a
-/// positive result creates a seizure record). The API and the workbench's result form both go through here.
-/// Returns the stored order and the case it opened.
+/// positive result creates a seizure record) — in one store transaction, so that a failure leaves neither. The API
+/// and the workbench's result form both go through here. Returns the stored order and the case it opened.
 pub(crate) async fn record_and_open_case(
     state: &AppState,
-    actor: &str,
     id: i64,
     result: &NewExaminationResult,
     audit: &NewAuditEntry,
     details: &FoundDetails,
 ) -> Result<(ExaminationOrder, Option<i64>), ApiError> {
-    let stored = state.store().record_examination_result(id, result, audit).await?;
-    let case_id = match result.outcome {
-        ExaminationOutcome::Found => Some(open_case(state, actor, &stored, result, details).await?),
+    let case = match result.outcome {
+        ExaminationOutcome::Found => Some(case_of_find(state, id, result, details).await?),
         ExaminationOutcome::NotFound => None,
     };
-    Ok((stored, case_id))
+    let (stored, case) = state.store().record_examination_result_with_case(id, result, audit, case.as_ref()).await?;
+    Ok((stored, case.map(|c| c.id)))
 }
 
-/// Opens the seizure case of a positive result, linked to the consignment and the examination.
-async fn open_case(
+/// Returns the seizure case of a positive result, linked to the consignment and the examination.
+async fn case_of_find(
     state: &AppState,
-    actor: &str,
-    order: &ExaminationOrder,
+    id: i64,
     result: &NewExaminationResult,
     details: &FoundDetails,
-) -> Result<i64, ApiError> {
+) -> Result<aduana_enforcement::Case, ApiError> {
+    let order = state.store().examination(id).await?.ok_or_else(|| ApiError::not_found("examination", id))?;
+    if order.result.is_some() {
+        return Err(ApiError::new(ErrorCode::Conflict, format!("examination order {id} already has a result")));
+    }
     let consignment = state
         .store()
         .consignment(order.consignment_id)
@@ -247,8 +249,7 @@ async fn open_case(
     if !details.quantity.trim().is_empty() {
         case.narrative.push_str(&format!("; quantity reported: {}", details.quantity.trim()));
     }
-    let stored = state.store().create_cases(&[case], actor, "case.create").await?;
-    stored.first().map(|c| c.id).ok_or_else(|| ApiError::new(ErrorCode::Internal, "no case was stored"))
+    Ok(case)
 }
 
 /// Lists the examinations of a consignment version (an audited read).

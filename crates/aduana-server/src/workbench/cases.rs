@@ -1,14 +1,16 @@
 //! Enforcement cases in the workbench: the case list with full-text search and facet links, the case page, the
 //! link analysis of an entity (a list and a server-rendered SVG graph of its two-hop neighbourhood) and the
 //! statistics with inline SVG bar charts. The consignment page shows the seizure cases of its parties
-//! ([`seizures_section`]). Reads of restricted cases are audited as in `api/cases.rs`.
+//! ([`seizures_section`]). The case page shows the case's photos and X-ray images as thumbnails with a form to add
+//! one (`multipart/form-data`, CSRF token first; stored through `api/case_images.rs`). Reads of restricted cases
+//! are audited as in `api/cases.rs`.
 
 use std::fmt::Write as _;
 
 use aduana_enforcement::{CommodityArea, Concealment, DetectionMethod, EntityKind, EntityRef, Period, RecordKind};
 use aduana_store::{CaseQuery, FacetCount, StoredCase, StoredConsignment};
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -27,6 +29,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/workbench/cases/statistics", get(statistics))
         .route("/workbench/cases/{id}", get(page))
         .route("/workbench/cases/{id}/share", axum::routing::post(share))
+        .route("/workbench/cases/{id}/images", axum::routing::post(add_image))
         .route("/workbench/photos/{id}/thumbnail", get(thumbnail))
 }
 
@@ -262,6 +265,8 @@ pub(crate) async fn page(
         }
     }
     let share = share_section(&state, &viewer, id).await;
+    let images =
+        images_section(&viewer, id, &state.store().case_images(id).await?, state.inner.workbench.max_image_bytes);
     let c = &stored.case;
     let v = &c.conveyance;
     let body = html! {
@@ -322,7 +327,7 @@ pub(crate) async fn page(
             }
         }
         @if !photos.is_empty() {
-            h2 { "Photos" }
+            h2 { "Photos from the examinations" }
             div.grid #case-photos {
                 @for p in &photos {
                     figure.panel {
@@ -332,6 +337,7 @@ pub(crate) async fn page(
                 }
             }
         }
+        (images)
         h2 { "Investigation" }
         @match &c.investigation {
             None => { p.muted #investigation { "Not assigned for investigation." } }
@@ -695,21 +701,6 @@ pub(crate) async fn share(
     }
 }
 
-/// The longest side of a thumbnail, in pixels.
-const THUMBNAIL_SIZE: u32 = 240;
-
-/// Returns a PNG thumbnail of a PNG or JPEG image (at most [`THUMBNAIL_SIZE`] on its longest side, aspect kept).
-///
-/// # Errors
-/// The image's decoding or encoding error (e.g. a WebP photo, whose decoder is not built in).
-pub(crate) fn make_thumbnail(bytes: &[u8]) -> Result<Vec<u8>, image::ImageError> {
-    let picture = image::load_from_memory(bytes)?;
-    let small = picture.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE);
-    let mut out = std::io::Cursor::new(Vec::new());
-    small.write_to(&mut out, image::ImageFormat::Png)?;
-    Ok(out.into_inner())
-}
-
 /// `GET /workbench/photos/{id}/thumbnail`: a PNG thumbnail, made on first request and kept next to the photo
 /// (`DATA_DIR/photos/thumbnails/`). A photo that cannot be decoded (WebP) answers 404; the page links the original.
 pub(crate) async fn thumbnail(
@@ -722,18 +713,16 @@ pub(crate) async fn thumbnail(
     let Some(photo) = state.store().photo(id).await? else { return Err(PageError::not_found("photo", id)) };
     let Some(dir) = state.inner.workbench.photos_dir.clone() else { return Err(PageError::not_found("photo", id)) };
     // The stored name was made by the server (`{order}-{hex}.{ext}`); check it all the same before using it as a path.
-    if !photo.stored_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        || photo.stored_name.starts_with('.')
-    {
+    if !crate::images::is_stored_name(&photo.stored_name) {
         return Err(PageError::not_found("photo", id));
     }
-    let cached = dir.join("thumbnails").join(format!("{}.png", photo.stored_name));
+    let cached = crate::images::thumbnail_path(&dir, &photo.stored_name);
     let bytes = if let Ok(bytes) = tokio::fs::read(&cached).await {
         bytes
     } else {
         let original =
             tokio::fs::read(dir.join(&photo.stored_name)).await.map_err(|e| crate::error::ApiError::internal(&e))?;
-        let made = tokio::task::spawn_blocking(move || make_thumbnail(&original))
+        let made = tokio::task::spawn_blocking(move || crate::images::make_thumbnail(&original))
             .await
             .map_err(|e| crate::error::ApiError::internal(&e))?;
         let Ok(made) = made else { return Err(PageError::not_found("thumbnail of photo", id)) };
@@ -747,21 +736,112 @@ pub(crate) async fn thumbnail(
     Ok(response)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_thumbnail_keeps_the_aspect_within_the_size_and_bad_bytes_are_an_error() {
-        let picture =
-            image::RgbImage::from_fn(960, 480, |x, _| image::Rgb([u8::try_from(x % 256).unwrap_or(0), 10, 20]));
-        for format in [image::ImageFormat::Png, image::ImageFormat::Jpeg] {
-            let mut bytes = std::io::Cursor::new(Vec::new());
-            picture.write_to(&mut bytes, format).expect("encoding");
-            let thumb = make_thumbnail(bytes.get_ref()).expect("a thumbnail");
-            let small = image::load_from_memory_with_format(&thumb, image::ImageFormat::Png).expect("a PNG");
-            assert_eq!((small.width(), small.height()), (240, 120), "{format:?}");
+/// The case page's photos and X-ray images (thumbnails linking to the files, served by `api/case_images.rs` to the
+/// session cookie) and, for those who may change cases, the form to add one.
+fn images_section(viewer: &Viewer, id: i64, images: &[aduana_store::CaseImage], max_bytes: usize) -> Markup {
+    let kinds: Vec<(&str, &str)> = aduana_store::CaseImageKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect();
+    html! {
+        h2 { "Photos and X-ray images" }
+        @if images.is_empty() { p.muted #no-case-images { "No photos or X-ray images of this case yet." } }
+        div.grid #case-images {
+            @for image in images {
+                figure.panel {
+                    a href={"/api/cases/" (id) "/images/" (image.id)} {
+                        img src={"/api/cases/" (id) "/images/" (image.id) "/thumbnail"} alt={(image.kind.label()) ": " (image.file_name)};
+                    }
+                    figcaption {
+                        span.tag { (image.kind.label()) } " " (image.file_name)
+                        @if !image.caption.is_empty() { " — " (image.caption) }
+                        br;
+                        span.muted { (image.width) "×" (image.height) ", " (image.uploaded_by) ", " (image.uploaded_at.format("%Y-%m-%d %H:%M UTC")) }
+                    }
+                }
+            }
         }
-        assert!(make_thumbnail(b"RIFF....WEBPVP8 not really").is_err());
+        @if viewer.may(access::WRITE_CASES) {
+            form.panel.stack #add-case-image method="post" action={"/workbench/cases/" (id) "/images"} enctype="multipart/form-data" {
+                (viewer.csrf_field())
+                div.grid {
+                    div.field { (layout::select("kind", "Kind", &kinds, Some("photo"))) }
+                    div.field { label for="caption" { "Caption" } input #caption type="text" name="caption" maxlength="1000"; }
+                }
+                div.field {
+                    label for="image" { "Image (PNG or JPEG, at most " (max_bytes / 1024) " KiB)" }
+                    input #image type="file" name="image" accept="image/png,image/jpeg" required;
+                }
+                button type="submit" #add-image { "Add the image" }
+            }
+        }
+    }
+}
+
+/// `POST /workbench/cases/{id}/images` (multipart: `_csrf` first, then `kind`, `caption` and the `image` file).
+pub(crate) async fn add_image(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<i64>,
+    mut multipart: Multipart,
+) -> Result<Response, PageError> {
+    let here = format!("/workbench/cases/{id}");
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        PageError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("the form could not be read: {e}"))
+    };
+    let first = multipart.next_field().await.map_err(unreadable)?;
+    let token = match first {
+        Some(field) if field.name() == Some(super::CSRF_FIELD) => Some(field.text().await.map_err(unreadable)?),
+        _ => None,
+    };
+    super::check_csrf(&viewer, token.as_deref())?;
+    viewer.require(access::WRITE_CASES)?;
+    let flash = |text: String| Ok(redirect_with_flash(&here, &Flash { error: true, text }));
+    let max_bytes = state.inner.workbench.max_image_bytes;
+    let (mut kind, mut caption, mut image) = (String::new(), String::new(), None);
+    while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+        match field.name().unwrap_or_default() {
+            "kind" => kind = field.text().await.map_err(unreadable)?,
+            "caption" => caption = field.text().await.map_err(unreadable)?,
+            "image" => {
+                let file_name = field.file_name().map(str::to_owned);
+                let mut bytes = Vec::new();
+                // Read piece by piece so that an oversized file is refused without being held whole.
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    if bytes.len() + chunk.len() > max_bytes {
+                        return flash(format!("image: the file is larger than the {max_bytes} bytes accepted."));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                image = Some((file_name, bytes));
+            }
+            other => {
+                return Err(PageError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("unexpected form field `{other}`"),
+                ));
+            }
+        }
+    }
+    let Some((file_name, bytes)) = image.filter(|(_, bytes)| !bytes.is_empty()) else {
+        return flash("image: choose a PNG or JPEG file.".to_owned());
+    };
+    let kind = match aduana_store::CaseImageKind::parse(&kind) {
+        Ok(kind) => kind,
+        Err(message) => return flash(format!("kind: {message}.")),
+    };
+    let upload = crate::api::case_images::Upload { kind, file_name, caption, bytes: bytes.into() };
+    match crate::api::case_images::add_image(&state, &caller(&viewer), id, upload).await {
+        Ok(stored) => Ok(redirect_with_flash(
+            &here,
+            &Flash {
+                error: false,
+                text: format!("Added {} {}.", stored.kind.label().to_lowercase(), stored.file_name),
+            },
+        )),
+        Err(error)
+            if error.code.status().is_client_error()
+                && !matches!(error.code, crate::error::ErrorCode::NotFound | crate::error::ErrorCode::Forbidden) =>
+        {
+            flash(format!("Not added — {}.", error.message))
+        }
+        Err(error) => Err(error.into()),
     }
 }

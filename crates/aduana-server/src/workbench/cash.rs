@@ -2,12 +2,10 @@
 //! status and due date, a form to record a declaration or detection, sharing, structuring alerts, and links to
 //! download the FIU report (CSV or JSON, through `/api/cash/report`, which accepts the session cookie).
 
-use std::collections::BTreeSet;
-
 use aduana_core::Decimal;
 use aduana_enforcement::cash::import::parse_fields;
 use aduana_enforcement::cash::report::{ReportContext, ReportEntry};
-use aduana_enforcement::cash::{FiuRow, RateTable, SharingCalendar, StructuringConfig, Threshold, detect_structuring};
+use aduana_enforcement::cash::{FiuRow, StructuringConfig, detect_structuring};
 use aduana_store::CashFilter;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -54,10 +52,6 @@ fn filter(from: Option<NaiveDate>, to: Option<NaiveDate>) -> CashFilter {
     }
 }
 
-fn threshold() -> Threshold {
-    Threshold::new(Threshold::EU_DEFAULT_EUR).unwrap_or_else(|| unreachable!("EUR 10,000 is positive"))
-}
-
 fn period_form(action: &str, from: &str, to: &str) -> maud::Markup {
     html! {
         form.filters.panel method="get" action=(action) {
@@ -77,10 +71,9 @@ pub(crate) async fn list(
     viewer.require(access::READ_CASH)?;
     let (from, to) = (day(query.from.as_deref())?, day(query.to.as_deref())?);
     let stored = state.store().cash_records(&filter(from, to)).await?;
-    let rates = RateTable::builtin();
+    let cash = &state.inner.settings.cash;
     let today = Utc::now().date_naive();
-    let calendar = SharingCalendar { deadline_working_days: 15, holidays: BTreeSet::new() };
-    let context = ReportContext { rates: &rates, threshold: threshold(), calendar: &calendar, today };
+    let context = ReportContext { rates: &cash.rates, threshold: cash.threshold, calendar: &cash.calendar, today };
     let mut rows = Vec::with_capacity(stored.len());
     for s in &stored {
         let entry = ReportEntry { id: s.id, record: &s.record, shared: s.shared.as_ref() };
@@ -97,7 +90,7 @@ pub(crate) async fn list(
     let may_record = viewer.may(access::RECORD_CASH);
     let body = html! {
         p { "Declarations of cash and bearer negotiable instruments and detections of undeclared cash. Threshold EUR "
-            (threshold().eur()) " (ECB reference rates, " (rates.source_name()) "); detections and suspicious records must be shared within 15 working days." }
+            span #cash-threshold { (cash.threshold.eur()) } " (exchange rates: " (cash.rates.source_name()) "); detections and suspicious records must be shared within " (cash.calendar.deadline_working_days) " working days." }
         (period_form("/workbench/cash", &from_text, &to_text))
         p {
             "FIU report " (report_from) " to " (report_to) ": "
@@ -196,7 +189,7 @@ pub(crate) async fn record(
             ));
         }
     };
-    if let Err(error) = RateTable::builtin().total_eur(&record.amounts) {
+    if let Err(error) = state.inner.settings.cash.rates.total_eur(&record.amounts) {
         return Ok(redirect_with_flash(
             "/workbench/cash",
             &Flash { error: true, text: format!("Not recorded — {error}") },
@@ -252,14 +245,14 @@ pub(crate) async fn structuring(
     let (from, to) = (day(query.from.as_deref())?, day(query.to.as_deref())?);
     let records: Vec<_> = state.store().cash_records(&filter(from, to)).await?.into_iter().map(|s| s.record).collect();
     let config = StructuringConfig {
-        threshold: threshold(),
+        threshold: state.inner.settings.cash.threshold,
         band_low_percent: Decimal::from(80),
         band_high_percent: Decimal::ONE_HUNDRED,
         window_days: 30,
         min_records: 2,
         companion_floor_percent: Decimal::from(25),
     };
-    let alerts = detect_structuring(&records, &RateTable::builtin(), &config)
+    let alerts = detect_structuring(&records, &state.inner.settings.cash.rates, &config)
         .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     let (from_text, to_text) =
         (from.map(|d| d.to_string()).unwrap_or_default(), to.map(|d| d.to_string()).unwrap_or_default());

@@ -327,7 +327,6 @@ pub(crate) async fn record_result(
     };
     let (_, case_id) = crate::api::examinations::record_and_open_case(
         &state,
-        &viewer.user.name,
         id,
         &result,
         &audit,

@@ -1,7 +1,8 @@
 //! `aduana cash`: cash declarations and detections (Regulation (EU) 2018/1672). `import` loads a CSV file of
 //! records into the store, `report` writes the financial intelligence unit's report for a period (CSV or JSON),
 //! `structuring` lists structuring alerts, `share` records that a record was shared with a partner administration.
-//! The defaults (EUR 10,000 threshold, band 80–100 %, 30-day window, 15 working days) are set here, once.
+//! The defaults (EUR 10,000 threshold, band 80–100 %, 30-day window, 15 working days) are set here, once, also
+//! for `aduana serve` ([`ServeArgs`]).
 
 use std::collections::BTreeSet;
 use std::io::Write;
@@ -19,6 +20,12 @@ use chrono::{NaiveDate, Utc};
 
 use crate::cli::EXIT_FOUND_WANTING;
 use crate::database::{self, Missing};
+
+/// The declaration threshold in euro (Regulation (EU) 2018/1672, Art. 3).
+const DEFAULT_THRESHOLD_EUR: &str = "10000";
+
+/// The working days within which a record must be shared (Art. 10).
+const DEFAULT_DEADLINE_DAYS: u32 = 15;
 
 /// Cash declarations: import, FIU report, structuring alerts, sharing.
 #[derive(Debug, clap::Subcommand)]
@@ -127,7 +134,7 @@ pub(crate) struct ShareArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct MoneyArgs {
     /// The declaration threshold in euro.
-    #[arg(long, default_value = "10000")]
+    #[arg(long, default_value = DEFAULT_THRESHOLD_EUR)]
     threshold: Decimal,
     /// A rate file (`currency,units_per_eur,date`); default: the ECB reference rates in data/cash.
     #[arg(long)]
@@ -138,7 +145,7 @@ pub(crate) struct MoneyArgs {
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct SharingArgs {
     /// Working days after a record within which it must be shared.
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, default_value_t = DEFAULT_DEADLINE_DAYS)]
     deadline_days: u32,
     /// A public holiday (not a working day); repeat for several.
     #[arg(long = "holiday")]
@@ -150,15 +157,75 @@ pub(crate) struct SharingArgs {
 
 impl MoneyArgs {
     fn threshold(&self) -> anyhow::Result<Threshold> {
-        Threshold::new(self.threshold)
-            .ok_or_else(|| anyhow::format_err!("expected a positive --threshold, found {}", self.threshold))
+        threshold(self.threshold, "--threshold")
     }
 
     fn rates(&self) -> anyhow::Result<RateTable> {
-        let Some(path) = &self.rates else { return Ok(RateTable::builtin()) };
-        let bytes = std::fs::read(path).with_context(|| format!("reading rate file {}", path.display()))?;
-        Ok(RateTable::parse(&bytes, &path.display().to_string())?)
+        rates(self.rates.as_deref())
     }
+}
+
+/// The cash rules of `aduana serve` and `aduana demo`: the same settings as the `aduana cash` flags, prefixed
+/// with `cash-`, with the same defaults.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The cash declaration threshold in euro.
+    #[arg(long = "cash-threshold", value_name = "EUR", default_value = DEFAULT_THRESHOLD_EUR)]
+    threshold: Decimal,
+    /// A rate file for cash amounts (`currency,units_per_eur,date`); default: the ECB reference rates in data/cash.
+    #[arg(long = "cash-rates", value_name = "FILE")]
+    rates: Option<PathBuf>,
+    /// Working days after a cash record within which it must be shared.
+    #[arg(long = "cash-deadline-days", value_name = "DAYS", default_value_t = DEFAULT_DEADLINE_DAYS)]
+    deadline_days: u32,
+    /// A public holiday not counted for the sharing deadline; repeat for several.
+    #[arg(long = "cash-holiday", value_name = "DAY")]
+    holidays: Vec<NaiveDate>,
+}
+
+impl ServeArgs {
+    /// Returns the server's cash settings: the threshold checked, the rate file read and parsed.
+    pub(crate) fn settings(&self) -> anyhow::Result<aduana_server::CashSettings> {
+        Ok(aduana_server::CashSettings {
+            threshold: threshold(self.threshold, "--cash-threshold")?,
+            rates: std::sync::Arc::new(rates(self.rates.as_deref())?),
+            calendar: SharingCalendar {
+                deadline_working_days: self.deadline_days,
+                holidays: self.holidays.iter().copied().collect(),
+            },
+        })
+    }
+
+    /// Returns these settings as `aduana serve` flags, the defaults left out (for the demo, which starts `serve`
+    /// with flags and prints them).
+    pub(crate) fn flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
+        if self.threshold.to_string() != DEFAULT_THRESHOLD_EUR {
+            flags.extend(["--cash-threshold".to_owned(), self.threshold.to_string()]);
+        }
+        if self.deadline_days != DEFAULT_DEADLINE_DAYS {
+            flags.extend(["--cash-deadline-days".to_owned(), self.deadline_days.to_string()]);
+        }
+        if let Some(path) = &self.rates {
+            flags.extend(["--cash-rates".to_owned(), path.display().to_string()]);
+        }
+        for day in &self.holidays {
+            flags.extend(["--cash-holiday".to_owned(), day.to_string()]);
+        }
+        flags
+    }
+}
+
+/// Returns the threshold of a flag's value, which must be positive.
+fn threshold(eur: Decimal, flag: &str) -> anyhow::Result<Threshold> {
+    Threshold::new(eur).ok_or_else(|| anyhow::format_err!("expected a positive {flag}, found {eur}"))
+}
+
+/// Returns the rates of a rate file, or the ECB reference rates shipped with the binary.
+fn rates(path: Option<&std::path::Path>) -> anyhow::Result<RateTable> {
+    let Some(path) = path else { return Ok(RateTable::builtin()) };
+    let bytes = std::fs::read(path).with_context(|| format!("reading rate file {}", path.display()))?;
+    Ok(RateTable::parse(&bytes, &path.display().to_string())?)
 }
 
 /// Runs a `cash` subcommand.

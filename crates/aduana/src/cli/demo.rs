@@ -42,6 +42,8 @@ pub(crate) struct Args {
     /// `aduana serve` command printed at the end).
     #[arg(long)]
     no_serve: bool,
+    #[command(flatten)]
+    cash: crate::cli::cash::ServeArgs,
 }
 
 /// The file that marks a directory as made by `aduana demo`, so that a later demo may replace it.
@@ -119,6 +121,8 @@ struct ServeCommand {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    // Refuse bad cash settings before any work, as `serve` would.
+    args.cash.settings()?;
     fresh_directory(&args.data_dir)?;
     let reference = args.data_dir.join("reference");
     write_files(&reference, REFERENCE)?;
@@ -162,6 +166,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "--list".to_owned(),
         list.display().to_string(),
     ];
+    serve.extend(args.cash.flags());
     if args.no_serve {
         writeln!(out, "Start the server with:\n  aduana serve {}", serve.join(" "))?;
         return Ok(ExitCode::SUCCESS);

@@ -25,6 +25,7 @@ Examples:
   aduana serve
   aduana serve --data-dir /var/lib/aduana --listen 0.0.0.0:8080
   aduana serve --profiles data/profiles --list un-sc.xml --webhook http://alerts.internal/aduana
+  aduana serve --cash-threshold 15000 --cash-rates rates.csv --cash-holiday 2025-12-25
   aduana serve --database postgres://aduana@db.internal/aduana --listen 127.0.0.1:0")]
 pub(crate) struct Args {
     #[command(flatten)]
@@ -50,6 +51,9 @@ pub(crate) struct Args {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 64 << 20)]
     max_body_bytes: usize,
+    /// The largest photo or X-ray image of a case accepted, in bytes (PNG or JPEG).
+    #[arg(long, default_value_t = 20 << 20)]
+    max_image_bytes: usize,
     /// Requests per second each caller may send, sustained.
     #[arg(long, default_value_t = 500.0)]
     rate_per_second: f64,
@@ -105,6 +109,8 @@ pub(crate) struct Args {
     /// How often the outbox is looked at, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     exchange_poll_ms: u64,
+    #[command(flatten)]
+    cash: crate::cli::cash::ServeArgs,
 }
 
 /// Serves until interrupted.
@@ -121,6 +127,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         login_rate: RatePolicy { per_second: 1.0 / 6.0, burst: 10.0 },
         session_ttl: Duration::from_secs(args.session_hours.saturating_mul(3600)),
         secure_cookies: args.secure_cookies,
+        cash: args.cash.settings()?,
     };
     let mut ctx = match crate::cli::assess::context(args.profiles.as_ref(), args.aeo.as_ref(), &args.lists, None, None)?
     {
@@ -156,6 +163,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let workbench = WorkbenchSettings {
         photos_dir: Some(args.store.data_dir.join("photos")),
+        max_image_bytes: args.max_image_bytes,
         webhook: args.webhook.clone(),
         sync_interval: Duration::from_millis(500),
     };

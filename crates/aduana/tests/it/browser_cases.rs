@@ -1,6 +1,6 @@
 //! Enforcement cases in headless Chromium (issue #8): an officer records a found examination result on the
 //! workbench, the seizure case it opens is listed on the consignment page, found by the case search box and
-//! opened; then the link analysis and the statistics draw it.
+//! opened, an X-ray image is added on the case page; then the link analysis and the statistics draw it.
 
 use crate::browser::{Workbench, runtime};
 use crate::helpers::repo_path;
@@ -57,8 +57,30 @@ fn browser_found_examination_opens_a_case_found_by_the_search_box() {
             .expect("the thumbnail's width");
         assert!(width.as_u64().is_some_and(|w| w > 0 && w <= 240), "a decoded thumbnail of at most 240 px: {width}");
         assert!(thumb.attr("src").await.expect("src").is_some_and(|s| s.ends_with("/thumbnail")));
+        // An X-ray image added on the case page itself shows as a thumbnail beside them.
+        assert!(b.text("#no-case-images").await.contains("No photos or X-ray images"));
+        b.find("#kind option[value='x_ray']").await.click().await.expect("choosing the kind");
+        b.fill("#caption", "Drums 3 and 4: denser liquid").await;
+        let scan = b.dir.path().join("scan.png");
+        std::fs::write(&scan, b.client.screenshot().await.expect("a PNG")).expect("writing the scan");
+        b.find("#image").await.send_keys(&scan.display().to_string()).await.expect("choosing the scan");
+        b.submit("#add-image").await;
+        let flash = b.text(".flash").await;
+        assert!(flash.contains("Added x-ray image scan.png"), "{flash}");
+        assert!(b.text("#case-images").await.contains("Drums 3 and 4: denser liquid"));
+        let width = b
+            .client
+            .execute("return document.querySelector('#case-images img').naturalWidth;", vec![])
+            .await
+            .expect("the thumbnail's width");
+        assert!(width.as_u64().is_some_and(|w| w > 0 && w <= 240), "a decoded thumbnail of at most 240 px: {width}");
         b.screenshot("case").await;
         b.assert_same_origin().await;
+        b.client
+            .execute("document.querySelector('#case-images').scrollIntoView();", vec![])
+            .await
+            .expect("scrolling to the images");
+        b.screenshot("case-images").await;
         // A company of the case opens the link analysis with its graph.
         b.submit("#case-companies a").await;
         assert!(b.text("#link-list").await.contains("case"));

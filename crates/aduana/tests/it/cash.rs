@@ -146,3 +146,77 @@ fn cash_import_reports_every_malformed_field_with_line_and_column_and_imports_no
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("record A-1: no exchange rate for NGN"), "{stderr}");
 }
+
+/// A record as `POST /api/cash` takes it: one amount, made on a day of March 2025 (a detection when `detected`).
+fn api_record(reference: &str, day: u32, currency: &str, value: &str, detected: bool) -> String {
+    serde_json::json!({
+        "reference": reference,
+        "at": format!("2025-03-{day:02}T10:00:00Z"),
+        "office": "Madrid-Barajas",
+        "direction": "entering",
+        "movement": "accompanied",
+        "declarant": {
+            "name": "Ana Ruiz", "date_of_birth": "1980-01-02", "nationality": "ES", "document_type": "passport",
+            "document_number": format!("PA{day}"), "address": null, "phone": null
+        },
+        "owner": null,
+        "recipient": null,
+        "route": {"mode": "air", "conveyance": "IB6800", "from_country": "MX", "to_country": "ES"},
+        "amounts": [{"instrument": "currency", "currency": currency, "value": value}],
+        "provenance": "savings",
+        "intended_use": "business",
+        "suspicion": false,
+        "detection": if detected { serde_json::json!({"finding": "undeclared", "detained": false}) } else { serde_json::Value::Null }
+    })
+    .to_string()
+}
+
+#[test]
+fn serve_judges_cash_by_its_configured_threshold_rates_and_deadline_over_http() {
+    use crate::serve::{Server, add_user, bearer, http};
+    // Arrange: a server whose threshold is EUR 5,000, whose only rate is 2 US dollars to the euro, and whose
+    // records are due for sharing within 3 working days, 24 March 2025 being a holiday.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let store = ["--data-dir", data.to_str().expect("utf-8 path")];
+    let (_, token) = add_user("olga", "officer", &store);
+    let rates = dir.path().join("rates.csv");
+    std::fs::write(&rates, "currency,units_per_eur,date\nUSD,2,2025-03-01\n").expect("write");
+    let mut args = store.to_vec();
+    let rates_arg = rates.to_str().expect("utf-8 path");
+    args.extend(["--cash-threshold", "5000", "--cash-rates", rates_arg]);
+    args.extend(["--cash-deadline-days", "3", "--cash-holiday", "2025-03-24"]);
+    let server = Server::start(&args);
+    let auth = bearer(&token);
+    let headers = [("Authorization", auth.as_str()), ("Content-Type", "application/json")];
+
+    // Act: EUR 6,000 (below the EU threshold, above this one), USD 9,000 (EUR 4,500 at this server's rate; above
+    // EUR 8,000 at the ECB's) and a detection on Thursday 20 March.
+    let post = |body: String| http(&server.address, "POST", "/api/cash", &headers, &body).expect("HTTP");
+    let euros = post(api_record("CFG-1", 3, "EUR", "6000", false));
+    let dollars = post(api_record("CFG-2", 4, "USD", "9000", false));
+    let detection = post(api_record("CFG-3", 20, "EUR", "100", true));
+
+    // Assert
+    assert_eq!((euros.status, dollars.status, detection.status), (201, 201, 201), "{}", euros.body);
+    let (euros, dollars, detection) = (euros.json(), dollars.json(), detection.json());
+    assert_eq!((&euros["total_eur"], &euros["at_or_above_threshold"]), (&"6000.00".into(), &true.into()));
+    assert_eq!((&dollars["total_eur"], &dollars["at_or_above_threshold"]), (&"4500.00".into(), &false.into()));
+    // Friday 21, (weekend), Monday 24 is the holiday, Tuesday 25, Wednesday 26: due on the 26th.
+    assert_eq!(detection["sharing_due"], "2025-03-26");
+    let yen = post(api_record("CFG-4", 5, "JPY", "1000000", false));
+    assert_eq!(yen.status, 422, "only this server's rates count: {}", yen.body);
+    assert!(yen.body.contains("no exchange rate for JPY"), "{}", yen.body);
+    let report = http(&server.address, "GET", "/api/cash/report?from=2025-03-01&to=2025-03-31", &headers, "")
+        .expect("HTTP")
+        .json();
+    assert_eq!(report["threshold_eur"], "5000");
+    drop(server);
+
+    // A threshold that is not positive stops the server before it listens.
+    let output = run(std::process::Command::new(env!("CARGO_BIN_EXE_aduana"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--cash-threshold", "0"])
+        .args(store));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("expected a positive --cash-threshold, found 0"));
+}

@@ -1,6 +1,7 @@
 //! Enforcement cases end to end through `aduana serve` and `aduana import seizures`: a found examination opens a
 //! case that search finds; cases are created, searched with facets, linked to consignments, restricted, exported
-//! without nominal data and imported from CSV with located errors.
+//! without nominal data and imported from CSV with located errors; photos and X-ray images are added to a case,
+//! stored under the data directory and served back.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -211,6 +212,95 @@ fn a_found_examination_opens_a_case_that_search_links_and_export_handle() {
         .filter_map(|e| e["value"].as_str())
         .collect();
     assert_eq!(cases, [case_id.to_string()]);
+}
+
+/// Sends one request with a binary body; returns the status, the response's headers and its body as bytes.
+fn call_bytes(
+    address: &str,
+    method: &str,
+    path: &str,
+    token: &str,
+    content_type: &str,
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(address).expect("connecting");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("a timeout");
+    let head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("sending");
+    // A server may answer (413) before it has read the whole body, and close: that is not a failure here.
+    let _ = stream.write_all(body);
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("reading");
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("a status");
+    (status, head, raw[end + 4..].to_vec())
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let pixels = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 200) as u8, (y % 200) as u8, 60]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    pixels.write_to(&mut out, image::ImageFormat::Png).expect("encoding");
+    out.into_inner()
+}
+
+#[test]
+fn case_images_are_stored_under_the_data_directory_and_served_back_by_aduana_serve() {
+    // Arrange: a server that accepts images of at most 100,000 bytes, and a case.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let args = store_args(dir.path());
+    let mut args = strs(&args);
+    let (_, officer) = add_user("olga", "officer", &args);
+    let (_, auditor) = add_user("audrey", "auditor", &args);
+    args.extend(["--max-image-bytes", "100000"]);
+    let server = Server::start(&args);
+    let a = server.address.as_str();
+    let case = serde_json::json!({
+        "date": "2025-05-01", "office": "Antwerp", "detection_method": "x_ray", "commodity_area": "tobacco",
+        "commodity": "cigarettes", "concealment": "false_compartment",
+    });
+    let id = json(&call(a, "POST", "/api/cases", &officer, "application/json", &case.to_string()), 201)["id"]
+        .as_i64()
+        .expect("an id");
+    let scan = png(800, 400);
+
+    // Act
+    let path = format!("/api/cases/{id}/images?kind=x_ray&file_name=wall.png&caption=false%20wall");
+    let (status, _, body) = call_bytes(a, "POST", &path, &officer, "image/png", &scan);
+
+    // Assert: recorded, the file and its thumbnail under the data directory, both served back.
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let image: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    assert_eq!((image["kind"].as_str(), image["width"].as_u64()), (Some("x_ray"), Some(800)));
+    let stored = dir.path().join("data/photos/cases");
+    let files: Vec<String> = std::fs::read_dir(&stored)
+        .expect("the images directory")
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(files[0].starts_with(&format!("{id}-")) && files[0].ends_with(".png"), "{files:?}");
+    assert_eq!(std::fs::read(stored.join(&files[0])).expect("the file"), scan);
+    assert!(stored.join("thumbnails").join(format!("{}.png", files[0])).is_file());
+    let (status, head, file) = call_bytes(a, "GET", image["href"].as_str().expect("href"), &auditor, "image/png", b"");
+    assert_eq!((status, file == scan), (200, true), "{head}");
+    let (status, _, thumb) =
+        call_bytes(a, "GET", image["thumbnail_href"].as_str().expect("thumbnail"), &auditor, "image/png", b"");
+    let thumb = image::load_from_memory_with_format(&thumb, image::ImageFormat::Png).expect("a PNG thumbnail");
+    assert_eq!((status, thumb.width(), thumb.height()), (200, 240, 120));
+    // --max-image-bytes is the limit; the auditor may not add images.
+    let big = vec![0x89; 100_001];
+    let (status, _, body) = call_bytes(a, "POST", &format!("/api/cases/{id}/images"), &officer, "image/png", &big);
+    assert_eq!(status, 413, "{}", String::from_utf8_lossy(&body));
+    let (status, _, _) = call_bytes(a, "POST", &format!("/api/cases/{id}/images"), &auditor, "image/png", &scan);
+    assert_eq!(status, 403);
+    let listed = json(&call(a, "GET", &format!("/api/cases/{id}/images"), &auditor, "application/json", ""), 200);
+    assert_eq!(listed["images"].as_array().map(Vec::len), Some(1));
 }
 
 #[test]
