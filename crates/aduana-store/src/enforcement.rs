@@ -129,14 +129,16 @@ pub trait EnforcementStore: Send + Sync {
     /// Records the result of an examination with its audit entry (as `Store::record_examination_result`) and,
     /// when `case` is given, stores that case — the seizure the result found, linked to the examination — with its
     /// own `case.create` audit entry by the result's recorder, in the same transaction: both are stored or neither.
+    /// The workbench's `details` (quantity, concealment, photo records) are written in the same transaction.
     /// Fails with `NotFound` without the order, `Conflict` when it already has a result, `InvalidArgument` when
-    /// the case does not list the examination.
+    /// the case does not list the examination or a photo names another order.
     async fn record_examination_result_with_case(
         &self,
         order_id: i64,
         result: &NewExaminationResult,
         audit: &NewAuditEntry,
         case: Option<&Case>,
+        details: &crate::workbench::ResultDetails<'_>,
     ) -> Result<(ExaminationOrder, Option<StoredCase>), StoreError>;
     /// Replaces a case with a new version and its audit entry; with `expected_version`, fails with `Conflict`
     /// when the stored version is another (someone changed it meanwhile).
@@ -489,6 +491,7 @@ macro_rules! impl_enforcement_store {
                     result: &NewExaminationResult,
                     audit: &NewAuditEntry,
                     case: Option<&Case>,
+                    details: &crate::workbench::ResultDetails<'_>,
                 ) -> Result<(ExaminationOrder, Option<StoredCase>), StoreError> {
                     if let Some(case) = case
                         && !case.examination_ids.contains(&order_id)
@@ -497,8 +500,21 @@ macro_rules! impl_enforcement_store {
                             "the case opened by examination {order_id} must be linked to it"
                         )));
                     }
+                    if let Some(photo) = details.photos.iter().find(|p| p.order_id != order_id) {
+                        return Err(StoreError::InvalidArgument(format!(
+                            "photo {} belongs to examination {}, not {order_id}",
+                            photo.file_name, photo.order_id
+                        )));
+                    }
                     let (_gate, mut tx) = self.begin_write().await?;
                     let order = super::record_result_in(&mut tx, order_id, result, audit).await?;
+                    if details.quantity.is_some() || details.concealment.is_some() {
+                        super::workbench_impl::write_details(&mut tx, order_id, details.quantity, details.concealment)
+                            .await?;
+                    }
+                    for photo in details.photos {
+                        super::workbench_impl::insert_photo(&mut tx, photo).await?;
+                    }
                     let stored = match case {
                         Some(case) => {
                             let mut stored =

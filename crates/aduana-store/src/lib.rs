@@ -44,7 +44,7 @@ pub use records::{
     StoredConsignment, SubmissionOutcome, Submitted, Timestamp, User,
 };
 pub use sqlite::SqliteStore;
-pub use workbench::WorkbenchStore;
+pub use workbench::{ResultDetails, WorkbenchStore};
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]

@@ -154,6 +154,19 @@ pub struct NewPhoto {
     pub uploaded_by: String,
 }
 
+/// What the workbench records with an examination result besides the result itself: the quantity and concealment
+/// of a find and the photos already saved under the data directory. Written in the result's transaction
+/// (`EnforcementStore::record_examination_result_with_case`), so a result never stands without them.
+#[derive(Debug, Clone, Default)]
+pub struct ResultDetails<'a> {
+    /// The quantity found (free text), when given.
+    pub quantity: Option<&'a str>,
+    /// Where and how the goods were concealed (free text), when given.
+    pub concealment: Option<&'a str>,
+    /// Photos of the examination; each must name the result's order.
+    pub photos: &'a [NewPhoto],
+}
+
 /// A notification of a severe hit or decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Notification {
@@ -349,6 +362,48 @@ macro_rules! impl_workbench_store {
             };
 
             type DbRow = <$db as sqlx::Database>::Row;
+
+            /// Stores the quantity and concealment of a found result (see `record_examination_details`); also used
+            /// inside the result's transaction.
+            pub(super) async fn write_details(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                order_id: i64,
+                quantity: Option<&str>,
+                concealment: Option<&str>,
+            ) -> Result<(), StoreError> {
+                sqlx::query(
+                    "INSERT INTO workbench_examinations (order_id, quantity, concealment) VALUES ($1, $2, $3) \
+                     ON CONFLICT (order_id) DO UPDATE SET quantity = excluded.quantity, \
+                     concealment = excluded.concealment",
+                )
+                .bind(order_id)
+                .bind(quantity)
+                .bind(concealment)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+
+            /// Records a photo (see `add_photo`); also used inside the result's transaction.
+            pub(super) async fn insert_photo(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                photo: &NewPhoto,
+            ) -> Result<Photo, StoreError> {
+                let row = sqlx::query(
+                    "INSERT INTO workbench_photos (order_id, file_name, stored_name, content_type, uploaded_by, \
+                     uploaded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, order_id, file_name, \
+                     stored_name, content_type, uploaded_by, uploaded_at",
+                )
+                .bind(photo.order_id)
+                .bind(&photo.file_name)
+                .bind(&photo.stored_name)
+                .bind(&photo.content_type)
+                .bind(&photo.uploaded_by)
+                .bind(timestamp_text(chrono::Utc::now()))
+                .fetch_one(&mut *conn)
+                .await?;
+                photo_row(&row)
+            }
 
             const QUEUE_COLUMNS: &str = "q.consignment_id, q.reference, q.submitter, q.lane, q.score, q.referrals, \
                 q.direction, q.mode, q.office, q.hit_ids, q.assessed_at, q.claimed_by, \
@@ -828,17 +883,8 @@ macro_rules! impl_workbench_store {
                     quantity: Option<&str>,
                     concealment: Option<&str>,
                 ) -> Result<(), StoreError> {
-                    sqlx::query(
-                        "INSERT INTO workbench_examinations (order_id, quantity, concealment) VALUES ($1, $2, $3) \
-                         ON CONFLICT (order_id) DO UPDATE SET quantity = excluded.quantity, \
-                         concealment = excluded.concealment",
-                    )
-                    .bind(order_id)
-                    .bind(quantity)
-                    .bind(concealment)
-                    .execute(&self.pool)
-                    .await?;
-                    Ok(())
+                    let mut conn = self.pool.acquire().await?;
+                    write_details(&mut *conn, order_id, quantity, concealment).await
                 }
 
                 async fn open_examinations(
@@ -859,20 +905,8 @@ macro_rules! impl_workbench_store {
                 }
 
                 async fn add_photo(&self, photo: &NewPhoto) -> Result<Photo, StoreError> {
-                    let row = sqlx::query(
-                        "INSERT INTO workbench_photos (order_id, file_name, stored_name, content_type, uploaded_by, \
-                         uploaded_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, order_id, file_name, \
-                         stored_name, content_type, uploaded_by, uploaded_at",
-                    )
-                    .bind(photo.order_id)
-                    .bind(&photo.file_name)
-                    .bind(&photo.stored_name)
-                    .bind(&photo.content_type)
-                    .bind(&photo.uploaded_by)
-                    .bind(timestamp_text(chrono::Utc::now()))
-                    .fetch_one(&self.pool)
-                    .await?;
-                    photo_row(&row)
+                    let mut conn = self.pool.acquire().await?;
+                    insert_photo(&mut *conn, photo).await
                 }
 
                 async fn photos(&self, order_id: i64) -> Result<Vec<Photo>, StoreError> {

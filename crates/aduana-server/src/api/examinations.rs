@@ -176,7 +176,8 @@ pub(crate) async fn record_result(
         concealment: request.concealment.unwrap_or(aduana_enforcement::Concealment::Other),
         ..FoundDetails::default()
     };
-    let (stored, case_id) = record_and_open_case(&state, id, &result, &audit, &details).await?;
+    let (stored, case_id) =
+        record_and_open_case(&state, id, &result, &audit, &details, &aduana_store::ResultDetails::default()).await?;
     let mut view = OrderView::from(stored);
     view.case_id = case_id;
     Ok((StatusCode::CREATED, Json(view)))
@@ -213,12 +214,14 @@ pub(crate) async fn record_and_open_case(
     result: &NewExaminationResult,
     audit: &NewAuditEntry,
     details: &FoundDetails,
+    recorded: &aduana_store::ResultDetails<'_>,
 ) -> Result<(ExaminationOrder, Option<i64>), ApiError> {
     let case = match result.outcome {
         ExaminationOutcome::Found => Some(case_of_find(state, id, result, details).await?),
         ExaminationOutcome::NotFound => None,
     };
-    let (stored, case) = state.store().record_examination_result_with_case(id, result, audit, case.as_ref()).await?;
+    let (stored, case) =
+        state.store().record_examination_result_with_case(id, result, audit, case.as_ref(), recorded).await?;
     Ok((stored, case.map(|c| c.id)))
 }
 

@@ -300,7 +300,8 @@ pub(crate) async fn record_result(
             &Flash { error: true, text: "This server stores no photos (no data directory).".to_owned() },
         ));
     }
-    // Photos are written before the result, so that a result never refers to a photo that failed to save.
+    // Photo files are written before the result, so that a result never refers to a file that failed to save;
+    // their records, the details and the result are then one transaction (removed again if it fails).
     let mut saved = Vec::new();
     if let Some(dir) = &state.inner.workbench.photos_dir {
         for (file_name, bytes, kind, ext) in &photos {
@@ -325,7 +326,12 @@ pub(crate) async fn record_result(
         subject: format!("examination/{id}"),
         details: serde_json::json!({"outcome": outcome.as_str(), "quantity": quantity.trim(), "concealment": concealment.trim(), "photos": saved.len(), "via": "workbench"}),
     };
-    let (_, case_id) = crate::api::examinations::record_and_open_case(
+    fn opt(s: &str) -> Option<&str> {
+        Some(s.trim()).filter(|s| !s.is_empty())
+    }
+    let recorded =
+        aduana_store::ResultDetails { quantity: opt(&quantity), concealment: opt(&concealment), photos: &saved };
+    let written = crate::api::examinations::record_and_open_case(
         &state,
         id,
         &result,
@@ -336,13 +342,21 @@ pub(crate) async fn record_result(
             concealment_details: concealment.clone(),
             quantity: quantity.clone(),
         },
+        &recorded,
     )
-    .await?;
-    let opt = |s: &str| Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_owned);
-    state.store().record_examination_details(id, opt(&quantity).as_deref(), opt(&concealment).as_deref()).await?;
-    for photo in &saved {
-        state.store().add_photo(photo).await?;
-    }
+    .await;
+    let case_id = match written {
+        Ok((_, case_id)) => case_id,
+        Err(e) => {
+            // Nothing was recorded: the photo files saved above refer to no row and are removed.
+            if let Some(dir) = &state.inner.workbench.photos_dir {
+                for photo in &saved {
+                    let _ = tokio::fs::remove_file(dir.join(&photo.stored_name)).await;
+                }
+            }
+            return Err(e.into());
+        }
+    };
     let text = match case_id {
         Some(case) => format!("Result recorded with {} photo(s); seizure case {case} opened.", saved.len()),
         None => format!("Result recorded with {} photo(s).", saved.len()),

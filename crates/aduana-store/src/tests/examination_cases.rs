@@ -3,7 +3,18 @@
 
 use crate::tests::enforcement::case;
 use crate::tests::{RawSql, audit, pair};
-use crate::{ExaminationOutcome, NewExaminationOrder, NewExaminationResult, Store, StoreError, Viewer};
+use crate::workbench::NewPhoto;
+use crate::{ExaminationOutcome, NewExaminationOrder, NewExaminationResult, ResultDetails, Store, StoreError, Viewer};
+
+fn photo(order_id: i64, file_name: &str) -> NewPhoto {
+    NewPhoto {
+        order_id,
+        file_name: file_name.to_owned(),
+        stored_name: format!("{order_id}-{file_name}"),
+        content_type: "image/jpeg".to_owned(),
+        uploaded_by: "olga".to_owned(),
+    }
+}
 
 fn found() -> NewExaminationResult {
     NewExaminationResult {
@@ -38,26 +49,72 @@ pub(crate) async fn a_found_result_and_its_case_are_stored_together_or_not_at_al
 
     // A case that does not name the examination is refused before anything is written.
     let unlinked = store
-        .record_examination_result_with_case(order.id, &found(), &audit("examination.result", "e"), Some(&seizure))
+        .record_examination_result_with_case(
+            order.id,
+            &found(),
+            &audit("examination.result", "e"),
+            Some(&seizure),
+            &Default::default(),
+        )
         .await;
     assert!(matches!(unlinked, Err(StoreError::InvalidArgument(_))), "{unlinked:?}");
     assert_eq!(footprint(&store, order.id).await, before);
 
     // The case's derived rows cannot be written: the result, written first, must not stay behind.
+    // So must the workbench's details and photo records written with it.
     seizure.examination_ids = vec![order.id];
+    let photos = [photo(order.id, "reefer.jpg"), photo(order.id, "bricks.png")];
+    let details =
+        ResultDetails { quantity: Some("12 kg"), concealment: Some("behind the cooling unit"), photos: &photos };
     store.raw("ALTER TABLE enforcement_case_countries RENAME TO enforcement_case_countries_away").await;
     let failed = store
-        .record_examination_result_with_case(order.id, &found(), &audit("examination.result", "e"), Some(&seizure))
+        .record_examination_result_with_case(
+            order.id,
+            &found(),
+            &audit("examination.result", "e"),
+            Some(&seizure),
+            &details,
+        )
         .await;
     assert!(matches!(failed, Err(StoreError::Database(_))), "{failed:?}");
     assert_eq!(footprint(&store, order.id).await, before, "a failed write leaves nothing");
+    assert_eq!(store.photos(order.id).await.expect("photos"), []);
+    assert_eq!(store.examination_details(order.id).await.expect("details").quantity, None);
     store.raw("ALTER TABLE enforcement_case_countries_away RENAME TO enforcement_case_countries").await;
+
+    // A photo of another examination is refused before anything is written.
+    let stray = [photo(order.id + 1, "other.jpg")];
+    let refused = store
+        .record_examination_result_with_case(
+            order.id,
+            &found(),
+            &audit("examination.result", "e"),
+            Some(&seizure),
+            &ResultDetails { photos: &stray, ..details.clone() },
+        )
+        .await;
+    assert!(matches!(refused, Err(StoreError::InvalidArgument(_))), "{refused:?}");
+    assert_eq!(footprint(&store, order.id).await, before);
 
     // Act: the same write with the table back.
     let (recorded, opened) = store
-        .record_examination_result_with_case(order.id, &found(), &audit("examination.result", "e"), Some(&seizure))
+        .record_examination_result_with_case(
+            order.id,
+            &found(),
+            &audit("examination.result", "e"),
+            Some(&seizure),
+            &details,
+        )
         .await
         .expect("result and case");
+    let stored_photos = store.photos(order.id).await.expect("photos");
+    let names: Vec<&str> = stored_photos.iter().map(|p| p.file_name.as_str()).collect();
+    assert_eq!(names, ["reefer.jpg", "bricks.png"]);
+    let stored_details = store.examination_details(order.id).await.expect("details");
+    assert_eq!(
+        (stored_details.quantity.as_deref(), stored_details.concealment.as_deref()),
+        (Some("12 kg"), Some("behind the cooling unit"))
+    );
 
     // Assert: both stored, each with its audit entry, the case findable like any other.
     assert_eq!(recorded.result.as_ref().map(|r| r.outcome), Some(ExaminationOutcome::Found));
@@ -75,12 +132,24 @@ pub(crate) async fn a_found_result_and_its_case_are_stored_together_or_not_at_al
 
     // A second result is refused and opens no second case.
     let again = store
-        .record_examination_result_with_case(order.id, &found(), &audit("examination.result", "e"), Some(&seizure))
+        .record_examination_result_with_case(
+            order.id,
+            &found(),
+            &audit("examination.result", "e"),
+            Some(&seizure),
+            &Default::default(),
+        )
         .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     assert_eq!(footprint(&store, order.id).await, (3, 1, true));
     let missing = store
-        .record_examination_result_with_case(order.id + 99, &found(), &audit("examination.result", "e"), None)
+        .record_examination_result_with_case(
+            order.id + 99,
+            &found(),
+            &audit("examination.result", "e"),
+            None,
+            &Default::default(),
+        )
         .await;
     assert!(matches!(missing, Err(StoreError::NotFound { .. })), "{missing:?}");
 }
@@ -100,7 +169,13 @@ pub(crate) async fn a_result_without_a_case_is_recorded_alone<S: Store>(store: S
         recorded_by: "olga".to_owned(),
     };
     let (recorded, opened) = store
-        .record_examination_result_with_case(order.id, &nothing, &audit("examination.result", "e"), None)
+        .record_examination_result_with_case(
+            order.id,
+            &nothing,
+            &audit("examination.result", "e"),
+            None,
+            &Default::default(),
+        )
         .await
         .expect("result");
     assert_eq!(opened, None);
