@@ -37,6 +37,10 @@ pub trait Screener: Send + Sync {
     fn screen_name(&self, name: &str) -> Vec<ScreenedName>;
     /// Returns the loaded lists as `name@version`.
     fn lists(&self) -> Vec<String>;
+    /// Replaces the lists by the watch lists of `config` (what the store holds: seeded files and uploads), as
+    /// [`Assessor::reload`] does for assessments. When a list cannot be read the screener keeps what it had and
+    /// returns every problem. Called on a blocking thread.
+    fn reload(&self, config: &RiskConfig) -> Result<(), Vec<String>>;
 }
 
 /// One candidate for a screened name.

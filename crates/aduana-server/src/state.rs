@@ -156,7 +156,22 @@ impl AppState {
         let config = self.store().risk_config().await?;
         let loaded = config.generation;
         let assessor = self.inner.assessor.clone();
-        let result = tokio::task::spawn_blocking(move || assessor.reload(&config)).await;
+        let screener = self.inner.screener.clone();
+        let result = tokio::task::spawn_blocking(move || {
+            let assessed = assessor.reload(&config);
+            // The screening page searches the same lists as assessments, so the two cannot disagree.
+            let screened = screener.map_or(Ok(()), |s| s.reload(&config));
+            match (assessed, screened) {
+                (Ok(()), Ok(())) => Ok(()),
+                (Err(mut a), Err(s)) => {
+                    a.extend(s);
+                    a.dedup();
+                    Err(a)
+                }
+                (Err(p), Ok(())) | (Ok(()), Err(p)) => Err(p),
+            }
+        })
+        .await;
         match result {
             Ok(Ok(())) => {}
             Ok(Err(problems)) => {

@@ -1,5 +1,6 @@
-//! The screening page: search a name across the lists `aduana serve --list` loaded, with the explanation of each
-//! candidate (through the [`crate::Screener`] seam the binary fills in).
+//! The screening page: search a name across the watch lists the store holds (seeded by `aduana serve --list`,
+//! replaced by uploads to `PUT /api/lists/{name}`), with the explanation of each candidate (through the
+//! [`crate::Screener`] seam the binary fills in).
 
 use axum::extract::{Query, State};
 use axum::response::Response;
@@ -23,6 +24,8 @@ pub(crate) async fn page(
 ) -> Result<Response, PageError> {
     viewer.require(access::SCREEN)?;
     let name = query.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+    // A list uploaded a moment ago, by this process or another one, is searched at once.
+    state.refresh_risk_config().await?;
     let screener = state.inner.screener.clone();
     let lists = screener.as_ref().map(|s| s.lists()).unwrap_or_default();
     let results = match (&screener, &name) {
@@ -48,7 +51,7 @@ pub(crate) async fn page(
     }
     let body = html! {
         @if lists.is_empty() {
-            p.flash.flash-error { "No lists are loaded: start the server with aduana serve --list FILE." }
+            p.flash.flash-error { "No watch lists are loaded: upload one with PUT /api/lists/{name} or start the server with aduana serve --list FILE." }
         } @else {
             p.muted { "Lists: " (lists.join(", ")) }
         }

@@ -154,13 +154,10 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("--webhook: expected an http:// URL, found `{url}`");
         }
     }
-    let screener: Option<Arc<dyn aduana_server::Screener>> = if args.lists.is_empty() {
-        None
-    } else {
-        let lists =
-            args.lists.iter().map(|p| crate::cli::risk_inputs::read_list(p)).collect::<anyhow::Result<Vec<_>>>()?;
-        Some(Arc::new(crate::list_screener::ListScreener::new(&lists)))
-    };
+    // The screening page starts with the --list files and follows the store's lists from the first refresh on.
+    let lists = args.lists.iter().map(|p| crate::cli::risk_inputs::read_list(p)).collect::<anyhow::Result<Vec<_>>>()?;
+    let screener: Option<Arc<dyn aduana_server::Screener>> =
+        Some(Arc::new(crate::list_screener::ListScreener::new(&lists)));
     let workbench = WorkbenchSettings {
         photos_dir: Some(args.store.data_dir.join("photos")),
         max_image_bytes: args.max_image_bytes,

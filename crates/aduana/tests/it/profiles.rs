@@ -82,10 +82,23 @@ fn profiles_lists_and_the_aeo_register_change_assessments_without_a_restart() {
     let args = ["--data-dir", data.as_str()];
     let (_, analyst) = add_user("ana", "analyst", &args);
     let (_, admin) = add_user("root", "administrator", &args);
-    let (_, officer) = add_user("olga", "officer", &args);
+    let (olga_password, officer) = add_user("olga", "officer", &args);
     let (_, carrier) = add_user("carrier", "submitter", &args);
     let server = Server::start(&args);
     let client = Client { address: &server.address };
+    let login = serde_json::json!({"name": "olga", "password": olga_password}).to_string();
+    let logged_in =
+        http(&server.address, "POST", "/api/login", &[("Content-Type", "application/json")], &login).expect("login");
+    assert_eq!(logged_in.status, 200, "{}", logged_in.body);
+    let cookie = logged_in.header("set-cookie").and_then(|c| c.split(';').next()).expect("a cookie").to_owned();
+    let screening_page = |name: &str| {
+        let page =
+            http(&server.address, "GET", &format!("/workbench/screening?name={name}"), &[("Cookie", &cookie)], "")
+                .expect("the screening page");
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.body
+    };
+    assert!(screening_page("Redline").contains("No watch lists are loaded"), "no list yet");
 
     // A typo in a field name: rejected with line, column and the nearest field, nothing stored.
     let typo = TABLEWARE.replace("goods.hs_code prefix", "goods.hs_cod prefix");
@@ -210,6 +223,10 @@ fn profiles_lists_and_the_aeo_register_change_assessments_without_a_restart() {
     );
     let lists = client.call("GET", "/api/lists", &officer, "", "").json();
     assert_eq!(lists["lists"].as_array().map(Vec::len), Some(1));
+    // The workbench's screening page searches the uploaded version at once.
+    let found = screening_page("Redline+Logistics");
+    assert!(found.contains("NAT-4") && found.contains("tag-severe"), "{found}");
+    assert!(found.contains("national@"), "the page names the list: {found}");
 
     // The AEO register turns the yellow lane of version 1 green.
     client.call("POST", "/api/profiles/tableware/activate", &analyst, "application/json", r#"{"version": 1}"#);
