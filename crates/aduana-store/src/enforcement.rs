@@ -10,6 +10,8 @@
 //!
 //! Every change is written with its audit entry in one transaction.
 
+use std::collections::BTreeMap;
+
 use aduana_enforcement::{Case, CommodityArea, Concealment, DetectionMethod, EntityKind, Mention};
 use serde::Serialize;
 
@@ -183,6 +185,59 @@ pub(crate) fn fts_query(text: &str, quote: &str, and: &str) -> Option<String> {
     Some(words.iter().map(|w| format!("{quote}{w}{quote}")).collect::<Vec<_>>().join(and))
 }
 
+/// Adds up the counts of (commodity area, detection method, concealment, year) groups into the four facets.
+#[derive(Debug, Default)]
+pub(crate) struct FacetCounter {
+    total: i64,
+    commodity_area: BTreeMap<String, i64>,
+    detection_method: BTreeMap<String, i64>,
+    concealment: BTreeMap<String, i64>,
+    year: BTreeMap<i64, i64>,
+}
+
+impl FacetCounter {
+    /// Adds `n` cases of one group.
+    pub(crate) fn add(&mut self, area: String, method: String, concealment: String, year: i64, n: i64) {
+        self.total += n;
+        *self.commodity_area.entry(area).or_default() += n;
+        *self.detection_method.entry(method).or_default() += n;
+        *self.concealment.entry(concealment).or_default() += n;
+        *self.year.entry(year).or_default() += n;
+    }
+
+    /// Returns the total and the facets (the country facet empty: it is counted apart).
+    pub(crate) fn finish(self) -> (i64, Facets) {
+        let facet = |counts: BTreeMap<String, i64>| {
+            sorted_facet(counts.into_iter().map(|(value, count)| FacetCount { value, count }).collect())
+        };
+        let year = sorted_facet(
+            self.year.into_iter().map(|(year, count)| FacetCount { value: year.to_string(), count }).collect(),
+        );
+        let facets = Facets {
+            commodity_area: facet(self.commodity_area),
+            detection_method: facet(self.detection_method),
+            concealment: facet(self.concealment),
+            country: Vec::new(),
+            year,
+        };
+        (self.total, facets)
+    }
+}
+
+/// Returns the `route` column of a case: its route countries, sorted, without repeats, separated by one space.
+pub(crate) fn route_text(case: &Case) -> String {
+    let mut countries: Vec<&str> = case.route.countries().into_iter().map(|c| c.as_str()).collect();
+    countries.sort_unstable();
+    countries.dedup();
+    countries.join(" ")
+}
+
+/// Orders a facet's values as the API shows them: most cases first, then by value.
+pub(crate) fn sorted_facet(mut counts: Vec<FacetCount>) -> Vec<FacetCount> {
+    counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    counts
+}
+
 /// Implements [`EnforcementStore`] for a backend; expands inside the backend module, after `impl_sql_store!`
 /// (whose `begin_write` and `append_audit_in` it uses). The full-text parts differ per database and are passed in.
 macro_rules! impl_enforcement_store {
@@ -190,7 +245,11 @@ macro_rules! impl_enforcement_store {
         $store:ident, $db:ty,
         fts_delete = $fts_delete:literal,
         fts_write = $fts_write:literal,
-        fts_match = $fts_match:literal,
+        fts_match = $fts_match:expr,
+        fts_count = $fts_count:literal,
+        probe = $probe:literal,
+        find = $find:literal,
+        concat = $concat:literal,
         fts_quote = $fts_quote:literal,
         fts_and = $fts_and:literal
     ) => {
@@ -203,8 +262,8 @@ macro_rules! impl_enforcement_store {
             use crate::StoreError;
             use crate::audit::NewAuditEntry;
             use crate::enforcement::{
-                CaseQuery, CaseSearch, EntityCount, FacetCount, Facets, MAX_LINK_MENTIONS, StoredCase, Viewer,
-                fts_query, page_limit,
+                CaseQuery, CaseSearch, EntityCount, FacetCount, FacetCounter, Facets, MAX_LINK_MENTIONS, StoredCase,
+                Viewer, fts_query, page_limit, route_text, sorted_facet,
             };
             use crate::records::{ExaminationOrder, NewExaminationResult, timestamp_text};
             use crate::sql::{parse_timestamp, to_json};
@@ -291,57 +350,155 @@ macro_rules! impl_enforcement_store {
                 Ok(())
             }
 
-            /// Appends `AND (the viewer may see case c)`.
-            fn push_visible(query: &mut Query<'_>, viewer: &Viewer) {
+            /// Appends the query's conditions, including need-to-know, on the cases named `alias`; `text` says
+            /// how the full-text match joins.
+            fn push_filters(query: &mut Query<'_>, q: &CaseQuery, viewer: &Viewer, alias: &str, text: &TextPlan) {
+                let id = format!("{alias}.id");
+                // The restricted cases the viewer may see are few and found by principal; `$probe` keeps the
+                // database from turning the OR into lookups by id.
                 let [user, role] = viewer.principals();
                 query
-                    .push(" AND (c.restricted = 0 OR EXISTS (SELECT 1 FROM enforcement_case_access a WHERE a.case_id = c.id AND a.principal IN (")
+                    .push(format!(" AND ({alias}.restricted = 0 OR {}{id} IN (", $probe))
+                    .push("SELECT a.case_id FROM enforcement_case_access a WHERE a.principal IN (")
                     .push_bind(user)
                     .push(", ")
                     .push_bind(role)
                     .push(")))");
-            }
-
-            /// Appends the query's conditions on case `c`.
-            fn push_filters(query: &mut Query<'_>, q: &CaseQuery, viewer: &Viewer) {
-                push_visible(query, viewer);
-                if let Some(text) = q.text.as_deref().and_then(|t| fts_query(t, $fts_quote, $fts_and)) {
-                    query.push(" AND ").push($fts_match).push_bind(text).push(")");
+                if let TextPlan::Words { query: words, drive } = text {
+                    let probe = if *drive { "" } else { $probe };
+                    let (open, close) = $fts_match;
+                    query
+                        .push(" AND ")
+                        .push(open.replace("{alias}", alias).replace("{id}", &format!("{probe}{id}")))
+                        .push_bind(words.clone())
+                        .push(close);
                 }
                 if let Some(area) = q.commodity_area {
-                    query.push(" AND c.commodity_area = ").push_bind(area.as_str());
+                    query.push(format!(" AND {alias}.commodity_area = ")).push_bind(area.as_str());
                 }
                 if let Some(method) = q.detection_method {
-                    query.push(" AND c.detection_method = ").push_bind(method.as_str());
+                    query.push(format!(" AND {alias}.detection_method = ")).push_bind(method.as_str());
                 }
                 if let Some(concealment) = q.concealment {
-                    query.push(" AND c.concealment = ").push_bind(concealment.as_str());
+                    query.push(format!(" AND {alias}.concealment = ")).push_bind(concealment.as_str());
                 }
                 if let Some(country) = &q.country {
-                    query
-                        .push(" AND c.id IN (SELECT k.case_id FROM enforcement_case_countries k WHERE k.country = ")
-                        .push_bind(country.clone())
-                        .push(")");
+                    // Every case's `route` lists its countries between single spaces; a country code has no space,
+                    // so ` XX ` is found exactly where XX is one of them. Checked on the index entries: no list of
+                    // the country's cases to build and look up (a country is on many routes).
+                    if country.is_empty() || country.contains(' ') {
+                        query.push(" AND 1 = 0");
+                    } else {
+                        query
+                            .push(format!(" AND {}(' ' || {alias}.route || ' ', ", $find))
+                            .push_bind(format!(" {country} "))
+                            .push(") > 0");
+                    }
                 }
                 if let Some(year) = q.year {
-                    query.push(" AND c.year = ").push_bind(year);
+                    query.push(format!(" AND {alias}.year = ")).push_bind(year);
+                    // The same condition on the date (`YYYY-MM-DD` for years of four digits), so that the newest
+                    // cases of a year are found in the date index.
+                    if (1000..=9999).contains(&year) {
+                        query
+                            .push(format!(" AND {alias}.case_date >= "))
+                            .push_bind(format!("{year}-01-01"))
+                            .push(format!(" AND {alias}.case_date < "))
+                            .push_bind(format!("{}-01-01", year + 1));
+                    }
                 }
             }
 
-            async fn facet(
+            /// How a query's words join the rest. `drive`: the database starts from the full-text matches and
+            /// looks each up (cheap when they are few); otherwise it reads the facet index in order and checks
+            /// each row against the matches (cheap when they are many: no lookups, no sorting for the grouping).
+            enum TextPlan {
+                None,
+                Words { query: String, drive: bool },
+            }
+
+            /// Decides how the full-text part of a query joins: see [`TextPlan`].
+            async fn text_plan(store: &Backend, q: &CaseQuery) -> Result<TextPlan, StoreError> {
+                let Some(words) = q.text.as_deref().and_then(|t| fts_query(t, $fts_quote, $fts_and)) else {
+                    return Ok(TextPlan::None);
+                };
+                if $fts_count.is_empty() {
+                    return Ok(TextPlan::Words { query: words, drive: true });
+                }
+                let row = sqlx::query($fts_count).bind(&words).fetch_one(&store.pool).await?;
+                let (matches, cases): (i64, i64) = (row.try_get("matches")?, row.try_get("cases")?);
+                Ok(TextPlan::Words { query: words, drive: matches.saturating_mul(4) <= cases })
+            }
+
+            /// Counts the matching cases per commodity area, detection method, concealment and year in one
+            /// grouping (in the order of the facet index, so without sorting); returns the total and the facets
+            /// but the country one. The groups come back as one text (`area method concealment year n;…`): each
+            /// row crossing from the database's worker costs a thread wake-up, and there are thousands of groups.
+            async fn case_facets(
                 store: &Backend,
-                column: &str,
-                from: &str,
                 q: &CaseQuery,
                 viewer: &Viewer,
+                text: &TextPlan,
+            ) -> Result<(i64, Facets), StoreError> {
+                let mut query = Query::new(format!(
+                    "SELECT {}(t.g, ';') AS groups FROM (SELECT c.commodity_area || ' ' || c.detection_method || ' ' \
+                     || c.concealment || ' ' || c.year || ' ' || COUNT(*) AS g FROM enforcement_cases c WHERE 1 = 1",
+                    $concat
+                ));
+                push_filters(&mut query, q, viewer, "c", text);
+                query.push(" GROUP BY c.commodity_area, c.detection_method, c.concealment, c.year) t");
+                let groups: Option<String> = query.build().fetch_one(&store.pool).await?.try_get("groups")?;
+                let mut counts = FacetCounter::default();
+                for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
+                    let parts: Vec<&str> = group.split(' ').collect();
+                    let [area, method, concealment, year, n] = parts[..] else {
+                        return Err(facet_error(group));
+                    };
+                    let (Ok(year), Ok(n)) = (year.parse::<i64>(), n.parse::<i64>()) else {
+                        return Err(facet_error(group));
+                    };
+                    counts.add(area.to_owned(), method.to_owned(), concealment.to_owned(), year, n);
+                }
+                Ok(counts.finish())
+            }
+
+            /// Counts the matching cases per route country: groups them by route (few distinct ones, in the order
+            /// of the route index) and adds each route's count to each of its countries. One text again
+            /// (`route,n;…`).
+            async fn country_facet(
+                store: &Backend,
+                q: &CaseQuery,
+                viewer: &Viewer,
+                text: &TextPlan,
             ) -> Result<Vec<FacetCount>, StoreError> {
-                let mut query = Query::new(format!("SELECT {column} AS value, COUNT(*) AS n FROM {from} WHERE 1 = 1"));
-                push_filters(&mut query, q, viewer);
-                query.push(" GROUP BY value ORDER BY n DESC, value");
-                let rows = query.build().fetch_all(&store.pool).await?;
-                rows.iter()
-                    .map(|row| Ok(FacetCount { value: row.try_get("value")?, count: row.try_get("n")? }))
-                    .collect()
+                let mut query = Query::new(format!(
+                    "SELECT {}(t.g, ';') AS groups FROM (SELECT c.route || ',' || COUNT(*) AS g \
+                     FROM enforcement_cases c WHERE 1 = 1",
+                    $concat
+                ));
+                push_filters(&mut query, q, viewer, "c", text);
+                query.push(" GROUP BY c.route) t");
+                let groups: Option<String> = query.build().fetch_one(&store.pool).await?.try_get("groups")?;
+                let mut counts: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+                for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
+                    let Some((route, Ok(n))) = group.rsplit_once(',').map(|(r, n)| (r, n.parse::<i64>())) else {
+                        return Err(facet_error(group));
+                    };
+                    for country in route.split(' ').filter(|c| !c.is_empty()) {
+                        *counts.entry(country).or_default() += n;
+                    }
+                }
+                let counts = counts.into_iter().map(|(value, count)| FacetCount { value: value.to_owned(), count });
+                Ok(sorted_facet(counts.collect()))
+            }
+
+            /// A facet group that does not read back: a stored code with a separator in it.
+            fn facet_error(group: &str) -> StoreError {
+                StoreError::Corrupt {
+                    what: "case facet group",
+                    id: group.chars().take(80).collect(),
+                    reason: "expected codes without spaces, commas or semicolons and a count".to_owned(),
+                }
             }
 
             /// Reads the consignments stored since the last reader into the mentions index. Two readers at once
@@ -424,8 +581,8 @@ macro_rules! impl_enforcement_store {
                 for case in cases {
                     let id: i64 = sqlx::query_scalar(
                         "INSERT INTO enforcement_cases (version, case_date, year, commodity_area, detection_method, \
-                         concealment, status, restricted, created_by, created_at, updated_at, body) \
-                         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
+                         concealment, status, restricted, created_by, created_at, updated_at, body, route) \
+                         VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) RETURNING id",
                     )
                     .bind(case.date.to_string())
                     .bind(i64::from(chrono::Datelike::year(&case.date)))
@@ -437,6 +594,7 @@ macro_rules! impl_enforcement_store {
                     .bind(actor)
                     .bind(&now_text)
                     .bind(to_json("case", case)?)
+                    .bind(route_text(case))
                     .fetch_one(&mut **tx)
                     .await?;
                     write_derived(tx, id, case).await?;
@@ -554,7 +712,7 @@ macro_rules! impl_enforcement_store {
                     sqlx::query(
                         "UPDATE enforcement_cases SET version = $1, case_date = $2, year = $3, commodity_area = $4, \
                          detection_method = $5, concealment = $6, status = $7, restricted = $8, updated_at = $9, \
-                         body = $10 WHERE id = $11",
+                         body = $10, route = $11 WHERE id = $12",
                     )
                     .bind(version)
                     .bind(case.date.to_string())
@@ -566,6 +724,7 @@ macro_rules! impl_enforcement_store {
                     .bind(i64::from(case.restriction.restricted))
                     .bind(&now_text)
                     .bind(to_json("case", case)?)
+                    .bind(route_text(case))
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
@@ -595,37 +754,31 @@ macro_rules! impl_enforcement_store {
                 }
 
                 async fn search_cases(&self, q: &CaseQuery, viewer: &Viewer) -> Result<CaseSearch, StoreError> {
-                    // The total, the page and the five facets are independent reads: they run at once, each on its
-                    // own pooled connection (SQLite's WAL readers do not block each other).
-                    let total = async {
-                        let mut count = Query::new("SELECT COUNT(*) AS n FROM enforcement_cases c WHERE 1 = 1");
-                        push_filters(&mut count, q, viewer);
-                        let n: i64 = count.build().fetch_one(&self.pool).await?.try_get("n")?;
-                        Ok::<i64, StoreError>(n)
-                    };
+                    let text = text_plan(self, q).await?;
+                    // The page, the four single-valued facets with the total, and the country facet are independent
+                    // reads: they run at once, each on its own pooled connection (SQLite's WAL readers do not block
+                    // each other).
                     let page = async {
-                        let mut page =
-                            Query::new(format!("SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE 1 = 1"));
-                        push_filters(&mut page, q, viewer);
-                        page.push(" ORDER BY c.case_date DESC, c.id DESC LIMIT ")
+                        // The page's ids first, from the indexes; then only those cases' bodies.
+                        let mut page = Query::new(format!(
+                            "SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE c.id IN \
+                             (SELECT p.id FROM enforcement_cases p WHERE 1 = 1"
+                        ));
+                        push_filters(&mut page, q, viewer, "p", &text);
+                        page.push(" ORDER BY p.case_date DESC, p.id DESC LIMIT ")
                             .push_bind(page_limit(q.limit))
                             .push(" OFFSET ")
-                            .push_bind(i64::from(q.offset));
+                            .push_bind(i64::from(q.offset))
+                            .push(") ORDER BY c.case_date DESC, c.id DESC");
                         let rows = page.build().fetch_all(&self.pool).await?;
                         rows.iter().map(case_row).collect::<Result<Vec<_>, _>>()
                     };
-                    let cases_table = "enforcement_cases c";
-                    let countries = "enforcement_case_countries k JOIN enforcement_cases c ON c.id = k.case_id";
-                    let (total, cases, commodity_area, detection_method, concealment, country, year) = tokio::try_join!(
-                        total,
+                    let (cases, (total, mut facets), country) = tokio::try_join!(
                         page,
-                        facet(self, "c.commodity_area", cases_table, q, viewer),
-                        facet(self, "c.detection_method", cases_table, q, viewer),
-                        facet(self, "c.concealment", cases_table, q, viewer),
-                        facet(self, "k.country", countries, q, viewer),
-                        facet(self, "CAST(c.year AS TEXT)", cases_table, q, viewer),
+                        case_facets(self, q, viewer, &text),
+                        country_facet(self, q, viewer, &text),
                     )?;
-                    let facets = Facets { commodity_area, detection_method, concealment, country, year };
+                    facets.country = country;
                     Ok(CaseSearch { total, cases, facets })
                 }
 
@@ -634,9 +787,10 @@ macro_rules! impl_enforcement_store {
                     q: &CaseQuery,
                     viewer: &Viewer,
                 ) -> Result<Vec<StoredCase>, StoreError> {
+                    let text = text_plan(self, q).await?;
                     let mut query =
                         Query::new(format!("SELECT {CASE_COLUMNS} FROM enforcement_cases c WHERE 1 = 1"));
-                    push_filters(&mut query, q, viewer);
+                    push_filters(&mut query, q, viewer, "c", &text);
                     query.push(" ORDER BY c.case_date, c.id");
                     let rows = query.build().fetch_all(&self.pool).await?;
                     rows.iter().map(case_row).collect()

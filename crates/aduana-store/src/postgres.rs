@@ -88,7 +88,12 @@ crate::enforcement::impl_enforcement_store!(
     sqlx::Postgres,
     fts_delete = "",
     fts_write = "UPDATE enforcement_cases SET search = to_tsvector('simple', $2) WHERE id = $1",
-    fts_match = "c.search @@ to_tsquery('simple', ",
+    fts_match = ("{alias}.search @@ to_tsquery('simple', ", ")"),
+    // PostgreSQL's planner weighs the matches itself: no count first, no hints.
+    fts_count = "",
+    probe = "",
+    find = "strpos",
+    concat = "string_agg",
     fts_quote = "",
     fts_and = " & "
 );

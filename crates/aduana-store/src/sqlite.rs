@@ -161,7 +161,13 @@ crate::enforcement::impl_enforcement_store!(
     sqlx::Sqlite,
     fts_delete = "DELETE FROM enforcement_case_text WHERE rowid = $1",
     fts_write = "INSERT INTO enforcement_case_text (rowid, text) VALUES ($1, $2)",
-    fts_match = "c.id IN (SELECT rowid FROM enforcement_case_text WHERE enforcement_case_text MATCH ",
+    fts_match = ("{id} IN (SELECT rowid FROM enforcement_case_text WHERE enforcement_case_text MATCH ", ")"),
+    fts_count = "SELECT (SELECT COUNT(*) FROM enforcement_case_text WHERE enforcement_case_text MATCH $1) AS matches, \
+                 (SELECT COALESCE(MAX(id), 0) FROM enforcement_cases) AS cases",
+    // A unary plus keeps SQLite from using an index for the column it precedes.
+    probe = "+",
+    find = "instr",
+    concat = "group_concat",
     fts_quote = "\"",
     fts_and = " AND "
 );
