@@ -29,6 +29,8 @@ const LEGAL_FORM_FACTOR: f32 = 0.9;
 const ROLE_CONFLICT: f32 = 0.5;
 /// The score of two names whose whole consonant skeletons agree.
 const SKELETON_SCORE: f32 = 0.82;
+/// The most edits (a confusable substitution counts half) between two names compared without spaces.
+const MAX_JOINED_EDITS: f32 = 2.0;
 /// The similarity of an acronym to the words it abbreviates.
 const ACRONYM_SIMILARITY: f32 = 0.85;
 
@@ -285,7 +287,10 @@ pub(crate) fn score_tokens<'a>(
         }
         return joined.map(|(score, pair)| (score, vec![pair]));
     }
-    sims.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // Whole words align first, initials after: "V." must not take "Vlagyimir" from "Vladimir".
+    sims.sort_by(|a, b| {
+        (a.3 == "initial").cmp(&(b.3 == "initial")).then(b.0.total_cmp(&a.0)).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+    });
     let mut q_used = vec![false; query.len()];
     let mut c_used = vec![false; candidate.len()];
     let mut pairs = Vec::new();
@@ -530,8 +535,29 @@ fn concatenation_similarity(
     if q.len().abs_diff(c.len()) > 2 {
         return None;
     }
+    // Han, kana and Hangul are compared as written (see `token_similarity`), joined or not: "김정은" written
+    // without spaces is one token whose transliteration differs from "김종은" by one letter only.
+    let written = |tokens: &[Token]| -> Option<String> {
+        let script = tokens.first()?.script;
+        tokens
+            .iter()
+            .all(|t| t.script == script && t.written.is_some())
+            .then(|| tokens.iter().filter_map(|t| t.written.as_deref()).collect())
+    };
+    if let (Some(qw), Some(cw)) = (written(query), written(candidate)) {
+        if query[0].script == candidate[0].script && qw != cw {
+            return None;
+        }
+    }
     let longest = q.len().max(c.len()) as f32;
-    let sim = 1.0 - edit_distance(q.as_bytes(), c.as_bytes(), 0.1 * longest, index) / longest;
+    // The names written without spaces may differ by a misspelling or two, not by a word: however long the names,
+    // a third edit is a different word ("Railroad" for "Railway", "Chad" for "China", "CON" for "PRO").
+    let budget = (0.1 * longest).min(MAX_JOINED_EDITS);
+    let distance = edit_distance(q.as_bytes(), c.as_bytes(), budget, index);
+    if distance > budget {
+        return None;
+    }
+    let sim = 1.0 - distance / longest;
     // Rare material still matters: a run of generic words joined together is not an identity.
     let information: f32 =
         query.iter().zip(query_weights).filter(|(t, _)| !t.generic).map(|(_, w)| *w).fold(0.0, f32::max);
@@ -631,17 +657,29 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         cs = &merged_c;
     }
     if qs.len() >= 3 && qs == cs {
-        // Within a script, the same sounds and one letter apart ("Putyin", "Putin") is nearly the same spelling.
-        let close = !across && edit_distance(q.text.as_bytes(), c.text.as_bytes(), 1.0, index) <= 1.0;
-        return Some((if across || close { 0.92 } else { 0.85 }, "phonetic"));
+        if across {
+            return Some((0.92, "phonetic"));
+        }
+        // Within a script, the same sounds one letter apart ("Putyin", "Putin") is nearly the same spelling, two
+        // letters apart a variant ("Schulze", "Scholz"). Further apart, a short skeleton is another name that
+        // happens to share its consonants ("Castillo", "Castro"); a long one is still the same name in another
+        // language's spelling ("Volodymyr", "Vlagyimir", "Vladimir").
+        let letters = edit_distance(q.text.as_bytes(), c.text.as_bytes(), 2.0, index);
+        return match letters {
+            d if d <= 1.0 => Some((0.92, "phonetic")),
+            d if d <= 2.0 || qs.len() >= 5 => Some((0.85, "phonetic")),
+            _ => None,
+        };
     }
-    let shortest = if across { 3 } else { 4 };
-    if qs.len().min(cs.len()) >= shortest
-        && qs.len().max(cs.len()) >= 4.min(shortest + 1)
+    // Across scripts, one sound more or less ("Abena", "Adina" written in Arabic) is still a transliteration;
+    // within a script it is a different name ("Musafir", "Musharraf"; "Sandeep", "Sundar").
+    if across
+        && qs.len().min(cs.len()) >= 3
+        && qs.len().max(cs.len()) >= 4
         && qs[0] == cs[0]
         && edit_distance(qs, cs, 1.0, index) <= 1.0
     {
-        return Some((if across { 0.85 } else { 0.72 }, "phonetic"));
+        return Some((0.85, "phonetic"));
     }
     None
 }
