@@ -23,6 +23,10 @@ const ORG_MAX_COVER_SHARE: f32 = 0.55;
 const CONFIDENT_SHARED: f32 = 0.8;
 /// The factor applied when both names have a substantive part the other lacks.
 const CONFLICT_FACTOR: f32 = 0.8;
+/// The weight of a descriptor ("Trust", "Systems") in an organisation's name that the other name lacks.
+const DESCRIPTOR_WEIGHT: f32 = 0.5;
+/// The factor applied when one company's name has a descriptor the other lacks.
+const EXTRA_DESCRIPTOR_FACTOR: f32 = 0.9;
 /// The factor applied when both names have legal forms and they differ.
 const LEGAL_FORM_FACTOR: f32 = 0.9;
 /// The similarity left to a token matched against one in another role (own name against a father's name).
@@ -355,12 +359,29 @@ pub(crate) fn score_tokens<'a>(
     if !substantive {
         return joined.map(|(score, pair)| (score, vec![pair]));
     }
-    let q_total: f32 = query_weights.iter().sum();
-    let c_total: f32 = candidate_weights.iter().sum();
-    let (q_cover, c_cover) = (q_matched / q_total.max(1e-6), c_matched / c_total.max(1e-6));
     // An organisation is named in full: an extra word ("Deutsche Bank Trust", "Banco Santander México") names a
     // different, often related, company. A person's name is often given without middle names.
     let organisation = query.iter().chain(candidate).any(|t| is_organisational(t, index));
+    // A descriptor ("Trust", "Systems", "Capital") weighs little when both names have it, but one name has and the
+    // other lacks says which of a group's companies is meant ("Deutsche Bank Trust Company", "Deutsche Bank").
+    // Only in a name that is surely a company's: a word such as "Mir" (world) or "Wali" is also a person's name.
+    let company = query.iter().chain(candidate).any(|t| is_company_word(t, index));
+    let unmatched_descriptors = |tokens: &[Token], weights: &[f32], used: &[bool]| -> (f32, bool) {
+        let mut extra = 0.0;
+        let mut any = false;
+        for ((t, w), used) in tokens.iter().zip(weights).zip(used) {
+            if company && !used && is_descriptor(t, index) {
+                extra += (DESCRIPTOR_WEIGHT - w).max(0.0);
+                any = true;
+            }
+        }
+        (extra, any)
+    };
+    let (q_extra, q_descriptor) = unmatched_descriptors(query, query_weights, &q_used);
+    let (c_extra, c_descriptor) = unmatched_descriptors(candidate, candidate_weights, &c_used);
+    let q_total: f32 = query_weights.iter().sum::<f32>() + q_extra;
+    let c_total: f32 = candidate_weights.iter().sum::<f32>() + c_extra;
+    let (q_cover, c_cover) = (q_matched / q_total.max(1e-6), c_matched / c_total.max(1e-6));
     let max_share = if organisation { ORG_MAX_COVER_SHARE } else { MAX_COVER_SHARE };
     let base = max_share * q_cover.max(c_cover) + (1.0 - max_share) * q_cover.min(c_cover);
     // A match must rest on enough rare material: one common word shared is not evidence of identity.
@@ -379,8 +400,22 @@ pub(crate) fn score_tokens<'a>(
                         .any(|id| index.rules().class(*id).is_some_and(|c| c.kind == ClassKind::PersonSymbol)))
         })
     };
-    if conflicting(query, &q_used) && conflicting(candidate, &c_used) {
+    // An initial left over where the other name has a part left over is the initial of another name ("Hans O
+    // Friedrich" is not "Hans Joachim Friedrich", "William G. Frost" not "William W Frost"); so is a company's
+    // descriptor ("BAE Systems", "BAE Industries").
+    let initial = |tokens: &[Token], used: &[bool]| {
+        tokens
+            .iter()
+            .zip(used)
+            .any(|(t, used)| !used && t.text.len() == 1 && t.text.as_bytes()[0].is_ascii_alphabetic())
+    };
+    let q_conflicts = conflicting(query, &q_used) || initial(query, &q_used) || q_descriptor;
+    let c_conflicts = conflicting(candidate, &c_used) || initial(candidate, &c_used) || c_descriptor;
+    if q_conflicts && c_conflicts {
         score *= CONFLICT_FACTOR;
+    }
+    if q_descriptor != c_descriptor {
+        score *= EXTRA_DESCRIPTOR_FACTOR;
     }
     // Two different legal forms (AG against GmbH) are two different companies.
     let legal_forms = |tokens: &[Token], used: &[bool]| {
@@ -486,6 +521,23 @@ fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
 /// Returns whether a token is a legal form ("AG", "LLC").
 fn is_legal_form(token: &Token, index: &ScreeningIndex) -> bool {
     token.classes.iter().any(|id| index.rules().class(*id).is_some_and(|c| c.kind == ClassKind::LegalForm))
+}
+
+/// Returns whether a token is a descriptor of what an organisation does or is ("Trust", "Systems", "Capital",
+/// "International"), as opposed to a word for a company as such ("Company", "Corporation", "Group") or a legal form.
+fn is_descriptor(token: &Token, index: &ScreeningIndex) -> bool {
+    let rules = index.rules();
+    token.classes.iter().any(|id| rules.class(*id).is_some_and(|c| c.kind == ClassKind::OrgSymbol))
+        && !is_company_word(token, index)
+}
+
+/// Returns whether a token is a legal form or a word for a company as such ("Company", "Corporation", "Group").
+fn is_company_word(token: &Token, index: &ScreeningIndex) -> bool {
+    token.classes.iter().any(|id| {
+        index.rules().class(*id).is_some_and(|c| {
+            c.kind == ClassKind::LegalForm || matches!(c.label.as_str(), "co" | "corp" | "org" | "grp")
+        })
+    })
 }
 
 /// Returns whether a token marks an organisation's name (a legal form or a descriptor such as "company").

@@ -208,7 +208,12 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
             // Multi-word phrases become one token only when generic ("joint stock company"): a meaningful phrase
             // ("Tactical Missiles Corporation") keeps its words, which carry the identity.
             if n == 1 || (!classes.is_empty() && generic) {
-                let text = number_word(&words[i..i + n].concat());
+                let mut text = number_word(&words[i..i + n].concat());
+                // The Arabic article is written "al", "el" or "ul" depending on the romanisation ("el-Assad",
+                // "al-Assad", "Zia-ul-Haq"): one token.
+                if n == 1 && i + 1 < words.len() && ARABIC_ARTICLE.contains(&text.as_str()) {
+                    "al".clone_into(&mut text);
+                }
                 let patronymic = classes.is_empty() && is_patronymic(&text);
                 let ancestor = tokens.last().is_some_and(|t| NASAB.contains(&t.text.as_str()));
                 let script = split[i].script;
@@ -306,6 +311,9 @@ pub fn skeleton(word: &str) -> String {
     }
     out
 }
+
+/// Romanisations of the Arabic definite article before a name part.
+const ARABIC_ARTICLE: &[&str] = &["al", "el", "ul"];
 
 /// The Arabic particles that introduce a father's or ancestor's name ("son of", "daughter of").
 const NASAB: &[&str] = &["bin", "ibn", "ben", "bint", "binti", "ould", "walad", "ibnu"];
