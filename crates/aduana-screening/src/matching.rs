@@ -8,10 +8,12 @@ use serde::Serialize;
 
 use crate::fast_hash::FastMap;
 use crate::index::{ScreeningIndex, country_key};
-use crate::normalise::{Token, skeleton, tokens};
+use crate::normalise::{Script, Token, skeleton, tokens};
 use crate::rules::ClassKind;
 use crate::watchlist::{AliasQuality, BirthDate};
 
+/// Within one script, a fuzzy token match allows one edit per this many letters (at least one).
+const WITHIN_SCRIPT_LETTERS_PER_EDIT: usize = 5;
 /// How much more than its share of letters an edit costs in a fuzzy token match.
 const FUZZY_PENALTY: f32 = 1.0;
 /// The weight of the better-covered side of a name pair (the rest goes to the worse-covered side): a name that is
@@ -650,11 +652,18 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     }
     let max_len = long.text.len();
     if short.text.len() >= 3 && (max_len - short.text.len()) * 10 <= max_len * 3 {
-        let floor = if max_len <= 4 { 0.74 } else { 0.7 };
-        let budget = (1.0 - floor) * max_len as f32;
+        // Across scripts transliteration adds its own differences, and so does an abjad or a syllabary written in
+        // Latin letters; within one alphabet a misspelling is about one edit in five letters, and more is another
+        // name ("Sancho" and "Sánchez", "Jónsdóttir" and "Tómasdóttir").
+        let alphabet = matches!(q.script, Script::Latin | Script::Cyrillic | Script::Greek);
+        let budget = if q.script == c.script && alphabet {
+            if max_len <= 3 { 0.0 } else { (max_len / WITHIN_SCRIPT_LETTERS_PER_EDIT).max(1) as f32 }
+        } else {
+            (1.0 - if max_len <= 4 { 0.74 } else { 0.7 }) * max_len as f32
+        };
         let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), budget, index);
         let sim = 1.0 - distance / max_len as f32;
-        if sim >= floor {
+        if distance <= budget {
             // Each edit costs its share of the letters, scaled by FUZZY_PENALTY; the sounds may agree better.
             let fuzzy = (1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy");
             return Some(match phonetic_similarity(q, c, index) {
