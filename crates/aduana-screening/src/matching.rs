@@ -687,6 +687,15 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
     // Transliteration from another script loses distinctions the skeleton ignores too, so a skeleton match across
     // scripts is stronger evidence than within one.
     let across = q.script != c.script;
+    // Romanisations of one name spell its vowels differently ("Husayn", "Hussein"; "Mahmood", "Mahmoud"): the
+    // same consonants and the same vowels once spelling is set aside are the same name.
+    if !across
+        && q.skeleton == c.skeleton
+        && q.text.len().min(c.text.len()) >= 4
+        && vowel_spelling(&q.text) == vowel_spelling(&c.text)
+    {
+        return Some((0.92, "spelling"));
+    }
     let (mut qs, mut cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
     // A grammatical ending in one language ("Vladimiras", "Putins") is not part of the name.
     let inflected = |text: &str, skeleton: &[u8]| text.ends_with('s') && skeleton.len() > 3 && skeleton.ends_with(b"s");
@@ -743,6 +752,31 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         return Some((0.85, "phonetic"));
     }
     None
+}
+
+/// Returns a folded word with its spelling conventions set aside: doubled letters once, and the vowel digraphs of
+/// English, French and German romanisations as one vowel ("ou", "oo" as "u"; "ee" as "i"; "ay", "ai", "ey", "ei" as
+/// "ei").
+fn vowel_spelling(word: &str) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(word.len());
+    let bytes = word.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i], bytes.get(i + 1).copied().unwrap_or(0));
+        let (sound, width): (&[u8], usize) = match pair {
+            (b'o', b'u' | b'o') => (b"u", 2),
+            (b'e', b'e') => (b"i", 2),
+            (b'a' | b'e', b'y' | b'i') => (b"ei", 2),
+            _ => (&bytes[i..=i], 1),
+        };
+        for &b in sound {
+            if out.last() != Some(&b) {
+                out.push(b);
+            }
+        }
+        i += width;
+    }
+    out
 }
 
 /// Damerau (optimal string alignment) distance; a confusable substitution costs half. Three rolling rows; stops

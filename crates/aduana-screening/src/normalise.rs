@@ -257,8 +257,9 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
 /// glides (`v`/`w` inside a word, as Arabic and Hebrew write vowels) dropped, repeats collapsed. Spellings of one
 /// sound in the romanisations of different languages are read first: `tsch`, `tch`, `ch`, `cz`, `cs`, `sz`, `sch`,
 /// `sh`, `zh` (Russian names in German, French, Polish, Hungarian, English), `dz` and Hungarian `gy` for d, `ph`,
-/// `th`, `kh`; `j` is an affricate like `ch` (Pinyin, Arabic and English romanisations); and a word-initial `u` before `l` or `r` is the `v` or `w` that Japanese and Belarusian write so
-/// ("Uladzimir", "Urajimiru").
+/// `th`, `kh`, a word-initial `ts` or `tz` for z (Wade-Giles, Russian); `j` is an affricate like `ch` (Pinyin,
+/// Arabic and English romanisations); and a word-initial `u` before `l` or `r` is the `v` or `w` that Japanese and
+/// Belarusian write so ("Uladzimir", "Urajimiru").
 pub fn skeleton(word: &str) -> String {
     let bytes = word.as_bytes();
     let mut out = String::new();
@@ -277,6 +278,9 @@ pub fn skeleton(word: &str) -> String {
         } else if rest.starts_with(b"ch") || rest.starts_with(b"cz") || rest.starts_with(b"cs") {
             (Some('c'), 2)
         } else if rest.starts_with(b"sh") || rest.starts_with(b"sz") || rest.starts_with(b"zh") {
+            (Some('s'), 2)
+        } else if i == 0 && (rest.starts_with(b"ts") || rest.starts_with(b"tz")) {
+            // The affricate "ts" that Pinyin and German write "z" ("Tse-tung", "Zedong"; "Tsvetkov", "Zwetkow").
             (Some('s'), 2)
         } else if rest.starts_with(b"dz") || rest.starts_with(b"gy") || rest.starts_with(b"th") {
             (Some('t'), 2)
