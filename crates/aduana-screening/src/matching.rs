@@ -353,8 +353,15 @@ pub(crate) fn score_tokens<'a>(
             similarity: sim,
         });
     }
-    // Names made only of generic words or initials ("Société Générale S.A.", "A.B.C. Company") match only in full.
-    let identical = exact_pairs >= 2 && exact_pairs == query.len() && exact_pairs == candidate.len();
+    // Names made only of generic words or initials ("Société Générale S.A.", "A.B.C. Company") match only in full,
+    // and in order: "C.B.A. Company" is another company.
+    let identical = exact_pairs >= 2
+        && exact_pairs == query.len()
+        && exact_pairs == candidate.len()
+        && query
+            .iter()
+            .zip(candidate)
+            .all(|(q, c)| q.text == c.text || q.classes.iter().any(|id| c.classes.contains(id)));
     if identical && !substantive {
         return Some((1.0, pairs));
     }
@@ -491,6 +498,24 @@ fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
                 }
             }
         }
+        // A phrase of several words against its equivalent, one word ("PLA") or another phrase.
+        for (i, token) in a.iter().enumerate() {
+            for (length, classes) in &token.phrases {
+                if i + length > a.len() {
+                    continue;
+                }
+                for (j, other) in b.iter().enumerate() {
+                    if other.classes.iter().any(|id| classes.contains(id)) {
+                        found.push((i..i + length, j..j + 1, 1.0, "phrase", flipped));
+                    }
+                    for (other_length, other_classes) in &other.phrases {
+                        if j + other_length <= b.len() && other_classes.iter().any(|id| classes.contains(id)) {
+                            found.push((i..i + length, j..j + other_length, 1.0, "phrase", flipped));
+                        }
+                    }
+                }
+            }
+        }
         for (i, token) in a.iter().enumerate() {
             // A word split in two.
             if let Some(next) = a.get(i + 1).filter(|next| token.text.len() > 1 && next.text.len() > 1) {
@@ -612,9 +637,14 @@ fn concatenation_similarity(
         return None;
     }
     let sim = 1.0 - distance / longest;
-    // Rare material still matters: a run of generic words joined together is not an identity.
-    let information: f32 =
-        query.iter().zip(query_weights).filter(|(t, _)| !t.generic).map(|(_, w)| *w).fold(0.0, f32::max);
+    // Rare material still matters: a run of generic words or initials joined together is not an identity
+    // ("N.A.B.C. Company", "A.B.C. Company").
+    let information: f32 = query
+        .iter()
+        .zip(query_weights)
+        .filter(|(t, _)| !t.generic && t.text.len() > 1)
+        .map(|(_, w)| *w)
+        .fold(0.0, f32::max);
     (sim >= 0.9 && information >= 0.3)
         .then(|| (sim, TokenPair { query: q, candidate: c, how: "joined".to_owned(), similarity: sim }))
 }

@@ -29,6 +29,10 @@ pub struct Token {
     /// For words in a logographic or syllabic script (Han, kana, Hangul), the word as written: transliteration
     /// merges different characters ("石" and "市" are both "shi"), so two such words are compared as written.
     pub written: Option<String>,
+    /// The phrases with a meaning of their own that start at this token ("People's Liberation Army", a
+    /// translation or expansion of "PLA"): their length in words and their classes. Their words stay tokens, which
+    /// carry the identity; the phrase lets the whole run match its equivalent in the other name.
+    pub phrases: Vec<(usize, Vec<u32>)>,
 }
 
 /// The script of a word, as far as matching cares: transliteration between scripts loses distinctions (Arabic has
@@ -190,6 +194,7 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
     let mut i = 0;
     while i < words.len() {
         let mut consumed = 0;
+        let mut phrases = Vec::new();
         for n in (1..=rules.longest_phrase().min(words.len() - i)).rev() {
             let phrase = words[i..i + n].join(" ");
             // A title is only dropped at the start of a name, and only when something is left of the name.
@@ -207,6 +212,9 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
                 !classes.is_empty() && classes.iter().all(|id| rules.class(*id).is_some_and(|c| c.kind.is_generic()));
             // Multi-word phrases become one token only when generic ("joint stock company"): a meaningful phrase
             // ("Tactical Missiles Corporation") keeps its words, which carry the identity.
+            if n > 1 && !classes.is_empty() && !generic {
+                phrases.push((n, classes.to_vec()));
+            }
             if n == 1 || (!classes.is_empty() && generic) {
                 let mut text = number_word(&words[i..i + n].concat());
                 // The Arabic article is written "al", "el" or "ul" depending on the romanisation ("el-Assad",
@@ -227,6 +235,7 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
                     ancestor,
                     script,
                     written,
+                    phrases: std::mem::take(&mut phrases),
                 });
                 consumed = n;
                 break;
