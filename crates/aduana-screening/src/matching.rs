@@ -280,7 +280,7 @@ pub(crate) fn score_tokens<'a>(
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index);
-    let groups = group_matches(query, candidate);
+    let mut groups = group_matches(query, candidate);
     if sims.is_empty() && groups.is_empty() {
         if whole_skeleton_matches(query, candidate) {
             let pair = TokenPair {
@@ -302,56 +302,63 @@ pub(crate) fn score_tokens<'a>(
     let mut pairs = Vec::new();
     let (mut q_matched, mut c_matched, mut shared, mut substantive) = (0.0_f32, 0.0_f32, 0.0_f32, false);
     let mut exact_pairs = 0;
-    for group in groups {
-        let (qr, cr) = (group.query.clone(), group.candidate.clone());
-        if q_used[qr.clone()].iter().any(|u| *u) || c_used[cr.clone()].iter().any(|u| *u) {
-            continue;
+    // The same word on both sides aligns first, then the groups (acronyms, split words, phrases), then the rest:
+    // "Chen Kai" must not be taken for a split "Chiang" when "Kai" is on both sides.
+    for first in [true, false] {
+        if !first {
+            for group in std::mem::take(&mut groups) {
+                let (qr, cr) = (group.query.clone(), group.candidate.clone());
+                if q_used[qr.clone()].iter().any(|u| *u) || c_used[cr.clone()].iter().any(|u| *u) {
+                    continue;
+                }
+                q_used[qr.clone()].iter_mut().for_each(|u| *u = true);
+                c_used[cr.clone()].iter_mut().for_each(|u| *u = true);
+                let wq: f32 = query_weights[qr.clone()].iter().sum();
+                let wc: f32 = candidate_weights[cr.clone()].iter().sum();
+                q_matched += group.similarity * wq;
+                c_matched += group.similarity * wc;
+                shared += group.similarity * wq.min(wc);
+                substantive = true;
+                let text = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+                pairs.push(TokenPair {
+                    query: text(&query[qr]),
+                    candidate: text(&candidate[cr]),
+                    how: group.how.to_owned(),
+                    similarity: group.similarity,
+                });
+            }
         }
-        q_used[qr.clone()].iter_mut().for_each(|u| *u = true);
-        c_used[cr.clone()].iter_mut().for_each(|u| *u = true);
-        let wq: f32 = query_weights[qr.clone()].iter().sum();
-        let wc: f32 = candidate_weights[cr.clone()].iter().sum();
-        q_matched += group.similarity * wq;
-        c_matched += group.similarity * wc;
-        shared += group.similarity * wq.min(wc);
-        substantive = true;
-        let text = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
-        pairs.push(TokenPair {
-            query: text(&query[qr]),
-            candidate: text(&candidate[cr]),
-            how: group.how.to_owned(),
-            similarity: group.similarity,
-        });
-    }
-    for (sim, qi, ci, how) in sims {
-        if q_used[qi] || c_used[ci] {
-            continue;
+        for &(sim, qi, ci, how) in &sims {
+            let word = how == "exact" && sim >= 1.0 && !query[qi].generic && query[qi].text.len() > 1;
+            if q_used[qi] || c_used[ci] || first && !word {
+                continue;
+            }
+            q_used[qi] = true;
+            c_used[ci] = true;
+            let (wq, wc) = (query_weights[qi], candidate_weights[ci]);
+            q_matched += sim * wq;
+            c_matched += sim * wc;
+            shared += sim * wq.min(wc);
+            substantive |= !query[qi].generic && query[qi].text.len() > 1;
+            exact_pairs += usize::from(sim >= 1.0);
+            let how = if how == "class" {
+                let label = candidate[ci]
+                    .classes
+                    .iter()
+                    .find(|id| query[qi].classes.contains(id))
+                    .and_then(|id| index.rules().class(*id))
+                    .map_or_else(String::new, |c| c.label.clone());
+                format!("class:{label}")
+            } else {
+                how.to_owned()
+            };
+            pairs.push(TokenPair {
+                query: query[qi].text.clone(),
+                candidate: candidate[ci].text.clone(),
+                how,
+                similarity: sim,
+            });
         }
-        q_used[qi] = true;
-        c_used[ci] = true;
-        let (wq, wc) = (query_weights[qi], candidate_weights[ci]);
-        q_matched += sim * wq;
-        c_matched += sim * wc;
-        shared += sim * wq.min(wc);
-        substantive |= !query[qi].generic && query[qi].text.len() > 1;
-        exact_pairs += usize::from(sim >= 1.0);
-        let how = if how == "class" {
-            let label = candidate[ci]
-                .classes
-                .iter()
-                .find(|id| query[qi].classes.contains(id))
-                .and_then(|id| index.rules().class(*id))
-                .map_or_else(String::new, |c| c.label.clone());
-            format!("class:{label}")
-        } else {
-            how.to_owned()
-        };
-        pairs.push(TokenPair {
-            query: query[qi].text.clone(),
-            candidate: candidate[ci].text.clone(),
-            how,
-            similarity: sim,
-        });
     }
     // Names made only of generic words or initials ("Société Générale S.A.", "A.B.C. Company") match only in full,
     // and in order: "C.B.A. Company" is another company.
