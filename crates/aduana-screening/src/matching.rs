@@ -679,6 +679,14 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         // "Wladimir"): the sound class must agree.
         return (!short.skeleton.is_empty() && long.skeleton.starts_with(&short.skeleton)).then_some((0.8, "initial"));
     }
+    // A syllable romanised by different systems ("Xi", "Hsi", "Shi", "Si"; "Pak", "Bak"): the same sound classes
+    // and the same vowels.
+    if long.text.len() <= 3 && !short.skeleton.is_empty() && short.skeleton == long.skeleton {
+        let vowels = |t: &str| t.bytes().filter(|b| b"aeiouy".contains(b)).collect::<Vec<u8>>();
+        if vowels(&short.text) == vowels(&long.text) {
+            return Some((0.85, "phonetic"));
+        }
+    }
     // Two patronymics formed from the same name in different languages ("Vladimirovich", "Wladimirowitsch",
     // "Vlagyimirovics"): their stems sound alike even where the endings differ.
     if q.patronymic && c.patronymic {
