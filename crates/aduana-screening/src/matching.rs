@@ -29,8 +29,9 @@ const CONFLICT_FACTOR: f32 = 0.8;
 const DESCRIPTOR_WEIGHT: f32 = 0.5;
 /// The factor applied when one company's name has a descriptor the other lacks.
 const EXTRA_DESCRIPTOR_FACTOR: f32 = 0.9;
-/// The factor applied when both names have legal forms and they differ.
-const LEGAL_FORM_FACTOR: f32 = 0.9;
+/// The factor applied when both names have legal forms and they differ in kind (AG against GmbH; OAO against JSC is
+/// the same kind): a conflicting part of the name, like [`CONFLICT_FACTOR`].
+const LEGAL_FORM_FACTOR: f32 = CONFLICT_FACTOR;
 /// The similarity left to a token matched against one in another role (own name against a father's name).
 const ROLE_CONFLICT: f32 = 0.5;
 /// The score of two names whose whole consonant skeletons agree.
