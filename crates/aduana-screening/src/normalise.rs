@@ -145,10 +145,10 @@ fn split_words(text: &str) -> Vec<Word> {
             word.push(c);
         } else if matches!(c, '\'' | '’' | '`' | 'ʼ' | 'ʻ' | '‘') {
             // O'Brien, Ma'ruf: the apostrophe is part of the word.
-        } else if c == '&' {
-            // "AT&T" is "AT and T".
+        } else if c == '&' || c == '%' {
+            // "AT&T" is "AT and T"; "3%ers" is "3 percent ers", the "Three Percenters".
             push(&mut word, &mut words);
-            word.push_str("and");
+            word.push_str(if c == '&' { "and" } else { "percent" });
             push(&mut word, &mut words);
         } else {
             push(&mut word, &mut words);

@@ -308,6 +308,7 @@ fn each_matching_rule_decides_its_pairs() {
         case("a syllable with other vowels is another syllable", "Dan Brown", "Don Brown", false),
         case("initials in order", "C.B.A. Company", "A.B.C. Company", false),
         case("initials in order", "ABC Company", "A.B.C. Company", true),
+        case("% is the word percent", "3%ers", "Three Percenters", true),
         case("a phrase against its equivalent", "PLA", "People's Liberation Army", true),
         case("the same word aligns first", "Chen Kai-shek", "Chiang Kai-shek", false),
         case("legal forms of different kinds conflict", "Deutsche Bank AG", "Deutsche Bank GmbH", false),
