@@ -508,7 +508,8 @@ fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
         }
         // A phrase of several words against its equivalent, one word ("PLA") or another phrase.
         for (i, token) in a.iter().enumerate() {
-            for (length, classes) in &token.phrases {
+            for phrase in token.phrases.iter().flat_map(|p| p.iter()) {
+                let (length, classes) = (phrase.words, &phrase.classes);
                 if i + length > a.len() {
                     continue;
                 }
@@ -516,9 +517,10 @@ fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
                     if other.classes.iter().any(|id| classes.contains(id)) {
                         found.push((i..i + length, j..j + 1, 1.0, "phrase", flipped));
                     }
-                    for (other_length, other_classes) in &other.phrases {
-                        if j + other_length <= b.len() && other_classes.iter().any(|id| classes.contains(id)) {
-                            found.push((i..i + length, j..j + other_length, 1.0, "phrase", flipped));
+                    for other_phrase in other.phrases.iter().flat_map(|p| p.iter()) {
+                        let fits = j + other_phrase.words <= b.len();
+                        if fits && other_phrase.classes.iter().any(|id| classes.contains(id)) {
+                            found.push((i..i + length, j..j + other_phrase.words, 1.0, "phrase", flipped));
                         }
                     }
                 }

@@ -30,9 +30,19 @@ pub struct Token {
     /// merges different characters ("石" and "市" are both "shi"), so two such words are compared as written.
     pub written: Option<String>,
     /// The phrases with a meaning of their own that start at this token ("People's Liberation Army", a
-    /// translation or expansion of "PLA"): their length in words and their classes. Their words stay tokens, which
-    /// carry the identity; the phrase lets the whole run match its equivalent in the other name.
-    pub phrases: Vec<(usize, Vec<u32>)>,
+    /// translation or expansion of "PLA"). Their words stay tokens, which carry the identity; the phrase lets the
+    /// whole run match its equivalent in the other name.
+    #[allow(clippy::box_collection, reason = "a thin pointer: every indexed token carries it and few have phrases")]
+    pub phrases: Option<Box<Vec<Phrase>>>,
+}
+
+/// A phrase of several words with a meaning of its own in the name tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase {
+    /// Its length in words.
+    pub words: usize,
+    /// Its equivalence classes (ids in [`NameRules`]).
+    pub classes: Vec<u32>,
 }
 
 /// The script of a word, as far as matching cares: transliteration between scripts loses distinctions (Arabic has
@@ -213,7 +223,7 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
             // Multi-word phrases become one token only when generic ("joint stock company"): a meaningful phrase
             // ("Tactical Missiles Corporation") keeps its words, which carry the identity.
             if n > 1 && !classes.is_empty() && !generic {
-                phrases.push((n, classes.to_vec()));
+                phrases.push(Phrase { words: n, classes: classes.to_vec() });
             }
             if n == 1 || (!classes.is_empty() && generic) {
                 let mut text = number_word(&words[i..i + n].concat());
@@ -235,7 +245,7 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
                     ancestor,
                     script,
                     written,
-                    phrases: std::mem::take(&mut phrases),
+                    phrases: (!phrases.is_empty()).then(|| Box::new(std::mem::take(&mut phrases))),
                 });
                 consumed = n;
                 break;
