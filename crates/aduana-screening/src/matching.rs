@@ -381,7 +381,7 @@ pub(crate) fn score_tokens<'a>(
     let organisation = query.iter().chain(candidate).any(|t| is_organisational(t, index));
     // A descriptor ("Trust", "Systems", "Capital") weighs little when both names have it, but one name has and the
     // other lacks says which of a group's companies is meant ("Deutsche Bank Trust Company", "Deutsche Bank").
-    // Only in a name that is surely a company's: a word such as "Mir" (world) or "Wali" is also a person's name.
+    // Only in a name that is surely a company's: a word such as "Mir" (Russian for world) is also a person's name.
     let company = query.iter().chain(candidate).any(|t| is_company_word(t, index));
     let unmatched_descriptors = |tokens: &[Token], weights: &[f32], used: &[bool]| -> (f32, bool) {
         let mut extra = 0.0;
@@ -407,14 +407,18 @@ pub(crate) fn score_tokens<'a>(
     // A name part present on both sides but different ("Sergey Ivanovich" against "Sergey Viktorovich", "Ahmad bin
     // Hasan" against "Ahmad bin Ali") is evidence of two people, more than a part left out on one side.
     // Name parts such as "Abdul" or "Mir" weigh little but still tell people apart; legal forms and titles do not.
+    // Outside a company's name a word the tables list as a company descriptor ("Mir", Russian for world) is such a
+    // name part.
     let conflicting = |tokens: &[Token], used: &[bool]| {
         tokens.iter().zip(used).any(|(t, used)| {
             !used
                 && t.text.len() > 1
                 && (!t.generic
-                    || t.classes
-                        .iter()
-                        .any(|id| index.rules().class(*id).is_some_and(|c| c.kind == ClassKind::PersonSymbol)))
+                    || t.classes.iter().any(|id| {
+                        index.rules().class(*id).is_some_and(|c| {
+                            c.kind == ClassKind::PersonSymbol || (!company && c.kind == ClassKind::OrgSymbol)
+                        })
+                    }))
         })
     };
     // An initial left over where the other name has a part left over is the initial of another name ("Hans O
