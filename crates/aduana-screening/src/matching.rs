@@ -574,11 +574,7 @@ fn is_descriptor(token: &Token, index: &ScreeningIndex) -> bool {
 
 /// Returns whether a token is a legal form or a word for a company as such ("Company", "Corporation", "Group").
 fn is_company_word(token: &Token, index: &ScreeningIndex) -> bool {
-    token.classes.iter().any(|id| {
-        index.rules().class(*id).is_some_and(|c| {
-            c.kind == ClassKind::LegalForm || matches!(c.label.as_str(), "co" | "corp" | "org" | "grp")
-        })
-    })
+    index.rules().is_company_word(&token.classes)
 }
 
 /// Returns whether a token marks an organisation's name (a legal form or a descriptor such as "company").

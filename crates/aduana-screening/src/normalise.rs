@@ -201,6 +201,8 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
     let split = split_words(name);
     let words: Vec<String> = split.iter().map(|w| w.folded.clone()).collect();
     let mut tokens: Vec<Token> = Vec::new();
+    // A company's name keeps a leading word that is a person's title elsewhere ("General Motors Company").
+    let company = words.iter().any(|w| rules.is_company_word(rules.classes_of(w)));
     let mut i = 0;
     while i < words.len() {
         let mut consumed = 0;
@@ -208,7 +210,8 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
         for n in (1..=rules.longest_phrase().min(words.len() - i)).rev() {
             let phrase = words[i..i + n].join(" ");
             // A title is only dropped at the start of a name, and only when something is left of the name.
-            if tokens.is_empty() && rules.is_stop_phrase(&phrase) && words.len() > i + n {
+            let title = rules.is_stop_phrase(&phrase) && !(company && rules.is_person_title(&phrase));
+            if tokens.is_empty() && title && words.len() > i + n {
                 consumed = n;
                 break;
             }

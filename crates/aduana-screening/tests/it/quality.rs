@@ -304,6 +304,8 @@ fn each_matching_rule_decides_its_pairs() {
             "Abdul Jalil Wali Haqqani",
             false,
         ),
+        case("a company's name keeps a leading title word", "General Motors Company", "Motors Company", false),
+        case("a person's name drops it", "General Qasem Soleimani", "Qasem Soleimani", true),
         case("a company's descriptors on both sides conflict", "BAE Systems, Inc.", "BAE Industries, Inc.", false),
         case("a company's descriptor on one side counts", "Deutsche Bank Trust Company", "Deutsche Bank", false),
         case("a company word or legal form on one side does not", "Nanshan Group", "Nanshan Group Co Ltd", true),
