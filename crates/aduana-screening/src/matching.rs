@@ -8,10 +8,12 @@ use serde::Serialize;
 
 use crate::fast_hash::FastMap;
 use crate::index::{ScreeningIndex, country_key};
-use crate::normalise::{Token, skeleton, tokens};
+use crate::normalise::{Script, Token, skeleton, tokens};
 use crate::rules::ClassKind;
 use crate::watchlist::{AliasQuality, BirthDate};
 
+/// Within one script, a fuzzy token match allows one edit per this many letters (at least one).
+const WITHIN_SCRIPT_LETTERS_PER_EDIT: usize = 5;
 /// How much more than its share of letters an edit costs in a fuzzy token match.
 const FUZZY_PENALTY: f32 = 1.0;
 /// The weight of the better-covered side of a name pair (the rest goes to the worse-covered side): a name that is
@@ -23,12 +25,19 @@ const ORG_MAX_COVER_SHARE: f32 = 0.55;
 const CONFIDENT_SHARED: f32 = 0.8;
 /// The factor applied when both names have a substantive part the other lacks.
 const CONFLICT_FACTOR: f32 = 0.8;
-/// The factor applied when both names have legal forms and they differ.
-const LEGAL_FORM_FACTOR: f32 = 0.9;
+/// The weight of a descriptor ("Trust", "Systems") in an organisation's name that the other name lacks.
+const DESCRIPTOR_WEIGHT: f32 = 0.5;
+/// The factor applied when one company's name has a descriptor the other lacks.
+const EXTRA_DESCRIPTOR_FACTOR: f32 = 0.9;
+/// The factor applied when both names have legal forms and they differ in kind (AG against GmbH; OAO against JSC is
+/// the same kind): a conflicting part of the name, like [`CONFLICT_FACTOR`].
+const LEGAL_FORM_FACTOR: f32 = CONFLICT_FACTOR;
 /// The similarity left to a token matched against one in another role (own name against a father's name).
 const ROLE_CONFLICT: f32 = 0.5;
 /// The score of two names whose whole consonant skeletons agree.
 const SKELETON_SCORE: f32 = 0.82;
+/// The most edits (a confusable substitution counts half) between two names compared without spaces.
+const MAX_JOINED_EDITS: f32 = 2.0;
 /// The similarity of an acronym to the words it abbreviates.
 const ACRONYM_SIMILARITY: f32 = 0.85;
 
@@ -272,7 +281,7 @@ pub(crate) fn score_tokens<'a>(
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index);
-    let groups = group_matches(query, candidate);
+    let mut groups = group_matches(query, candidate);
     if sims.is_empty() && groups.is_empty() {
         if whole_skeleton_matches(query, candidate) {
             let pair = TokenPair {
@@ -285,77 +294,111 @@ pub(crate) fn score_tokens<'a>(
         }
         return joined.map(|(score, pair)| (score, vec![pair]));
     }
-    sims.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    // Whole words align first, initials after: "V." must not take "Vlagyimir" from "Vladimir".
+    sims.sort_by(|a, b| {
+        (a.3 == "initial").cmp(&(b.3 == "initial")).then(b.0.total_cmp(&a.0)).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+    });
     let mut q_used = vec![false; query.len()];
     let mut c_used = vec![false; candidate.len()];
     let mut pairs = Vec::new();
     let (mut q_matched, mut c_matched, mut shared, mut substantive) = (0.0_f32, 0.0_f32, 0.0_f32, false);
     let mut exact_pairs = 0;
-    for group in groups {
-        let (qr, cr) = (group.query.clone(), group.candidate.clone());
-        if q_used[qr.clone()].iter().any(|u| *u) || c_used[cr.clone()].iter().any(|u| *u) {
-            continue;
+    // The same word on both sides aligns first, then the groups (acronyms, split words, phrases), then the rest:
+    // "Chen Kai" must not be taken for a split "Chiang" when "Kai" is on both sides.
+    for first in [true, false] {
+        if !first {
+            for group in std::mem::take(&mut groups) {
+                let (qr, cr) = (group.query.clone(), group.candidate.clone());
+                if q_used[qr.clone()].iter().any(|u| *u) || c_used[cr.clone()].iter().any(|u| *u) {
+                    continue;
+                }
+                q_used[qr.clone()].iter_mut().for_each(|u| *u = true);
+                c_used[cr.clone()].iter_mut().for_each(|u| *u = true);
+                let wq: f32 = query_weights[qr.clone()].iter().sum();
+                let wc: f32 = candidate_weights[cr.clone()].iter().sum();
+                q_matched += group.similarity * wq;
+                c_matched += group.similarity * wc;
+                shared += group.similarity * wq.min(wc);
+                substantive = true;
+                let text = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+                pairs.push(TokenPair {
+                    query: text(&query[qr]),
+                    candidate: text(&candidate[cr]),
+                    how: group.how.to_owned(),
+                    similarity: group.similarity,
+                });
+            }
         }
-        q_used[qr.clone()].iter_mut().for_each(|u| *u = true);
-        c_used[cr.clone()].iter_mut().for_each(|u| *u = true);
-        let wq: f32 = query_weights[qr.clone()].iter().sum();
-        let wc: f32 = candidate_weights[cr.clone()].iter().sum();
-        q_matched += group.similarity * wq;
-        c_matched += group.similarity * wc;
-        shared += group.similarity * wq.min(wc);
-        substantive = true;
-        let text = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
-        pairs.push(TokenPair {
-            query: text(&query[qr]),
-            candidate: text(&candidate[cr]),
-            how: group.how.to_owned(),
-            similarity: group.similarity,
-        });
-    }
-    for (sim, qi, ci, how) in sims {
-        if q_used[qi] || c_used[ci] {
-            continue;
+        for &(sim, qi, ci, how) in &sims {
+            let word = how == "exact" && sim >= 1.0 && !query[qi].generic && query[qi].text.len() > 1;
+            if q_used[qi] || c_used[ci] || first && !word {
+                continue;
+            }
+            q_used[qi] = true;
+            c_used[ci] = true;
+            let (wq, wc) = (query_weights[qi], candidate_weights[ci]);
+            q_matched += sim * wq;
+            c_matched += sim * wc;
+            shared += sim * wq.min(wc);
+            substantive |= !query[qi].generic && query[qi].text.len() > 1;
+            exact_pairs += usize::from(sim >= 1.0);
+            let how = if how == "class" {
+                let label = candidate[ci]
+                    .classes
+                    .iter()
+                    .find(|id| query[qi].classes.contains(id))
+                    .and_then(|id| index.rules().class(*id))
+                    .map_or_else(String::new, |c| c.label.clone());
+                format!("class:{label}")
+            } else {
+                how.to_owned()
+            };
+            pairs.push(TokenPair {
+                query: query[qi].text.clone(),
+                candidate: candidate[ci].text.clone(),
+                how,
+                similarity: sim,
+            });
         }
-        q_used[qi] = true;
-        c_used[ci] = true;
-        let (wq, wc) = (query_weights[qi], candidate_weights[ci]);
-        q_matched += sim * wq;
-        c_matched += sim * wc;
-        shared += sim * wq.min(wc);
-        substantive |= !query[qi].generic && query[qi].text.len() > 1;
-        exact_pairs += usize::from(sim >= 1.0);
-        let how = if how == "class" {
-            let label = candidate[ci]
-                .classes
-                .iter()
-                .find(|id| query[qi].classes.contains(id))
-                .and_then(|id| index.rules().class(*id))
-                .map_or_else(String::new, |c| c.label.clone());
-            format!("class:{label}")
-        } else {
-            how.to_owned()
-        };
-        pairs.push(TokenPair {
-            query: query[qi].text.clone(),
-            candidate: candidate[ci].text.clone(),
-            how,
-            similarity: sim,
-        });
     }
-    // Names made only of generic words or initials ("Société Générale S.A.", "A.B.C. Company") match only in full.
-    let identical = exact_pairs >= 2 && exact_pairs == query.len() && exact_pairs == candidate.len();
+    // Names made only of generic words or initials ("Société Générale S.A.", "A.B.C. Company") match only in full,
+    // and in order: "C.B.A. Company" is another company.
+    let identical = exact_pairs >= 2
+        && exact_pairs == query.len()
+        && exact_pairs == candidate.len()
+        && query
+            .iter()
+            .zip(candidate)
+            .all(|(q, c)| q.text == c.text || q.classes.iter().any(|id| c.classes.contains(id)));
     if identical && !substantive {
         return Some((1.0, pairs));
     }
     if !substantive {
         return joined.map(|(score, pair)| (score, vec![pair]));
     }
-    let q_total: f32 = query_weights.iter().sum();
-    let c_total: f32 = candidate_weights.iter().sum();
-    let (q_cover, c_cover) = (q_matched / q_total.max(1e-6), c_matched / c_total.max(1e-6));
     // An organisation is named in full: an extra word ("Deutsche Bank Trust", "Banco Santander México") names a
     // different, often related, company. A person's name is often given without middle names.
     let organisation = query.iter().chain(candidate).any(|t| is_organisational(t, index));
+    // A descriptor ("Trust", "Systems", "Capital") weighs little when both names have it, but one name has and the
+    // other lacks says which of a group's companies is meant ("Deutsche Bank Trust Company", "Deutsche Bank").
+    // Only in a name that is surely a company's: a word such as "Mir" (Russian for world) is also a person's name.
+    let company = query.iter().chain(candidate).any(|t| is_company_word(t, index));
+    let unmatched_descriptors = |tokens: &[Token], weights: &[f32], used: &[bool]| -> (f32, bool) {
+        let mut extra = 0.0;
+        let mut any = false;
+        for ((t, w), used) in tokens.iter().zip(weights).zip(used) {
+            if company && !used && is_descriptor(t, index) {
+                extra += (DESCRIPTOR_WEIGHT - w).max(0.0);
+                any = true;
+            }
+        }
+        (extra, any)
+    };
+    let (q_extra, q_descriptor) = unmatched_descriptors(query, query_weights, &q_used);
+    let (c_extra, c_descriptor) = unmatched_descriptors(candidate, candidate_weights, &c_used);
+    let q_total: f32 = query_weights.iter().sum::<f32>() + q_extra;
+    let c_total: f32 = candidate_weights.iter().sum::<f32>() + c_extra;
+    let (q_cover, c_cover) = (q_matched / q_total.max(1e-6), c_matched / c_total.max(1e-6));
     let max_share = if organisation { ORG_MAX_COVER_SHARE } else { MAX_COVER_SHARE };
     let base = max_share * q_cover.max(c_cover) + (1.0 - max_share) * q_cover.min(c_cover);
     // A match must rest on enough rare material: one common word shared is not evidence of identity.
@@ -364,18 +407,36 @@ pub(crate) fn score_tokens<'a>(
     // A name part present on both sides but different ("Sergey Ivanovich" against "Sergey Viktorovich", "Ahmad bin
     // Hasan" against "Ahmad bin Ali") is evidence of two people, more than a part left out on one side.
     // Name parts such as "Abdul" or "Mir" weigh little but still tell people apart; legal forms and titles do not.
+    // Outside a company's name a word the tables list as a company descriptor ("Mir", Russian for world) is such a
+    // name part.
     let conflicting = |tokens: &[Token], used: &[bool]| {
         tokens.iter().zip(used).any(|(t, used)| {
             !used
                 && t.text.len() > 1
                 && (!t.generic
-                    || t.classes
-                        .iter()
-                        .any(|id| index.rules().class(*id).is_some_and(|c| c.kind == ClassKind::PersonSymbol)))
+                    || t.classes.iter().any(|id| {
+                        index.rules().class(*id).is_some_and(|c| {
+                            c.kind == ClassKind::PersonSymbol || (!company && c.kind == ClassKind::OrgSymbol)
+                        })
+                    }))
         })
     };
-    if conflicting(query, &q_used) && conflicting(candidate, &c_used) {
+    // An initial left over where the other name has a part left over is the initial of another name ("Hans O
+    // Friedrich" is not "Hans Joachim Friedrich", "William G. Frost" not "William W Frost"); so is a company's
+    // descriptor ("BAE Systems", "BAE Industries").
+    let initial = |tokens: &[Token], used: &[bool]| {
+        tokens
+            .iter()
+            .zip(used)
+            .any(|(t, used)| !used && t.text.len() == 1 && t.text.as_bytes()[0].is_ascii_alphabetic())
+    };
+    let q_conflicts = conflicting(query, &q_used) || initial(query, &q_used) || q_descriptor;
+    let c_conflicts = conflicting(candidate, &c_used) || initial(candidate, &c_used) || c_descriptor;
+    if q_conflicts && c_conflicts {
         score *= CONFLICT_FACTOR;
+    }
+    if q_descriptor != c_descriptor {
+        score *= EXTRA_DESCRIPTOR_FACTOR;
     }
     // Two different legal forms (AG against GmbH) are two different companies.
     let legal_forms = |tokens: &[Token], used: &[bool]| {
@@ -449,6 +510,26 @@ fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
                 }
             }
         }
+        // A phrase of several words against its equivalent, one word ("PLA") or another phrase.
+        for (i, token) in a.iter().enumerate() {
+            for phrase in token.phrases.iter().flat_map(|p| p.iter()) {
+                let (length, classes) = (phrase.words, &phrase.classes);
+                if i + length > a.len() {
+                    continue;
+                }
+                for (j, other) in b.iter().enumerate() {
+                    if other.classes.iter().any(|id| classes.contains(id)) {
+                        found.push((i..i + length, j..j + 1, 1.0, "phrase", flipped));
+                    }
+                    for other_phrase in other.phrases.iter().flat_map(|p| p.iter()) {
+                        let fits = j + other_phrase.words <= b.len();
+                        if fits && other_phrase.classes.iter().any(|id| classes.contains(id)) {
+                            found.push((i..i + length, j..j + other_phrase.words, 1.0, "phrase", flipped));
+                        }
+                    }
+                }
+            }
+        }
         for (i, token) in a.iter().enumerate() {
             // A word split in two.
             if let Some(next) = a.get(i + 1).filter(|next| token.text.len() > 1 && next.text.len() > 1) {
@@ -481,6 +562,19 @@ fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
 /// Returns whether a token is a legal form ("AG", "LLC").
 fn is_legal_form(token: &Token, index: &ScreeningIndex) -> bool {
     token.classes.iter().any(|id| index.rules().class(*id).is_some_and(|c| c.kind == ClassKind::LegalForm))
+}
+
+/// Returns whether a token is a descriptor of what an organisation does or is ("Trust", "Systems", "Capital",
+/// "International"), as opposed to a word for a company as such ("Company", "Corporation", "Group") or a legal form.
+fn is_descriptor(token: &Token, index: &ScreeningIndex) -> bool {
+    let rules = index.rules();
+    token.classes.iter().any(|id| rules.class(*id).is_some_and(|c| c.kind == ClassKind::OrgSymbol))
+        && !is_company_word(token, index)
+}
+
+/// Returns whether a token is a legal form or a word for a company as such ("Company", "Corporation", "Group").
+fn is_company_word(token: &Token, index: &ScreeningIndex) -> bool {
+    index.rules().is_company_word(&token.classes)
 }
 
 /// Returns whether a token marks an organisation's name (a legal form or a descriptor such as "company").
@@ -530,11 +624,37 @@ fn concatenation_similarity(
     if q.len().abs_diff(c.len()) > 2 {
         return None;
     }
+    // Han, kana and Hangul are compared as written (see `token_similarity`), joined or not: "김정은" written
+    // without spaces is one token whose transliteration differs from "김종은" by one letter only.
+    let written = |tokens: &[Token]| -> Option<String> {
+        let script = tokens.first()?.script;
+        tokens
+            .iter()
+            .all(|t| t.script == script && t.written.is_some())
+            .then(|| tokens.iter().filter_map(|t| t.written.as_deref()).collect())
+    };
+    if let (Some(qw), Some(cw)) = (written(query), written(candidate)) {
+        if query[0].script == candidate[0].script && qw != cw {
+            return None;
+        }
+    }
     let longest = q.len().max(c.len()) as f32;
-    let sim = 1.0 - edit_distance(q.as_bytes(), c.as_bytes(), 0.1 * longest, index) / longest;
-    // Rare material still matters: a run of generic words joined together is not an identity.
-    let information: f32 =
-        query.iter().zip(query_weights).filter(|(t, _)| !t.generic).map(|(_, w)| *w).fold(0.0, f32::max);
+    // The names written without spaces may differ by a misspelling or two, not by a word: however long the names,
+    // a third edit is a different word ("Railroad" for "Railway", "Chad" for "China", "CON" for "PRO").
+    let budget = (0.1 * longest).min(MAX_JOINED_EDITS);
+    let distance = edit_distance(q.as_bytes(), c.as_bytes(), budget, index);
+    if distance > budget {
+        return None;
+    }
+    let sim = 1.0 - distance / longest;
+    // Rare material still matters: a run of generic words or initials joined together is not an identity
+    // ("N.A.B.C. Company", "A.B.C. Company").
+    let information: f32 = query
+        .iter()
+        .zip(query_weights)
+        .filter(|(t, _)| !t.generic && t.text.len() > 1)
+        .map(|(_, w)| *w)
+        .fold(0.0, f32::max);
     (sim >= 0.9 && information >= 0.3)
         .then(|| (sim, TokenPair { query: q, candidate: c, how: "joined".to_owned(), similarity: sim }))
 }
@@ -562,6 +682,14 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         // "Wladimir"): the sound class must agree.
         return (!short.skeleton.is_empty() && long.skeleton.starts_with(&short.skeleton)).then_some((0.8, "initial"));
     }
+    // A syllable romanised by different systems ("Xi", "Hsi", "Shi", "Si"; "Pak", "Bak"): the same sound classes
+    // and the same vowels.
+    if long.text.len() <= 3 && !short.skeleton.is_empty() && short.skeleton == long.skeleton {
+        let vowels = |t: &str| t.bytes().filter(|b| b"aeiouy".contains(b)).collect::<Vec<u8>>();
+        if vowels(&short.text) == vowels(&long.text) {
+            return Some((0.85, "phonetic"));
+        }
+    }
     // Two patronymics formed from the same name in different languages ("Vladimirovich", "Wladimirowitsch",
     // "Vlagyimirovics"): their stems sound alike even where the endings differ.
     if q.patronymic && c.patronymic {
@@ -572,11 +700,18 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     }
     let max_len = long.text.len();
     if short.text.len() >= 3 && (max_len - short.text.len()) * 10 <= max_len * 3 {
-        let floor = if max_len <= 4 { 0.74 } else { 0.7 };
-        let budget = (1.0 - floor) * max_len as f32;
+        // Across scripts transliteration adds its own differences, and so does an abjad or a syllabary written in
+        // Latin letters; within one alphabet a misspelling is about one edit in five letters, and more is another
+        // name ("Sancho" and "Sánchez", "Jónsdóttir" and "Tómasdóttir").
+        let alphabet = matches!(q.script, Script::Latin | Script::Cyrillic | Script::Greek);
+        let budget = if q.script == c.script && alphabet {
+            if max_len <= 3 { 0.0 } else { (max_len / WITHIN_SCRIPT_LETTERS_PER_EDIT).max(1) as f32 }
+        } else {
+            (1.0 - if max_len <= 4 { 0.74 } else { 0.7 }) * max_len as f32
+        };
         let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), budget, index);
         let sim = 1.0 - distance / max_len as f32;
-        if sim >= floor {
+        if distance <= budget {
             // Each edit costs its share of the letters, scaled by FUZZY_PENALTY; the sounds may agree better.
             let fuzzy = (1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy");
             return Some(match phonetic_similarity(q, c, index) {
@@ -600,6 +735,15 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
     // Transliteration from another script loses distinctions the skeleton ignores too, so a skeleton match across
     // scripts is stronger evidence than within one.
     let across = q.script != c.script;
+    // Romanisations of one name spell its vowels differently ("Husayn", "Hussein"; "Mahmood", "Mahmoud"): the
+    // same consonants and the same vowels once spelling is set aside are the same name.
+    if !across
+        && q.skeleton == c.skeleton
+        && q.text.len().min(c.text.len()) >= 4
+        && vowel_spelling(&q.text) == vowel_spelling(&c.text)
+    {
+        return Some((0.92, "spelling"));
+    }
     let (mut qs, mut cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
     // A grammatical ending in one language ("Vladimiras", "Putins") is not part of the name.
     let inflected = |text: &str, skeleton: &[u8]| text.ends_with('s') && skeleton.len() > 3 && skeleton.ends_with(b"s");
@@ -631,19 +775,56 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         cs = &merged_c;
     }
     if qs.len() >= 3 && qs == cs {
-        // Within a script, the same sounds and one letter apart ("Putyin", "Putin") is nearly the same spelling.
-        let close = !across && edit_distance(q.text.as_bytes(), c.text.as_bytes(), 1.0, index) <= 1.0;
-        return Some((if across || close { 0.92 } else { 0.85 }, "phonetic"));
+        if across {
+            return Some((0.92, "phonetic"));
+        }
+        // Within a script, the same sounds one letter apart ("Putyin", "Putin") is nearly the same spelling, two
+        // letters apart a variant ("Schulze", "Scholz"). Further apart, a short skeleton is another name that
+        // happens to share its consonants ("Castillo", "Castro"); a long one is still the same name in another
+        // language's spelling ("Volodymyr", "Vlagyimir", "Vladimir").
+        let letters = edit_distance(q.text.as_bytes(), c.text.as_bytes(), 2.0, index);
+        return match letters {
+            d if d <= 1.0 => Some((0.92, "phonetic")),
+            d if d <= 2.0 || qs.len() >= 5 => Some((0.85, "phonetic")),
+            _ => None,
+        };
     }
-    let shortest = if across { 3 } else { 4 };
-    if qs.len().min(cs.len()) >= shortest
-        && qs.len().max(cs.len()) >= 4.min(shortest + 1)
+    // Across scripts, one sound more or less ("Abena", "Adina" written in Arabic) is still a transliteration;
+    // within a script it is a different name ("Musafir", "Musharraf"; "Sandeep", "Sundar").
+    if across
+        && qs.len().min(cs.len()) >= 3
+        && qs.len().max(cs.len()) >= 4
         && qs[0] == cs[0]
         && edit_distance(qs, cs, 1.0, index) <= 1.0
     {
-        return Some((if across { 0.85 } else { 0.72 }, "phonetic"));
+        return Some((0.85, "phonetic"));
     }
     None
+}
+
+/// Returns a folded word with its spelling conventions set aside: doubled letters once, and the vowel digraphs of
+/// English, French and German romanisations as one vowel ("ou", "oo" as "u"; "ee" as "i"; "ay", "ai", "ey", "ei" as
+/// "ei").
+fn vowel_spelling(word: &str) -> Vec<u8> {
+    let mut out: Vec<u8> = Vec::with_capacity(word.len());
+    let bytes = word.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let pair = (bytes[i], bytes.get(i + 1).copied().unwrap_or(0));
+        let (sound, width): (&[u8], usize) = match pair {
+            (b'o', b'u' | b'o') => (b"u", 2),
+            (b'e', b'e') => (b"i", 2),
+            (b'a' | b'e', b'y' | b'i') => (b"ei", 2),
+            _ => (&bytes[i..=i], 1),
+        };
+        for &b in sound {
+            if out.last() != Some(&b) {
+                out.push(b);
+            }
+        }
+        i += width;
+    }
+    out
 }
 
 /// Damerau (optimal string alignment) distance; a confusable substitution costs half. Three rolling rows; stops

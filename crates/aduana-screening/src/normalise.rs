@@ -29,6 +29,20 @@ pub struct Token {
     /// For words in a logographic or syllabic script (Han, kana, Hangul), the word as written: transliteration
     /// merges different characters ("石" and "市" are both "shi"), so two such words are compared as written.
     pub written: Option<String>,
+    /// The phrases with a meaning of their own that start at this token ("People's Liberation Army", a
+    /// translation or expansion of "PLA"). Their words stay tokens, which carry the identity; the phrase lets the
+    /// whole run match its equivalent in the other name.
+    #[allow(clippy::box_collection, reason = "a thin pointer: every indexed token carries it and few have phrases")]
+    pub phrases: Option<Box<Vec<Phrase>>>,
+}
+
+/// A phrase of several words with a meaning of its own in the name tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase {
+    /// Its length in words.
+    pub words: usize,
+    /// Its equivalence classes (ids in [`NameRules`]).
+    pub classes: Vec<u32>,
 }
 
 /// The script of a word, as far as matching cares: transliteration between scripts loses distinctions (Arabic has
@@ -141,10 +155,10 @@ fn split_words(text: &str) -> Vec<Word> {
             word.push(c);
         } else if matches!(c, '\'' | '’' | '`' | 'ʼ' | 'ʻ' | '‘') {
             // O'Brien, Ma'ruf: the apostrophe is part of the word.
-        } else if c == '&' {
-            // "AT&T" is "AT and T".
+        } else if c == '&' || c == '%' {
+            // "AT&T" is "AT and T"; "3%ers" is "3 percent ers", the "Three Percenters".
             push(&mut word, &mut words);
-            word.push_str("and");
+            word.push_str(if c == '&' { "and" } else { "percent" });
             push(&mut word, &mut words);
         } else {
             push(&mut word, &mut words);
@@ -187,13 +201,17 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
     let split = split_words(name);
     let words: Vec<String> = split.iter().map(|w| w.folded.clone()).collect();
     let mut tokens: Vec<Token> = Vec::new();
+    // A company's name keeps a leading word that is a person's title elsewhere ("General Motors Company").
+    let company = words.iter().any(|w| rules.is_company_word(rules.classes_of(w)));
     let mut i = 0;
     while i < words.len() {
         let mut consumed = 0;
+        let mut phrases = Vec::new();
         for n in (1..=rules.longest_phrase().min(words.len() - i)).rev() {
             let phrase = words[i..i + n].join(" ");
             // A title is only dropped at the start of a name, and only when something is left of the name.
-            if tokens.is_empty() && rules.is_stop_phrase(&phrase) && words.len() > i + n {
+            let title = rules.is_stop_phrase(&phrase) && !(company && rules.is_person_title(&phrase));
+            if tokens.is_empty() && title && words.len() > i + n {
                 consumed = n;
                 break;
             }
@@ -207,8 +225,16 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
                 !classes.is_empty() && classes.iter().all(|id| rules.class(*id).is_some_and(|c| c.kind.is_generic()));
             // Multi-word phrases become one token only when generic ("joint stock company"): a meaningful phrase
             // ("Tactical Missiles Corporation") keeps its words, which carry the identity.
+            if n > 1 && !classes.is_empty() && !generic {
+                phrases.push(Phrase { words: n, classes: classes.to_vec() });
+            }
             if n == 1 || (!classes.is_empty() && generic) {
-                let text = number_word(&words[i..i + n].concat());
+                let mut text = number_word(&words[i..i + n].concat());
+                // The Arabic article is written "al", "el" or "ul" depending on the romanisation ("el-Assad",
+                // "al-Assad", "Zia-ul-Haq"): one token.
+                if n == 1 && i + 1 < words.len() && ARABIC_ARTICLE.contains(&text.as_str()) {
+                    "al".clone_into(&mut text);
+                }
                 let patronymic = classes.is_empty() && is_patronymic(&text);
                 let ancestor = tokens.last().is_some_and(|t| NASAB.contains(&t.text.as_str()));
                 let script = split[i].script;
@@ -222,6 +248,7 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
                     ancestor,
                     script,
                     written,
+                    phrases: (!phrases.is_empty()).then(|| Box::new(std::mem::take(&mut phrases))),
                 });
                 consumed = n;
                 break;
@@ -252,8 +279,9 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
 /// glides (`v`/`w` inside a word, as Arabic and Hebrew write vowels) dropped, repeats collapsed. Spellings of one
 /// sound in the romanisations of different languages are read first: `tsch`, `tch`, `ch`, `cz`, `cs`, `sz`, `sch`,
 /// `sh`, `zh` (Russian names in German, French, Polish, Hungarian, English), `dz` and Hungarian `gy` for d, `ph`,
-/// `th`, `kh`; `j` is an affricate like `ch` (Pinyin, Arabic and English romanisations); and a word-initial `u` before `l` or `r` is the `v` or `w` that Japanese and Belarusian write so
-/// ("Uladzimir", "Urajimiru").
+/// `th`, `kh`, a word-initial `ts` or `tz` for z (Wade-Giles, Russian); `j` is an affricate like `ch` (Pinyin,
+/// Arabic and English romanisations); and a word-initial `u` before `l` or `r` is the `v` or `w` that Japanese and
+/// Belarusian write so ("Uladzimir", "Urajimiru").
 pub fn skeleton(word: &str) -> String {
     let bytes = word.as_bytes();
     let mut out = String::new();
@@ -272,6 +300,9 @@ pub fn skeleton(word: &str) -> String {
         } else if rest.starts_with(b"ch") || rest.starts_with(b"cz") || rest.starts_with(b"cs") {
             (Some('c'), 2)
         } else if rest.starts_with(b"sh") || rest.starts_with(b"sz") || rest.starts_with(b"zh") {
+            (Some('s'), 2)
+        } else if i == 0 && (rest.starts_with(b"ts") || rest.starts_with(b"tz")) {
+            // The affricate "ts" that Pinyin and German write "z" ("Tse-tung", "Zedong"; "Tsvetkov", "Zwetkow").
             (Some('s'), 2)
         } else if rest.starts_with(b"dz") || rest.starts_with(b"gy") || rest.starts_with(b"th") {
             (Some('t'), 2)
@@ -306,6 +337,9 @@ pub fn skeleton(word: &str) -> String {
     }
     out
 }
+
+/// Romanisations of the Arabic definite article before a name part.
+const ARABIC_ARTICLE: &[&str] = &["al", "el", "ul"];
 
 /// The Arabic particles that introduce a father's or ancestor's name ("son of", "daughter of").
 const NASAB: &[&str] = &["bin", "ibn", "ben", "bint", "binti", "ould", "walad", "ibnu"];

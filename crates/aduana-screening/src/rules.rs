@@ -48,6 +48,8 @@ pub struct Class {
 #[derive(Debug, Clone)]
 pub struct NameRules {
     stop_phrases: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
+    /// The stop phrases that are only persons' titles ("General", "President"): not dropped from a company's name.
+    person_titles: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
     suffix_phrases: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
     phrases: FastMap<String, Vec<u32>>,
     classes: Vec<Class>,
@@ -112,23 +114,28 @@ impl NameRules {
     pub fn load(tables: RuleTables<'_>) -> Result<NameRules, RulesError> {
         let mut rules = NameRules {
             stop_phrases: HashSet::default(),
+            person_titles: HashSet::default(),
             suffix_phrases: HashSet::default(),
             phrases: FastMap::default(),
             classes: Vec::new(),
             longest_phrase: 1,
             confusables: vec![0; 128],
         };
+        let mut org_prefixes: HashSet<String> = HashSet::new();
         let mut stop_events = read("stopwords.yml", tables.stopwords)?;
         stop_events.extend(read("titles.yml", tables.titles)?);
         for event in stop_events {
             if let YamlEvent::Item { path, value } = event {
-                if matches!(
-                    path.first().map(String::as_str),
-                    Some("PERSON_NAME_PREFIXES" | "ORG_NAME_PREFIXES" | "OBJ_NAME_PREFIXES")
-                ) {
+                let section = path.first().map(String::as_str);
+                if matches!(section, Some("PERSON_NAME_PREFIXES" | "ORG_NAME_PREFIXES" | "OBJ_NAME_PREFIXES")) {
                     let folded = fold_words(&value).join(" ");
                     if !folded.is_empty() {
                         rules.longest_phrase = rules.longest_phrase.max(folded.split(' ').count());
+                        if section == Some("PERSON_NAME_PREFIXES") {
+                            rules.person_titles.insert(folded.clone());
+                        } else {
+                            org_prefixes.insert(folded.clone());
+                        }
                         rules.stop_phrases.insert(folded);
                     }
                 } else if path.first().is_some_and(|p| p == "PERSON_NAME_SUFFIXES") {
@@ -140,6 +147,8 @@ impl NameRules {
                 }
             }
         }
+        // A phrase that is also an organisation's prefix ("The") is not only a person's title.
+        rules.person_titles.retain(|p| !org_prefixes.contains(p));
         let mut current: Option<(Vec<String>, u32)> = None;
         for event in read("symbols.yml", tables.symbols)? {
             let YamlEvent::Item { path, value } = event else { continue };
@@ -245,6 +254,22 @@ impl NameRules {
         self.stop_phrases.contains(phrase)
     }
 
+    /// Returns whether a folded phrase is a person's title only ("General", "President"), not also an organisation's
+    /// prefix ("The"): a company's name keeps it ("General Motors").
+    pub fn is_person_title(&self, phrase: &str) -> bool {
+        self.person_titles.contains(phrase)
+    }
+
+    /// Returns whether the classes of a folded word include a legal form or a word for a company as such ("Company",
+    /// "Corporation", "Group"): the name it is in is a company's.
+    pub fn is_company_word(&self, classes: &[u32]) -> bool {
+        classes.iter().any(|id| {
+            self.class(*id).is_some_and(|c| {
+                c.kind == ClassKind::LegalForm || matches!(c.label.as_str(), "co" | "corp" | "org" | "grp")
+            })
+        })
+    }
+
     /// Returns whether a folded phrase is a title written after a name ("elnök", "大統領"), dropped from its end.
     pub fn is_suffix_phrase(&self, phrase: &str) -> bool {
         self.suffix_phrases.contains(phrase)
@@ -290,6 +315,7 @@ mod tests {
         let ag = rules.classes_of("aktiengesellschaft");
         assert!(ag.iter().any(|id| rules.class(*id).is_some_and(|c| c.label == "AG")), "{ag:?}");
         assert!(rules.is_stop_phrase("mr"));
+        assert!(rules.is_person_title("general") && rules.is_stop_phrase("the") && !rules.is_person_title("the"));
         assert!(rules.is_suffix_phrase("elnok"));
         let (oao, jsc) = (rules.classes_of("oao"), rules.classes_of("jsc"));
         assert!(oao.iter().any(|id| jsc.contains(id)), "OAO and JSC share their generic class: {oao:?} {jsc:?}");
