@@ -100,8 +100,18 @@ impl Indicator for ScreeningIndicator {
     }
 
     fn assess(&self, consignment: &Consignment, _: &RiskContext, signals: &mut Signals) {
+        // A declaration often names one party in two roles (the exporter is also the consignor): it is screened
+        // once.
+        let mut screened: Vec<(&Party, Vec<Match>)> = Vec::with_capacity(consignment.parties.len());
         for (number, party) in consignment.parties.iter().enumerate() {
-            let found = self.matches(party);
+            let earlier =
+                screened.iter().find(|(other, _)| other.name == party.name && other.country() == party.country());
+            let found = match earlier {
+                Some((_, found)) => found.clone(),
+                None => self.matches(party),
+            };
+            screened.push((party, found));
+            let found = &screened[screened.len() - 1].1;
             if found.is_empty() {
                 continue;
             }
