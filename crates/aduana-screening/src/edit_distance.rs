@@ -34,8 +34,10 @@ pub(crate) fn edit_distance(a: &[u8], b: &[u8], budget: f32, rules: &NameRules) 
         let back = row.checked_sub(1).map(|r| a[r]);
         current[0] = 2 * i;
         let mut row_min = current[0];
-        for j in 1..=m {
-            let there = b[j - 1];
+        // The cells to the left and diagonally up-left of the one computed, carried along instead of indexed.
+        let (mut left, mut diagonal) = (current[0], previous[0]);
+        let cells = current[1..].iter_mut().zip(&previous[1..]).zip(b);
+        for (j, ((cell, &up), &there)) in cells.enumerate() {
             let cost = if here == there {
                 0
             } else if rules.confusable(here, there) {
@@ -43,12 +45,16 @@ pub(crate) fn edit_distance(a: &[u8], b: &[u8], budget: f32, rules: &NameRules) 
             } else {
                 2
             };
-            let mut best = (previous[j] + 2).min(current[j - 1] + 2).min(previous[j - 1] + cost);
-            if j > 1 && back == Some(there) && here == b[j - 2] {
-                best = best.min(before[j - 2] + 2);
+            let mut best = (up + 2).min(left + 2).min(diagonal + cost);
+            // A transposition: `j` is the index of `there` in `b`, so `b[j - 1]` and `before[j - 1]` are the
+            // letter and the cell two columns back in the one-based numbering of the rows.
+            if j > 0 && back == Some(there) && here == b[j - 1] {
+                best = best.min(before[j - 1] + 2);
             }
-            current[j] = best;
+            *cell = best;
             row_min = row_min.min(best);
+            left = best;
+            diagonal = up;
         }
         if edits(row_min) > budget && edits(previous_min) > budget {
             return edits(row_min).max(budget + 1.0);
