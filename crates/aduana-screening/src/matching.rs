@@ -647,9 +647,10 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
     None
 }
 
-/// Damerau (optimal string alignment) distance; a confusable substitution costs half. Stops early and returns a
-/// value above `budget` as soon as two consecutive rows exceed it (see `edit_distance.rs`).
+/// Damerau (optimal string alignment) distance; a confusable substitution costs half. Three rolling rows; stops
+/// early and returns a value above `budget` as soon as two consecutive rows exceed it.
 fn edit_distance(a: &[u8], b: &[u8], budget: f32, index: &ScreeningIndex) -> f32 {
+    // Computed in half edits with integers, the same number bit for bit (see `edit_distance.rs`).
     crate::edit_distance::edit_distance(a, b, budget, index.rules())
 }
 
