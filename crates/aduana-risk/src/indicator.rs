@@ -25,7 +25,7 @@ pub use model::{ModelIndicator, ModelPolicy};
 pub use profiles::ProfileIndicator;
 pub(crate) use profiles::{HitText, match_profiles};
 pub use random_selection::RandomSelection;
-pub use screening::{ScreeningIndicator, ScreeningWeights};
+pub use screening::{MemoStats, ScreeningIndicator, ScreeningWeights};
 pub use strategic_goods::StrategicGoodsIndicator;
 pub use validation::ValidationIndicator;
 

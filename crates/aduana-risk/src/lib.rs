@@ -19,8 +19,8 @@ pub use aeo::{AeoError, AeoOperator, AeoRegister, AeoStatus};
 pub use context::{HistorySummary, LaneRates, NamedList, Norms, Policy, ReferenceData, RiskContext};
 pub use indicator::{
     AeoIndicator, EmbargoIndicator, EnforcementHistory, EnforcementHistoryIndicator, HistoryWeights, Indicator,
-    ModelIndicator, ModelPolicy, ProfileIndicator, RandomSelection, ScreeningIndicator, ScreeningWeights, Signals,
-    StrategicGoodsIndicator, ValidationIndicator,
+    MemoStats, ModelIndicator, ModelPolicy, ProfileIndicator, RandomSelection, ScreeningIndicator, ScreeningWeights,
+    Signals, StrategicGoodsIndicator, ValidationIndicator,
 };
 pub use profile::{Profile, ProfileError, ProfileErrorKind, ProfileSet, ProfileSource};
 pub use score::{LaneShare, SelectionReport, selection_report};

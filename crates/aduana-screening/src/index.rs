@@ -4,6 +4,8 @@
 //! a query looks at a few candidates instead of the whole list.
 
 mod countries;
+#[cfg(test)]
+mod tests;
 
 use crate::fast_hash::FastMap;
 use crate::normalise::{Token, tokens};
@@ -138,8 +140,10 @@ impl ScreeningIndex {
 
     /// Returns a token's weight in 0..=1: its inverse document frequency over the indexed names, relative to a
     /// token seen nowhere; generic tokens (legal forms, descriptors, titles) weigh little whatever their frequency.
-    pub(crate) fn weight(&self, token: &Token) -> f32 {
-        let df = self.document_frequency.get(&identity(token)).copied().unwrap_or(0);
+    /// `buffer` holds the token's identity while it is looked up.
+    fn weight(&self, token: &Token, buffer: &mut String) -> f32 {
+        write_identity(token, buffer);
+        let df = self.document_frequency.get(buffer.as_str()).copied().unwrap_or(0);
         let w = self.raw_weight(df) / self.max_weight;
         if token.generic {
             w.min(0.15)
@@ -154,61 +158,146 @@ impl ScreeningIndex {
 
     /// Returns the weights of a name's tokens.
     pub(crate) fn weights(&self, tokens: &[Token]) -> Vec<f32> {
-        tokens.iter().map(|t| self.weight(t)).collect()
+        SCRATCH.with_borrow_mut(|scratch| tokens.iter().map(|t| self.weight(t, &mut scratch.key)).collect())
     }
 
     /// Returns the ids of the names most worth scoring for a query: those sharing the most (weighted) keys.
+    ///
+    /// Votes are summed in a per-thread array indexed by name (no hashing, no allocation once warm), in the order
+    /// of the query's keys; `index/tests.rs` holds it to a scan of every name.
     pub(crate) fn candidates(&self, query: &[Token], weights: &[f32], limit: usize) -> Vec<u32> {
-        let mut votes: FastMap<u32, f32> = FastMap::default();
-        votes.reserve(1024);
-        for (token, weight) in query.iter().zip(weights) {
-            for key in lookup_keys(token) {
-                let Some(names) = self.postings.get(&key) else { continue };
-                let exact = key.starts_with("t:") || key.starts_with("c:");
-                let cap = if !exact {
-                    MAX_FUZZY_POSTINGS
-                } else if query.len() > 1 {
-                    MAX_COMMON_POSTINGS
-                } else {
-                    usize::MAX
-                };
-                if names.len() > cap {
-                    continue;
-                }
-                let key_weight = if exact { *weight } else { weight * 0.6 };
-                for name in names {
-                    *votes.entry(*name).or_default() += key_weight;
-                }
+        SCRATCH.with_borrow_mut(|scratch| {
+            let Scratch { votes, key, touched, stamp } = scratch;
+            if votes.len() < self.names.len() {
+                votes.resize(self.names.len(), (0, 0.0));
             }
-        }
-        let mut ranked: Vec<(u32, f32)> = votes.into_iter().collect();
-        if ranked.len() > limit {
-            ranked.select_nth_unstable_by(limit, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            ranked.truncate(limit);
-        }
-        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.into_iter().map(|(name, _)| name).collect()
+            // A new stamp per query marks which votes are this query's; on wrap-around, every mark is cleared.
+            *stamp = stamp.wrapping_add(1);
+            if *stamp == 0 {
+                votes.iter_mut().for_each(|v| *v = (0, 0.0));
+                *stamp = 1;
+            }
+            let stamp = *stamp;
+            touched.clear();
+            for (token, weight) in query.iter().zip(weights) {
+                for_each_key(token, key, |key, exact| {
+                    let Some(names) = self.postings.get(key) else { return };
+                    if names.len() > self.posting_cap(exact, query.len()) {
+                        return;
+                    }
+                    let key_weight = if exact { *weight } else { weight * 0.6 };
+                    for &name in names {
+                        let vote = &mut votes[name as usize];
+                        if vote.0 == stamp {
+                            vote.1 += key_weight;
+                        } else {
+                            *vote = (stamp, 0.0 + key_weight);
+                            touched.push(name);
+                        }
+                    }
+                });
+            }
+            rank(touched.iter().map(|&name| (name, votes[name as usize].1)).collect(), limit)
+        })
     }
+
+    /// Returns the number of names above which a key is not used to find candidates.
+    pub(crate) fn posting_cap(&self, exact: bool, query_tokens: usize) -> usize {
+        if !exact {
+            MAX_FUZZY_POSTINGS
+        } else if query_tokens > 1 {
+            MAX_COMMON_POSTINGS
+        } else {
+            usize::MAX
+        }
+    }
+}
+
+/// Per-thread scratch space of candidate search: a vote per name (with the stamp of the query that cast it), the
+/// names voted for, and a buffer for lookup keys. It grows to the largest index the thread has searched (8–12 bytes
+/// per name: up to 12 MB for a million names) and is kept for the thread's life.
+#[derive(Default)]
+struct Scratch {
+    votes: Vec<(u32, f32)>,
+    touched: Vec<u32>,
+    stamp: u32,
+    key: String,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// The `limit` names with the most votes, most first (ties: lower id first).
+pub(crate) fn rank(mut ranked: Vec<(u32, f32)>, limit: usize) -> Vec<u32> {
+    if ranked.len() > limit {
+        ranked.select_nth_unstable_by(limit, |a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(limit);
+    }
+    ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.into_iter().map(|(name, _)| name).collect()
 }
 
 /// The identity of a token for frequency counting: its first class, or its text.
 fn identity(token: &Token) -> String {
+    let mut out = String::new();
+    write_identity(token, &mut out);
+    out
+}
+
+/// Writes [`identity`] into a buffer.
+fn write_identity(token: &Token, out: &mut String) {
+    out.clear();
     match token.classes.first() {
-        Some(class) => format!("c:{class}"),
-        None => format!("t:{}", token.text),
+        Some(class) => push_class(out, *class),
+        None => {
+            out.push_str("t:");
+            out.push_str(&token.text);
+        }
     }
+}
+
+/// Writes `c:<class id>`.
+fn push_class(out: &mut String, class: u32) {
+    use std::fmt::Write;
+    out.push_str("c:");
+    // Writing a number into a String cannot fail.
+    let _ = write!(out, "{class}");
 }
 
 /// The keys a token is found by.
 fn lookup_keys(token: &Token) -> Vec<String> {
-    let mut keys: Vec<String> = token.classes.iter().map(|c| format!("c:{c}")).collect();
-    keys.push(format!("t:{}", token.text));
+    let mut keys = Vec::new();
+    for_each_key(token, &mut String::new(), |key, _| keys.push(key.to_owned()));
+    keys
+}
+
+/// Calls `visit` with each key a token is found by (built in `buffer`, no allocation once it is large enough) and
+/// whether the key is exact (the token or one of its classes) rather than fuzzy (prefix, suffix, skeleton).
+pub(crate) fn for_each_key(token: &Token, buffer: &mut String, mut visit: impl FnMut(&str, bool)) {
+    for class in &token.classes {
+        buffer.clear();
+        push_class(buffer, *class);
+        visit(buffer, true);
+    }
+    buffer.clear();
+    buffer.push_str("t:");
+    buffer.push_str(&token.text);
+    visit(buffer, true);
     if token.text.len() >= 4 {
         if token.skeleton.len() >= 2 {
-            keys.push(format!("k:{}", token.skeleton));
+            buffer.clear();
+            buffer.push_str("k:");
+            buffer.push_str(&token.skeleton);
+            visit(buffer, false);
         }
-        keys.push(format!("p:{}", &token.text[..3]));
-        keys.push(format!("s:{}", &token.text[token.text.len() - 3..]));
+        buffer.clear();
+        buffer.push_str("p:");
+        buffer.push_str(&token.text[..3]);
+        visit(buffer, false);
+        buffer.clear();
+        buffer.push_str("s:");
+        buffer.push_str(&token.text[token.text.len() - 3..]);
+        visit(buffer, false);
     }
-    keys
 }

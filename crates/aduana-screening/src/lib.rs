@@ -6,6 +6,7 @@
 //! [`screen_parties`] return scored, explained [`Match`]es. [`strategic_goods`] correlates HS codes with control-list
 //! entries and [`embargoed_destination`] checks destinations against arms embargoes. No I/O: the caller passes bytes.
 
+mod edit_distance;
 pub mod embargo;
 mod fast_hash;
 pub mod index;

@@ -170,7 +170,8 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
     }
     let query_weights = index.weights(&query_tokens);
     // Candidates share tokens ("mohammed", "al"): each query token is compared with each distinct list token once.
-    let mut similarities = Similarities::default();
+    // Room for the pairs of a query's tokens with its candidates' distinct tokens, so that the map does not grow.
+    let mut similarities = Similarities::with_capacity_and_hasher(128, Default::default());
     let query_country = query.nationality.as_deref().and_then(country_key);
     let mut best: Vec<(u32, f32, Match)> = Vec::new();
     for name_id in index.candidates(&query_tokens, &query_weights, config.max_candidates) {
@@ -830,45 +831,8 @@ fn vowel_spelling(word: &str) -> Vec<u8> {
 /// Damerau (optimal string alignment) distance; a confusable substitution costs half. Three rolling rows; stops
 /// early and returns a value above `budget` as soon as two consecutive rows exceed it.
 fn edit_distance(a: &[u8], b: &[u8], budget: f32, index: &ScreeningIndex) -> f32 {
-    let m = b.len();
-    let mut stack = [0.0_f32; 3 * 33];
-    let mut heap = Vec::new();
-    let rows: &mut [f32] = if m < 33 {
-        &mut stack[..3 * (m + 1)]
-    } else {
-        heap.resize(3 * (m + 1), 0.0);
-        &mut heap
-    };
-    let (mut before, rest) = rows.split_at_mut(m + 1);
-    let (mut previous, mut current) = rest.split_at_mut(m + 1);
-    for (j, cell) in previous.iter_mut().enumerate() {
-        *cell = j as f32;
-    }
-    for i in 1..=a.len() {
-        current[0] = i as f32;
-        for j in 1..=m {
-            let cost = if a[i - 1] == b[j - 1] {
-                0.0
-            } else if index.rules().confusable(a[i - 1], b[j - 1]) {
-                0.5
-            } else {
-                1.0
-            };
-            let mut best = (previous[j] + 1.0).min(current[j - 1] + 1.0).min(previous[j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(before[j - 2] + 1.0);
-            }
-            current[j] = best;
-        }
-        let row_min = current.iter().copied().fold(f32::INFINITY, f32::min);
-        let previous_min = previous.iter().copied().fold(f32::INFINITY, f32::min);
-        if row_min > budget && previous_min > budget {
-            return row_min.max(budget + 1.0);
-        }
-        std::mem::swap(&mut before, &mut previous);
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[m]
+    // Computed in half edits with integers, the same number bit for bit (see `edit_distance.rs`).
+    crate::edit_distance::edit_distance(a, b, budget, index.rules())
 }
 
 /// The effect of a date of birth on the score and the sentence saying so; `None` when the entry has no date.

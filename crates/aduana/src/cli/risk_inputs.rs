@@ -143,6 +143,11 @@ pub(crate) fn screening_indicators(lists: &[PathBuf], policy: &Policy) -> anyhow
     Ok(screening_indicators_for(&lists, policy))
 }
 
+/// The distinct parties (name and country) whose screening results an indicator remembers: about 100 bytes each
+/// plus their matches, so at most ~7 MB; enough for the regular traders of a large office (see
+/// `docs/benchmarks.md`, "Whole assessments").
+const SCREENING_MEMO_PARTIES: usize = 65_536;
+
 /// Returns the list-based indicators for lists already read (see [`screening_indicators`]).
 pub(crate) fn screening_indicators_for(lists: &[WatchList], policy: &Policy) -> Vec<Arc<dyn Indicator>> {
     let weights = ScreeningWeights {
@@ -158,8 +163,9 @@ pub(crate) fn screening_indicators_for(lists: &[WatchList], policy: &Policy) -> 
     if !lists.is_empty() {
         let version = lists.iter().map(|l| format!("{}@{}", l.name, l.version)).collect::<Vec<_>>().join(",");
         let index = ScreeningIndex::build(lists, NameRules::builtin());
-        indicators
-            .insert(0, Arc::new(ScreeningIndicator::new(index, ScreeningConfig::recommended(), weights, version)));
+        let screening = ScreeningIndicator::new(index, ScreeningConfig::recommended(), weights, version)
+            .memoised(SCREENING_MEMO_PARTIES);
+        indicators.insert(0, Arc::new(screening));
     }
     indicators
 }

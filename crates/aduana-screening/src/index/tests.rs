@@ -1,0 +1,103 @@
+//! The candidate search against its reference: every name of the UN list scanned, its votes summed from its own
+//! keys, for the yente queries (UN positives, US negatives, US Congress) and perturbed forms of them.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use super::{MAX_TOKENS, ScreeningIndex, for_each_key, rank};
+use crate::normalise::{Token, tokens};
+use crate::rules::NameRules;
+use crate::watchlist::parse_list;
+
+fn test_data(relative: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(relative);
+    std::fs::read(&path).unwrap_or_else(|error| panic!("reading {}: {error}", path.display()))
+}
+
+/// The reference: each name's vote is the sum, over the query's keys in order, of the weights of those it has.
+fn candidates_by_scan(
+    index: &ScreeningIndex,
+    name_keys: &[HashSet<String>],
+    query: &[Token],
+    weights: &[f32],
+    limit: usize,
+) -> Vec<u32> {
+    let mut query_keys: Vec<(String, bool, f32)> = Vec::new();
+    let mut buffer = String::new();
+    for (token, weight) in query.iter().zip(weights) {
+        for_each_key(token, &mut buffer, |key, exact| query_keys.push((key.to_owned(), exact, *weight)));
+    }
+    let mut ranked = Vec::new();
+    for (id, own_keys) in name_keys.iter().enumerate() {
+        let mut vote: Option<f32> = None;
+        for (key, exact, weight) in &query_keys {
+            let posting = index.postings.get(key.as_str()).map_or(0, Vec::len);
+            if !own_keys.contains(key) || posting > index.posting_cap(*exact, query.len()) {
+                continue;
+            }
+            let key_weight = if *exact { *weight } else { weight * 0.6 };
+            vote = Some(vote.unwrap_or(0.0) + key_weight);
+        }
+        if let Some(vote) = vote {
+            ranked.push((u32::try_from(id).expect("fewer than 2^32 names"), vote));
+        }
+    }
+    rank(ranked, limit)
+}
+
+#[test]
+fn candidates_are_those_of_a_scan_of_every_name_on_the_un_list() {
+    // Arrange
+    let list = parse_list(&test_data("../../data/watch-lists/un-sc-consolidated-2018.xml"), "UN").expect("UN list");
+    let index = ScreeningIndex::build(&[list], NameRules::builtin());
+    let mut buffer = String::new();
+    let name_keys: Vec<HashSet<String>> = index
+        .names
+        .iter()
+        .map(|name| {
+            let mut keys = HashSet::new();
+            for token in &name.tokens {
+                for_each_key(token, &mut buffer, |key, _| {
+                    keys.insert(key.to_owned());
+                });
+            }
+            keys
+        })
+        .collect();
+    let mut names = Vec::new();
+    for file in ["positives_un_untreated.csv", "negatives_us.csv", "positives_us_congress_untreated.csv"] {
+        let bytes = test_data(&format!("test_data/yente/{file}"));
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
+        // Every seventh row keeps the scan (the whole list per query, unoptimised) quick enough.
+        names.extend(reader.records().step_by(7).map(|row| row.expect("a CSV row")[0].to_owned()));
+    }
+    // Perturbed forms: a letter dropped, two words swapped, a word missing.
+    let perturbed: Vec<String> = names
+        .iter()
+        .flat_map(|name| {
+            let words: Vec<&str> = name.split_whitespace().collect();
+            let mut out = vec![name.chars().skip(1).collect::<String>()];
+            if words.len() >= 2 {
+                out.push(format!("{} {}", words[1], words[0]));
+                out.push(words[1..].join(" "));
+            }
+            out
+        })
+        .collect();
+    names.extend(perturbed);
+
+    for name in &names {
+        let mut query = tokens(name, index.rules()).tokens;
+        query.truncate(MAX_TOKENS);
+        let weights = index.weights(&query);
+        for limit in [12, usize::MAX] {
+            // Act
+            let fast = index.candidates(&query, &weights, limit);
+            let scan = candidates_by_scan(&index, &name_keys, &query, &weights, limit);
+
+            // Assert
+            assert_eq!(fast, scan, "candidates for `{name}` (limit {limit})");
+        }
+    }
+    assert!(names.len() > 1000, "{} queries", names.len());
+}
