@@ -280,6 +280,15 @@ pub(crate) fn for_each_key(token: &Token, buffer: &mut String, mut visit: impl F
         push_class(buffer, *class);
         visit(buffer, true);
     }
+    // A phrase starting at this token ("People's Liberation Army") is found by its classes too, so that its
+    // acronym or equivalent ("PLA") reaches it as a candidate; the scorer then aligns the whole phrase.
+    for phrase in token.phrases.iter().flat_map(|p| p.iter()) {
+        for class in &phrase.classes {
+            buffer.clear();
+            push_class(buffer, *class);
+            visit(buffer, true);
+        }
+    }
     buffer.clear();
     buffer.push_str("t:");
     buffer.push_str(&token.text);

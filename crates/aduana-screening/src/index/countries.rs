@@ -26,8 +26,21 @@ const COUNTRIES: &[(&str, &[&str])] = &[
     ("iq", &["iraq", "iraqi"]),
     ("jo", &["jordan", "jordanian"]),
     ("ke", &["kenya", "kenyan"]),
-    ("kp", &["democratic people s republic of korea", "dprk", "north korea", "korea dpr", "north korean"]),
-    ("kr", &["republic of korea", "south korea"]),
+    // Folding joins "People's" into "peoples"; the spaced form covers lists that write the apostrophe as a space.
+    (
+        "kp",
+        &[
+            "democratic peoples republic of korea",
+            "democratic people s republic of korea",
+            "korea democratic peoples republic",
+            "korea democratic people s republic",
+            "dprk",
+            "north korea",
+            "korea dpr",
+            "north korean",
+        ],
+    ),
+    ("kr", &["republic of korea", "korea republic of", "south korea", "south korean"]),
     ("kw", &["kuwait", "kuwaiti"]),
     ("lb", &["lebanon", "lebanese"]),
     ("ly", &["libya", "libyan"]),
@@ -130,10 +143,12 @@ mod tests {
             ("Iran (Islamic Republic of)", Some("ir")),
             ("Democratic Republic of the Congo", Some("cd")),
             ("Republic of the Congo", Some("cg")),
-            // FIXME: should be "kp". The apostrophe joins "People's" into one word, so the table's
-            // "democratic people s republic of korea" never matches and "republic of korea" does; changing it
-            // changes screening evidence, which is for the screening-quality work to decide.
-            ("Democratic People's Republic of Korea", Some("kr")),
+            // North Korea is not South Korea, however the list writes it (the apostrophe folds away).
+            ("Democratic People's Republic of Korea", Some("kp")),
+            ("Korea, Democratic People's Republic of", Some("kp")),
+            ("Democratic People s Republic of Korea", Some("kp")),
+            ("Korea, Republic of", Some("kr")),
+            ("Republic of Korea", Some("kr")),
             ("DPRK", Some("kp")),
             ("ZZ", None),
             ("ＤＥ", Some("de")),

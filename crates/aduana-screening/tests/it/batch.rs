@@ -55,3 +55,17 @@ fn strategic_goods_flags_a_cwc_chemical_in_the_example_and_embargo_flags_a_dprk_
     assert_eq!(hits[0].field, "itinerary.country_of_destination");
     assert!(hits[0].reason.contains("S/RES/1718 (2006)"), "{}", hits[0].reason);
 }
+
+#[test]
+fn an_acronym_finds_the_entry_listed_only_under_its_full_phrase() {
+    let list = parse_list(
+        b"id,name,kind\nNL-7,People's Liberation Army,organisation\nNL-8,Pacific Lumber Associates,organisation\n",
+        "national.csv",
+    )
+    .expect("list");
+    let index = ScreeningIndex::build(&[list], NameRules::builtin());
+    let query = aduana_screening::Query { name: "PLA".to_owned(), date_of_birth: None, nationality: None };
+    let found = aduana_screening::screen(&query, &index, &ScreeningConfig::recommended());
+    let matched: Vec<&str> = found.iter().filter(|m| m.matched).map(|m| m.entry_id.as_str()).collect();
+    assert_eq!(matched, ["NL-7"], "{found:?}");
+}
