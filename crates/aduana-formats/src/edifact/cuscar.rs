@@ -88,25 +88,75 @@ pub(crate) fn map(message: &Message<'_>, limits: &Limits, sink: &mut dyn Sink, o
 }
 
 fn text_of(segment: &Segment<'_>, element: usize, message: &Message<'_>) -> Option<String> {
-    let count = segment.component_count(element);
-    let bytes: usize = (1..=count).map(|component| segment.value(element, component).len()).sum();
+    joined_text(segment, element..=element, message)
+}
+
+/// Returns the non-blank components of a run of data elements, trimmed and joined with single spaces, in one
+/// allocation; `None` when all are blank.
+fn joined_text(
+    segment: &Segment<'_>,
+    elements: std::ops::RangeInclusive<usize>,
+    message: &Message<'_>,
+) -> Option<String> {
+    let mut bytes = 0;
+    for element in elements.clone() {
+        let count = segment.component_count(element);
+        bytes += count + (1..=count).map(|component| segment.value(element, component).len()).sum::<usize>();
+    }
     if bytes == 0 {
         return None;
     }
     // Room for the components and the spaces between them (Latin-1 may need two bytes a character).
-    let mut joined = String::with_capacity(bytes + count);
-    for component in 1..=count {
-        if let Some(text) = segment.text(element, component, message.charset) {
-            let text = trim(&text);
-            if !text.is_empty() {
-                if !joined.is_empty() {
-                    joined.push(' ');
+    let mut joined = String::with_capacity(bytes);
+    for element in elements {
+        for component in 1..=segment.component_count(element) {
+            if let Some(text) = segment.text(element, component, message.charset) {
+                let text = trim(&text);
+                if !text.is_empty() {
+                    if !joined.is_empty() {
+                        joined.push(' ');
+                    }
+                    joined.push_str(text);
                 }
-                joined.push_str(text);
             }
         }
     }
     (!joined.is_empty()).then_some(joined)
+}
+
+/// Returns an attribute key: the parts lower-cased and joined with `_`, built in one allocation.
+fn key(parts: &[&str]) -> String {
+    let mut key = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            key.push('_');
+        }
+        if part.is_ascii() {
+            key.extend(part.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            key.push_str(&part.to_lowercase());
+        }
+    }
+    key
+}
+
+/// Returns the code list and agency of a coded element joined with `/`, skipping empty ones (`139/6`).
+fn scheme(list: &str, agency: &str) -> String {
+    match (list.is_empty(), agency.is_empty()) {
+        (true, true) => String::new(),
+        (false, true) => list.to_owned(),
+        (true, false) => agency.to_owned(),
+        (false, false) => concat(&[list, "/", agency]),
+    }
+}
+
+/// Concatenates string slices in one allocation, where `format!` would run the formatting machinery.
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
 }
 
 fn decimal(raw: &str) -> Option<Decimal> {
@@ -146,7 +196,7 @@ impl Mapper<'_, '_> {
 
     fn unknown_qualifier(&mut self, segment: &Segment<'_>, data_element: &str, qualifier: &str, kept: &str) {
         let tag = segment.tag_str();
-        let text = format!("qualifier `{qualifier}` of {tag} is not one Aduana maps; {kept}");
+        let text = concat(&["qualifier `", qualifier, "` of ", &tag, " is not one Aduana maps; ", kept]);
         let location = self.at(segment, 1, 1, data_element);
         self.warn("unknown_qualifier", text, location);
     }
@@ -194,12 +244,9 @@ impl Mapper<'_, '_> {
             b"MOA" => self.moa(segment),
             b"CST" => self.cst(segment),
             b"QTY" | b"GEI" | b"TSR" | b"HAN" | b"TMD" => {
-                let key = format!("{}_{}", segment.tag_str().to_lowercase(), segment.code(1, 1).to_lowercase());
-                let value = (2..=segment.element_count().max(2))
-                    .filter_map(|e| text_of(segment, e, self.message))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let value = if value.is_empty() { segment.code(1, 1).to_owned() } else { value };
+                let key = key(&[&segment.tag_str(), segment.code(1, 1)]);
+                let value = joined_text(segment, 2..=segment.element_count().max(2), self.message)
+                    .unwrap_or_else(|| segment.code(1, 1).to_owned());
                 self.attribute(key, value);
             }
             _ => {
@@ -253,7 +300,7 @@ impl Mapper<'_, '_> {
             } else {
                 let text = format!("date/time format `{format}` is not one Aduana reads; kept as text");
                 self.warn("unknown_qualifier", text, location);
-                self.attribute(format!("dtm_{qualifier}"), raw.to_owned());
+                self.attribute(concat(&["dtm_", qualifier]), raw.to_owned());
             }
             return;
         };
@@ -263,12 +310,11 @@ impl Mapper<'_, '_> {
             "133" | "189" | "186" | "136" | "5" => part.consignment.itinerary.departure = Some(parsed),
             "137" | "9" => part.consignment.lodged_on = Some(parsed.date()),
             "95" | "3" | "11" | "35" | "329" | "7" => {
-                let key = format!("dtm_{qualifier}");
-                self.attribute(key, parsed.to_string());
+                self.attribute(concat(&["dtm_", qualifier]), parsed.to_string());
             }
             _ => {
                 self.unknown_qualifier(segment, "2005", qualifier, "kept as an attribute");
-                self.attribute(format!("dtm_{qualifier}"), parsed.to_string());
+                self.attribute(concat(&["dtm_", qualifier]), parsed.to_string());
             }
         }
     }
@@ -293,9 +339,9 @@ impl Mapper<'_, '_> {
                 Err(_) => {}
             }
         }
-        let scheme = [list, agency].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("/");
-        let value = if scheme.is_empty() { code.to_owned() } else { format!("{code} (code list {scheme})") };
-        self.attribute(format!("{role}_code"), value);
+        let scheme = scheme(list, agency);
+        let value = if scheme.is_empty() { code.to_owned() } else { concat(&[code, " (code list ", &scheme, ")"]) };
+        self.attribute(concat(&[role, "_code"]), value);
         Some(Place { name: Some(name.unwrap_or_else(|| code.to_owned())), ..Place::default() })
     }
 
@@ -333,8 +379,9 @@ impl Mapper<'_, '_> {
             && !matches!(qualifier, "9" | "11" | "12" | "60" | "24" | "7" | "8" | "88")
         {
             let value = segment.code(2, 1).to_owned();
-            let id = self.part().consignment.equipment.last().map(|e| e.id.clone()).unwrap_or_default();
-            self.attribute(format!("equipment_{id}_loc_{qualifier}"), value);
+            let equipment = &self.part().consignment.equipment;
+            let key = concat(&["equipment_", equipment.last().map_or("", |e| &e.id), "_loc_", qualifier]);
+            self.attribute(key, value);
             return;
         }
         let role = match qualifier {
@@ -370,7 +417,7 @@ impl Mapper<'_, '_> {
             }
             "other" => {
                 let value = segment.code(2, 1).to_owned();
-                self.attribute(format!("loc_{qualifier}"), value);
+                self.attribute(concat(&["loc_", qualifier]), value);
             }
             _ => {
                 let Some(place) = self.place(segment, role) else { return };
@@ -416,13 +463,8 @@ impl Mapper<'_, '_> {
         };
         let mut party = Party { role, name: None, address: None, identifiers: Vec::new(), contact: None };
         if let Some(id) = self.text(segment, 2, 1) {
-            let scheme = [segment.code(2, 2), segment.code(2, 3)]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join("/");
-            let scheme = if scheme.is_empty() { format!("nad_{qualifier}") } else { scheme };
+            let scheme = scheme(segment.code(2, 2), segment.code(2, 3));
+            let scheme = if scheme.is_empty() { concat(&["nad_", qualifier]) } else { scheme };
             party.identifiers.push(PartyIdentifier { scheme, value: id });
         }
         let name_and_address = text_of(segment, 3, self.message);
@@ -702,12 +744,12 @@ impl Mapper<'_, '_> {
                 }
             },
             "16" | "29" | "5" | "6" | "39" | "1" | "2" | "15" => {
-                self.attribute(format!("cnt_{qualifier}"), raw.to_owned())
+                self.attribute(concat(&["cnt_", qualifier]), raw.to_owned())
             }
             _ => {
                 let qualifier = qualifier.to_owned();
                 self.unknown_qualifier(segment, "6069", &qualifier, "kept as an attribute");
-                self.attribute(format!("cnt_{qualifier}"), raw.to_owned());
+                self.attribute(concat(&["cnt_", &qualifier]), raw.to_owned());
             }
         }
     }
@@ -824,7 +866,7 @@ impl Mapper<'_, '_> {
         if !known {
             self.unknown_qualifier(segment, "4451", &qualifier, "the text is kept as an attribute");
         }
-        self.attribute(format!("ftx_{}", qualifier.to_lowercase()), text);
+        self.attribute(key(&["ftx", &qualifier]), text);
     }
 
     fn mea(&mut self, segment: &Segment<'_>) {
@@ -837,7 +879,8 @@ impl Mapper<'_, '_> {
         }
         if self.context == Context::Equipment {
             let id = self.part().consignment.equipment.last().map(|e| e.id.clone()).unwrap_or_default();
-            self.attribute(format!("equipment_{id}_mea_{}", purpose.to_lowercase()), format!("{raw} {unit}"));
+            let key = concat(&["equipment_", &id, "_", &key(&["mea", &purpose])]);
+            self.attribute(key, concat(&[&raw, " ", &unit]));
             return;
         }
         let weight = matches!(purpose.as_str(), "AAI" | "WT" | "AAE" | "AAF" | "CT");
@@ -850,10 +893,7 @@ impl Mapper<'_, '_> {
             } else if weight && (gross || net) {
                 self.unknown_unit(segment, 3, 1, &unit);
             }
-            self.attribute(
-                format!("mea_{}_{}", purpose.to_lowercase(), property.to_lowercase()),
-                format!("{raw} {unit}"),
-            );
+            self.attribute(key(&["mea", &purpose, property]), concat(&[&raw, " ", &unit]));
             return;
         }
         let Some(kg) = decimal(&raw).and_then(|v| kilograms(v, &unit)) else {
@@ -914,7 +954,7 @@ impl Mapper<'_, '_> {
                     item.value = Some(Money { amount, currency });
                 }
             }
-            _ => self.attribute(format!("moa_{kind}"), format!("{raw} {}", segment.code(1, 3)).trim().to_owned()),
+            _ => self.attribute(concat(&["moa_", &kind]), concat(&[&raw, " ", segment.code(1, 3)]).trim().to_owned()),
         }
     }
 
