@@ -269,6 +269,7 @@ pub(crate) fn read(
                     }
                     summary.messages += 1;
                     if open.supported && !open.too_large {
+                        buf.seal(lexer.charset());
                         let msg = Message { buf: &buf, source, charset: lexer.charset() };
                         consignments.clear();
                         map(&msg, &mut sink, &mut consignments);
