@@ -91,37 +91,28 @@ fn text_of(segment: &Segment<'_>, element: usize, message: &Message<'_>) -> Opti
     joined_text(segment, element..=element, message)
 }
 
-/// Returns the non-blank components of a run of data elements, trimmed and joined with single spaces, in one
-/// allocation; `None` when all are blank.
+/// Returns the non-blank components of a run of data elements, trimmed and joined with single spaces; `None`
+/// when all are blank. One pass: a single component (the usual case) is copied once, and short text stays inline.
 fn joined_text(
     segment: &Segment<'_>,
     elements: std::ops::RangeInclusive<usize>,
     message: &Message<'_>,
 ) -> Option<Text> {
-    let mut bytes = 0;
-    for element in elements.clone() {
-        let count = segment.component_count(element);
-        bytes += count + (1..=count).map(|component| segment.value(element, component).len()).sum::<usize>();
-    }
-    if bytes == 0 {
-        return None;
-    }
-    // Room for the components and the spaces between them (Latin-1 may need two bytes a character).
-    let mut joined = Text::with_capacity(bytes);
+    let mut joined: Option<Text> = None;
     for element in elements {
         for component in 1..=segment.component_count(element) {
-            if let Some(text) = segment.text(element, component, message.charset) {
-                let text = trim(&text);
-                if !text.is_empty() {
-                    if !joined.is_empty() {
-                        joined.push(' ');
-                    }
+            let Some(text) = segment.text(element, component, message.charset) else { continue };
+            let text = trim(&text);
+            match joined.as_mut() {
+                None => joined = Some(Text::from(text)),
+                Some(joined) => {
+                    joined.push(' ');
                     joined.push_str(text);
                 }
             }
         }
     }
-    (!joined.is_empty()).then_some(joined)
+    joined
 }
 
 /// Returns an attribute key: the parts lower-cased and joined with `_`, built in one allocation.
@@ -196,9 +187,11 @@ impl Mapper<'_, '_> {
 
     fn unknown_qualifier(&mut self, segment: &Segment<'_>, data_element: &str, qualifier: &str, kept: &str) {
         let tag = segment.tag_str();
-        let text = concat(&["qualifier `", qualifier, "` of ", &tag, " is not one Aduana maps; ", kept]);
+        let parts = ["qualifier `", qualifier, "` of ", &tag, " is not one Aduana maps; ", kept];
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        parts.iter().for_each(|part| text.push_str(part));
         let location = self.at(segment, 1, 1, data_element);
-        self.warn("unknown_qualifier", text.into(), location);
+        self.warn("unknown_qualifier", text, location);
     }
 
     fn attribute(&mut self, key: Text, value: Text) {

@@ -79,6 +79,7 @@ impl SegmentBuf {
     }
 
     /// Returns the buffer's bytes, wherever they are kept.
+    #[inline]
     fn bytes(&self) -> &[u8] {
         match &self.text {
             Some(text) => text.as_bytes(),
@@ -266,6 +267,7 @@ impl<'a> Segment<'a> {
     }
 
     /// Returns the raw (unescaped) bytes of component `component` of data element `element`, empty when absent.
+    #[inline]
     pub(crate) fn value(&self, element: usize, component: usize) -> &'a [u8] {
         let index = self.meta.first_element as usize + element;
         if index >= self.meta.end_element as usize || component == 0 {
@@ -282,6 +284,7 @@ impl<'a> Segment<'a> {
 
     /// Returns a component as text when the message was decoded whole (see [`SegmentBuf::seal`]); `None` when it
     /// was not, and the component must be decoded by itself. An absent component is empty text.
+    #[inline]
     fn sealed_text(&self, element: usize, component: usize) -> Option<&'a str> {
         let text = self.buf.text.as_deref()?;
         let index = self.meta.first_element as usize + element;
@@ -327,6 +330,7 @@ impl<'a> Segment<'a> {
     }
 
     /// Returns a component as ASCII text (codes, qualifiers), empty when absent or not ASCII.
+    #[inline]
     pub(crate) fn code(&self, element: usize, component: usize) -> &'a str {
         if let Some(text) = self.sealed_text(element, component) {
             return trim(text);
@@ -365,6 +369,7 @@ impl<'a> Segment<'a> {
 
 /// Returns `text` without leading and trailing whitespace, as [`str::trim`] does, without decoding characters
 /// when the text starts and ends with a visible ASCII character (nearly always).
+#[inline]
 pub(crate) fn trim(text: &str) -> &str {
     match text.as_bytes() {
         [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,
