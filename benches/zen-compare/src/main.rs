@@ -280,7 +280,7 @@ fn generate_consignment(rng: &mut Rng, n: usize) -> Consignment {
     let mut party = Party::named(PartyRole::Importer, "Importer");
     party
         .identifiers
-        .push(PartyIdentifier { scheme: "eori".to_owned(), value: format!("XX{:08}", rng.below(100_000)) });
+        .push(PartyIdentifier { scheme: "eori".into(), value: format!("XX{:08}", rng.below(100_000)).into() });
     c.parties.push(party);
     for s in 0..1 + rng.below(3) {
         let mut item = GoodsItem::new(s as u32 + 1);
@@ -288,7 +288,7 @@ fn generate_consignment(rng: &mut Rng, n: usize) -> Consignment {
         item.origin_country = Some(CountryCode::parse(rng.country()).unwrap());
         item.description = Some(
             ["cotton garments", "replica watches", "spare parts for engines", "battery packs"][rng.below(4) as usize]
-                .to_owned(),
+                .into(),
         );
         item.net_mass_kg = Some((1 + rng.below(5_000)).into());
         item.value = Some(Money { amount: (10 + rng.below(2_000_000)).into(), currency: "USD".parse().unwrap() });

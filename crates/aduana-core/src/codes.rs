@@ -76,13 +76,13 @@ macro_rules! string_code {
         impl $ty {
             /// Returns the code in its canonical string form.
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
             }
         }
 
         impl std::fmt::Display for $ty {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.0.as_str())
             }
         }
 
@@ -102,13 +102,13 @@ macro_rules! string_code {
 
         impl From<$ty> for String {
             fn from(code: $ty) -> String {
-                code.0
+                code.0.as_str().to_owned()
             }
         }
 
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(&self.0)
+                serializer.serialize_str(self.0.as_str())
             }
         }
 
@@ -134,6 +134,57 @@ macro_rules! string_code {
     };
 }
 pub(crate) use string_code;
+
+/// The text of a code, held inline: every code is short ASCII, so a code costs no heap allocation to build, clone
+/// or drop. Compares, orders, hashes and prints (`Debug`) exactly as the same text in a `String` would.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Inline<const N: usize> {
+    bytes: [u8; N],
+    len: u8,
+}
+
+impl<const N: usize> Inline<N> {
+    /// Returns `text` held inline.
+    ///
+    /// # Panics
+    ///
+    /// When `text` is longer than `N` bytes: callers pass text their parser has already bounded.
+    pub(crate) fn new(text: &str) -> Inline<N> {
+        assert!(text.len() <= N && N <= u8::MAX as usize, "a code of at most {N} bytes, found {}", text.len());
+        let mut bytes = [0; N];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        Inline { bytes, len: text.len() as u8 }
+    }
+
+    /// Returns the text.
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..self.len as usize]).expect("the bytes were copied whole from a str")
+    }
+}
+
+impl<const N: usize> std::fmt::Debug for Inline<N> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl<const N: usize> std::hash::Hash for Inline<N> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl<const N: usize> PartialOrd for Inline<N> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<const N: usize> Ord for Inline<N> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
 
 /// Returns the input with ASCII whitespace removed at both ends and upper-cased, as every code parser accepts it.
 pub(crate) fn normalise(input: &str) -> String {

@@ -38,7 +38,10 @@ pub fn missing_elements(consignment: &Consignment, set: ElementSet) -> Vec<Diagn
     let mut out = Vec::new();
     let mut require = |present: bool, rule: &str, path: &str, what: &str| {
         if !present {
-            let message = format!("{what} is missing");
+            // Built by hand rather than with `format!`: this runs for every finding of a bulk intake.
+            let mut message = String::with_capacity(what.len() + 11);
+            message.push_str(what);
+            message.push_str(" is missing");
             out.push(Diagnostic::warning("missing_element", message, Location::model(path)).with_rule(rule));
         }
     };
@@ -137,7 +140,7 @@ pub fn missing_elements(consignment: &Consignment, set: ElementSet) -> Vec<Diagn
                 ];
                 for (present, rule, field, what) in checks {
                     if !present {
-                        require(false, rule, &format!("goods[{i}].{field}"), what);
+                        require(false, rule, &item_path("goods", i, field), what);
                     }
                 }
             }
@@ -148,7 +151,7 @@ pub fn missing_elements(consignment: &Consignment, set: ElementSet) -> Vec<Diagn
                     require(
                         !equipment.seals.is_empty(),
                         "SAFE-SEALS",
-                        &format!("equipment[{i}].seals"),
+                        &item_path("equipment", i, "seals"),
                         "seal numbers",
                     );
                 }
@@ -156,6 +159,29 @@ pub fn missing_elements(consignment: &Consignment, set: ElementSet) -> Vec<Diagn
         }
     }
     out
+}
+
+/// Returns the model path of a field of a list element, `goods[2].hs_code`, without the formatting machinery
+/// (this runs for every finding of a bulk intake).
+fn item_path(list: &str, index: usize, field: &str) -> String {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = index;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    let mut path = String::with_capacity(list.len() + field.len() + 3 + digits.len() - at);
+    path.push_str(list);
+    path.push('[');
+    path.extend(digits[at..].iter().map(|&d| char::from(d)));
+    path.push_str("].");
+    path.push_str(field);
+    path
 }
 
 /// Returns the missing elements of every set that applies to the consignment (see [`ElementSet::applicable_to`]).
@@ -208,6 +234,13 @@ mod tests {
         assert_eq!(missing_elements(&consignment, ElementSet::Placi), []);
         // PLACI applies because of the air waybill even without a declared mode.
         assert_eq!(ElementSet::applicable_to(&consignment), [ElementSet::Placi, ElementSet::Safe]);
+    }
+
+    #[test]
+    fn item_paths_read_as_formatted_paths() {
+        for index in [0, 7, 10, 123, usize::MAX] {
+            assert_eq!(item_path("goods", index, "hs_code"), format!("goods[{index}].hs_code"));
+        }
     }
 
     #[test]

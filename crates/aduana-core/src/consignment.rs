@@ -23,6 +23,11 @@ pub use transport::TransportMeans;
 
 use crate::codes::AirWaybillNumber;
 
+/// Text in the consignment model (names, addresses, identifiers, attributes): a string that holds up to 24 bytes
+/// inline and only longer text on the heap, so that reading a consignment does not allocate for every short value.
+/// It reads, compares, prints and serialises exactly like a `String`; build one with `.into()` or `Text::from`.
+pub type Text = compact_str::CompactString;
+
 /// One transport document's worth of goods — a master or house bill of lading, an air waybill, an entry summary
 /// declaration or a goods declaration — with its parties, route, means of transport, equipment and goods.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -35,7 +40,7 @@ pub struct Consignment {
     pub document_kind: Option<DocumentKind>,
     /// The master document this one belongs to (the master bill or master air waybill of a house document).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub master_reference: Option<String>,
+    pub master_reference: Option<Text>,
     /// The air waybill number, for air consignments (PLACI element 8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub air_waybill: Option<AirWaybillNumber>,
@@ -49,7 +54,7 @@ pub struct Consignment {
     pub lodged_on: Option<NaiveDate>,
     /// The customs office that received it (a national code or a UN/LOCODE-based office id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customs_office: Option<String>,
+    pub customs_office: Option<Text>,
     /// Everyone involved, each with a role.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parties: Vec<Party>,
@@ -78,7 +83,7 @@ pub struct Consignment {
     /// Facts the source format carries that the model has no field for (e.g. the declaration's import type),
     /// kept so that nothing is silently lost; keys are the source's names in snake_case.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub attributes: BTreeMap<String, String>,
+    pub attributes: BTreeMap<Text, Text>,
 }
 
 /// What kind of transport or customs document a consignment's reference names.
@@ -162,9 +167,9 @@ impl TransportMode {
 #[serde(deny_unknown_fields)]
 pub struct DocumentReference {
     /// The document type code or name in the source's terms (e.g. `N740`, `invoice`).
-    pub kind: String,
+    pub kind: Text,
     /// The document's reference number.
-    pub reference: String,
+    pub reference: Text,
 }
 
 impl Consignment {

@@ -17,7 +17,7 @@ pub use codes::{
 };
 pub use consignment::{
     Address, Consignment, Contact, Direction, DocumentKind, DocumentReference, Duty, Equipment, EquipmentKind,
-    GoodsItem, Itinerary, Money, Packages, Party, PartyIdentifier, PartyRole, Place, Reference, ReferenceError,
+    GoodsItem, Itinerary, Money, Packages, Party, PartyIdentifier, PartyRole, Place, Reference, ReferenceError, Text,
     TransportMeans, TransportMode,
 };
 pub use diagnostic::{Diagnostic, Severity};

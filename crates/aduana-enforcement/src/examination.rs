@@ -34,7 +34,7 @@ pub fn case_from_examination(consignment: &Consignment, consignment_id: i64, exa
         .parties
         .iter()
         .filter_map(|p| {
-            let name = p.name.clone()?;
+            let name = p.name.as_deref()?.to_owned();
             let address = p.address.as_ref().and_then(|a| {
                 let parts: Vec<&str> =
                     [&a.street, &a.postcode, &a.city].into_iter().filter_map(|x| x.as_deref()).collect();
@@ -42,17 +42,17 @@ pub fn case_from_examination(consignment: &Consignment, consignment_id: i64, exa
             });
             Some(Company {
                 name,
-                identifier: p.identifiers.first().map(|i| i.value.clone()),
+                identifier: p.identifiers.first().map(|i| i.value.to_string()),
                 country: p.country().cloned(),
                 addresses: address.into_iter().collect(),
-                phones: p.contact.as_ref().and_then(|c| c.phone.clone()).into_iter().collect(),
+                phones: p.contact.as_ref().and_then(|c| c.phone.as_deref().map(str::to_owned)).into_iter().collect(),
             })
         })
         .collect();
     let goods: Vec<&str> = consignment.goods.iter().filter_map(|g| g.description.as_deref()).collect();
     Case {
         date: find.date,
-        office: consignment.customs_office.clone().unwrap_or_else(|| "not recorded".to_owned()),
+        office: consignment.customs_office.as_deref().unwrap_or("not recorded").to_owned(),
         locode,
         detection_method: DetectionMethod::PhysicalExamination,
         commodity_area: find.commodity_area,
@@ -63,9 +63,9 @@ pub fn case_from_examination(consignment: &Consignment, consignment_id: i64, exa
         concealment_details: String::new(),
         conveyance: Conveyance {
             vessel_imo: transport.and_then(|t| t.imo.clone()),
-            vessel_name: transport.and_then(|t| t.name.clone()),
-            flight: transport.and_then(|t| t.conveyance_reference.clone()),
-            vehicle_plate: transport.and_then(|t| t.vehicle_registration.clone()),
+            vessel_name: transport.and_then(|t| t.name.as_deref().map(str::to_owned)),
+            flight: transport.and_then(|t| t.conveyance_reference.as_deref().map(str::to_owned)),
+            vehicle_plate: transport.and_then(|t| t.vehicle_registration.as_deref().map(str::to_owned)),
             containers,
         },
         route: Route {

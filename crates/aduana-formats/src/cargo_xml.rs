@@ -13,7 +13,7 @@ use std::io::BufRead;
 
 use aduana_core::{
     Address, Consignment, Contact, Decimal, Equipment, EquipmentKind, GoodsItem, Packages, Party, PartyIdentifier,
-    PartyRole, Place, UnNumber,
+    PartyRole, Place, Text, UnNumber,
 };
 
 use crate::xml::ElementId;
@@ -63,7 +63,7 @@ fn party(f: &mut Fields<'_>, id: ElementId, role: PartyRole) -> Party {
     let mut identifiers = Vec::new();
     for (element, scheme) in [("AccountID", "account"), ("CargoAgentID", "iata"), ("PrimaryID", "id")] {
         if let Some(value) = f.text(id, &[element]) {
-            identifiers.push(PartyIdentifier { scheme: scheme.to_owned(), value });
+            identifiers.push(PartyIdentifier { scheme: scheme.into(), value });
         }
     }
     let contact_element = f.find(id, &["DefinedTradeContact"]);
@@ -108,7 +108,7 @@ fn customs_notes(f: &mut Fields<'_>, consignment_element: ElementId, c: &mut Con
         };
         if let Some(party) = role.and_then(|r| c.parties.iter_mut().find(|p| p.role == r)) {
             match code.as_str() {
-                "T" => party.identifiers.push(PartyIdentifier { scheme: "tin".to_owned(), value: content.clone() }),
+                "T" => party.identifiers.push(PartyIdentifier { scheme: "tin".into(), value: content.clone() }),
                 "CT" => {
                     let contact = party.contact.get_or_insert_with(Contact::default);
                     if contact.phone.is_none() {
@@ -186,7 +186,7 @@ fn route(f: &mut Fields<'_>, consignment_element: ElementId, c: &mut Consignment
             // Its operating airline (the two-character designator) is the carrier.
             if let Some(airline) = transport.name.clone() {
                 if !c.parties.iter().any(|p| p.role == PartyRole::Carrier) {
-                    let identifiers = vec![PartyIdentifier { scheme: "iata".to_owned(), value: airline }];
+                    let identifiers = vec![PartyIdentifier { scheme: "iata".into(), value: airline }];
                     c.parties.push(Party {
                         role: PartyRole::Carrier,
                         name: None,
@@ -200,7 +200,7 @@ fn route(f: &mut Fields<'_>, consignment_element: ElementId, c: &mut Consignment
         }
     }
     if !legs.is_empty() {
-        c.attributes.insert("flights".to_owned(), legs.join(", "));
+        c.attributes.insert("flights".into(), legs.join(", ").into());
     }
     // Cargo-XML is air cargo: without a ModeCode (it is optional) the mode is air.
     c.mode_of_transport.get_or_insert(aduana_core::TransportMode::Air);
@@ -229,7 +229,7 @@ fn goods_item(f: &mut Fields<'_>, id: ElementId, index: usize, c: &mut Consignme
     if let Some((at, code)) = f.located(id, &["TypeCode"]) {
         item.hs_code = f.hs_code(&code, at);
         if item.hs_code.is_none() {
-            c.attributes.insert(format!("goods.{sequence}.type_code"), code);
+            c.attributes.insert(format!("goods.{sequence}.type_code").into(), code);
         }
     }
     item.description = f.text(id, &["NatureIdentificationTransportCargo", "Identification"]);
@@ -243,7 +243,7 @@ fn goods_item(f: &mut Fields<'_>, id: ElementId, index: usize, c: &mut Consignme
     }
     if let Some(at) = f.find(id, &["PackageQuantity"]) {
         if let Some(slac) = f.count(at) {
-            c.attributes.insert(format!("goods.{sequence}.package_quantity"), slac.to_string());
+            c.attributes.insert(format!("goods.{sequence}.package_quantity").into(), slac.to_string().into());
         }
     }
     // The pieces stated must equal the pieces in the item's package (dimension) lines, where those are given.
@@ -270,7 +270,7 @@ fn goods_item(f: &mut Fields<'_>, id: ElementId, index: usize, c: &mut Consignme
             continue;
         };
         let owner = f.text(uld, &["OperatingParty", "PrimaryID"]).unwrap_or_default();
-        let uld_id = format!("{kind}{number}{owner}");
+        let uld_id = Text::from(format!("{kind}{number}{owner}"));
         if !c.equipment.iter().any(|e| e.id == uld_id) {
             c.equipment.push(Equipment {
                 id: uld_id.clone(),
@@ -330,7 +330,7 @@ fn totals_and_handling(f: &mut Fields<'_>, consignment_element: ElementId, c: &m
         ("NilInsuranceValueIndicator", "nil_insurance_value"),
     ] {
         if let Some(value) = f.text(consignment_element, &[element]) {
-            c.attributes.insert(key.to_owned(), value);
+            c.attributes.insert(key.into(), value);
         }
     }
     for (element, key) in [
@@ -340,7 +340,7 @@ fn totals_and_handling(f: &mut Fields<'_>, consignment_element: ElementId, c: &m
     ] {
         if let Some(at) = f.find(consignment_element, &[element]) {
             if let Some(money) = f.money(at, None) {
-                c.attributes.insert(key.to_owned(), format!("{} {}", money.amount, money.currency));
+                c.attributes.insert(key.into(), format!("{} {}", money.amount, money.currency).into());
             }
         }
     }
@@ -349,7 +349,7 @@ fn totals_and_handling(f: &mut Fields<'_>, consignment_element: ElementId, c: &m
             .find(consignment_element, &["GrossVolumeMeasure"])
             .and_then(|at| f.doc.element(at).attribute("unitCode").map(str::to_owned))
             .unwrap_or_default();
-        c.attributes.insert("gross_volume".to_owned(), format!("{text} {unit}").trim().to_owned());
+        c.attributes.insert("gross_volume".into(), format!("{text} {unit}").trim().into());
     }
 }
 
@@ -404,7 +404,7 @@ fn header(f: &mut Fields<'_>, root: ElementId, c: &mut Consignment) {
         (&["BusinessHeaderDocument", "SenderAssignedID"][..], "sender_assigned_id"),
     ] {
         if let Some(value) = f.text(root, path) {
-            c.attributes.insert(key.to_owned(), value);
+            c.attributes.insert(key.into(), value);
         }
     }
 }

@@ -2,7 +2,7 @@
 //! ([`lexer`], [`segment`], [`interchange`]) streams an interchange one message at a time through a reused buffer,
 //! checking UNB/UNG/UNH/UNT/UNE/UNZ envelopes; [`cuscar`] maps each CUSCAR message to consignments.
 
-mod cuscar;
+pub(crate) mod cuscar;
 mod interchange;
 mod lexer;
 mod segment;

@@ -108,7 +108,7 @@ fn map(f: &mut Fields<'_>, root: ElementId, d: ElementId) -> Option<Consignment>
     let mut c = Consignment::new(reference, direction);
     c.document_kind = Some(DocumentKind::GoodsDeclaration);
     if let Some((_, type_code)) = type_code {
-        c.attributes.insert("declaration_type".to_owned(), type_code);
+        c.attributes.insert("declaration_type".into(), type_code);
     }
     for (path, key) in [
         (&["ID"][..], "mrn"),
@@ -121,7 +121,7 @@ fn map(f: &mut Fields<'_>, root: ElementId, d: ElementId) -> Option<Consignment>
         (&["InvoiceAmount"][..], "invoice_amount"),
     ] {
         if let Some(value) = f.text(d, path) {
-            c.attributes.insert(key.to_owned(), value);
+            c.attributes.insert(key.into(), value);
         }
     }
     if root != d {
@@ -129,7 +129,7 @@ fn map(f: &mut Fields<'_>, root: ElementId, d: ElementId) -> Option<Consignment>
             [("WCODataModelVersionCode", "wco_data_model_version"), ("ResponsibleCountryCode", "responsible_country")]
         {
             if let Some(value) = f.text(root, &[element]) {
-                c.attributes.insert(key.to_owned(), value);
+                c.attributes.insert(key.into(), value);
             }
         }
     }
@@ -214,7 +214,7 @@ fn map(f: &mut Fields<'_>, root: ElementId, d: ElementId) -> Option<Consignment>
             }
         }
         if let Some(freight) = f.text(consignment, &["Freight", "PaymentMethodCode"]) {
-            c.attributes.insert("freight_payment_method".to_owned(), freight);
+            c.attributes.insert("freight_payment_method".into(), freight);
         }
     }
     if let Some(g) = goods_shipment {
@@ -249,7 +249,7 @@ fn party(f: &mut Fields<'_>, id: ElementId, role: PartyRole) -> Option<Party> {
         .text(id, &["ID"])
         .map(|value| {
             let scheme = if is_eori(&value) { "eori" } else { "id" };
-            PartyIdentifier { scheme: scheme.to_owned(), value }
+            PartyIdentifier { scheme: scheme.into(), value }
         })
         .into_iter()
         .collect();
@@ -281,7 +281,7 @@ fn transport_means(f: &mut Fields<'_>, id: ElementId, key: &str, c: &mut Consign
             Ok(imo) => means.imo = Some(imo),
             Err(_) => {
                 // Not a valid IMO number (the samples use `12345`): kept as declared.
-                c.attributes.insert(format!("{key}_id"), value);
+                c.attributes.insert(format!("{key}_id").into(), value);
             }
         },
         Some("11") => means.name = Some(value),
@@ -300,10 +300,10 @@ fn push_document(f: &mut Fields<'_>, id: ElementId, c: &mut Consignment) {
         f.text(id, &["TypeCode"]).unwrap_or_default()
     );
     let reference = f.text(id, &["ID"]).or_else(|| {
-        f.text(id, &["LPCOExemptionCode"]).map(|code| format!("exempt {code}")).or_else(|| f.text(id, &["Name"]))
+        f.text(id, &["LPCOExemptionCode"]).map(|code| format!("exempt {code}").into()).or_else(|| f.text(id, &["Name"]))
     });
     if let Some(reference) = reference {
-        let document = DocumentReference { kind, reference };
+        let document = DocumentReference { kind: kind.into(), reference };
         if !c.documents.contains(&document) {
             c.documents.push(document);
         }

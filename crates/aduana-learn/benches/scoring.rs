@@ -29,13 +29,13 @@ fn consignments(n: usize, rng: &mut SeededRng, first_day: i64) -> Vec<Consignmen
             let fraud = under || (h + o) % 7 == 0 && r(rng, 3) == 0;
             let mut c = Consignment::new(Reference::parse(&format!("B{i}")).expect("valid"), Direction::Import);
             c.lodged_on = base.checked_add_signed(chrono::Duration::days(first_day + (i * 300 / n) as i64));
-            c.customs_office = Some(format!("{}", 10 + r(rng, 40)));
+            c.customs_office = Some(format!("{}", 10 + r(rng, 40)).into());
             for (role, id) in [(PartyRole::Importer, r(rng, 3000)), (PartyRole::Declarant, r(rng, 300))] {
                 c.parties.push(Party {
                     role,
                     name: None,
                     address: None,
-                    identifiers: vec![PartyIdentifier { scheme: "kcs".to_owned(), value: format!("P{id}") }],
+                    identifiers: vec![PartyIdentifier { scheme: "kcs".into(), value: format!("P{id}").into() }],
                     contact: None,
                 });
             }
@@ -45,9 +45,9 @@ fn consignments(n: usize, rng: &mut SeededRng, first_day: i64) -> Vec<Consignmen
             item.origin_country = Some(CountryCode::parse(countries[(o + i % 2) % countries.len()]).expect("valid"));
             item.net_mass_kg = Some(mass.into());
             item.value = Some(Money { amount: price.into(), currency: CurrencyCode::parse("KRW").expect("valid") });
-            item.duty = Some(Duty { rate_percent: Some(8.into()), tariff_type: Some("A".to_owned()) });
+            item.duty = Some(Duty { rate_percent: Some(8.into()), tariff_type: Some("A".into()) });
             c.goods.push(item);
-            c.attributes.insert("fraud".to_owned(), if fraud { "1" } else { "0" }.to_owned());
+            c.attributes.insert("fraud".into(), if fraud { "1" } else { "0" }.into());
             c
         })
         .collect()

@@ -103,7 +103,7 @@ impl<'a> Row<'a> {
         let item = consignment.goods.first();
         let hs6 = item.and_then(|g| g.hs_code.as_ref()).map_or("", |h| h.as_str());
         let party = |role| consignment.party(role).and_then(|p| p.identifiers.first()).map_or("", |i| i.value.as_str());
-        let attribute = |key: &str| consignment.attributes.get(key).map_or("", String::as_str);
+        let attribute = |key: &str| consignment.attributes.get(key).map_or("", aduana_core::Text::as_str);
         let facts = [
             hs6,
             hs6.get(..4).unwrap_or(hs6),
@@ -133,7 +133,7 @@ impl<'a> Row<'a> {
             value: number(item.and_then(|g| g.value.as_ref()).map(|m| m.amount)),
             net_mass: number(item.and_then(|g| g.net_mass_kg)),
             tax_rate: number(item.and_then(|g| g.duty.as_ref()).and_then(|d| d.rate_percent)),
-            label: match consignment.attributes.get("fraud").map(String::as_str) {
+            label: match consignment.attributes.get("fraud").map(aduana_core::Text::as_str) {
                 Some("1") => Some(true),
                 Some("0") => Some(false),
                 _ => None,

@@ -26,7 +26,7 @@ fn declarations(n: usize, seed: u64, first_day: i64, days: i64) -> Vec<Consignme
                 role: PartyRole::Importer,
                 name: None,
                 address: None,
-                identifiers: vec![PartyIdentifier { scheme: "kcs".to_owned(), value: format!("I{}", i % 50) }],
+                identifiers: vec![PartyIdentifier { scheme: "kcs".into(), value: format!("I{}", i % 50).into() }],
                 contact: None,
             });
             let mut item = GoodsItem::new(1);
@@ -34,9 +34,9 @@ fn declarations(n: usize, seed: u64, first_day: i64, days: i64) -> Vec<Consignme
             item.origin_country = Some(CountryCode::parse(countries[o]).expect("valid"));
             item.net_mass_kg = Some(mass.into());
             item.value = Some(Money { amount: price.into(), currency: CurrencyCode::parse("KRW").expect("valid") });
-            item.duty = Some(Duty { rate_percent: Some(8.into()), tariff_type: Some("A".to_owned()) });
+            item.duty = Some(Duty { rate_percent: Some(8.into()), tariff_type: Some("A".into()) });
             c.goods.push(item);
-            c.attributes.insert("fraud".to_owned(), if fraud { "1" } else { "0" }.to_owned());
+            c.attributes.insert("fraud".into(), if fraud { "1" } else { "0" }.into());
             c
         })
         .collect()
@@ -68,7 +68,7 @@ fn a_rows_features_do_not_depend_on_outcomes_of_its_own_or_later_days() {
     let mut flipped = data.clone();
     for c in flipped.iter_mut().skip(200) {
         let label = if c.attributes["fraud"] == "1" { "0" } else { "1" };
-        c.attributes.insert("fraud".to_owned(), label.to_owned());
+        c.attributes.insert("fraud".into(), label.into());
     }
     let matrix = |data: &[Consignment]| {
         let rows: Vec<Row<'_>> = data.iter().map(Row::of).collect();
@@ -124,7 +124,7 @@ fn a_model_of_another_version_or_a_corrupt_tree_is_refused() {
 fn training_without_both_labels_is_refused() {
     let mut data = declarations(50, 5, 0, 10);
     for c in &mut data {
-        c.attributes.insert("fraud".to_owned(), "0".to_owned());
+        c.attributes.insert("fraud".into(), "0".into());
     }
     assert!(matches!(train(&data, &data, &config(), &mut |_, _| {}), Err(ModelError::Data(_))));
 }

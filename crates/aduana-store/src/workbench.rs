@@ -316,7 +316,7 @@ pub(crate) fn derive(consignment: &Consignment, assessment: &Assessment, assesse
             format!(" {} ", referrals.join(" ")),
             json(&consignment.direction),
             consignment.mode_of_transport.as_ref().map(|m| json(m)).unwrap_or_default(),
-            consignment.customs_office.clone().unwrap_or_default(),
+            consignment.customs_office.as_deref().unwrap_or_default().to_owned(),
             hit_ids,
         ]
     });

@@ -1,11 +1,11 @@
 //! `AirWaybillNumber`: an IATA air waybill number (airline prefix, serial, mod-7 check digit).
 
-use crate::codes::{CodeError, CodeErrorKind, string_code};
+use crate::codes::{CodeError, CodeErrorKind, Inline, string_code};
 
 /// An IATA air waybill number: a three-digit airline prefix and an eight-digit serial whose last digit is the
 /// first seven modulo 7. Canonical form `888-11111111`; input may omit the hyphen or use a space.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AirWaybillNumber(String);
+pub struct AirWaybillNumber(Inline<12>);
 
 string_code!(AirWaybillNumber, "IATA air waybill number: prefix-serial, mod-7 check digit", "^[0-9]{3}-[0-9]{8}$");
 
@@ -28,17 +28,17 @@ impl AirWaybillNumber {
         if expected != found {
             return Err(CodeError::new(WHAT, input, CodeErrorKind::CheckDigit { expected, found }));
         }
-        Ok(AirWaybillNumber(format!("{}-{}", &digits[..3], &digits[3..])))
+        Ok(AirWaybillNumber(Inline::new(&format!("{}-{}", &digits[..3], &digits[3..]))))
     }
 
     /// Returns the three-digit airline prefix.
     pub fn prefix(&self) -> &str {
-        &self.0[..3]
+        &self.as_str()[..3]
     }
 
     /// Returns the eight-digit serial number including the check digit.
     pub fn serial(&self) -> &str {
-        &self.0[4..]
+        &self.as_str()[4..]
     }
 }
 

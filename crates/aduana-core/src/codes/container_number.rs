@@ -1,12 +1,12 @@
 //! `ContainerNumber`: an ISO 6346 freight container identification with its check digit.
 
-use crate::codes::{CodeError, CodeErrorKind, string_code};
+use crate::codes::{CodeError, CodeErrorKind, Inline, string_code};
 
 /// An ISO 6346 container number: three-letter owner code, equipment category (`U` freight container, `J`
 /// detachable equipment, `Z` trailer or chassis), six-digit serial and a check digit that must match
 /// (`CSQU3054383`). Spaces and hyphens in the input are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ContainerNumber(String);
+pub struct ContainerNumber(Inline<11>);
 
 string_code!(ContainerNumber, "ISO 6346 container number with check digit", "^[A-Z]{3}[UJZ][0-9]{7}$");
 
@@ -35,12 +35,12 @@ impl ContainerNumber {
         if expected != found {
             return Err(CodeError::new(WHAT, input, CodeErrorKind::CheckDigit { expected, found }));
         }
-        Ok(ContainerNumber(code))
+        Ok(ContainerNumber(Inline::new(&code)))
     }
 
     /// Returns the owner code (first three letters).
     pub fn owner(&self) -> &str {
-        &self.0[..3]
+        &self.as_str()[..3]
     }
 }
 

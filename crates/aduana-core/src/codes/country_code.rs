@@ -1,6 +1,6 @@
 //! `CountryCode`: an ISO 3166-1 alpha-2 country code, plus the user-assigned codes customs systems use.
 
-use crate::codes::{CodeError, CodeErrorKind, normalise, string_code};
+use crate::codes::{CodeError, CodeErrorKind, Inline, normalise, string_code};
 
 /// Every officially assigned ISO 3166-1 alpha-2 code (249), sorted.
 const ISO_3166_1: &[&str] = &[
@@ -46,7 +46,7 @@ const KNOWN: [u32; 26] = {
 /// An ISO 3166-1 alpha-2 country code, or one of the few user-assigned codes that customs systems use
 /// (see [`CountryCode::is_user_assigned`]). Input is upper-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CountryCode(String);
+pub struct CountryCode(Inline<2>);
 
 string_code!(CountryCode, "ISO 3166-1 alpha-2 country code", "^[A-Z]{2}$");
 
@@ -54,10 +54,10 @@ impl CountryCode {
     /// Parses a two-letter country code, case-insensitively.
     pub fn parse(input: &str) -> Result<CountryCode, CodeError> {
         const WHAT: &str = "country code";
-        // Fast path for the usual input, two capital letters: one table lookup and one small allocation.
+        // Fast path for the usual input, two capital letters: one table lookup.
         if let &[first @ b'A'..=b'Z', second @ b'A'..=b'Z'] = input.as_bytes() {
             if KNOWN[(first - b'A') as usize] & (1 << (second - b'A')) != 0 {
-                return Ok(CountryCode(input.to_owned()));
+                return Ok(CountryCode(Inline::new(input)));
             }
         }
         let code = normalise(input);
@@ -76,12 +76,12 @@ impl CountryCode {
         {
             return Err(CodeError::new(WHAT, input, CodeErrorKind::Unknown { list: "ISO 3166-1 alpha-2" }));
         }
-        Ok(CountryCode(code))
+        Ok(CountryCode(Inline::new(&code)))
     }
 
     /// Returns whether this is a user-assigned or reserved code rather than an officially assigned one.
     pub fn is_user_assigned(&self) -> bool {
-        CUSTOMS_ASSIGNED.binary_search(&self.0.as_str()).is_ok()
+        CUSTOMS_ASSIGNED.binary_search(&self.as_str()).is_ok()
     }
 
     /// Returns every officially assigned ISO 3166-1 alpha-2 code, sorted.

@@ -1,6 +1,6 @@
 //! `CurrencyCode`: an ISO 4217 alphabetic currency code.
 
-use crate::codes::{CodeError, CodeErrorKind, normalise, string_code};
+use crate::codes::{CodeError, CodeErrorKind, Inline, normalise, string_code};
 
 /// ISO 4217 alphabetic codes: the current list plus recently withdrawn codes still seen in trade data
 /// (HRK, SLL, ZWL, VEF, MRO, STD, BYR, CUC). Sorted.
@@ -21,7 +21,7 @@ const ISO_4217: &[&str] = &[
 
 /// An ISO 4217 alphabetic currency code, upper-cased.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CurrencyCode(String);
+pub struct CurrencyCode(Inline<3>);
 
 string_code!(CurrencyCode, "ISO 4217 currency code", "^[A-Z]{3}$");
 
@@ -44,7 +44,7 @@ impl CurrencyCode {
         if ISO_4217.binary_search(&code.as_str()).is_err() {
             return Err(CodeError::new(WHAT, input, CodeErrorKind::Unknown { list: "ISO 4217" }));
         }
-        Ok(CurrencyCode(code))
+        Ok(CurrencyCode(Inline::new(&code)))
     }
 }
 

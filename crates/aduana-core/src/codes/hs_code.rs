@@ -1,13 +1,13 @@
 //! `HsCode`: a Harmonized System code of 2, 4, 6, 8 or 10 digits (chapter, heading, subheading, national lines).
 
-use crate::codes::{CodeError, CodeErrorKind, string_code};
+use crate::codes::{CodeError, CodeErrorKind, Inline, string_code};
 use crate::hs::{HsEdition, Nomenclature};
 
 /// A Harmonized System code: 2, 4, 6, 8 or 10 digits whose chapter is 01 to 99. Dots and spaces in the
 /// input (`8541.40`, `8541 40 10`) are removed. Whether the code exists in an edition of the nomenclature
 /// is a separate question, answered by [`HsCode::exists_in`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct HsCode(String);
+pub struct HsCode(Inline<10>);
 
 string_code!(HsCode, "Harmonized System code: 2, 4, 6, 8 or 10 digits", "^[0-9]{2}([0-9]{2}){0,4}$");
 
@@ -36,27 +36,29 @@ impl HsCode {
         if &digits[..2] == "00" {
             return Err(CodeError::new(WHAT, input, CodeErrorKind::Unknown { list: "HS chapter" }));
         }
-        Ok(HsCode(digits))
+        Ok(HsCode(Inline::new(&digits)))
     }
 
     /// Returns the number of digits (2, 4, 6, 8 or 10).
     pub fn level(&self) -> usize {
-        self.0.len()
+        self.as_str().len()
     }
 
     /// Returns the two-digit chapter.
     pub fn chapter(&self) -> &str {
-        &self.0[..2]
+        &self.as_str()[..2]
     }
 
     /// Returns the first `digits` digits (2, 4 or 6), or `None` when the code is shorter.
     pub fn prefix(&self, digits: usize) -> Option<&str> {
-        (digits <= self.0.len()).then(|| &self.0[..digits])
+        let code = self.as_str();
+        (digits <= code.len()).then(|| &code[..digits])
     }
 
     /// Returns the internationally harmonised part: the first six digits, or the whole code when shorter.
     pub fn international(&self) -> &str {
-        &self.0[..self.0.len().min(6)]
+        let code = self.as_str();
+        &code[..code.len().min(6)]
     }
 
     /// Returns whether the code's internationally harmonised part exists in the given edition of the nomenclature.

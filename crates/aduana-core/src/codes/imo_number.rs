@@ -1,11 +1,11 @@
 //! `ImoNumber`: an IMO ship identification number with its check digit.
 
-use crate::codes::{CodeError, CodeErrorKind, string_code};
+use crate::codes::{CodeError, CodeErrorKind, Inline, string_code};
 
 /// An IMO ship identification number: seven digits whose last is the check digit (the sum of the first six
 /// multiplied by 7, 6, 5, 4, 3, 2, modulo 10). Input may carry an `IMO` prefix (`IMO 9074729`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ImoNumber(String);
+pub struct ImoNumber(Inline<7>);
 
 string_code!(ImoNumber, "IMO ship identification number (7 digits, check digit last)", "^[0-9]{7}$");
 
@@ -31,7 +31,7 @@ impl ImoNumber {
         if expected != d[6] {
             return Err(CodeError::new(WHAT, input, CodeErrorKind::CheckDigit { expected, found: d[6] }));
         }
-        Ok(ImoNumber(digits.to_owned()))
+        Ok(ImoNumber(Inline::new(digits)))
     }
 }
 

@@ -1,12 +1,12 @@
 //! `LoCode`: a UN/LOCODE location code (country + three-character location).
 
-use crate::codes::{CodeError, CodeErrorKind, CountryCode, string_code};
+use crate::codes::{CodeError, CodeErrorKind, CountryCode, Inline, string_code};
 
 /// A UN/LOCODE: an ISO 3166-1 country code followed by three characters from `A`–`Z` and `2`–`9`
 /// (`GBFXT`, `USNYC`, `KRPUS`). Input may have a space between the parts (`GB FXT`). Only the shape is checked:
 /// the code list itself is not shipped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct LoCode(String);
+pub struct LoCode(Inline<5>);
 
 string_code!(LoCode, "UN/LOCODE", "^[A-Z]{2}[A-Z2-9]{3}$");
 
@@ -33,17 +33,17 @@ impl LoCode {
             let kind = CodeErrorKind::Character { position, expected: "a letter or a digit 2-9", found };
             return Err(CodeError::new(WHAT, input, kind));
         }
-        Ok(LoCode(code))
+        Ok(LoCode(Inline::new(&code)))
     }
 
     /// Returns the country part.
     pub fn country(&self) -> CountryCode {
-        CountryCode::parse(&self.0[..2]).expect("the country part was checked by the parser")
+        CountryCode::parse(&self.as_str()[..2]).expect("the country part was checked by the parser")
     }
 
     /// Returns the three-character location part.
     pub fn location(&self) -> &str {
-        &self.0[2..]
+        &self.as_str()[2..]
     }
 }
 

@@ -1,11 +1,11 @@
 //! `UnNumber`: a UN dangerous-goods number.
 
-use crate::codes::{CodeError, CodeErrorKind, string_code};
+use crate::codes::{CodeError, CodeErrorKind, Inline, string_code};
 
 /// A UN dangerous-goods number: four digits, 0004 to 3599 as assigned by the UN Model Regulations (input may
 /// carry a `UN` prefix: `UN1203`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UnNumber(String);
+pub struct UnNumber(Inline<4>);
 
 string_code!(UnNumber, "UN dangerous-goods number (4 digits)", "^[0-9]{4}$");
 
@@ -29,7 +29,7 @@ impl UnNumber {
                 CodeErrorKind::Unknown { list: "UN Model Regulations (0004-3599)" },
             ));
         }
-        Ok(UnNumber(digits.to_owned()))
+        Ok(UnNumber(Inline::new(digits)))
     }
 }
 

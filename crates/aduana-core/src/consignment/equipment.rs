@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::codes::ContainerNumber;
+use crate::consignment::Text;
 
 /// A piece of transport equipment. Its identifier is kept as declared, because real traffic carries unit load
 /// devices and national trailer numbers as well as ISO 6346 container numbers; [`Equipment::container_number`]
@@ -11,15 +12,15 @@ use crate::codes::ContainerNumber;
 #[serde(deny_unknown_fields)]
 pub struct Equipment {
     /// The identifier as declared (container number, ULD id, trailer plate).
-    pub id: String,
+    pub id: Text,
     /// What kind of equipment it is.
     pub kind: EquipmentKind,
     /// The ISO 6346 size and type code (`45G1`) or the source's equivalent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub size_type: Option<String>,
+    pub size_type: Option<Text>,
     /// Seal numbers.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub seals: Vec<String>,
+    pub seals: Vec<Text>,
     /// Whether the equipment is loaded (`true`) or empty (`false`), where declared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub full: Option<bool>,

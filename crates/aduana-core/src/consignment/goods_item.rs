@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{CountryCode, CurrencyCode, HsCode, UnNumber};
+use crate::consignment::Text;
 
 /// One goods item of a consignment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -16,7 +17,7 @@ pub struct GoodsItem {
     pub hs_code: Option<HsCode>,
     /// The description of the goods as declared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<Text>,
     /// Packages: how many, of what kind, with which marks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub packages: Option<Packages>,
@@ -42,7 +43,7 @@ pub struct GoodsItem {
     pub origin_country: Option<CountryCode>,
     /// The ids of the equipment (containers) the item is packed in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub equipment_ids: Vec<String>,
+    pub equipment_ids: Vec<Text>,
 }
 
 /// The packages of a goods item.
@@ -54,10 +55,10 @@ pub struct Packages {
     pub count: Option<u32>,
     /// The kind of package, as a UN/ECE Recommendation 21 code (`CT` carton) or the source's words.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kind: Option<String>,
+    pub kind: Option<Text>,
     /// Shipping marks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub marks: Option<String>,
+    pub marks: Option<Text>,
 }
 
 /// An amount of money in a currency. Amounts are decimals, never floating point.
@@ -81,7 +82,7 @@ pub struct Duty {
     pub rate_percent: Option<Decimal>,
     /// The tariff type (basic rate, a preferential FTA rate…), in the source's code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tariff_type: Option<String>,
+    pub tariff_type: Option<Text>,
 }
 
 impl GoodsItem {

@@ -4,6 +4,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{CountryCode, LoCode};
+use crate::consignment::Text;
 
 /// The route of a consignment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -50,7 +51,7 @@ pub struct Place {
     pub locode: Option<LoCode>,
     /// The place's name or a code in another list (e.g. a US Schedule D/K port code).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// The country (the LOCODE's country when only a LOCODE was given).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<CountryCode>,

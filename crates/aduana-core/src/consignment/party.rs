@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::codes::CountryCode;
+use crate::consignment::Text;
 
 /// A person or organisation involved in a consignment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -12,7 +13,7 @@ pub struct Party {
     pub role: PartyRole,
     /// The name as declared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// The address as declared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
@@ -87,16 +88,16 @@ impl PartyRole {
 pub struct Address {
     /// Street and number, possibly several lines joined with `, `.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub street: Option<String>,
+    pub street: Option<Text>,
     /// City or town.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
+    pub city: Option<Text>,
     /// Postal code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postcode: Option<String>,
+    pub postcode: Option<Text>,
     /// State, province or region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subdivision: Option<String>,
+    pub subdivision: Option<Text>,
     /// Country.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<CountryCode>,
@@ -115,9 +116,9 @@ impl Address {
 #[serde(deny_unknown_fields)]
 pub struct PartyIdentifier {
     /// The scheme: `eori`, `tin`, `duns`, `scac`, `iata`, or a national scheme name.
-    pub scheme: String,
+    pub scheme: Text,
     /// The identifier as issued.
-    pub value: String,
+    pub value: Text,
 }
 
 /// How to reach a party.
@@ -126,15 +127,15 @@ pub struct PartyIdentifier {
 pub struct Contact {
     /// Telephone number as declared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
+    pub phone: Option<Text>,
     /// E-mail address as declared.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Text>,
 }
 
 impl Party {
     /// Returns a party with a role and a name and nothing else.
-    pub fn named(role: PartyRole, name: impl Into<String>) -> Party {
+    pub fn named(role: PartyRole, name: impl Into<Text>) -> Party {
         Party { role, name: Some(name.into()), address: None, identifiers: Vec::new(), contact: None }
     }
 

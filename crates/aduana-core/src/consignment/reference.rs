@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::consignment::Text;
+
 /// The longest reference accepted: EDIFACT's an..70, the widest of the formats Aduana reads.
 const MAX_CHARS: usize = 70;
 
@@ -11,7 +13,7 @@ const MAX_CHARS: usize = 70;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(try_from = "String", into = "String")]
 #[schemars(with = "String")]
-pub struct Reference(String);
+pub struct Reference(Text);
 
 /// Why a string is not a usable reference.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -33,7 +35,7 @@ impl Reference {
     pub fn parse(input: &str) -> Result<Reference, ReferenceError> {
         let trimmed = input.trim();
         check(trimmed)?;
-        Ok(Reference(trimmed.to_owned()))
+        Ok(Reference(Text::from(trimmed)))
     }
 
     /// Returns the reference as a string.
@@ -63,7 +65,7 @@ impl TryFrom<String> for Reference {
     fn try_from(s: String) -> Result<Reference, ReferenceError> {
         if s.trim().len() == s.len() {
             check(&s)?;
-            Ok(Reference(s))
+            Ok(Reference(Text::from(s)))
         } else {
             Reference::parse(&s)
         }
@@ -72,7 +74,7 @@ impl TryFrom<String> for Reference {
 
 impl From<Reference> for String {
     fn from(r: Reference) -> String {
-        r.0
+        r.0.into()
     }
 }
 

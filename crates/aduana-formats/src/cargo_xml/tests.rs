@@ -70,7 +70,10 @@ fn declared_value_for_customs_is_the_value_of_a_single_goods_item() {
     let consignment = &collected.consignments[0];
     let value = consignment.goods[0].value.as_ref().expect("valued");
     assert_eq!((value.amount.to_string(), value.currency.as_str()), ("1234.50".to_owned(), "USD"));
-    assert_eq!(consignment.attributes.get("declared_value_for_customs").map(String::as_str), Some("1234.50 USD"));
+    assert_eq!(
+        consignment.attributes.get("declared_value_for_customs").map(aduana_core::Text::as_str),
+        Some("1234.50 USD")
+    );
 }
 
 proptest! {

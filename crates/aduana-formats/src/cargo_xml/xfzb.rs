@@ -42,7 +42,7 @@ pub(super) fn map(f: &mut Fields<'_>, root: ElementId) -> Option<Consignment> {
     let air_waybill = air_waybill?;
     let mut c = Consignment::new(reference, Direction::Import);
     c.document_kind = Some(DocumentKind::HouseAirWaybill);
-    c.master_reference = Some(air_waybill.as_str().to_owned());
+    c.master_reference = Some(air_waybill.as_str().into());
     c.air_waybill = Some(air_waybill);
     header(f, root, &mut c);
     c.parties = parties(f, house);
@@ -57,15 +57,15 @@ pub(super) fn map(f: &mut Fields<'_>, root: ElementId) -> Option<Consignment> {
     }
     totals_and_handling(f, house, &mut c);
     if let Some(description) = f.text(house, &["SummaryDescription"]) {
-        c.attributes.insert("summary_description".to_owned(), description);
+        c.attributes.insert("summary_description".into(), description);
     }
     if let Some(at) = f.find(master, &["IncludedTareGrossWeightMeasure"]) {
         if let Some(kg) = f.mass_kg(at, None) {
-            c.attributes.insert("master_gross_weight_kg".to_owned(), kg.to_string());
+            c.attributes.insert("master_gross_weight_kg".into(), kg.to_string().into());
         }
     }
     if let Some(pieces) = f.text(master, &["TotalPieceQuantity"]) {
-        c.attributes.insert("master_total_pieces".to_owned(), pieces);
+        c.attributes.insert("master_total_pieces".into(), pieces);
     }
     for (index, item) in f.all(house, "IncludedHouseConsignmentItem").into_iter().enumerate() {
         let mut goods = goods_item(f, item, index, &mut c);

@@ -6,7 +6,7 @@ use std::io::BufRead;
 
 use aduana_core::{
     Address, Consignment, CountryCode, CurrencyCode, Decimal, Diagnostic, Direction, DocumentKind, Equipment,
-    EquipmentKind, GoodsItem, HsCode, LoCode, Money, Packages, Party, PartyRole, Place, Reference, TransportMode,
+    EquipmentKind, GoodsItem, HsCode, LoCode, Money, Packages, Party, PartyRole, Place, Reference, Text, TransportMode,
 };
 use chrono::NaiveDate;
 
@@ -238,8 +238,8 @@ fn decimal(value: &str) -> Result<Decimal, String> {
     Decimal::from_str_exact(value).map_err(|_| format!("expected a decimal number, found `{value}`"))
 }
 
-fn text(cell: &Cell<'_>, column: &str) -> Result<Option<String>, Box<Diagnostic>> {
-    Ok(Some(cell(column)?.to_owned()).filter(|s| !s.is_empty()))
+fn text(cell: &Cell<'_>, column: &str) -> Result<Option<Text>, Box<Diagnostic>> {
+    Ok(Some(Text::from(cell(column)?)).filter(|s| !s.is_empty()))
 }
 
 fn start(cell: &Cell<'_>, source: &str, line: u64) -> Result<Consignment, Box<Diagnostic>> {
@@ -319,12 +319,7 @@ fn document_kind(value: &str) -> Result<DocumentKind, String> {
         .map_err(|_| format!("expected a document kind such as master_bill or goods_declaration, found `{value}`"))
 }
 
-fn item(
-    cell: &Cell<'_>,
-    sequence: u32,
-    source: &str,
-    line: u64,
-) -> Result<(GoodsItem, Option<String>), Box<Diagnostic>> {
+fn item(cell: &Cell<'_>, sequence: u32, source: &str, line: u64) -> Result<(GoodsItem, Option<Text>), Box<Diagnostic>> {
     let mut item = GoodsItem::new(sequence);
     item.hs_code = optional(cell, "hs_code", HsCode::parse, source, line)?;
     if item.hs_code.is_none() {

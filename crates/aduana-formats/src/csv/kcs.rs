@@ -210,7 +210,7 @@ fn row(record: &csv::ByteRecord, columns: &Columns, source: &str, line: u64) -> 
     let mut consignment = Consignment::new(reference, Direction::Import);
     consignment.document_kind = Some(DocumentKind::GoodsDeclaration);
     consignment.lodged_on = Some(date);
-    consignment.customs_office = Some(non_empty(2)?.to_owned());
+    consignment.customs_office = Some(non_empty(2)?.into());
     consignment.mode_of_transport = Some(mode);
     for (column, role, required) in [
         (8, PartyRole::Declarant, true),
@@ -229,7 +229,7 @@ fn row(record: &csv::ByteRecord, columns: &Columns, source: &str, line: u64) -> 
     item.origin_country = origin;
     item.net_mass_kg = Some(net_mass);
     item.value = Some(Money { amount: price, currency: krw });
-    item.duty = Some(Duty { rate_percent: Some(rate), tariff_type: Some(non_empty(16)?.to_owned()) });
+    item.duty = Some(Duty { rate_percent: Some(rate), tariff_type: Some(non_empty(16)?.into()) });
     consignment.goods.push(item);
     for (column, key) in [
         (3, "process_type"),
@@ -239,14 +239,14 @@ fn row(record: &csv::ByteRecord, columns: &Columns, source: &str, line: u64) -> 
         (7, "transport_mode_code"),
         (17, "origin_indicator"),
     ] {
-        consignment.attributes.insert(key.to_owned(), text(column)?.to_owned());
+        consignment.attributes.insert(key.into(), text(column)?.into());
     }
     for (column, key, known) in [(13, "country_of_departure", dispatch_known), (14, "country_of_origin", origin_known)]
     {
         if known {
             continue;
         }
-        consignment.attributes.insert(key.to_owned(), text(column)?.to_owned());
+        consignment.attributes.insert(key.into(), text(column)?.into());
     }
     for ((column, key), index) in LABELS.iter().zip(columns.labels) {
         let Some(index) = index else { continue };
@@ -256,7 +256,7 @@ fn row(record: &csv::ByteRecord, columns: &Columns, source: &str, line: u64) -> 
             let message = format!("expected one of {}, found `{value}`", allowed.join(", "));
             return Err(Box::new(field_error(source, line, column, "bad_label", message)));
         }
-        consignment.attributes.insert((*key).to_owned(), value.to_owned());
+        consignment.attributes.insert((*key).into(), value.into());
     }
     Ok(consignment)
 }
@@ -266,7 +266,7 @@ fn kcs_party(role: PartyRole, id: &str) -> Party {
         role,
         name: None,
         address: None,
-        identifiers: vec![PartyIdentifier { scheme: "kcs".to_owned(), value: id.to_owned() }],
+        identifiers: vec![PartyIdentifier { scheme: "kcs".into(), value: id.into() }],
         contact: None,
     }
 }

@@ -27,7 +27,7 @@ fn a_bad_kcs_row_is_reported_with_its_line_and_column_and_the_rest_is_read() {
     let first = &collected.consignments[0];
     assert_eq!(first.goods[0].hs_code.as_ref().map(|h| h.as_str()), Some("071080"), "leading zero kept");
     assert_eq!(first.parties.len(), 2, "no seller or courier when their columns are empty");
-    assert_eq!(collected.consignments[1].attributes.get("critical_fraud").map(String::as_str), Some("2"));
+    assert_eq!(collected.consignments[1].attributes.get("critical_fraud").map(aduana_core::Text::as_str), Some("2"));
 }
 
 #[test]

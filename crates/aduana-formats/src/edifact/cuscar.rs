@@ -9,7 +9,7 @@ use aduana_core::{
     Equipment, EquipmentKind, GoodsItem, HsCode, ImoNumber, LoCode, Location, Money, Packages, Party, PartyIdentifier,
     PartyRole, Place, Reference, TransportMeans, TransportMode, UnNumber,
 };
-use aduana_core::{Consignment, Contact, Direction};
+use aduana_core::{Consignment, Contact, Direction, Text};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::interchange::Message;
@@ -20,7 +20,7 @@ use crate::{Limits, Sink};
 struct Part {
     consignment: Consignment,
     /// Candidate transport document references: (priority, value, kind, where).
-    references: Vec<(u8, String, Option<DocumentKind>, Spot)>,
+    references: Vec<(u8, Text, Option<DocumentKind>, Spot)>,
     transport_stage: Option<String>,
     /// The CNI segment that opened the group.
     location: Option<Spot>,
@@ -87,26 +87,67 @@ pub(crate) fn map(message: &Message<'_>, limits: &Limits, sink: &mut dyn Sink, o
     mapper.finish(out);
 }
 
-fn text_of(segment: &Segment<'_>, element: usize, message: &Message<'_>) -> Option<String> {
-    let count = segment.component_count(element);
-    let bytes: usize = (1..=count).map(|component| segment.value(element, component).len()).sum();
-    if bytes == 0 {
-        return None;
-    }
-    // Room for the components and the spaces between them (Latin-1 may need two bytes a character).
-    let mut joined = String::with_capacity(bytes + count);
-    for component in 1..=count {
-        if let Some(text) = segment.text(element, component, message.charset) {
+fn text_of(segment: &Segment<'_>, element: usize, message: &Message<'_>) -> Option<Text> {
+    joined_text(segment, element..=element, message)
+}
+
+/// Returns the non-blank components of a run of data elements, trimmed and joined with single spaces; `None`
+/// when all are blank. One pass: a single component (the usual case) is copied once, and short text stays inline.
+fn joined_text(
+    segment: &Segment<'_>,
+    elements: std::ops::RangeInclusive<usize>,
+    message: &Message<'_>,
+) -> Option<Text> {
+    let mut joined: Option<Text> = None;
+    for element in elements {
+        for component in 1..=segment.component_count(element) {
+            let Some(text) = segment.text(element, component, message.charset) else { continue };
             let text = trim(&text);
-            if !text.is_empty() {
-                if !joined.is_empty() {
+            match joined.as_mut() {
+                None => joined = Some(Text::from(text)),
+                Some(joined) => {
                     joined.push(' ');
+                    joined.push_str(text);
                 }
-                joined.push_str(text);
             }
         }
     }
-    (!joined.is_empty()).then_some(joined)
+    joined
+}
+
+/// Returns an attribute key: the parts lower-cased and joined with `_`, built in one allocation.
+fn key(parts: &[&str]) -> Text {
+    let mut key = Text::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (index, part) in parts.iter().enumerate() {
+        if index > 0 {
+            key.push('_');
+        }
+        if part.is_ascii() {
+            key.extend(part.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        } else {
+            key.push_str(&part.to_lowercase());
+        }
+    }
+    key
+}
+
+/// Returns the code list and agency of a coded element joined with `/`, skipping empty ones (`139/6`).
+fn scheme(list: &str, agency: &str) -> Text {
+    match (list.is_empty(), agency.is_empty()) {
+        (true, true) => Text::default(),
+        (false, true) => Text::from(list),
+        (true, false) => Text::from(agency),
+        (false, false) => concat(&[list, "/", agency]),
+    }
+}
+
+/// Concatenates string slices in one allocation, where `format!` would run the formatting machinery.
+fn concat(parts: &[&str]) -> Text {
+    let mut out = Text::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
 }
 
 fn decimal(raw: &str) -> Option<Decimal> {
@@ -140,18 +181,20 @@ impl Mapper<'_, '_> {
         self.sink.diagnostic(Diagnostic::error(code, text, location));
     }
 
-    fn text(&self, segment: &Segment<'_>, element: usize, component: usize) -> Option<String> {
+    fn text(&self, segment: &Segment<'_>, element: usize, component: usize) -> Option<Text> {
         segment.trimmed(element, component, self.message.charset)
     }
 
     fn unknown_qualifier(&mut self, segment: &Segment<'_>, data_element: &str, qualifier: &str, kept: &str) {
         let tag = segment.tag_str();
-        let text = format!("qualifier `{qualifier}` of {tag} is not one Aduana maps; {kept}");
+        let parts = ["qualifier `", qualifier, "` of ", &tag, " is not one Aduana maps; ", kept];
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        parts.iter().for_each(|part| text.push_str(part));
         let location = self.at(segment, 1, 1, data_element);
         self.warn("unknown_qualifier", text, location);
     }
 
-    fn attribute(&mut self, key: String, value: String) {
+    fn attribute(&mut self, key: Text, value: Text) {
         let attributes = &mut self.part().consignment.attributes;
         attributes
             .entry(key)
@@ -194,12 +237,9 @@ impl Mapper<'_, '_> {
             b"MOA" => self.moa(segment),
             b"CST" => self.cst(segment),
             b"QTY" | b"GEI" | b"TSR" | b"HAN" | b"TMD" => {
-                let key = format!("{}_{}", segment.tag_str().to_lowercase(), segment.code(1, 1).to_lowercase());
-                let value = (2..=segment.element_count().max(2))
-                    .filter_map(|e| text_of(segment, e, self.message))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let value = if value.is_empty() { segment.code(1, 1).to_owned() } else { value };
+                let key = key(&[&segment.tag_str(), segment.code(1, 1)]);
+                let value = joined_text(segment, 2..=segment.element_count().max(2), self.message)
+                    .unwrap_or_else(|| Text::from(segment.code(1, 1)));
                 self.attribute(key, value);
             }
             _ => {
@@ -253,7 +293,7 @@ impl Mapper<'_, '_> {
             } else {
                 let text = format!("date/time format `{format}` is not one Aduana reads; kept as text");
                 self.warn("unknown_qualifier", text, location);
-                self.attribute(format!("dtm_{qualifier}"), raw.to_owned());
+                self.attribute(concat(&["dtm_", qualifier]), Text::from(raw));
             }
             return;
         };
@@ -263,12 +303,11 @@ impl Mapper<'_, '_> {
             "133" | "189" | "186" | "136" | "5" => part.consignment.itinerary.departure = Some(parsed),
             "137" | "9" => part.consignment.lodged_on = Some(parsed.date()),
             "95" | "3" | "11" | "35" | "329" | "7" => {
-                let key = format!("dtm_{qualifier}");
-                self.attribute(key, parsed.to_string());
+                self.attribute(concat(&["dtm_", qualifier]), Text::from(parsed.to_string()));
             }
             _ => {
                 self.unknown_qualifier(segment, "2005", qualifier, "kept as an attribute");
-                self.attribute(format!("dtm_{qualifier}"), parsed.to_string());
+                self.attribute(concat(&["dtm_", qualifier]), Text::from(parsed.to_string()));
             }
         }
     }
@@ -293,10 +332,10 @@ impl Mapper<'_, '_> {
                 Err(_) => {}
             }
         }
-        let scheme = [list, agency].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("/");
-        let value = if scheme.is_empty() { code.to_owned() } else { format!("{code} (code list {scheme})") };
-        self.attribute(format!("{role}_code"), value);
-        Some(Place { name: Some(name.unwrap_or_else(|| code.to_owned())), ..Place::default() })
+        let scheme = scheme(list, agency);
+        let value = if scheme.is_empty() { Text::from(code) } else { concat(&[code, " (code list ", &scheme, ")"]) };
+        self.attribute(concat(&[role, "_code"]), value);
+        Some(Place { name: Some(name.unwrap_or_else(|| Text::from(code))), ..Place::default() })
     }
 
     fn country(
@@ -332,9 +371,10 @@ impl Mapper<'_, '_> {
         if self.context == Context::Equipment
             && !matches!(qualifier, "9" | "11" | "12" | "60" | "24" | "7" | "8" | "88")
         {
-            let value = segment.code(2, 1).to_owned();
-            let id = self.part().consignment.equipment.last().map(|e| e.id.clone()).unwrap_or_default();
-            self.attribute(format!("equipment_{id}_loc_{qualifier}"), value);
+            let value = Text::from(segment.code(2, 1));
+            let equipment = &self.part().consignment.equipment;
+            let key = concat(&["equipment_", equipment.last().map_or("", |e| &e.id), "_loc_", qualifier]);
+            self.attribute(key, value);
             return;
         }
         let role = match qualifier {
@@ -363,14 +403,14 @@ impl Mapper<'_, '_> {
                 }
             }
             "customs_office" => {
-                let code = segment.code(2, 1).to_owned();
+                let code = Text::from(segment.code(2, 1));
                 if !code.is_empty() {
                     self.part().consignment.customs_office = Some(code);
                 }
             }
             "other" => {
-                let value = segment.code(2, 1).to_owned();
-                self.attribute(format!("loc_{qualifier}"), value);
+                let value = Text::from(segment.code(2, 1));
+                self.attribute(concat(&["loc_", qualifier]), value);
             }
             _ => {
                 let Some(place) = self.place(segment, role) else { return };
@@ -416,13 +456,8 @@ impl Mapper<'_, '_> {
         };
         let mut party = Party { role, name: None, address: None, identifiers: Vec::new(), contact: None };
         if let Some(id) = self.text(segment, 2, 1) {
-            let scheme = [segment.code(2, 2), segment.code(2, 3)]
-                .iter()
-                .filter(|s| !s.is_empty())
-                .copied()
-                .collect::<Vec<_>>()
-                .join("/");
-            let scheme = if scheme.is_empty() { format!("nad_{qualifier}") } else { scheme };
+            let scheme = scheme(segment.code(2, 2), segment.code(2, 3));
+            let scheme = if scheme.is_empty() { concat(&["nad_", qualifier]) } else { scheme };
             party.identifiers.push(PartyIdentifier { scheme, value: id });
         }
         let name_and_address = text_of(segment, 3, self.message);
@@ -436,7 +471,7 @@ impl Mapper<'_, '_> {
         if role == PartyRole::Other && !matches!(qualifier, "") {
             party
                 .identifiers
-                .push(PartyIdentifier { scheme: "edifact_party_qualifier".into(), value: qualifier.to_owned() });
+                .push(PartyIdentifier { scheme: "edifact_party_qualifier".into(), value: Text::from(qualifier) });
         }
         let address = Address {
             street,
@@ -498,10 +533,10 @@ impl Mapper<'_, '_> {
             "ABO" | "AWM" | "BN" | "CN" | "AFB" | "ABT" | "XC" | "ACD" | "SQ" | "AAQ" | "ZZZ" | "AAE" | "FF" | "BH"
             | "HWB" | "AWB" | "AAM" | "ACW" | "AEG" | "BLS" | "DM" | "ENT" | "IV" | "ON" | "SS" | "CU" | "UCN"
             | "AIF" => {
-                part.consignment.documents.push(DocumentReference { kind: qualifier.to_owned(), reference: value });
+                part.consignment.documents.push(DocumentReference { kind: Text::from(qualifier), reference: value });
             }
             _ => {
-                part.consignment.documents.push(DocumentReference { kind: qualifier.to_owned(), reference: value });
+                part.consignment.documents.push(DocumentReference { kind: Text::from(qualifier), reference: value });
                 self.unknown_qualifier(segment, "1153", qualifier, "kept as a document reference");
             }
         }
@@ -537,9 +572,9 @@ impl Mapper<'_, '_> {
                 Err(error) if list == "146" || agency == "11" => {
                     let location = self.at(segment, 8, 1, "8213");
                     self.warn("invalid_imo_number", format!("{error}; kept as the vehicle identification"), location);
-                    means.vehicle_registration = Some(id.to_owned());
+                    means.vehicle_registration = Some(Text::from(id));
                 }
-                _ => means.vehicle_registration = Some(id.to_owned()),
+                _ => means.vehicle_registration = Some(Text::from(id)),
             }
         }
         means.name = self.text(segment, 8, 4);
@@ -659,7 +694,7 @@ impl Mapper<'_, '_> {
     }
 
     fn doc(&mut self, segment: &Segment<'_>) {
-        let code = segment.code(1, 1).to_owned();
+        let code = Text::from(segment.code(1, 1));
         let Some(number) = self.text(segment, 2, 1) else { return };
         let kind = match code.as_str() {
             "714" | "703" => Some(DocumentKind::HouseBill),
@@ -702,12 +737,12 @@ impl Mapper<'_, '_> {
                 }
             },
             "16" | "29" | "5" | "6" | "39" | "1" | "2" | "15" => {
-                self.attribute(format!("cnt_{qualifier}"), raw.to_owned())
+                self.attribute(concat(&["cnt_", qualifier]), Text::from(raw))
             }
             _ => {
                 let qualifier = qualifier.to_owned();
                 self.unknown_qualifier(segment, "6069", &qualifier, "kept as an attribute");
-                self.attribute(format!("cnt_{qualifier}"), raw.to_owned());
+                self.attribute(concat(&["cnt_", &qualifier]), Text::from(raw));
             }
         }
     }
@@ -792,7 +827,7 @@ impl Mapper<'_, '_> {
         if qualifier == "AAA" {
             if let Some(item) = self.item() {
                 item.description = Some(match item.description.take() {
-                    Some(before) => format!("{before} {text}"),
+                    Some(before) => concat(&[&before, " ", &text]),
                     None => text,
                 });
                 return;
@@ -824,7 +859,7 @@ impl Mapper<'_, '_> {
         if !known {
             self.unknown_qualifier(segment, "4451", &qualifier, "the text is kept as an attribute");
         }
-        self.attribute(format!("ftx_{}", qualifier.to_lowercase()), text);
+        self.attribute(key(&["ftx", &qualifier]), text);
     }
 
     fn mea(&mut self, segment: &Segment<'_>) {
@@ -837,7 +872,8 @@ impl Mapper<'_, '_> {
         }
         if self.context == Context::Equipment {
             let id = self.part().consignment.equipment.last().map(|e| e.id.clone()).unwrap_or_default();
-            self.attribute(format!("equipment_{id}_mea_{}", purpose.to_lowercase()), format!("{raw} {unit}"));
+            let key = concat(&["equipment_", &id, "_", &key(&["mea", &purpose])]);
+            self.attribute(key, concat(&[&raw, " ", &unit]));
             return;
         }
         let weight = matches!(purpose.as_str(), "AAI" | "WT" | "AAE" | "AAF" | "CT");
@@ -850,10 +886,7 @@ impl Mapper<'_, '_> {
             } else if weight && (gross || net) {
                 self.unknown_unit(segment, 3, 1, &unit);
             }
-            self.attribute(
-                format!("mea_{}_{}", purpose.to_lowercase(), property.to_lowercase()),
-                format!("{raw} {unit}"),
-            );
+            self.attribute(key(&["mea", &purpose, property]), concat(&[&raw, " ", &unit]));
             return;
         }
         let Some(kg) = decimal(&raw).and_then(|v| kilograms(v, &unit)) else {
@@ -865,7 +898,7 @@ impl Mapper<'_, '_> {
             Some(item) if net => item.net_mass_kg = Some(kg),
             Some(item) => item.gross_mass_kg = Some(kg),
             None if gross => self.part().consignment.total_gross_mass_kg = Some(kg),
-            None => self.attribute("net_mass_kg".into(), kg.to_string()),
+            None => self.attribute("net_mass_kg".into(), Text::from(kg.to_string())),
         }
     }
 
@@ -885,7 +918,7 @@ impl Mapper<'_, '_> {
         match UnNumber::parse(raw) {
             Ok(number) => match self.item() {
                 Some(item) => item.un_number = Some(number),
-                None => self.attribute("un_number".into(), number.as_str().to_owned()),
+                None => self.attribute("un_number".into(), Text::from(number.as_str())),
             },
             Err(error) => {
                 let location = self.at(segment, 3, 1, "7124");
@@ -914,7 +947,7 @@ impl Mapper<'_, '_> {
                     item.value = Some(Money { amount, currency });
                 }
             }
-            _ => self.attribute(format!("moa_{kind}"), format!("{raw} {}", segment.code(1, 3)).trim().to_owned()),
+            _ => self.attribute(concat(&["moa_", &kind]), Text::from(concat(&[&raw, " ", segment.code(1, 3)]).trim())),
         }
     }
 
@@ -1088,6 +1121,9 @@ fn parse_datetime(raw: &str, format: &str) -> Option<NaiveDateTime> {
         ("", 6) => "101",
         (format, _) => format,
     };
+    if let Some(parsed) = digits_datetime(raw, format) {
+        return Some(parsed);
+    }
     let date = |s: &str| NaiveDate::parse_from_str(s, "%Y%m%d").ok();
     let midnight = NaiveTime::MIN;
     match format {
@@ -1099,4 +1135,25 @@ fn parse_datetime(raw: &str, format: &str) -> Option<NaiveDateTime> {
         "205" if raw.len() >= 12 => NaiveDateTime::parse_from_str(raw.get(..12)?, "%Y%m%d%H%M").ok(),
         _ => None,
     }
+}
+
+/// Reads the usual DTM values — formats 102 (`CCYYMMDD`), 203 (`CCYYMMDDHHMM`) and 204 (`CCYYMMDDHHMMSS`), all
+/// digits, every field in its ordinary range — without chrono's general format parser, which dominates a message's
+/// date handling. Anything else (`None`) goes to chrono, which gives the same answer for what this reads.
+pub(crate) fn digits_datetime(raw: &str, format: &str) -> Option<NaiveDateTime> {
+    let digits = raw.as_bytes();
+    if !matches!((format, digits.len()), ("102", 8) | ("203", 12) | ("204", 14)) {
+        return None;
+    }
+    let number = |at: usize, len: usize| {
+        digits[at..at + len].iter().try_fold(0u32, |n, &b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
+    };
+    let date = NaiveDate::from_ymd_opt(i32::try_from(number(0, 4)?).ok()?, number(4, 2)?, number(6, 2)?)?;
+    let (hour, minute, second) = match digits.len() {
+        8 => (0, 0, 0),
+        12 => (number(8, 2)?, number(10, 2)?, 0),
+        _ => (number(8, 2)?, number(10, 2)?, number(12, 2)?),
+    };
+    // A leap second (60) is left to chrono.
+    (second < 60).then(|| date.and_hms_opt(hour, minute, second)).flatten()
 }

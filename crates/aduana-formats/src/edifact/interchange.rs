@@ -176,7 +176,7 @@ pub(crate) fn read(
         if let Some(offset) = lexer.invalid_byte(&buf) {
             let (element, component) = buf.last_segment_position_of(offset);
             let byte = buf.last_segment_bytes()[offset];
-            let charset = match lexer.charset {
+            let charset = match lexer.charset() {
                 Charset::Ascii => "an ASCII character set (UNOA/UNOB)",
                 Charset::Latin1 => "UNOC (ISO 8859-1)",
                 Charset::Utf8 => "UTF-8 (UNOW/UNOY)",
@@ -197,7 +197,7 @@ pub(crate) fn read(
                     sink.diagnostic(Diagnostic::error("missing_segment", text, at(&segment, None, None, None)));
                 }
                 seen_unb = true;
-                lexer.charset = check_unb(&segment, &mut sink, &at);
+                lexer.set_charset(check_unb(&segment, &mut sink, &at));
                 interchange =
                     Some(Interchange { reference: segment.code(5, 1).to_owned(), messages: 0, groups: 0, group: None });
                 summary.interchanges += 1;
@@ -269,7 +269,8 @@ pub(crate) fn read(
                     }
                     summary.messages += 1;
                     if open.supported && !open.too_large {
-                        let msg = Message { buf: &buf, source, charset: lexer.charset };
+                        buf.seal(lexer.charset());
+                        let msg = Message { buf: &buf, source, charset: lexer.charset() };
                         consignments.clear();
                         map(&msg, &mut sink, &mut consignments);
                         if sink.errors == open.errors_at_start {

@@ -50,8 +50,12 @@ pub(crate) enum Lexed {
     End,
 }
 
+/// A data byte allowed in the character set.
 const PLAIN: u8 = 0;
+/// A separator, the release character, or a line break.
 const SPECIAL: u8 = 1;
+/// A data byte the character set may not allow: the segment gets the full check of [`Lexer::invalid_byte`].
+const SUSPECT: u8 = 2;
 
 /// Reads segments from a byte stream.
 pub(crate) struct Lexer<'r> {
@@ -64,7 +68,10 @@ pub(crate) struct Lexer<'r> {
     column: u64,
     position: u64,
     /// The character set the segments' data must be in, once UNB said so.
-    pub(crate) charset: Charset,
+    charset: Charset,
+    /// Whether the last segment holds a byte that may be outside the character set (a [`SUSPECT`] byte or a
+    /// released one): only such a segment is checked byte by byte.
+    suspect: bool,
 }
 
 impl std::fmt::Debug for Lexer<'_> {
@@ -78,6 +85,7 @@ struct Scan {
     in_segment: bool,
     released: bool,
     truncated: bool,
+    suspect: bool,
     limit: usize,
 }
 
@@ -93,6 +101,7 @@ impl<'r> Lexer<'r> {
             column: 1,
             position: 0,
             charset: Charset::Ascii,
+            suspect: false,
         };
         lexer.set_separators(Separators::DEFAULT);
         lexer
@@ -100,7 +109,33 @@ impl<'r> Lexer<'r> {
 
     fn set_separators(&mut self, separators: Separators) {
         self.separators = separators;
-        self.class = [PLAIN; 256];
+        self.classify();
+    }
+
+    /// Returns the character set the segments' data must be in.
+    pub(crate) fn charset(&self) -> Charset {
+        self.charset
+    }
+
+    /// Sets the character set the following segments' data must be in (UNB declares it).
+    pub(crate) fn set_charset(&mut self, charset: Charset) {
+        self.charset = charset;
+        self.classify();
+    }
+
+    /// Fills the byte class table from the separators and the character set. A byte that is [`PLAIN`] is allowed
+    /// in the character set, so a segment of only such bytes needs no further check.
+    fn classify(&mut self) {
+        let separators = self.separators;
+        for (byte, class) in (0..=u8::MAX).zip(self.class.iter_mut()) {
+            let allowed = match self.charset {
+                Charset::Ascii => (0x20..0x7F).contains(&byte),
+                Charset::Latin1 => !(byte < 0x20 || (0x7F..0xA0).contains(&byte)),
+                // Bytes from 0x80 start or continue a multi-byte character: only the whole segment can tell.
+                Charset::Utf8 => (0x20..0x7F).contains(&byte),
+            };
+            *class = if allowed { PLAIN } else { SUSPECT };
+        }
         for byte in [separators.component, separators.element, separators.terminator, b'\r', b'\n'] {
             self.class[byte as usize] = SPECIAL;
         }
@@ -188,10 +223,16 @@ impl<'r> Lexer<'r> {
 
     /// Reads the next segment and appends it to `buf`. Data past `limit` bytes in the buffer is not stored.
     pub(crate) fn next_segment(&mut self, buf: &mut SegmentBuf, limit: usize) -> io::Result<Lexed> {
-        let mut scan = Scan { in_segment: false, released: false, truncated: false, limit };
+        let mut scan = Scan { in_segment: false, released: false, truncated: false, suspect: false, limit };
+        let lexed = self.lex(buf, &mut scan);
+        self.suspect = scan.suspect;
+        lexed
+    }
+
+    fn lex(&mut self, buf: &mut SegmentBuf, scan: &mut Scan) -> io::Result<Lexed> {
         if !self.pending.is_empty() {
             let pending = std::mem::take(&mut self.pending);
-            let (used, done) = self.scan(&pending, buf, &mut scan);
+            let (used, done) = self.scan(&pending, buf, scan);
             if done {
                 self.pending = pending[used..].to_vec();
                 return Ok(Lexed::Segment { truncated: scan.truncated });
@@ -217,7 +258,7 @@ impl<'r> Lexer<'r> {
             let (used, done) = scan_chunk(
                 chunk,
                 buf,
-                &mut scan,
+                scan,
                 &self.class,
                 self.separators,
                 &mut self.line,
@@ -237,6 +278,9 @@ impl<'r> Lexer<'r> {
 
     /// Returns the offset in the last segment's bytes of the first byte not allowed in the character set.
     pub(crate) fn invalid_byte(&self, buf: &SegmentBuf) -> Option<usize> {
+        if !self.suspect {
+            return None;
+        }
         let bytes = buf.last_segment_bytes();
         let ascii = |b: u8| (0x20..0x7F).contains(&b);
         // 0x80–0x9F are C1 controls in ISO 8859-1: in practice Windows-1252 text mislabelled as UNOC.
@@ -302,6 +346,7 @@ fn scan_chunk(
                 *column = 1;
             } else {
                 *column += 1;
+                scan.suspect = true;
                 store(buf, scan, &chunk[i..=i]);
             }
             i += 1;
@@ -320,6 +365,12 @@ fn scan_chunk(
         }
         let byte = chunk[i];
         i += 1;
+        if class[byte as usize] == SUSPECT {
+            scan.suspect = true;
+            store(buf, scan, &chunk[i - 1..i]);
+            *column += 1;
+            continue;
+        }
         if byte == b'\n' && separators.terminator != b'\n' {
             *line += 1;
             *column = 1;

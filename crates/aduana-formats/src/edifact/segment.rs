@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use aduana_core::{Location, LocationPath};
+use aduana_core::{Location, LocationPath, Text};
 
 /// The character repertoire an interchange declares in UNB (syntax identifier).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,10 @@ pub(crate) struct SegmentMeta {
 #[derive(Debug, Default)]
 pub(crate) struct SegmentBuf {
     data: Vec<u8>,
+    /// The same bytes as text, while a complete message is being mapped and all of it decodes as its character
+    /// set (nearly always): validated once here instead of once per component read. [`SegmentBuf::clear`] gives
+    /// the bytes back to `data` for the next message.
+    text: Option<String>,
     /// `(start, end)` byte ranges of components in `data`.
     components: Vec<(u32, u32)>,
     /// `(first component, end component)` of each element; element 0 of a segment is its tag.
@@ -45,6 +49,9 @@ pub(crate) struct SegmentBuf {
 impl SegmentBuf {
     /// Empties the buffer, keeping its capacity.
     pub(crate) fn clear(&mut self) {
+        if let Some(text) = self.text.take() {
+            self.data = text.into_bytes();
+        }
         self.data.clear();
         self.components.clear();
         self.elements.clear();
@@ -55,6 +62,29 @@ impl SegmentBuf {
     /// separators without data is bounded too.
     pub(crate) fn size(&self) -> usize {
         self.data.len() + self.components.len()
+    }
+
+    /// Decodes the whole buffer once as text in `charset`, where it is valid: from then on components are read
+    /// as slices of that text. Called when a message is complete, before it is mapped; nothing may be added to
+    /// the buffer until [`SegmentBuf::clear`].
+    pub(crate) fn seal(&mut self, charset: Charset) {
+        if self.text.is_some() || (charset == Charset::Latin1 && !self.data.is_ascii()) {
+            // Latin-1 text beyond ASCII is not UTF-8: its components are decoded one by one.
+            return;
+        }
+        match String::from_utf8(std::mem::take(&mut self.data)) {
+            Ok(text) => self.text = Some(text),
+            Err(error) => self.data = error.into_bytes(),
+        }
+    }
+
+    /// Returns the buffer's bytes, wherever they are kept.
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        match &self.text {
+            Some(text) => text.as_bytes(),
+            None => &self.data,
+        }
     }
 
     /// Returns how many segments the buffer holds.
@@ -107,6 +137,7 @@ impl SegmentBuf {
     // Building, used by the lexer.
 
     pub(crate) fn begin_segment(&mut self, line: u64, column: u64, interchange_position: u64) {
+        debug_assert!(self.text.is_none(), "a sealed buffer is cleared before lexing goes on");
         let first_element = self.elements.len() as u32;
         self.segments.push(SegmentMeta {
             first_element,
@@ -173,7 +204,7 @@ impl SegmentBuf {
         let Some(meta) = self.segments.last() else { return &[] };
         let first_component = self.elements.get(meta.first_element as usize).map_or(0, |e| e.0);
         let first_byte = self.components.get(first_component as usize).map_or(0, |c| c.0);
-        &self.data[first_byte as usize..]
+        &self.bytes()[first_byte as usize..]
     }
 
     /// Returns the 1-based element and component of the byte at `offset` within the last segment's bytes.
@@ -236,6 +267,7 @@ impl<'a> Segment<'a> {
     }
 
     /// Returns the raw (unescaped) bytes of component `component` of data element `element`, empty when absent.
+    #[inline]
     pub(crate) fn value(&self, element: usize, component: usize) -> &'a [u8] {
         let index = self.meta.first_element as usize + element;
         if index >= self.meta.end_element as usize || component == 0 {
@@ -247,11 +279,33 @@ impl<'a> Segment<'a> {
             return &[];
         }
         let (start, stop) = self.buf.components[c];
-        &self.buf.data[start as usize..stop as usize]
+        &self.buf.bytes()[start as usize..stop as usize]
+    }
+
+    /// Returns a component as text when the message was decoded whole (see [`SegmentBuf::seal`]); `None` when it
+    /// was not, and the component must be decoded by itself. An absent component is empty text.
+    #[inline]
+    fn sealed_text(&self, element: usize, component: usize) -> Option<&'a str> {
+        let text = self.buf.text.as_deref()?;
+        let index = self.meta.first_element as usize + element;
+        if index >= self.meta.end_element as usize || component == 0 {
+            return Some("");
+        }
+        let (first, end) = self.buf.elements[index];
+        let c = first as usize + component - 1;
+        if c >= end as usize {
+            return Some("");
+        }
+        let (start, stop) = self.buf.components[c];
+        // Components end at separators, which are ASCII, so these are character boundaries.
+        text.get(start as usize..stop as usize)
     }
 
     /// Returns a component decoded in the interchange's character set, `None` when absent or blank.
     pub(crate) fn text(&self, element: usize, component: usize, charset: Charset) -> Option<Cow<'a, str>> {
+        if let Some(text) = self.sealed_text(element, component) {
+            return (!trim(text).is_empty()).then_some(Cow::Borrowed(text));
+        }
         let bytes = self.value(element, component);
         if bytes.is_empty() {
             return None;
@@ -261,17 +315,26 @@ impl<'a> Segment<'a> {
     }
 
     /// Returns a component decoded in the interchange's character set and trimmed, `None` when absent or blank.
-    pub(crate) fn trimmed(&self, element: usize, component: usize, charset: Charset) -> Option<String> {
+    pub(crate) fn trimmed(&self, element: usize, component: usize, charset: Charset) -> Option<Text> {
+        if let Some(text) = self.sealed_text(element, component) {
+            let text = trim(text);
+            return (!text.is_empty()).then(|| Text::from(text));
+        }
         let bytes = self.value(element, component);
         if bytes.is_empty() {
             return None;
         }
-        let text = trim(&decode(bytes, charset)).to_owned();
-        if text.is_empty() { None } else { Some(text) }
+        let decoded = decode(bytes, charset);
+        let text = trim(&decoded);
+        if text.is_empty() { None } else { Some(Text::from(text)) }
     }
 
     /// Returns a component as ASCII text (codes, qualifiers), empty when absent or not ASCII.
+    #[inline]
     pub(crate) fn code(&self, element: usize, component: usize) -> &'a str {
+        if let Some(text) = self.sealed_text(element, component) {
+            return trim(text);
+        }
         std::str::from_utf8(self.value(element, component)).map(trim).unwrap_or("")
     }
 
@@ -306,6 +369,7 @@ impl<'a> Segment<'a> {
 
 /// Returns `text` without leading and trailing whitespace, as [`str::trim`] does, without decoding characters
 /// when the text starts and ends with a visible ASCII character (nearly always).
+#[inline]
 pub(crate) fn trim(text: &str) -> &str {
     match text.as_bytes() {
         [first, .., last] if first.is_ascii_graphic() && last.is_ascii_graphic() => text,

@@ -189,3 +189,39 @@ fn level_b_separators_are_recognised_without_una() {
     assert_eq!(codes(&collected), Vec::<&str>::new());
     assert_eq!(collected.consignments[0].reference.as_str(), "B1");
 }
+
+proptest! {
+    /// The digits-only fast path for DTM values must give what chrono's parser gives, whenever it answers.
+    #[test]
+    fn dtm_digits_fast_path_agrees_with_chrono(
+        format in prop_oneof![Just("102"), Just("203"), Just("204")],
+        (year, month, day) in (0u32..10_000, 0u32..14, 0u32..33),
+        (hour, minute, second) in (0u32..26, 0u32..62, 0u32..62),
+    ) {
+        let digits = format!("{year:04}{month:02}{day:02}{hour:02}{minute:02}{second:02}");
+        let (pattern, len) = match format {
+            "102" => ("%Y%m%d", 8),
+            "203" => ("%Y%m%d%H%M", 12),
+            _ => ("%Y%m%d%H%M%S", 14),
+        };
+        let raw = &digits[..len];
+        let chrono = if len == 8 {
+            chrono::NaiveDate::parse_from_str(raw, pattern).ok().map(|d| d.and_time(chrono::NaiveTime::MIN))
+        } else {
+            chrono::NaiveDateTime::parse_from_str(raw, pattern).ok()
+        };
+        if let Some(fast) = super::cuscar::digits_datetime(raw, format) {
+            prop_assert_eq!(Some(fast), chrono, "{} in format {}", raw, format);
+        }
+    }
+}
+
+#[test]
+fn dtm_digits_fast_path_reads_ordinary_dates_and_leaves_the_rest_to_chrono() {
+    let fast = |raw, format| super::cuscar::digits_datetime(raw, format).map(|d| d.to_string());
+    assert_eq!(fast("200412301200", "203").as_deref(), Some("2004-12-30 12:00:00"));
+    assert_eq!(fast("20041230", "102").as_deref(), Some("2004-12-30 00:00:00"));
+    assert_eq!(fast("20041230235960", "204"), None, "a leap second is chrono's");
+    assert_eq!(fast("20040230", "102"), None, "30 February");
+    assert_eq!(fast("2004123O", "102"), None, "a letter");
+}

@@ -9,8 +9,8 @@ use std::str::FromStr;
 
 use aduana_core::{
     Address, Consignment, CountryCode, Decimal, Diagnostic, Direction, DocumentKind, DocumentReference, Equipment,
-    EquipmentKind, GoodsItem, HsCode, Packages, Party, PartyIdentifier, PartyRole, Place, Reference, TransportMeans,
-    TransportMode, UnNumber,
+    EquipmentKind, GoodsItem, HsCode, Packages, Party, PartyIdentifier, PartyRole, Place, Reference, Text,
+    TransportMeans, TransportMode, UnNumber,
 };
 use chrono::NaiveDateTime;
 
@@ -127,11 +127,11 @@ pub(crate) fn map(doc: &XmlDocument, limits: &Limits, diagnostics: &mut Vec<Diag
         ("ens.declaration_place", "DecPlaHEA394"),
     ] {
         if let Some(value) = doc.text_at(header, &[path]) {
-            c.attributes.insert(key.to_owned(), value.to_owned());
+            c.attributes.insert(key.into(), value.into());
         }
     }
     if let Some(sender) = doc.text_at(root, &["MesSenMES3"]) {
-        c.attributes.insert("ens.message_sender".to_owned(), sender.to_owned());
+        c.attributes.insert("ens.message_sender".into(), sender.into());
     }
     for shape in HEADER_PARTIES {
         if let Some(id) = doc.child(root, shape.element) {
@@ -147,16 +147,16 @@ pub(crate) fn map(doc: &XmlDocument, limits: &Limits, diagnostics: &mut Vec<Diag
     }
     if let Some(entry) = doc.child(root, "CUSOFFFENT730") {
         let office = doc.text_at(entry, &["RefNumCUSOFFFENT731"]);
-        c.customs_office = office.map(str::to_owned);
+        c.customs_office = office.map(Text::from);
         c.itinerary.first_place_of_entry = office.map(|o| Place {
-            name: Some(o.to_owned()),
+            name: Some(o.into()),
             country: CountryCode::parse(&o[..o.len().min(2)]).ok(),
             ..Place::default()
         });
         c.itinerary.arrival = doc.text_at(entry, &["ExpDatOfArrFIRENT733"]).and_then(date_time);
     }
     if let Some(office) = doc.text_at(root, &["CUSOFFLON", "RefNumCOL1"]) {
-        c.attributes.insert("ens.office_of_lodgement".to_owned(), office.to_owned());
+        c.attributes.insert("ens.office_of_lodgement".into(), office.into());
     }
     let border_id = doc.text_at(header, &["IdeOfMeaOfTraCroHEA85"]);
     let border_nationality = doc
@@ -164,16 +164,16 @@ pub(crate) fn map(doc: &XmlDocument, limits: &Limits, diagnostics: &mut Vec<Diag
         .and_then(|_| country(doc, header, "NatOfMeaOfTraCroHEA87", diagnostics));
     if border_id.is_some() || border_nationality.is_some() {
         c.transport = Some(TransportMeans {
-            conveyance_reference: doc.text_at(header, &["ConRefNumHEA"]).map(str::to_owned),
-            vehicle_registration: border_id.map(str::to_owned),
+            conveyance_reference: doc.text_at(header, &["ConRefNumHEA"]).map(Text::from),
+            vehicle_registration: border_id.map(Text::from),
             nationality: border_nationality,
             ..TransportMeans::default()
         });
     }
-    let seals: Vec<String> = doc
+    let seals: Vec<Text> = doc
         .children_named(root, "SEAID529")
         .filter_map(|s| doc.text_at(s, &["SeaIdSEAID530"]))
-        .map(str::to_owned)
+        .map(Text::from)
         .collect();
     for (index, item) in doc.children_named(root, "GOOITEGDS").enumerate() {
         if index >= limits.max_items as usize {
@@ -191,7 +191,7 @@ pub(crate) fn map(doc: &XmlDocument, limits: &Limits, diagnostics: &mut Vec<Diag
         match c.equipment.first_mut() {
             Some(first) => first.seals.extend(seals),
             None => {
-                c.attributes.insert("ens.seals".to_owned(), seals.join(" "));
+                c.attributes.insert("ens.seals".into(), seals.join(" ").into());
             }
         }
     }
@@ -207,7 +207,7 @@ fn goods_item(
 ) -> GoodsItem {
     let sequence = doc.text_at(item, &["IteNumGDS7"]).and_then(|t| t.parse().ok()).unwrap_or(index as u32 + 1);
     let mut goods = GoodsItem::new(sequence);
-    goods.description = doc.text_at(item, &["GooDesGDS23"]).map(str::to_owned);
+    goods.description = doc.text_at(item, &["GooDesGDS23"]).map(Text::from);
     goods.gross_mass_kg = doc.text_at(item, &["GroMasGDS46"]).and_then(|t| Decimal::from_str(t).ok());
     if let Some(code) = doc.text_at(item, &["COMCODGODITM", "ComNomCMD1"]) {
         match HsCode::parse(code) {
@@ -237,22 +237,22 @@ fn goods_item(
                 any_count = true;
             }
         }
-        kind = kind.or_else(|| doc.text_at(pack, &["KinOfPacGS23"]).map(str::to_owned));
+        kind = kind.or_else(|| doc.text_at(pack, &["KinOfPacGS23"]).map(Text::from));
         marks.extend(doc.text_at(pack, &["MarNumOfPacGSL21"]).map(str::to_owned));
     }
     if any_count || kind.is_some() || !marks.is_empty() {
         goods.packages = Some(Packages {
             count: any_count.then_some(count),
             kind,
-            marks: (!marks.is_empty()).then(|| marks.join("; ")),
+            marks: (!marks.is_empty()).then(|| marks.join("; ").into()),
         });
     }
     for container in doc.children_named(item, "CONNR2") {
         if let Some(id) = doc.text_at(container, &["ConNumNR21"]) {
-            goods.equipment_ids.push(id.to_owned());
+            goods.equipment_ids.push(id.into());
             if !c.equipment.iter().any(|e| e.id == id) {
                 c.equipment.push(Equipment {
-                    id: id.to_owned(),
+                    id: id.into(),
                     kind: EquipmentKind::Container,
                     size_type: None,
                     seals: Vec::new(),
@@ -265,7 +265,7 @@ fn goods_item(
         if let (Some(kind), Some(reference)) =
             (doc.text_at(document, &["DocTypDC21"]), doc.text_at(document, &["DocRefDC23"]))
         {
-            c.documents.push(DocumentReference { kind: kind.to_owned(), reference: reference.to_owned() });
+            c.documents.push(DocumentReference { kind: kind.into(), reference: reference.into() });
         }
     }
     for shape in ITEM_PARTIES {
@@ -287,7 +287,7 @@ fn goods_item(
 
 fn party(doc: &XmlDocument, id: ElementId, shape: &PartyShape, diagnostics: &mut Vec<Diagnostic>) -> Party {
     let [name, street, postcode, city, country_field, tin] = shape.fields;
-    let text = |field: &str| doc.text_at(id, &[field]).map(str::to_owned);
+    let text = |field: &str| doc.text_at(id, &[field]).map(Text::from);
     let address = Address {
         street: text(street),
         city: text(city),
@@ -301,9 +301,7 @@ fn party(doc: &XmlDocument, id: ElementId, shape: &PartyShape, diagnostics: &mut
         role: shape.role,
         name: text(name),
         address: has_address.then_some(address),
-        identifiers: text(tin)
-            .map(|value| vec![PartyIdentifier { scheme: "tin".to_owned(), value }])
-            .unwrap_or_default(),
+        identifiers: text(tin).map(|value| vec![PartyIdentifier { scheme: "tin".into(), value }]).unwrap_or_default(),
         contact: None,
     }
 }
@@ -325,7 +323,7 @@ fn country(
 }
 
 fn named_place(name: &str) -> Place {
-    Place { name: Some(name.to_owned()), ..Place::default() }
+    Place { name: Some(name.into()), ..Place::default() }
 }
 
 fn warn(doc: &XmlDocument, id: ElementId, diagnostics: &mut Vec<Diagnostic>, message: String) {

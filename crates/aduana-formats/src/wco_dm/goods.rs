@@ -1,7 +1,7 @@
 //! The `GoodsShipment` of a WCO DM declaration: parties, countries, consignment (transport, location,
 //! containers), previous documents and the `GovernmentAgencyGoodsItem`s.
 
-use aduana_core::{Consignment, CurrencyCode, Duty, GoodsItem, Packages, PartyRole};
+use aduana_core::{Consignment, CurrencyCode, Duty, GoodsItem, Packages, PartyRole, Text};
 
 use super::{equipment, party, place, push_document, transport_means};
 use crate::xml::ElementId;
@@ -41,32 +41,32 @@ pub(super) fn shipment(f: &mut Fields<'_>, g: ElementId, c: &mut Consignment, cu
         (&["CustomsValuation", "FreightChargeAmount"][..], "freight_charge_amount"),
     ] {
         if let Some(value) = f.text(g, path) {
-            c.attributes.insert(key.to_owned(), value);
+            c.attributes.insert(key.into(), value);
         }
     }
     if let Some(terms) = f.find(g, &["TradeTerms"]) {
         let condition = f.text(terms, &["ConditionCode"]).unwrap_or_default();
         let location = f.text(terms, &["LocationID"]).unwrap_or_default();
-        c.attributes.insert("trade_terms".to_owned(), format!("{condition} {location}").trim().to_owned());
+        c.attributes.insert("trade_terms".into(), format!("{condition} {location}").trim().into());
     }
     if let Some(consignment) = f.find(g, &["Consignment"]) {
         let containerised = f.text(consignment, &["ContainerCode"]).as_deref() == Some("1");
         if let Some(code) = f.text(consignment, &["ContainerCode"]) {
-            c.attributes.insert("container_indicator".to_owned(), code);
+            c.attributes.insert("container_indicator".into(), code);
         }
         if let Some(arrival) = f.find(consignment, &["ArrivalTransportMeans"]) {
             let means = transport_means(f, arrival, "arrival_transport_means", c);
             let described = [means.name, means.conveyance_reference, means.vehicle_registration]
                 .into_iter()
                 .flatten()
-                .chain(means.imo.map(|i| i.to_string()))
+                .chain(means.imo.map(|i| Text::from(i.as_str())))
                 .collect::<Vec<_>>()
                 .join(" ");
             if !described.is_empty() {
-                c.attributes.insert("arrival_transport_means".to_owned(), described);
+                c.attributes.insert("arrival_transport_means".into(), described.into());
             }
             if let Some(mode) = f.text(arrival, &["ModeCode"]) {
-                c.attributes.insert("inland_mode_of_transport".to_owned(), mode);
+                c.attributes.insert("inland_mode_of_transport".into(), mode);
             }
         }
         if let Some(departure) = f.find(consignment, &["DepartureTransportMeans"]) {
@@ -78,7 +78,7 @@ pub(super) fn shipment(f: &mut Fields<'_>, g: ElementId, c: &mut Consignment, cu
         if let Some(location) = f.find(consignment, &["GoodsLocation"]) {
             let name = f.text(location, &["Name"]).or_else(|| f.text(location, &["ID"])).unwrap_or_default();
             let kind = f.text(location, &["TypeCode"]).unwrap_or_default();
-            c.attributes.insert("goods_location".to_owned(), format!("{name} {kind}").trim().to_owned());
+            c.attributes.insert("goods_location".into(), format!("{name} {kind}").trim().into());
             if c.direction == aduana_core::Direction::Import {
                 c.itinerary.place_of_delivery = place(f, location, &["Name"], &["Address", "CountryCode"]);
             } else {
@@ -119,14 +119,14 @@ fn goods_item(
             item.gross_mass_kg = f.find(measure, &["GrossMassMeasure"]).and_then(|at| f.mass_kg(at, Some("KGM")));
             item.net_mass_kg = f.find(measure, &["NetNetWeightMeasure"]).and_then(|at| f.mass_kg(at, Some("KGM")));
             if let Some(quantity) = f.text(measure, &["TariffQuantity"]) {
-                c.attributes.insert(format!("{prefix}.supplementary_units"), quantity);
+                c.attributes.insert(format!("{prefix}.supplementary_units").into(), quantity);
             }
         }
         if let Some(at) = f.find(commodity, &["InvoiceLine", "ItemChargeAmount"]) {
             item.value = f.money(at, currency);
             if item.value.is_none() {
                 if let Some(text) = f.text_of(at) {
-                    c.attributes.insert(format!("{prefix}.item_charge_amount"), text);
+                    c.attributes.insert(format!("{prefix}.item_charge_amount").into(), text);
                 }
             }
         }
@@ -160,7 +160,7 @@ fn goods_item(
     }
     if let Some(at) = f.find(id, &["StatisticalValueAmount"]) {
         if let Some(text) = f.text_of(at) {
-            c.attributes.insert(format!("{prefix}.statistical_value"), text);
+            c.attributes.insert(format!("{prefix}.statistical_value").into(), text);
         }
     }
     let origins = f.all(id, "Origin");
@@ -170,7 +170,7 @@ fn goods_item(
         match (preferential, country) {
             (false, Some(country)) => item.origin_country = Some(country),
             (true, Some(country)) => {
-                c.attributes.insert(format!("{prefix}.preferential_origin"), country.to_string());
+                c.attributes.insert(format!("{prefix}.preferential_origin").into(), country.to_string().into());
                 item.origin_country.get_or_insert(country);
             }
             _ => {}
@@ -187,7 +187,7 @@ fn goods_item(
         marks.extend(f.text(packaging, &["MarksNumbersID"]));
     }
     if count.is_some() || !kinds.is_empty() || !marks.is_empty() {
-        let join = |v: Vec<String>| (!v.is_empty()).then(|| v.join("; "));
+        let join = |v: Vec<Text>| (!v.is_empty()).then(|| v.join("; ").into());
         item.packages = Some(Packages { count, kind: join(kinds), marks: join(marks) });
     }
     let procedures: Vec<String> = f
@@ -202,7 +202,7 @@ fn goods_item(
         })
         .collect();
     if !procedures.is_empty() {
-        c.attributes.insert(format!("{prefix}.procedures"), procedures.join(" "));
+        c.attributes.insert(format!("{prefix}.procedures").into(), procedures.join(" ").into());
     }
     for info in f.all(id, "AdditionalInformation") {
         if let Some(code) = f.text(info, &["StatementCode"]) {
@@ -210,7 +210,7 @@ fn goods_item(
         }
     }
     if let Some(method) = f.text(id, &["CustomsValuation", "MethodCode"]) {
-        c.attributes.insert(format!("{prefix}.valuation_method"), method);
+        c.attributes.insert(format!("{prefix}.valuation_method").into(), method);
     }
     for document in f.all(id, "AdditionalDocument").into_iter().chain(f.all(id, "PreviousDocument")) {
         push_document(f, document, c);
@@ -222,8 +222,8 @@ fn goods_item(
 /// digits) followed by the TARIC code (`TRC`, 2 digits) gives 10 digits; additional codes (`TRA`, `GN`) go to
 /// `attributes`.
 fn commodity_code(f: &mut Fields<'_>, commodity: ElementId, item: &mut GoodsItem, c: &mut Consignment, prefix: &str) {
-    let mut base: Option<(ElementId, String)> = None;
-    let mut taric: Option<String> = None;
+    let mut base: Option<(ElementId, Text)> = None;
+    let mut taric: Option<Text> = None;
     for classification in f.all(commodity, "Classification") {
         let Some((at, code)) = f.located(classification, &["ID"]) else { continue };
         match f.text(classification, &["IdentificationTypeCode"]).as_deref() {
@@ -248,10 +248,10 @@ fn commodity_code(f: &mut Fields<'_>, commodity: ElementId, item: &mut GoodsItem
         Some(taric) if base.len() == 8 && taric.len() == 2 && digits_only(&base) && digits_only(&taric) => {
             format!("{base}{taric}")
         }
-        _ => base.clone(),
+        _ => base.to_string(),
     };
     item.hs_code = f.hs_code(&code, at);
     if item.hs_code.is_none() {
-        c.attributes.insert(format!("{prefix}.commodity_code"), code);
+        c.attributes.insert(format!("{prefix}.commodity_code").into(), code.into());
     }
 }

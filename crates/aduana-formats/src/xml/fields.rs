@@ -6,7 +6,7 @@
 
 use std::str::FromStr;
 
-use aduana_core::{CodeErrorKind, Consignment, CountryCode, CurrencyCode, Decimal, Diagnostic, HsCode, Money};
+use aduana_core::{CodeErrorKind, Consignment, CountryCode, CurrencyCode, Decimal, Diagnostic, HsCode, Money, Text};
 
 use crate::Limits;
 use crate::xml::{ElementId, XmlDocument};
@@ -57,7 +57,7 @@ impl<'a> Fields<'a> {
 
     /// Returns an element's text with every run of whitespace (including line breaks and the indentation of
     /// continuation lines) collapsed to one space; `None` when empty.
-    pub(crate) fn text_of(&self, id: ElementId) -> Option<String> {
+    pub(crate) fn text_of(&self, id: ElementId) -> Option<Text> {
         let trimmed = self.doc.element(id).text.trim();
         if trimmed.is_empty() {
             return None;
@@ -70,24 +70,31 @@ impl<'a> Fields<'a> {
             ok
         });
         if plain {
-            return Some(trimmed.to_owned());
+            return Some(Text::from(trimmed));
         }
-        Some(trimmed.split_whitespace().collect::<Vec<_>>().join(" "))
+        let mut collapsed = Text::with_capacity(trimmed.len());
+        for word in trimmed.split_whitespace() {
+            if !collapsed.is_empty() {
+                collapsed.push(' ');
+            }
+            collapsed.push_str(word);
+        }
+        Some(collapsed)
     }
 
     /// Returns the collapsed text at a path below `id`.
-    pub(crate) fn text(&self, id: ElementId, path: &[&str]) -> Option<String> {
+    pub(crate) fn text(&self, id: ElementId, path: &[&str]) -> Option<Text> {
         self.find(id, path).and_then(|e| self.text_of(e))
     }
 
     /// Returns the element at a path with its collapsed, non-empty text.
-    pub(crate) fn located(&self, id: ElementId, path: &[&str]) -> Option<(ElementId, String)> {
+    pub(crate) fn located(&self, id: ElementId, path: &[&str]) -> Option<(ElementId, Text)> {
         let at = self.find(id, path)?;
         self.text_of(at).map(|t| (at, t))
     }
 
     /// Reports a mandatory element that is missing or empty below `parent`.
-    pub(crate) fn require(&mut self, parent: ElementId, path: &[&str], what: &str) -> Option<(ElementId, String)> {
+    pub(crate) fn require(&mut self, parent: ElementId, path: &[&str], what: &str) -> Option<(ElementId, Text)> {
         let found = self.located(parent, path);
         if found.is_none() {
             let message = format!("expected {what} in <{}>, found none", path.join("/"));
@@ -226,10 +233,10 @@ pub(crate) fn within_limits(fields: &mut Fields<'_>, c: &Consignment, limits: &L
 /// Adds a value to an attribute, joining repeated values with `; `.
 pub(crate) fn append(c: &mut Consignment, key: &str, value: &str) {
     c.attributes
-        .entry(key.to_owned())
+        .entry(key.into())
         .and_modify(|v| {
             v.push_str("; ");
             v.push_str(value);
         })
-        .or_insert_with(|| value.to_owned());
+        .or_insert_with(|| value.into());
 }

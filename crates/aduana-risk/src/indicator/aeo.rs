@@ -44,7 +44,7 @@ impl Indicator for AeoIndicator {
                     let evidence = vec![
                         Evidence {
                             field: format!("parties[{i}].identifiers[{j}].value"),
-                            value: identifier.value.clone(),
+                            value: identifier.value.to_string(),
                         },
                         Evidence { field: "aeo.programme".to_owned(), value: operator.programme.clone() },
                     ];

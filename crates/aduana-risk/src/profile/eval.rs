@@ -229,7 +229,7 @@ impl<'a> Env<'a> {
                 f(Val::Num(days), path)
             }),
             Field::Attribute(name) => {
-                one(c.attributes.get(name).map(|v| Val::Str(v.as_str())), Path::Attribute(name.as_str()), f)
+                one(c.attributes.get(name.as_str()).map(|v| Val::Str(v.as_str())), Path::Attribute(name.as_str()), f)
             }
             _ => false,
         }

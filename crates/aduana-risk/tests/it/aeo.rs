@@ -12,7 +12,7 @@ fn the_shipped_sample_register_loads() {
     let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/aeo/register.csv")).expect("read");
     let register = AeoRegister::parse_csv(&bytes, "register.csv").expect("valid");
     assert_eq!(register.operators().len(), 6);
-    let id = PartyIdentifier { scheme: "eori".to_owned(), value: "gb555555555000".to_owned() };
+    let id = PartyIdentifier { scheme: "eori".into(), value: "gb555555555000".into() };
     assert_eq!(register.lookup(&id).next().expect("found").status, AeoStatus::Suspended);
 }
 

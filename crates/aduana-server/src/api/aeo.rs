@@ -171,7 +171,7 @@ pub(crate) async fn lookup(
             reason: reasons.join("; "),
         })
     })?;
-    let wanted = PartyIdentifier { scheme: String::new(), value: identifier.clone() };
+    let wanted = PartyIdentifier { scheme: Default::default(), value: identifier.as_str().into() };
     let today = chrono::Utc::now().date_naive();
     let operators: Vec<OperatorView> = register
         .lookup(&wanted)

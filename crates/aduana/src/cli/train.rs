@@ -145,11 +145,11 @@ async fn examined(location: &database::Location) -> anyhow::Result<Vec<Consignme
             let row = rows.entry(stored.id).or_insert_with(|| {
                 let mut consignment = stored.consignment;
                 consignment.lodged_on = consignment.lodged_on.or(Some(stored.received_at.date_naive()));
-                consignment.attributes.insert("fraud".to_owned(), "0".to_owned());
+                consignment.attributes.insert("fraud".into(), "0".into());
                 consignment
             });
             if found {
-                row.attributes.insert("fraud".to_owned(), "1".to_owned());
+                row.attributes.insert("fraud".into(), "1".into());
             }
         }
     }
