@@ -156,7 +156,7 @@ struct Parties {
 impl Parties {
     fn name(&self, rng: &mut Rng, c: &mut Consignment) {
         let importer = self.importers.draw(rng);
-        c.parties[0].name = Some(importer.name.clone());
+        c.parties[0].name = Some(importer.name.as_str().into());
         c.parties[0].address = party(PartyRole::Importer, importer).address;
         let exporter = if rng.below(500) == 0 {
             let name = &self.listed[rng.below(self.listed.len() as u64) as usize];
@@ -189,7 +189,7 @@ fn run(label: &str, ctx: &RiskContext, parties: &Parties, total: usize, distinct
         for c in &chunk {
             for p in &c.parties {
                 if !distinct.contains(p.name.as_deref().unwrap_or_default()) {
-                    distinct.insert(p.name.clone().unwrap_or_default());
+                    distinct.insert(p.name.as_deref().unwrap_or_default().to_owned());
                 }
             }
         }

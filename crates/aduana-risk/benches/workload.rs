@@ -106,7 +106,7 @@ pub(crate) fn generate_consignment(rng: &mut Rng, n: usize) -> Consignment {
     let mut party = Party::named(PartyRole::Importer, "Importer");
     party
         .identifiers
-        .push(PartyIdentifier { scheme: "eori".to_owned(), value: format!("XX{:08}", rng.below(100_000)) });
+        .push(PartyIdentifier { scheme: "eori".into(), value: format!("XX{:08}", rng.below(100_000)).into() });
     c.parties.push(party);
     for s in 0..1 + rng.below(3) {
         let mut item = GoodsItem::new(s as u32 + 1);
@@ -114,7 +114,7 @@ pub(crate) fn generate_consignment(rng: &mut Rng, n: usize) -> Consignment {
         item.origin_country = Some(CountryCode::parse(rng.country()).unwrap());
         item.description = Some(
             ["cotton garments", "replica watches", "spare parts for engines", "battery packs"][rng.below(4) as usize]
-                .to_owned(),
+                .into(),
         );
         item.net_mass_kg = Some((1 + rng.below(5_000)).into());
         item.value = Some(Money { amount: (10 + rng.below(2_000_000)).into(), currency: "USD".parse().unwrap() });
@@ -137,7 +137,7 @@ pub(crate) fn train_model(rng: &mut Rng) -> (aduana_learn::Model, usize) {
                 let hs = item.hs_code.as_ref().map_or("", |h| h.as_str());
                 let origin = item.origin_country.as_ref().map_or("", |o| o.as_str());
                 let fraud = (per_kg < 20.0 || (hs.starts_with("85") && origin == "CN")) != (rng.below(10) == 0);
-                c.attributes.insert("fraud".to_owned(), if fraud { "1" } else { "0" }.to_owned());
+                c.attributes.insert("fraud".into(), if fraud { "1" } else { "0" }.into());
                 c
             })
             .collect()

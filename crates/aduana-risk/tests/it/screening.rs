@@ -74,7 +74,7 @@ fn memoised_screening_raises_the_same_hits_as_screening_every_party() {
     let distinct: usize = consignments
         .iter()
         .map(|c| {
-            let mut parties: Vec<(&Option<String>, Option<&CountryCode>)> =
+            let mut parties: Vec<(&Option<aduana_core::Text>, Option<&CountryCode>)> =
                 c.parties.iter().map(|p| (&p.name, p.country())).collect();
             parties.sort();
             parties.dedup();
