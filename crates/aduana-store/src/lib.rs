@@ -41,7 +41,7 @@ pub use records::{
     ExaminationResult, NewDecision, NewExaminationOrder, NewExaminationResult, NewUser, Role, StoredAssessment,
     StoredConsignment, SubmissionOutcome, Submitted, Timestamp, User,
 };
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteDurability, SqliteStore};
 pub use workbench::WorkbenchStore;
 
 /// Why a store operation failed.

@@ -112,7 +112,7 @@ fn assessment(consignment: &Consignment, score: f64, lane: Lane, referrals: Vec<
     }
 }
 
-fn pair(reference: &str, description: &str, score: f64, lane: Lane) -> (Consignment, Assessment) {
+pub(crate) fn pair(reference: &str, description: &str, score: f64, lane: Lane) -> (Consignment, Assessment) {
     let c = consignment(reference, description);
     let a = assessment(&c, score, lane, Vec::new());
     (c, a)
