@@ -6,7 +6,8 @@
 //! - `batch`: JSON arrays of 1,000 consignments from two connections, as fast as they are answered: consignments
 //!   stored per second.
 //!
-//! Run: `cargo bench -p aduana-server --bench server` (SQLite in a temporary directory; PostgreSQL as well when
+//! Run: `cargo bench -p aduana-server --bench server` (SQLite in a temporary directory, once with the default
+//! `synchronous = FULL` and once with the operator's option `synchronous = NORMAL`; PostgreSQL as well when
 //! `ADUANA_TEST_POSTGRES_URL` is set). Each scenario runs a few seconds.
 
 #![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
@@ -21,7 +22,7 @@ use std::time::{Duration, Instant};
 use aduana_core::{Assessment, Consignment, Lane, completeness};
 use aduana_formats::Limits;
 use aduana_server::{AppState, Assessor, RatePolicy, ServerSettings};
-use aduana_store::{NewUser, PostgresStore, Role, SqliteStore, Store};
+use aduana_store::{NewUser, PostgresStore, Role, SqliteDurability, SqliteStore, Store};
 
 /// An intake-only assessor (green, score 0, completeness findings), so that the figures measure intake, not scoring;
 /// risk scoring is measured by `cargo bench -p aduana-risk`.
@@ -71,8 +72,16 @@ const BATCH_CONNECTIONS: usize = 2;
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let sqlite: Arc<dyn Store> = Arc::new(runtime.block_on(SqliteStore::open(&dir.path().join("bench.db"))).unwrap());
-    run_backend(&runtime, "SQLite", sqlite);
+    let modes = [
+        ("SQLite FULL", "full.db", SqliteDurability::PowerLoss),
+        ("SQLite NORMAL", "normal.db", SqliteDurability::ProcessCrash),
+    ];
+    for (name, file, durability) in modes {
+        let path = dir.path().join(file);
+        let sqlite: Arc<dyn Store> =
+            Arc::new(runtime.block_on(SqliteStore::open_with_durability(&path, durability)).unwrap());
+        run_backend(&runtime, name, sqlite);
+    }
     match std::env::var("ADUANA_TEST_POSTGRES_URL") {
         Ok(url) => {
             let schema = format!("aduana_bench_{}", std::process::id());
@@ -133,6 +142,7 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
     // Single submissions at a fixed rate.
     let per_connection = SINGLE_RATE / SINGLE_CONNECTIONS;
     let interval = Duration::from_nanos(1_000_000_000 / per_connection);
+    let cpu = cpu_time();
     let start = Instant::now() + Duration::from_millis(200);
     let threads: Vec<_> = (0..SINGLE_CONNECTIONS)
         .map(|c| {
@@ -157,15 +167,16 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
         })
         .collect();
     let mut latencies: Vec<Duration> = threads.into_iter().flat_map(|t| t.join().unwrap()).collect();
-    let elapsed = start.elapsed();
+    let (elapsed, cpu) = (start.elapsed(), cpu_time() - cpu);
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
     println!(
         "{name}: single submissions at {SINGLE_RATE}/s offered over {SINGLE_CONNECTIONS} connections: {} requests in {:.1} s \
-         ({:.0}/s achieved); latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+         ({:.0}/s achieved, CPU {:.0} µs each); latency p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         latencies.len(),
         elapsed.as_secs_f64(),
         latencies.len() as f64 / elapsed.as_secs_f64(),
+        cpu.as_secs_f64() * 1e6 / latencies.len() as f64,
         pct(0.50).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3,
         latencies.last().unwrap().as_secs_f64() * 1e3,
@@ -187,6 +198,7 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
         })
         .collect();
     let body_bytes = bodies[0][0].len();
+    let cpu = cpu_time();
     let start = Instant::now();
     let deadline = start + Duration::from_secs(BATCH_SECS);
     let threads: Vec<_> = bodies
@@ -208,12 +220,13 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
         })
         .collect();
     let batches: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
-    let elapsed = start.elapsed().as_secs_f64();
+    let (elapsed, cpu) = (start.elapsed().as_secs_f64(), cpu_time() - cpu);
     println!(
         "{name}: batch intake: {batches} batches of {BATCH_SIZE} ({:.1} MB each) over {BATCH_CONNECTIONS} connections in \
-         {elapsed:.1} s: {:.0} consignments/s",
+         {elapsed:.1} s: {:.0} consignments/s, CPU {:.1} ms per batch",
         body_bytes as f64 / 1e6,
         (batches * BATCH_SIZE) as f64 / elapsed,
+        cpu.as_secs_f64() * 1e3 / batches as f64,
     );
     let _ = stop.send(());
     let _ = runtime.block_on(server);
@@ -252,6 +265,18 @@ fn run_backend(runtime: &tokio::runtime::Runtime, name: &str, store: Arc<dyn Sto
         serialised.as_secs_f64() * 1e3,
         bytes as f64 / 1e6,
     );
+}
+
+/// The process's CPU time so far (user + system, every thread: server, store and load generator), from
+/// `/proc/self/stat` in clock ticks of 10 ms. Less sensitive than wall time to other work on the machine.
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The fields after the command name (in parentheses, and it may hold spaces); utime and stime are the 14th and
+    // 15th fields of the line.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok()).unwrap_or(0);
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 /// One keep-alive HTTP/1.1 connection.

@@ -43,7 +43,7 @@ pub use records::{
     ExaminationResult, NewDecision, NewExaminationOrder, NewExaminationResult, NewUser, Role, StoredAssessment,
     StoredConsignment, SubmissionOutcome, Submitted, Timestamp, User,
 };
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteDurability, SqliteStore};
 pub use workbench::{ResultDetails, WorkbenchStore};
 
 /// Why a store operation failed.

@@ -52,7 +52,7 @@ impl PostgresStore {
         submitter: &str,
         batch: Vec<(aduana_core::Consignment, aduana_core::Assessment)>,
     ) -> Result<Vec<crate::Submitted>, StoreError> {
-        let bodies = crate::sql::encode(&batch)?;
+        let (batch, bodies) = crate::sql::encode_submission(batch).await?;
         let mut results = self.submit_groups(&[(submitter.to_owned(), batch, bodies)]).await?;
         Ok(results.pop().unwrap_or_default())
     }

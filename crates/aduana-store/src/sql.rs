@@ -86,6 +86,24 @@ pub(crate) fn encode(batch: &[(Consignment, Assessment)]) -> Result<Vec<Encoded>
         .collect()
 }
 
+/// Serialises and hashes a batch in the submitting task: a small one right here, a large one (a few milliseconds
+/// per thousand consignments) on a blocking thread rather than on the async runtime's.
+pub(crate) async fn encode_submission(
+    batch: Vec<(Consignment, Assessment)>,
+) -> Result<(Vec<(Consignment, Assessment)>, Vec<Encoded>), StoreError> {
+    if batch.len() <= 64 {
+        let bodies = encode(&batch)?;
+        return Ok((batch, bodies));
+    }
+    let (batch, bodies) = tokio::task::spawn_blocking(move || {
+        let bodies = encode(&batch);
+        (batch, bodies)
+    })
+    .await
+    .map_err(|_| StoreError::Closed)?;
+    Ok((batch, bodies?))
+}
+
 /// Returns whether an error is a unique-constraint violation.
 pub(crate) fn is_unique_violation(error: &StoreError) -> bool {
     matches!(error, StoreError::Database(sqlx::Error::Database(e)) if e.is_unique_violation())

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aduana_store::{PostgresStore, SqliteStore, Store};
+use aduana_store::{PostgresStore, SqliteDurability, SqliteStore, Store};
 use anyhow::Context;
 
 /// The file name of the SQLite database inside the data directory.
@@ -19,6 +19,21 @@ pub(crate) struct Location {
     /// A PostgreSQL URL (`postgres://user@host:5432/db`); when given, the data directory is not used.
     #[arg(long)]
     pub(crate) database: Option<String>,
+    /// When the embedded SQLite database fsyncs: `full` (the default) fsyncs every commit before it is
+    /// acknowledged, so acknowledged submissions survive a power loss; `normal` does not fsync commits (only
+    /// checkpoints), which is faster: acknowledged submissions survive a killed process (`kill -9`) but the last
+    /// moments' can be lost if the machine or OS crashes. Not used with --database.
+    #[arg(long, value_enum, default_value_t = SqliteSynchronous::Full)]
+    pub(crate) sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite's `synchronous` setting, as the command line names it (see [`SqliteDurability`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SqliteSynchronous {
+    /// Every commit is fsynced: acknowledged writes survive a power loss.
+    Full,
+    /// Commits are not fsynced: acknowledged writes survive a killed process, not a power loss.
+    Normal,
 }
 
 /// Whether a missing SQLite database may be created.
@@ -47,7 +62,13 @@ impl Location {
             }
             create_dir(&self.data_dir)?;
         }
-        let store = SqliteStore::open(&path).await.with_context(|| format!("opening {}", path.display()))?;
+        let durability = match self.sqlite_synchronous {
+            SqliteSynchronous::Full => SqliteDurability::PowerLoss,
+            SqliteSynchronous::Normal => SqliteDurability::ProcessCrash,
+        };
+        let store = SqliteStore::open_with_durability(&path, durability)
+            .await
+            .with_context(|| format!("opening {}", path.display()))?;
         Ok(Arc::new(store))
     }
 

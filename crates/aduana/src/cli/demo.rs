@@ -141,7 +141,11 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let assessor = RiskAssessor::new(ctx, Vec::new());
     let consignments = read_samples(&samples)?;
-    let location = database::Location { data_dir: args.data_dir.clone(), database: None };
+    let location = database::Location {
+        data_dir: args.data_dir.clone(),
+        database: None,
+        sqlite_synchronous: database::SqliteSynchronous::Full,
+    };
     let (credentials, summary) = database::runtime()?.block_on(load(&location, &assessor, consignments))?;
 
     let mut out = std::io::stdout().lock();

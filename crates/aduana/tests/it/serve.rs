@@ -224,8 +224,19 @@ fn the_server_assesses_with_the_configured_profiles_and_watch_lists() {
 
 #[test]
 fn submissions_acknowledged_before_kill_9_are_all_present_after_restart() {
+    acknowledged_submissions_survive_kill_9(&[]);
+}
+
+/// `synchronous = NORMAL` gives up durability against power loss, not against a killed process.
+#[test]
+fn with_sqlite_synchronous_normal_submissions_acknowledged_before_kill_9_are_all_present_after_restart() {
+    acknowledged_submissions_survive_kill_9(&["--sqlite-synchronous", "normal"]);
+}
+
+fn acknowledged_submissions_survive_kill_9(extra_args: &[&str]) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let args = data_dir_args(dir.path());
+    let mut args = data_dir_args(dir.path());
+    args.extend(extra_args.iter().map(|a| (*a).to_owned()));
     let (_, token) = add_user("carrier", "submitter", &as_strs(&args));
     let server = Server::start(&as_strs(&args));
     let acknowledged = Arc::new(Mutex::new(Vec::new()));
