@@ -96,6 +96,16 @@ pub(super) fn goods_number_evidence(item: usize, name: &'static str, value: f64)
     Evidence { field: Path::Goods(item, name).render(), value: Val::Num(value).render() }
 }
 
+/// Returns the evidence of a consignment-level field at a fixed path.
+pub(super) fn static_evidence(path: &'static str, value: &str) -> Evidence {
+    Evidence { field: Path::Static(path).render(), value: value.to_owned() }
+}
+
+/// Returns the evidence of a routing country.
+pub(super) fn route_evidence(j: usize, value: &str) -> Evidence {
+    Evidence { field: Path::Route(j).render(), value: value.to_owned() }
+}
+
 /// Appends a non-negative integer in decimal.
 fn push_index(out: &mut String, mut i: usize) {
     if i < 10 {

@@ -12,7 +12,7 @@ use aduana_core::{Consignment, GoodsItem};
 
 use aduana_core::Evidence;
 
-use crate::profile::eval::{Env, decimal, goods_evidence, goods_number_evidence};
+use crate::profile::eval::{Env, decimal, goods_evidence, goods_number_evidence, route_evidence, static_evidence};
 use crate::profile::index::NumberRanges;
 use crate::profile::{Cmp, Expr, Field, Op, Profile, Test};
 
@@ -175,6 +175,17 @@ fn pack_digits(code: &str) -> Option<(u64, u64)> {
     Some((word, mask))
 }
 
+/// The places whose countries are on the route, between the country of dispatch and the routing countries, in
+/// the order `Env::visit` gives them, with their evidence paths.
+type PlaceOf = fn(&aduana_core::Itinerary) -> &Option<aduana_core::Place>;
+const ROUTE_PLACES: [(&str, PlaceOf); 5] = [
+    ("itinerary.place_of_acceptance.country", |it| &it.place_of_acceptance),
+    ("itinerary.place_of_loading.country", |it| &it.place_of_loading),
+    ("itinerary.first_place_of_entry.country", |it| &it.first_place_of_entry),
+    ("itinerary.place_of_discharge.country", |it| &it.place_of_discharge),
+    ("itinerary.place_of_delivery.country", |it| &it.place_of_delivery),
+];
+
 /// What the programs read of a consignment, extracted once per consignment. Codes are packed (0 = absent).
 #[derive(Debug, Default)]
 pub(crate) struct Facts {
@@ -230,21 +241,15 @@ impl Facts {
         self.discharge = place(&it.place_of_discharge);
         self.entry = place(&it.first_place_of_entry);
         self.delivery = place(&it.place_of_delivery);
-        // The same values, in the same order, as `Env::visit` gives for `route`.
+        // The same values, in the same order, as `Env::visit` gives for `route`; absent ones stay as 0 so that a
+        // position names its place (see `Run::itinerary_evidence`).
         self.route.clear();
         self.route.push(self.dispatch);
-        for p in [
-            &it.place_of_acceptance,
-            &it.place_of_loading,
-            &it.first_place_of_entry,
-            &it.place_of_discharge,
-            &it.place_of_delivery,
-        ] {
-            self.route.push(packed_text(p.as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_str())));
+        for (_, place) in ROUTE_PLACES {
+            self.route.push(packed_text(place(it).as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_str())));
         }
         self.route.extend(it.routing_countries.iter().map(|c| packed_text(Some(c.as_str()))));
         self.route.push(self.destination);
-        self.route.retain(|&c| c != 0);
     }
 }
 
@@ -532,6 +537,18 @@ impl Run<'_> {
                         }
                         holds
                     }
+                    Kind::CodeIn { field, start, len, negate: false } => {
+                        let set = &self.programs.codes[start as usize..(start + len) as usize];
+                        let position = self.find_code(field, |code| set.contains(&code));
+                        out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
+                        position.is_some()
+                    }
+                    Kind::CodePrefix { field, start, len } => {
+                        let set = &self.programs.codes[start as usize..(start + 2 * len) as usize];
+                        let position = self.find_code(field, |code| set.chunks_exact(2).any(|p| code & p[1] == p[0]));
+                        out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
+                        position.is_some()
+                    }
                     Kind::DescriptionMatches { .. } => {
                         let holds = self.eval(at);
                         if let (true, Some((i, item))) = (holds, item) {
@@ -539,8 +556,8 @@ impl Run<'_> {
                         }
                         holds
                     }
-                    // The rest (itinerary codes, whose evidence names which of several places matched, negations and
-                    // the generic tests) is decided and recorded by the tree evaluator.
+                    // The rest (negations, which record nothing when they hold, and the generic tests) is decided and
+                    // recorded by the tree evaluator.
                     _ => self.env.test(test, Some(out)),
                 }
             }
@@ -550,19 +567,63 @@ impl Run<'_> {
 
     /// Returns whether `f` holds for some (present) value of the field.
     fn any_code(&self, field: CodeField, f: impl Fn(u64) -> bool) -> bool {
+        self.find_code(field, f).is_some()
+    }
+
+    /// Returns the position of the first (present) value of the field for which `f` holds: 0 for a field of one
+    /// value, the position in [`Facts::route`] for `route`.
+    fn find_code(&self, field: CodeField, f: impl Fn(u64) -> bool) -> Option<usize> {
         let facts = self.facts;
-        let one = |code: u64| code != 0 && f(code);
+        let one = |code: u64| (code != 0 && f(code)).then_some(0);
         match field {
-            CodeField::HsCode => self.item.is_some_and(|item| one(item.hs)),
-            CodeField::Origin => self.item.is_some_and(|item| one(item.origin)),
+            CodeField::HsCode => self.item.and_then(|item| one(item.hs)),
+            CodeField::Origin => self.item.and_then(|item| one(item.origin)),
             CodeField::Dispatch => one(facts.dispatch),
             CodeField::Destination => one(facts.destination),
-            CodeField::Route => facts.route.iter().any(|&code| f(code)),
+            CodeField::Route => facts.route.iter().position(|&code| code != 0 && f(code)),
             CodeField::Loading => one(facts.loading),
             CodeField::Discharge => one(facts.discharge),
             CodeField::Entry => one(facts.entry),
             CodeField::Delivery => one(facts.delivery),
         }
+    }
+
+    /// Returns the evidence of an itinerary code test that holds: the path and value of the first value that
+    /// made it hold, in the order [`Env`] visits them.
+    fn itinerary_evidence(&self, field: CodeField, position: usize) -> Option<Evidence> {
+        let it = &self.env.consignment.itinerary;
+        fn locode(p: &Option<aduana_core::Place>) -> Option<&str> {
+            p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_str())
+        }
+        fn country(p: &Option<aduana_core::Place>) -> Option<&str> {
+            p.as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_str())
+        }
+        let dispatch = || it.country_of_dispatch.as_ref().map(|c| c.as_str());
+        let destination = || it.country_of_destination.as_ref().map(|c| c.as_str());
+        let (path, value) = match field {
+            CodeField::Dispatch => ("itinerary.country_of_dispatch", dispatch()),
+            CodeField::Destination => ("itinerary.country_of_destination", destination()),
+            CodeField::Loading => ("itinerary.place_of_loading.locode", locode(&it.place_of_loading)),
+            CodeField::Discharge => ("itinerary.place_of_discharge.locode", locode(&it.place_of_discharge)),
+            CodeField::Entry => ("itinerary.first_place_of_entry.locode", locode(&it.first_place_of_entry)),
+            CodeField::Delivery => ("itinerary.place_of_delivery.locode", locode(&it.place_of_delivery)),
+            CodeField::Route => {
+                let routing = position.checked_sub(ROUTE_PLACES.len() + 1);
+                match (position, routing) {
+                    (0, _) => ("itinerary.country_of_dispatch", dispatch()),
+                    (p, _) if p <= ROUTE_PLACES.len() => {
+                        let (path, place) = ROUTE_PLACES[p - 1];
+                        (path, country(place(it)))
+                    }
+                    (_, Some(j)) if j < it.routing_countries.len() => {
+                        return Some(route_evidence(j, it.routing_countries[j].as_str()));
+                    }
+                    _ => ("itinerary.country_of_destination", destination()),
+                }
+            }
+            CodeField::HsCode | CodeField::Origin => return None,
+        };
+        value.map(|value| static_evidence(path, value))
     }
 }
 
