@@ -313,12 +313,23 @@ impl ProfileSet {
             hash.write(b";");
         }
         let version = format!("{}:{:016x}", profiles.len(), hash.finish());
-        let hit_texts = profiles.iter().map(crate::indicator::HitText::of).collect();
+        // Each profile is copied into fresh allocations, followed by its hit texts, one profile after another: what
+        // a hit reads (id, version, reasons) then sits in a few neighbouring cache lines instead of wherever
+        // parsing happened to leave it.
+        let mut hit_texts = Vec::with_capacity(profiles.len());
+        let profiles: Vec<Profile> = profiles
+            .iter()
+            .map(|profile| {
+                let profile = profile.clone();
+                hit_texts.push(crate::indicator::HitText::of(&profile));
+                profile
+            })
+            .collect();
         ProfileSet {
             profiles: profiles.into(),
             index: Arc::new(index),
             programs: Arc::new(programs),
-            hit_texts,
+            hit_texts: hit_texts.into(),
             version,
         }
     }

@@ -80,7 +80,7 @@ pub(crate) fn match_profiles<'a>(
             let Some(env) = holding else { continue };
             let profile = &set.profiles()[i];
             let mut evidence = Vec::new();
-            set.programs().evidence(i, &profile.condition, &env, facts, &mut evidence);
+            set.programs().evidence(i, &env, facts, &mut evidence);
             debug_assert_eq!(
                 evidence,
                 {

@@ -389,17 +389,11 @@ impl Programs {
         self.run(i, env, facts).eval(0)
     }
 
-    /// Evaluates profile `i`'s condition (`condition`, the tree its program was compiled from) and records the
-    /// evidence exactly as [`Env::eval`] does: the first value that made each test on the way hold.
-    pub(crate) fn evidence(
-        &self,
-        i: usize,
-        condition: &Expr,
-        env: &Env<'_>,
-        facts: &Facts,
-        evidence: &mut Vec<Evidence>,
-    ) -> bool {
-        self.run(i, env, facts).evidence(0, condition, evidence)
+    /// Evaluates profile `i`'s condition and records the evidence exactly as [`Env::eval`] does on the condition
+    /// tree: the first value that made each test on the way hold. The tree itself is not visited (its nodes are
+    /// scattered in memory; the program's are contiguous).
+    pub(crate) fn evidence(&self, i: usize, env: &Env<'_>, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
+        self.run(i, env, facts).evidence(0, evidence)
     }
 
     fn run<'p>(&'p self, i: usize, env: &Env<'p>, facts: &'p Facts) -> Run<'p> {
@@ -481,16 +475,17 @@ impl Run<'_> {
         }
     }
 
-    /// [`Run::eval`] that records evidence as [`Env::eval`] does, walking the condition tree alongside the
-    /// program (compiled from it node for node).
-    fn evidence(&self, at: usize, expr: &Expr, out: &mut Vec<Evidence>) -> bool {
+    /// [`Run::eval`] that records evidence as [`Env::eval`] does on the condition tree the program was compiled
+    /// from (node for node, in the same order): the first value that made each test on the way hold.
+    fn evidence(&self, at: usize, out: &mut Vec<Evidence>) -> bool {
         let node = self.nodes[at];
-        match (node.kind, expr) {
-            (Kind::And, Expr::And(parts)) => {
+        let item = self.env.item;
+        match node.kind {
+            Kind::And => {
                 let mark = out.len();
                 let mut child = at + 1;
-                for part in parts {
-                    if !self.evidence(child, part, out) {
+                while child < node.end as usize {
+                    if !self.evidence(child, out) {
                         out.truncate(mark);
                         return false;
                     }
@@ -498,70 +493,64 @@ impl Run<'_> {
                 }
                 true
             }
-            (Kind::Or, Expr::Or(parts)) => {
+            Kind::Or => {
                 let mut child = at + 1;
-                for part in parts {
-                    if self.evidence(child, part, out) {
+                while child < node.end as usize {
+                    if self.evidence(child, out) {
                         return true;
                     }
                     child = self.nodes[child].end as usize;
                 }
                 false
             }
-            (Kind::Not, Expr::Not(_)) => !self.eval(at + 1),
-            (kind, Expr::Test(test)) => {
-                let item = self.env.item;
-                match kind {
-                    // Goods codes, numbers and descriptions: the item's own value is the one that made it hold.
-                    Kind::CodeIn { field: field @ (CodeField::HsCode | CodeField::Origin), negate: false, .. }
-                    | Kind::CodePrefix { field: field @ (CodeField::HsCode | CodeField::Origin), .. } => {
-                        let holds = self.eval(at);
-                        if let (true, Some((i, item))) = (holds, item) {
-                            let (name, value) = match field {
-                                CodeField::HsCode => ("hs_code", item.hs_code.as_ref().map(|h| h.as_str())),
-                                _ => ("origin_country", item.origin_country.as_ref().map(|c| c.as_str())),
-                            };
-                            out.extend(value.map(|value| goods_evidence(i, name, value)));
-                        }
-                        holds
-                    }
-                    Kind::Number { field, .. } => {
-                        let holds = self.eval(at);
-                        if let (true, Some((i, _)), Some(facts)) = (holds, item, self.item) {
-                            let (name, value) = match field {
-                                NumberField::Value => ("value.amount", facts.value),
-                                NumberField::NetMass => ("net_mass_kg", facts.net_mass),
-                                NumberField::GrossMass => ("gross_mass_kg", facts.gross_mass),
-                            };
-                            out.extend(value.map(|value| goods_number_evidence(i, name, value)));
-                        }
-                        holds
-                    }
-                    Kind::CodeIn { field, start, len, negate: false } => {
-                        let set = &self.programs.codes[start as usize..(start + len) as usize];
-                        let position = self.find_code(field, |code| set.contains(&code));
-                        out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
-                        position.is_some()
-                    }
-                    Kind::CodePrefix { field, start, len } => {
-                        let set = &self.programs.codes[start as usize..(start + 2 * len) as usize];
-                        let position = self.find_code(field, |code| set.chunks_exact(2).any(|p| code & p[1] == p[0]));
-                        out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
-                        position.is_some()
-                    }
-                    Kind::DescriptionMatches { .. } => {
-                        let holds = self.eval(at);
-                        if let (true, Some((i, item))) = (holds, item) {
-                            out.extend(item.description.as_deref().map(|d| goods_evidence(i, "description", d)));
-                        }
-                        holds
-                    }
-                    // The rest (negations, which record nothing when they hold, and the generic tests) is decided and
-                    // recorded by the tree evaluator.
-                    _ => self.env.test(test, Some(out)),
+            // A negation, like a negated test, records nothing when it holds.
+            Kind::Not | Kind::CodeIn { negate: true, .. } => self.eval(at),
+            // Goods codes, numbers and descriptions: the item's own value is the one that made it hold.
+            Kind::CodeIn { field: field @ (CodeField::HsCode | CodeField::Origin), .. }
+            | Kind::CodePrefix { field: field @ (CodeField::HsCode | CodeField::Origin), .. } => {
+                let holds = self.eval(at);
+                if let (true, Some((i, item))) = (holds, item) {
+                    let (name, value) = match field {
+                        CodeField::HsCode => ("hs_code", item.hs_code.as_ref().map(|h| h.as_str())),
+                        _ => ("origin_country", item.origin_country.as_ref().map(|c| c.as_str())),
+                    };
+                    out.extend(value.map(|value| goods_evidence(i, name, value)));
                 }
+                holds
             }
-            _ => unreachable!("a program has the shape of the condition it was compiled from"),
+            Kind::Number { field, .. } => {
+                let holds = self.eval(at);
+                if let (true, Some((i, _)), Some(facts)) = (holds, item, self.item) {
+                    let (name, value) = match field {
+                        NumberField::Value => ("value.amount", facts.value),
+                        NumberField::NetMass => ("net_mass_kg", facts.net_mass),
+                        NumberField::GrossMass => ("gross_mass_kg", facts.gross_mass),
+                    };
+                    out.extend(value.map(|value| goods_number_evidence(i, name, value)));
+                }
+                holds
+            }
+            // Itinerary codes: the first value that matched, in the order the tree visits them, names its place.
+            Kind::CodeIn { field, start, len, negate: false } => {
+                let set = &self.programs.codes[start as usize..(start + len) as usize];
+                let position = self.find_code(field, |code| set.contains(&code));
+                out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
+                position.is_some()
+            }
+            Kind::CodePrefix { field, start, len } => {
+                let set = &self.programs.codes[start as usize..(start + 2 * len) as usize];
+                let position = self.find_code(field, |code| set.chunks_exact(2).any(|p| code & p[1] == p[0]));
+                out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
+                position.is_some()
+            }
+            Kind::DescriptionMatches { .. } => {
+                let holds = self.eval(at);
+                if let (true, Some((i, item))) = (holds, item) {
+                    out.extend(item.description.as_deref().map(|d| goods_evidence(i, "description", d)));
+                }
+                holds
+            }
+            Kind::Generic { test } => self.env.test(&self.programs.generic[test as usize], Some(out)),
         }
     }
 
@@ -821,7 +810,7 @@ mod tests {
                         env.item.map(|(i, _)| i)
                     );
                     let (mut from_program, mut from_tree) = (Vec::new(), Vec::new());
-                    assert_eq!(programs.evidence(i, &profile.condition, &env, &facts, &mut from_program), expected);
+                    assert_eq!(programs.evidence(i, &env, &facts, &mut from_program), expected);
                     env.eval(&profile.condition, Some(&mut from_tree));
                     assert_eq!(from_program, from_tree, "evidence of profile {} ({:?})", profile.id, profile.condition);
                     held += usize::from(expected);
