@@ -2,15 +2,14 @@
 //! common tests specialised by field (HS codes, countries and LOCODEs as packed integers, numbers as `f64`,
 //! regular expressions shared across profiles), evaluated against facts extracted once per consignment.
 //!
-//! The tree in [`Expr`] stays the definition: every test the program does not specialise is evaluated by the tree
-//! evaluator ([`Env::test`]), and evidence is always recorded by the tree evaluator, once a program has said that
-//! a profile holds. A specialised test gives exactly the answer the tree evaluator gives; the codes it reads are
-//! canonical in the model (`HsCode` is digits, `CountryCode` and `LoCode` upper-case ASCII), which is what lets an
-//! operand be packed once into an integer and compared without case folding.
+//! The tree in [`Expr`] stays the definition: every test the program does not specialise is evaluated (and its
+//! evidence recorded) by the tree evaluator ([`Env::test`]). A specialised test gives exactly the answer, and the
+//! evidence, the tree evaluator gives; the codes it reads are canonical in the model (`HsCode` is digits,
+//! `CountryCode` and `LoCode` upper-case ASCII), which is what lets an operand be packed once into an integer and
+//! compared without case folding. Debug builds check both on every candidate (`indicator/profiles.rs`), and the
+//! tests below on random conditions.
 
-use aduana_core::{Consignment, GoodsItem};
-
-use aduana_core::Evidence;
+use aduana_core::{Consignment, Evidence, GoodsItem};
 
 use crate::profile::eval::{Env, decimal, goods_evidence, goods_number_evidence, route_evidence, static_evidence};
 use crate::profile::index::NumberRanges;
