@@ -7,6 +7,7 @@ mod field;
 mod index;
 mod lexer;
 mod parser;
+mod program;
 
 use std::fmt;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use chrono::NaiveDate;
 pub(crate) use eval::Env;
 pub use field::{FIELD_NAMES, Field};
 pub(crate) use index::ProfileIndex;
+pub(crate) use program::{Facts, Programs};
 
 /// One risk profile, as an analyst wrote it.
 #[derive(Debug, Clone)]
@@ -109,8 +111,9 @@ pub enum Op {
     Prefix(Vec<String>),
     /// Some value contains the text (case-insensitive; stored lower-cased).
     Contains(String),
-    /// Some value matches the regular expression.
-    Matches(regex::Regex),
+    /// Some value matches the regular expression. Shared: the profiles of a file that use the same pattern share one
+    /// compiled program and one matching cache (a cloned `Regex` would get a cache of its own, built anew).
+    Matches(Arc<regex::Regex>),
     /// Some value is on the named list of the reference data.
     InList(String),
     /// The field has a value.
@@ -255,6 +258,8 @@ pub(crate) fn suggest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) 
 pub struct ProfileSet {
     profiles: Arc<[Profile]>,
     index: Arc<ProfileIndex>,
+    /// Every profile's condition compiled to a flat program.
+    programs: Arc<Programs>,
     /// Per profile, the parts of its hits that do not depend on the consignment.
     hit_texts: Arc<[crate::indicator::HitText]>,
     version: String,
@@ -299,6 +304,7 @@ impl ProfileSet {
     pub fn from_profiles(mut profiles: Vec<Profile>) -> ProfileSet {
         profiles.sort_by(|a, b| a.id.cmp(&b.id));
         let index = ProfileIndex::build(&profiles);
+        let programs = Programs::build(&profiles);
         let mut hash = crate::selection::Fnv::new();
         for p in &profiles {
             hash.write(p.id.as_bytes());
@@ -307,8 +313,25 @@ impl ProfileSet {
             hash.write(b";");
         }
         let version = format!("{}:{:016x}", profiles.len(), hash.finish());
-        let hit_texts = profiles.iter().map(crate::indicator::HitText::of).collect();
-        ProfileSet { profiles: profiles.into(), index: Arc::new(index), hit_texts, version }
+        // Each profile is copied into fresh allocations, followed by its hit texts, one profile after another: what
+        // a hit reads (id, version, reasons) then sits in a few neighbouring cache lines instead of wherever
+        // parsing happened to leave it.
+        let mut hit_texts = Vec::with_capacity(profiles.len());
+        let profiles: Vec<Profile> = profiles
+            .iter()
+            .map(|profile| {
+                let profile = profile.clone();
+                hit_texts.push(crate::indicator::HitText::of(&profile));
+                profile
+            })
+            .collect();
+        ProfileSet {
+            profiles: profiles.into(),
+            index: Arc::new(index),
+            programs: Arc::new(programs),
+            hit_texts: hit_texts.into(),
+            version,
+        }
     }
 
     /// Replaces this set with one compiled from `sources`; on error the set stays as it was and the errors are
@@ -347,12 +370,16 @@ impl ProfileSet {
     /// of how well the set is indexed.
     pub fn candidate_count(&self, consignment: &aduana_core::Consignment) -> usize {
         let mut out = Vec::new();
-        self.index.candidates(consignment, &mut out);
+        self.index.candidates(consignment, &index::number_ranges(consignment), &mut out);
         out.len()
     }
 
     pub(crate) fn index(&self) -> &ProfileIndex {
         &self.index
+    }
+
+    pub(crate) fn programs(&self) -> &Programs {
+        &self.programs
     }
 
     /// Returns the set with every validity period opened up: a back-test asks what the rules would have selected

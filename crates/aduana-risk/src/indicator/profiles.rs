@@ -6,7 +6,7 @@ use aduana_core::{Consignment, Evidence, Hit, Referral};
 
 use crate::context::RiskContext;
 use crate::indicator::{Indicator, Signals};
-use crate::profile::{Env, Profile, Severity};
+use crate::profile::{Env, Facts, Profile, Severity};
 use crate::selection;
 
 /// Runs the compiled profiles.
@@ -50,32 +50,51 @@ pub(crate) fn match_profiles<'a>(
 ) {
     let set = &ctx.profiles;
     let index = set.index();
-    index.candidates(consignment, candidates);
     let day = crate::profile::day_number(ctx.as_of.date());
-    for &i in candidates.iter() {
-        let i = i as usize;
-        // Validity is checked on the index's compact copy, so that a candidate that does not apply costs no visit
-        // to the profile itself.
-        if !index.is_valid_on(i, day) {
-            continue;
-        }
-        let profile = &set.profiles()[i];
-        let base = Env { consignment, item: None, reference: &ctx.reference, as_of: ctx.as_of };
-        let holding = if index.uses_goods[i] && !consignment.goods.is_empty() {
-            consignment.goods.iter().enumerate().find_map(|item| {
-                let env = Env { item: Some(item), ..base };
-                env.eval(&profile.condition, None).then_some(env)
-            })
-        } else {
-            base.eval(&profile.condition, None).then_some(base)
-        };
-        if let Some(env) = holding {
+    Facts::with(consignment, |facts| {
+        index.candidates(consignment, &facts.number_ranges(), candidates);
+        for &i in candidates.iter() {
+            let i = i as usize;
+            // Validity is checked on the program's compact head, so that a candidate that does not apply costs no
+            // visit to the profile itself.
+            let head = set.programs().head(i);
+            if !head.is_valid_on(day) {
+                continue;
+            }
+            // The condition is decided by the profile's compiled program; the tree is visited only to record the
+            // evidence of a profile that holds.
+            let base = Env { consignment, item: None, reference: &ctx.reference, as_of: ctx.as_of };
+            let holds = |env: &Env<'_>| {
+                let holds = set.programs().holds(i, env, facts);
+                debug_assert_eq!(holds, env.eval(&set.profiles()[i].condition, None), "{}", set.profiles()[i].id);
+                holds
+            };
+            let holding = if head.uses_goods && !consignment.goods.is_empty() {
+                consignment.goods.iter().enumerate().find_map(|item| {
+                    let env = Env { item: Some(item), ..base };
+                    holds(&env).then_some(env)
+                })
+            } else {
+                holds(&base).then_some(base)
+            };
+            let Some(env) = holding else { continue };
+            let profile = &set.profiles()[i];
             let mut evidence = Vec::new();
-            env.eval(&profile.condition, Some(&mut evidence));
+            set.programs().evidence(i, &env, facts, &mut evidence);
+            debug_assert_eq!(
+                evidence,
+                {
+                    let mut tree = Vec::new();
+                    env.eval(&profile.condition, Some(&mut tree));
+                    tree
+                },
+                "{}",
+                profile.id
+            );
             dedup_evidence(&mut evidence);
             on_match(i, profile, evidence);
         }
-    }
+    });
 }
 
 /// Drops repeated evidence, keeping the first of each (field, value) in order. Evidence lists are a handful of

@@ -37,15 +37,35 @@ enum Path<'a> {
 }
 
 impl Path<'_> {
+    /// Renders the path (by hand rather than with `format!`: evidence is built for every hit).
     fn render(self) -> String {
+        let index = |out: &mut String, prefix: &str, i: usize, suffix: &str| {
+            out.push_str(prefix);
+            push_index(out, i);
+            out.push_str(suffix);
+        };
+        let mut out = String::with_capacity(40);
         match self {
-            Path::Static(s) => s.to_owned(),
-            Path::Goods(i, f) => format!("goods[{i}].{f}"),
-            Path::Route(i) => format!("itinerary.routing_countries[{i}]"),
-            Path::Party(i, f) => format!("parties[{i}].{f}"),
-            Path::PartyId(i, j) => format!("parties[{i}].identifiers[{j}].value"),
-            Path::Attribute(name) => format!("attributes.{name}"),
+            Path::Static(s) => out.push_str(s),
+            Path::Goods(i, f) => {
+                index(&mut out, "goods[", i, "].");
+                out.push_str(f);
+            }
+            Path::Route(i) => index(&mut out, "itinerary.routing_countries[", i, "]"),
+            Path::Party(i, f) => {
+                index(&mut out, "parties[", i, "].");
+                out.push_str(f);
+            }
+            Path::PartyId(i, j) => {
+                index(&mut out, "parties[", i, "].identifiers[");
+                index(&mut out, "", j, "].value");
+            }
+            Path::Attribute(name) => {
+                out.push_str("attributes.");
+                out.push_str(name);
+            }
         }
+        out
     }
 }
 
@@ -66,10 +86,54 @@ impl Val<'_> {
     }
 }
 
+/// Returns the evidence of a goods item's field: its path (`goods[i].<name>`) and its text value.
+pub(super) fn goods_evidence(item: usize, name: &'static str, value: &str) -> Evidence {
+    Evidence { field: Path::Goods(item, name).render(), value: value.to_owned() }
+}
+
+/// Returns the evidence of a goods item's numeric field.
+pub(super) fn goods_number_evidence(item: usize, name: &'static str, value: f64) -> Evidence {
+    Evidence { field: Path::Goods(item, name).render(), value: Val::Num(value).render() }
+}
+
+/// Returns the evidence of a consignment-level field at a fixed path.
+pub(super) fn static_evidence(path: &'static str, value: &str) -> Evidence {
+    Evidence { field: Path::Static(path).render(), value: value.to_owned() }
+}
+
+/// Returns the evidence of a routing country.
+pub(super) fn route_evidence(j: usize, value: &str) -> Evidence {
+    Evidence { field: Path::Route(j).render(), value: value.to_owned() }
+}
+
+/// Appends a non-negative integer in decimal.
+fn push_index(out: &mut String, mut i: usize) {
+    if i < 10 {
+        out.push(char::from(b'0' + i as u8));
+        return;
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (i % 10) as u8;
+        i /= 10;
+        if i == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
 /// Formats a number with at most four decimals and no trailing zeros.
 pub(crate) fn format_number(n: f64) -> String {
     if n.is_infinite() {
         return "never".to_owned();
+    }
+    // Whole numbers (most values and masses) print as integers, which is what the general form gives them, without
+    // the cost of formatting a float.
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        return (n as i64).to_string();
     }
     let text = format!("{n:.4}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
@@ -99,14 +163,20 @@ fn mode_name(m: TransportMode) -> &'static str {
 
 /// Converts a decimal to `f64` from its mantissa and scale (`Decimal::to_f64` goes through text and is ~20 times
 /// slower; the comparisons here need no more than `f64` precision).
-fn decimal(d: Option<rust_decimal::Decimal>) -> Option<f64> {
+pub(super) fn decimal(d: Option<rust_decimal::Decimal>) -> Option<f64> {
     let d = d?;
     const POWERS: [f64; 29] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
         1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
     ];
     let scale = POWERS.get(d.scale() as usize).copied().unwrap_or(1e28);
-    Some(d.mantissa() as f64 / scale)
+    // The same value either way (both conversions round to nearest); the 64-bit one is a single instruction.
+    let mantissa = d.mantissa();
+    let mantissa = match i64::try_from(mantissa) {
+        Ok(m) => m as f64,
+        Err(_) => mantissa as f64,
+    };
+    Some(mantissa / scale)
 }
 
 impl<'a> Env<'a> {
@@ -268,7 +338,7 @@ impl<'a> Env<'a> {
         }
     }
 
-    fn test(&self, test: &'a Test, evidence: Option<&mut Vec<Evidence>>) -> bool {
+    pub(super) fn test(&self, test: &'a Test, evidence: Option<&mut Vec<Evidence>>) -> bool {
         let lists = &self.reference.lists;
         let mut found: Option<(Val<'a>, Path<'a>)> = None;
         let mut check = |v: Val<'a>, path: Path<'a>| {

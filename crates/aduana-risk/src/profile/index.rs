@@ -1,7 +1,9 @@
 //! The profile index: each profile is filed under the values of one discriminating test its condition requires
 //! (an HS prefix, an origin, a country of dispatch or a LOCODE prefix); profiles with no such test go on a
 //! fallback list. Assessing a consignment looks up its own values and evaluates only the profiles found, so its
-//! cost grows with the profiles that could match, not with the size of the set.
+//! cost grows with the profiles that could match, not with the size of the set. A fallback profile that requires a
+//! goods number (`goods.value > 50000 and goods.net_mass < 10`) is a candidate only when some goods item's value of
+//! that field could satisfy it (the largest above 50,000, the smallest under 10).
 //!
 //! The layout is built for memory latency, which dominates once the set is larger than the caches: keys are packed
 //! into integers (no string hashing or comparison), every bucket's postings live in one contiguous array, and each
@@ -12,7 +14,82 @@ use std::collections::HashMap;
 
 use aduana_core::Consignment;
 
-use crate::profile::{Expr, Field, Op, Profile};
+use crate::profile::{Cmp, Expr, Field, Op, Profile};
+
+/// A profile with no indexable test, with the bounds it requires of goods numbers.
+#[derive(Debug, Clone, Copy)]
+struct Fallback {
+    profile: u32,
+    bounds: [Option<Bound>; 2],
+}
+
+/// A required top-level test `goods.<number> <cmp> <operand>`: some goods item must have a value that satisfies it.
+#[derive(Debug, Clone, Copy)]
+struct Bound {
+    /// Which number: 0 value, 1 net mass, 2 gross mass.
+    field: usize,
+    cmp: Cmp,
+    operand: f64,
+}
+
+impl Bound {
+    /// Returns whether some value within `range` (the smallest and largest of the goods items' values, `None`
+    /// when no item has one) could satisfy the bound.
+    fn admits(self, range: Option<(f64, f64)>) -> bool {
+        let Some((min, max)) = range else { return false };
+        match self.cmp {
+            Cmp::Gt => max > self.operand,
+            Cmp::Ge => max >= self.operand,
+            Cmp::Lt => min < self.operand,
+            Cmp::Le => min <= self.operand,
+            Cmp::Eq => min <= self.operand && self.operand <= max,
+        }
+    }
+}
+
+/// Returns up to two numeric bounds a condition requires (its top-level conjuncts on goods value and masses).
+fn required_bounds(expr: &Expr) -> [Option<Bound>; 2] {
+    let bound = |e: &Expr| match e {
+        Expr::Test(test) => {
+            let field = match test.field {
+                Field::Value => 0,
+                Field::NetMass => 1,
+                Field::GrossMass => 2,
+                _ => return None,
+            };
+            match test.op {
+                Op::Cmp(cmp, operand) => Some(Bound { field, cmp, operand }),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let mut bounds = match expr {
+        Expr::And(parts) => parts.iter().filter_map(bound).collect::<Vec<_>>(),
+        other => bound(other).into_iter().collect(),
+    }
+    .into_iter();
+    [bounds.next(), bounds.next()]
+}
+
+/// The smallest and largest goods value, net mass and gross mass of a consignment's items (`None` for a number no
+/// item has).
+pub(crate) type NumberRanges = [Option<(f64, f64)>; 3];
+
+/// Returns the [`NumberRanges`] of a consignment.
+pub(crate) fn number_ranges(consignment: &Consignment) -> NumberRanges {
+    let mut ranges = [None; 3];
+    for item in &consignment.goods {
+        let values = [item.value.as_ref().map(|v| v.amount), item.net_mass_kg, item.gross_mass_kg];
+        for (range, value) in ranges.iter_mut().zip(values) {
+            if let Some(n) = crate::profile::eval::decimal(value) {
+                let (min, max): (f64, f64) = range.unwrap_or((n, n));
+                *range = Some((min.min(n), max.max(n)));
+            }
+        }
+    }
+    ranges
+}
 
 /// One profile filed under a key, with the filter of the origins it requires.
 #[derive(Debug, Clone, Copy)]
@@ -91,12 +168,7 @@ pub(crate) struct ProfileIndex {
     places: Buckets,
     /// Every bucket's postings, bucket after bucket.
     postings: Vec<Posting>,
-    fallback: Vec<u32>,
-    /// Per profile: whether its condition tests goods fields (and so is evaluated per goods item).
-    pub(crate) uses_goods: Vec<bool>,
-    /// Per profile: its validity as day numbers (first day, last day inclusive), so that a candidate that does not
-    /// apply is dropped without a visit to the profile.
-    validity: Vec<(i32, i32)>,
+    fallback: Vec<Fallback>,
 }
 
 /// Returns the filter of the origins a condition requires of some goods item (a top-level `goods.origin =` / `in`
@@ -167,23 +239,12 @@ fn keys(expr: &Expr) -> Option<Vec<(Bucket, String)>> {
     }
 }
 
-fn uses_goods(expr: &Expr) -> bool {
-    match expr {
-        Expr::And(parts) | Expr::Or(parts) => parts.iter().any(uses_goods),
-        Expr::Not(inner) => uses_goods(inner),
-        Expr::Test(test) => test.field.is_goods(),
-    }
-}
-
 impl ProfileIndex {
     pub(crate) fn build(profiles: &[Profile]) -> ProfileIndex {
         let mut index = ProfileIndex::default();
         let mut filed: [HashMap<u64, Vec<Posting>, IntBuild>; 4] = Default::default();
         for (i, profile) in profiles.iter().enumerate() {
             let i = u32::try_from(i).expect("fewer than 2^32 profiles");
-            index.uses_goods.push(uses_goods(&profile.condition));
-            let to = profile.valid_to.map_or(i32::MAX, crate::profile::day_number);
-            index.validity.push((crate::profile::day_number(profile.valid_from), to));
             let origins = required_origins(&profile.condition);
             match keys(&profile.condition) {
                 Some(keys) => {
@@ -198,7 +259,7 @@ impl ProfileIndex {
                         }
                     }
                 }
-                None => index.fallback.push(i),
+                None => index.fallback.push(Fallback { profile: i, bounds: required_bounds(&profile.condition) }),
             }
         }
         for (kind, lists) in [Bucket::Hs, Bucket::Origin, Bucket::Dispatch, Bucket::Place].into_iter().zip(filed) {
@@ -225,9 +286,17 @@ impl ProfileIndex {
     }
 
     /// Fills `out` with the indices of the profiles that could match, sorted and without repeats.
-    pub(crate) fn candidates(&self, consignment: &Consignment, out: &mut Vec<u32>) {
+    /// `ranges` are the consignment's [`number_ranges`].
+    pub(crate) fn candidates(&self, consignment: &Consignment, ranges: &NumberRanges, out: &mut Vec<u32>) {
         out.clear();
-        out.extend_from_slice(&self.fallback);
+        if !self.fallback.is_empty() {
+            out.extend(
+                self.fallback
+                    .iter()
+                    .filter(|f| f.bounds.iter().flatten().all(|b| b.admits(ranges[b.field])))
+                    .map(|f| f.profile),
+            );
+        }
         // The origins of the goods items: a candidate that requires origins none of them has cannot match.
         let mut origins = 0u64;
         for item in &consignment.goods {
@@ -282,13 +351,8 @@ impl ProfileIndex {
         out.dedup();
     }
 
-    /// Returns whether profile `i` applies on a day (see [`crate::profile::day_number`]).
-    pub(crate) fn is_valid_on(&self, i: usize, day: i32) -> bool {
-        let (from, to) = self.validity[i];
-        from <= day && day <= to
-    }
-
-    /// Returns how many profiles are on the fallback list (evaluated for every consignment).
+    /// Returns how many profiles are on the fallback list (considered for every consignment, and evaluated unless
+    /// the goods numbers rule them out).
     pub(crate) fn fallback_len(&self) -> usize {
         self.fallback.len()
     }

@@ -28,7 +28,7 @@ struct Parser<'a> {
     file: &'a str,
     /// Regular expressions already compiled in this file, by pattern: profiles that repeat a pattern share one
     /// compiled program (a set generated from a template repeats the same few hundreds of times).
-    regexes: std::collections::HashMap<String, regex::Regex>,
+    regexes: std::collections::HashMap<String, std::sync::Arc<regex::Regex>>,
 }
 
 /// The keys of one profile as they are read, before the required ones are checked.
@@ -377,7 +377,7 @@ impl Parser<'_> {
                     } else {
                         let regex =
                             regex::RegexBuilder::new(&pattern).case_insensitive(true).size_limit(1 << 20).build();
-                        let regex = regex.map_err(|e| {
+                        let regex = regex.map(std::sync::Arc::new).map_err(|e| {
                             self.error_at(
                                 &token,
                                 ProfileErrorKind::Invalid { what: "regular expression", message: e.to_string() },

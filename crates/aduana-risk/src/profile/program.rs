@@ -1,0 +1,843 @@
+//! Profiles' conditions compiled to flat programs: one contiguous array of nodes for the whole set, with the
+//! common tests specialised by field (HS codes, countries and LOCODEs as packed integers, numbers as `f64`,
+//! regular expressions shared across profiles), evaluated against facts extracted once per consignment.
+//!
+//! The tree in [`Expr`] stays the definition: every test the program does not specialise is evaluated (and its
+//! evidence recorded) by the tree evaluator ([`Env::test`]). A specialised test gives exactly the answer, and the
+//! evidence, the tree evaluator gives; the codes it reads are canonical in the model (`HsCode` is digits,
+//! `CountryCode` and `LoCode` upper-case ASCII), which is what lets an operand be packed once into an integer and
+//! compared without case folding. Debug builds check both on every candidate (`indicator/profiles.rs`), and the
+//! tests below on random conditions.
+
+use aduana_core::{Consignment, Evidence, GoodsItem};
+
+use crate::profile::eval::{Env, decimal, goods_evidence, goods_number_evidence, route_evidence, static_evidence};
+use crate::profile::index::NumberRanges;
+use crate::profile::{Cmp, Expr, Field, Op, Profile, Test};
+
+/// The compiled programs of a profile set, in profile order.
+#[derive(Debug, Default)]
+pub(crate) struct Programs {
+    /// Per profile, what is read of it for every candidate, in one place (one cache line fetched, not three).
+    heads: Vec<Head>,
+    /// Every profile's nodes, in pre-order; a node's `end` is the index (relative to its profile's start) just past
+    /// its subtree.
+    nodes: Vec<Node>,
+    /// The operands of code tests: packed codes, each test's slice contiguous.
+    codes: Vec<u64>,
+    /// The distinct regular expressions (one compiled program and one cache each, whatever the number of profiles
+    /// that use them).
+    regexes: Vec<std::sync::Arc<regex::Regex>>,
+    /// The tests left to the tree evaluator.
+    generic: Vec<Test>,
+}
+
+/// What is read of a profile for every candidate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Head {
+    /// Its validity as day numbers (first day, last day inclusive; see [`crate::profile::day_number`]).
+    from: i32,
+    to: i32,
+    /// Where its nodes are in `Programs::nodes`.
+    start: u32,
+    end: u32,
+    /// Whether its condition tests goods fields (and so is evaluated per goods item).
+    pub(crate) uses_goods: bool,
+}
+
+impl Head {
+    /// Returns whether the profile applies on a day (see [`crate::profile::day_number`]).
+    pub(crate) fn is_valid_on(&self, day: i32) -> bool {
+        self.from <= day && day <= self.to
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    end: u32,
+    kind: Kind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    And,
+    Or,
+    Not,
+    /// Some value of the field is one of `codes[start..start + len]` (`=`, `in`); none is when `negate` (`!=`,
+    /// `not in`).
+    CodeIn {
+        field: CodeField,
+        start: u32,
+        len: u32,
+        negate: bool,
+    },
+    /// Some value of the field starts with one of the prefixes `codes[start..start + len]`, each packed with its
+    /// mask in the next slot.
+    CodePrefix {
+        field: CodeField,
+        start: u32,
+        len: u32,
+    },
+    /// The goods item's number compares with the operand.
+    Number {
+        field: NumberField,
+        cmp: Cmp,
+        operand: f64,
+    },
+    /// The goods item's description matches `regexes[regex]`.
+    DescriptionMatches {
+        regex: u32,
+    },
+    /// A test evaluated by the tree evaluator: `generic[test]`.
+    Generic {
+        test: u32,
+    },
+}
+
+/// The code fields a program reads from [`Facts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CodeField {
+    HsCode,
+    Origin,
+    Dispatch,
+    Destination,
+    Route,
+    Loading,
+    Discharge,
+    Entry,
+    Delivery,
+}
+
+impl CodeField {
+    fn of(field: &Field) -> Option<CodeField> {
+        Some(match field {
+            Field::HsCode => CodeField::HsCode,
+            Field::Origin => CodeField::Origin,
+            Field::Dispatch => CodeField::Dispatch,
+            Field::Destination => CodeField::Destination,
+            Field::Route => CodeField::Route,
+            Field::Loading => CodeField::Loading,
+            Field::Discharge => CodeField::Discharge,
+            Field::Entry => CodeField::Entry,
+            Field::Delivery => CodeField::Delivery,
+            _ => return None,
+        })
+    }
+
+    /// Packs an operand the way the field's values are packed; `None` when no value of the field can equal it
+    /// (or start with it, for a prefix).
+    /// `fold` says whether the test compares case-insensitively (`=`, `!=`, `prefix`: the values are upper case,
+    /// so the operand is upper-cased) or exactly (`in`, `not in`, whose operands the parser upper-cases).
+    fn pack(self, operand: &str, fold: bool) -> Option<(u64, u64)> {
+        match (self, fold) {
+            (CodeField::HsCode, _) => pack_digits(operand),
+            (_, true) => pack_text(&operand.to_ascii_uppercase()),
+            (_, false) => pack_text(operand),
+        }
+    }
+}
+
+/// The numeric goods fields a program reads from [`Facts`].
+#[derive(Debug, Clone, Copy)]
+enum NumberField {
+    Value,
+    NetMass,
+    GrossMass,
+}
+
+/// Packs a string of at most 8 ASCII bytes (no NUL) into its bytes, little-endian, with the mask of its length:
+/// two packed values are equal exactly when the strings are, and `value & mask == prefix` exactly when the
+/// value starts with the prefix.
+fn pack_text(code: &str) -> Option<(u64, u64)> {
+    let bytes = code.as_bytes();
+    if bytes.len() > 8 || bytes.iter().any(|&b| b == 0 || !b.is_ascii()) {
+        return None;
+    }
+    let mut word = [0u8; 8];
+    word[..bytes.len()].copy_from_slice(bytes);
+    let mask = if bytes.len() == 8 { u64::MAX } else { (1u64 << (8 * bytes.len())) - 1 };
+    Some((u64::from_le_bytes(word), mask))
+}
+
+/// Packs a string of at most 16 decimal digits (HS codes have up to 10) into 4-bit digits (digit + 1, so that
+/// zero marks the end), with the mask of its length; same properties as [`pack_text`].
+fn pack_digits(code: &str) -> Option<(u64, u64)> {
+    let bytes = code.as_bytes();
+    if bytes.len() > 16 || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut word = 0u64;
+    for (i, &b) in bytes.iter().enumerate() {
+        word |= u64::from(b - b'0' + 1) << (4 * i);
+    }
+    let mask = if bytes.len() == 16 { u64::MAX } else { (1u64 << (4 * bytes.len())) - 1 };
+    Some((word, mask))
+}
+
+/// The places whose countries are on the route, between the country of dispatch and the routing countries, in
+/// the order `Env::visit` gives them, with their evidence paths.
+type PlaceOf = fn(&aduana_core::Itinerary) -> &Option<aduana_core::Place>;
+const ROUTE_PLACES: [(&str, PlaceOf); 5] = [
+    ("itinerary.place_of_acceptance.country", |it| &it.place_of_acceptance),
+    ("itinerary.place_of_loading.country", |it| &it.place_of_loading),
+    ("itinerary.first_place_of_entry.country", |it| &it.first_place_of_entry),
+    ("itinerary.place_of_discharge.country", |it| &it.place_of_discharge),
+    ("itinerary.place_of_delivery.country", |it| &it.place_of_delivery),
+];
+
+/// What the programs read of a consignment, extracted once per consignment. Codes are packed (0 = absent).
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    items: Vec<ItemFacts>,
+    dispatch: u64,
+    destination: u64,
+    loading: u64,
+    discharge: u64,
+    entry: u64,
+    delivery: u64,
+    /// Every country on the itinerary, as the `route` field lists them.
+    route: Vec<u64>,
+    /// The regular-expression answers already computed for this consignment: (goods item, regex, matched). Several
+    /// profiles (and then the evidence) ask the same regex of the same description.
+    matches: std::cell::RefCell<Vec<(u32, u32, bool)>>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct ItemFacts {
+    hs: u64,
+    origin: u64,
+    value: Option<f64>,
+    net_mass: Option<f64>,
+    gross_mass: Option<f64>,
+}
+
+/// Packs a code value of the model (canonical: upper-case ASCII, at most 8 bytes for the fields read here) as
+/// [`pack_text`] does, without its checks; 0 when absent (or, never for a valid code, too long).
+fn packed_text(code: Option<&str>) -> u64 {
+    match code {
+        Some(code) if code.len() <= 8 => {
+            let mut word = [0u8; 8];
+            word[..code.len()].copy_from_slice(code.as_bytes());
+            u64::from_le_bytes(word)
+        }
+        _ => 0,
+    }
+}
+
+impl Facts {
+    /// Extracts the facts of a consignment, reusing this value's buffers.
+    pub(crate) fn fill(&mut self, consignment: &Consignment) {
+        self.items.clear();
+        self.items.extend(consignment.goods.iter().map(ItemFacts::of));
+        self.matches.get_mut().clear();
+        let it = &consignment.itinerary;
+        let place = |p: &Option<aduana_core::Place>| {
+            packed_text(p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_str()))
+        };
+        self.dispatch = packed_text(it.country_of_dispatch.as_ref().map(|c| c.as_str()));
+        self.destination = packed_text(it.country_of_destination.as_ref().map(|c| c.as_str()));
+        self.loading = place(&it.place_of_loading);
+        self.discharge = place(&it.place_of_discharge);
+        self.entry = place(&it.first_place_of_entry);
+        self.delivery = place(&it.place_of_delivery);
+        // The same values, in the same order, as `Env::visit` gives for `route`; absent ones stay as 0 so that a
+        // position names its place (see `Run::itinerary_evidence`).
+        self.route.clear();
+        self.route.push(self.dispatch);
+        for (_, place) in ROUTE_PLACES {
+            self.route.push(packed_text(place(it).as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_str())));
+        }
+        self.route.extend(it.routing_countries.iter().map(|c| packed_text(Some(c.as_str()))));
+        self.route.push(self.destination);
+    }
+}
+
+impl Facts {
+    /// Returns the smallest and largest goods value, net mass and gross mass, for the index.
+    pub(crate) fn number_ranges(&self) -> NumberRanges {
+        let mut ranges = [None; 3];
+        for item in &self.items {
+            for (range, value) in ranges.iter_mut().zip([item.value, item.net_mass, item.gross_mass]) {
+                if let Some(n) = value {
+                    let (min, max): (f64, f64) = range.unwrap_or((n, n));
+                    *range = Some((min.min(n), max.max(n)));
+                }
+            }
+        }
+        ranges
+    }
+}
+
+impl ItemFacts {
+    fn of(item: &GoodsItem) -> ItemFacts {
+        ItemFacts {
+            hs: item.hs_code.as_ref().and_then(|h| pack_digits(h.as_str())).map_or(0, |(word, _)| word),
+            origin: packed_text(item.origin_country.as_ref().map(|c| c.as_str())),
+            value: decimal(item.value.as_ref().map(|v| v.amount)),
+            net_mass: decimal(item.net_mass_kg),
+            gross_mass: decimal(item.gross_mass_kg),
+        }
+    }
+}
+
+impl Programs {
+    /// Compiles every profile's condition.
+    pub(crate) fn build(profiles: &[Profile]) -> Programs {
+        let mut programs = Programs::default();
+        let mut regexes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        for profile in profiles {
+            let base = programs.nodes.len();
+            programs.compile(&profile.condition, base, &mut regexes);
+            let position = |n: usize| u32::try_from(n).expect("fewer than 2^32 nodes");
+            programs.heads.push(Head {
+                from: crate::profile::day_number(profile.valid_from),
+                to: profile.valid_to.map_or(i32::MAX, crate::profile::day_number),
+                start: position(base),
+                end: position(programs.nodes.len()),
+                uses_goods: uses_goods(&profile.condition),
+            });
+        }
+        programs
+    }
+
+    fn compile(&mut self, expr: &Expr, base: usize, regexes: &mut std::collections::HashMap<String, u32>) {
+        let at = self.nodes.len();
+        let kind = match expr {
+            Expr::And(parts) | Expr::Or(parts) => {
+                let kind = if matches!(expr, Expr::And(_)) { Kind::And } else { Kind::Or };
+                self.nodes.push(Node { end: 0, kind });
+                for part in parts {
+                    self.compile(part, base, regexes);
+                }
+                None
+            }
+            Expr::Not(inner) => {
+                self.nodes.push(Node { end: 0, kind: Kind::Not });
+                self.compile(inner, base, regexes);
+                None
+            }
+            Expr::Test(test) => Some(self.test(test, regexes)),
+        };
+        if let Some(kind) = kind {
+            self.nodes.push(Node { end: 0, kind });
+        }
+        self.nodes[at].end = u32::try_from(self.nodes.len() - base).expect("fewer than 2^32 nodes");
+    }
+
+    fn test(&mut self, test: &Test, regexes: &mut std::collections::HashMap<String, u32>) -> Kind {
+        if let Some(field) = CodeField::of(&test.field) {
+            let start = u32::try_from(self.codes.len()).expect("fewer than 2^32 codes");
+            let (values, negate, prefix, fold): (&[String], bool, bool, bool) = match &test.op {
+                Op::Eq(v) => (std::slice::from_ref(v), false, false, true),
+                Op::Ne(v) => (std::slice::from_ref(v), true, false, true),
+                Op::In(set) => (set, false, false, false),
+                Op::NotIn(set) => (set, true, false, false),
+                Op::Prefix(set) => (set, false, true, true),
+                _ => return self.generic(test),
+            };
+            // An operand no value can equal (or start with) is left out: it never matches.
+            for (word, mask) in values.iter().filter_map(|v| field.pack(v, fold)) {
+                if prefix {
+                    self.codes.extend([word, mask]);
+                } else {
+                    self.codes.push(word);
+                }
+            }
+            let len = u32::try_from(self.codes.len()).expect("fewer than 2^32 codes") - start;
+            return if prefix {
+                Kind::CodePrefix { field, start, len: len / 2 }
+            } else {
+                Kind::CodeIn { field, start, len, negate }
+            };
+        }
+        match (&test.field, &test.op) {
+            (Field::Value | Field::NetMass | Field::GrossMass, Op::Cmp(cmp, operand)) => {
+                let field = match test.field {
+                    Field::Value => NumberField::Value,
+                    Field::NetMass => NumberField::NetMass,
+                    _ => NumberField::GrossMass,
+                };
+                Kind::Number { field, cmp: *cmp, operand: *operand }
+            }
+            (Field::Description, Op::Matches(regex)) => {
+                let next = u32::try_from(self.regexes.len()).expect("fewer than 2^32 regular expressions");
+                let regex = *regexes.entry(regex.as_str().to_owned()).or_insert_with(|| {
+                    self.regexes.push(std::sync::Arc::clone(regex));
+                    next
+                });
+                Kind::DescriptionMatches { regex }
+            }
+            _ => self.generic(test),
+        }
+    }
+
+    fn generic(&mut self, test: &Test) -> Kind {
+        let index = u32::try_from(self.generic.len()).expect("fewer than 2^32 tests");
+        self.generic.push(test.clone());
+        Kind::Generic { test: index }
+    }
+
+    /// Returns what is read of profile `i` for every candidate.
+    pub(crate) fn head(&self, i: usize) -> Head {
+        self.heads[i]
+    }
+
+    /// Returns whether profile `i`'s condition holds in `env` (whose goods item, if any, is `facts`' item of the
+    /// same index).
+    pub(crate) fn holds(&self, i: usize, env: &Env<'_>, facts: &Facts) -> bool {
+        self.run(i, env, facts).eval(0)
+    }
+
+    /// Evaluates profile `i`'s condition and records the evidence exactly as [`Env::eval`] does on the condition
+    /// tree: the first value that made each test on the way hold. The tree itself is not visited (its nodes are
+    /// scattered in memory; the program's are contiguous).
+    pub(crate) fn evidence(&self, i: usize, env: &Env<'_>, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
+        self.run(i, env, facts).evidence(0, evidence)
+    }
+
+    fn run<'p>(&'p self, i: usize, env: &Env<'p>, facts: &'p Facts) -> Run<'p> {
+        let head = &self.heads[i];
+        let nodes = &self.nodes[head.start as usize..head.end as usize];
+        let item = env.item.and_then(|(index, _)| facts.items.get(index));
+        Run { programs: self, nodes, env: *env, facts, item }
+    }
+}
+
+/// One evaluation of one profile's program.
+struct Run<'p> {
+    programs: &'p Programs,
+    nodes: &'p [Node],
+    env: Env<'p>,
+    facts: &'p Facts,
+    item: Option<&'p ItemFacts>,
+}
+
+impl Run<'_> {
+    fn eval(&self, at: usize) -> bool {
+        let node = self.nodes[at];
+        match node.kind {
+            Kind::And => {
+                let mut child = at + 1;
+                while child < node.end as usize {
+                    if !self.eval(child) {
+                        return false;
+                    }
+                    child = self.nodes[child].end as usize;
+                }
+                true
+            }
+            Kind::Or => {
+                let mut child = at + 1;
+                while child < node.end as usize {
+                    if self.eval(child) {
+                        return true;
+                    }
+                    child = self.nodes[child].end as usize;
+                }
+                false
+            }
+            Kind::Not => !self.eval(at + 1),
+            Kind::CodeIn { field, start, len, negate } => {
+                let set = &self.programs.codes[start as usize..(start + len) as usize];
+                self.any_code(field, |code| set.contains(&code)) != negate
+            }
+            Kind::CodePrefix { field, start, len } => {
+                let set = &self.programs.codes[start as usize..(start + 2 * len) as usize];
+                self.any_code(field, |code| set.chunks_exact(2).any(|p| code & p[1] == p[0]))
+            }
+            Kind::Number { field, cmp, operand } => {
+                let value = self.item.and_then(|item| match field {
+                    NumberField::Value => item.value,
+                    NumberField::NetMass => item.net_mass,
+                    NumberField::GrossMass => item.gross_mass,
+                });
+                value.is_some_and(|n| cmp.holds(n, operand))
+            }
+            Kind::DescriptionMatches { regex } => {
+                let Some((i, Some(description))) = self.env.item.map(|(i, item)| (i, item.description.as_deref()))
+                else {
+                    return false;
+                };
+                let key = (u32::try_from(i).unwrap_or(u32::MAX), regex);
+                let mut memo = self.facts.matches.borrow_mut();
+                if let Some(&(_, _, matched)) = memo.iter().find(|m| (m.0, m.1) == key) {
+                    return matched;
+                }
+                let matched = self.programs.regexes[regex as usize].is_match(description);
+                // A handful of entries at most in practice; the scan stays short whatever the set.
+                if memo.len() < 64 {
+                    memo.push((key.0, key.1, matched));
+                }
+                matched
+            }
+            Kind::Generic { test } => self.env.test(&self.programs.generic[test as usize], None),
+        }
+    }
+
+    /// [`Run::eval`] that records evidence as [`Env::eval`] does on the condition tree the program was compiled
+    /// from (node for node, in the same order): the first value that made each test on the way hold.
+    fn evidence(&self, at: usize, out: &mut Vec<Evidence>) -> bool {
+        let node = self.nodes[at];
+        let item = self.env.item;
+        match node.kind {
+            Kind::And => {
+                let mark = out.len();
+                let mut child = at + 1;
+                while child < node.end as usize {
+                    if !self.evidence(child, out) {
+                        out.truncate(mark);
+                        return false;
+                    }
+                    child = self.nodes[child].end as usize;
+                }
+                true
+            }
+            Kind::Or => {
+                let mut child = at + 1;
+                while child < node.end as usize {
+                    if self.evidence(child, out) {
+                        return true;
+                    }
+                    child = self.nodes[child].end as usize;
+                }
+                false
+            }
+            // A negation, like a negated test, records nothing when it holds.
+            Kind::Not | Kind::CodeIn { negate: true, .. } => self.eval(at),
+            // Goods codes, numbers and descriptions: the item's own value is the one that made it hold.
+            Kind::CodeIn { field: field @ (CodeField::HsCode | CodeField::Origin), .. }
+            | Kind::CodePrefix { field: field @ (CodeField::HsCode | CodeField::Origin), .. } => {
+                let holds = self.eval(at);
+                if let (true, Some((i, item))) = (holds, item) {
+                    let (name, value) = match field {
+                        CodeField::HsCode => ("hs_code", item.hs_code.as_ref().map(|h| h.as_str())),
+                        _ => ("origin_country", item.origin_country.as_ref().map(|c| c.as_str())),
+                    };
+                    out.extend(value.map(|value| goods_evidence(i, name, value)));
+                }
+                holds
+            }
+            Kind::Number { field, .. } => {
+                let holds = self.eval(at);
+                if let (true, Some((i, _)), Some(facts)) = (holds, item, self.item) {
+                    let (name, value) = match field {
+                        NumberField::Value => ("value.amount", facts.value),
+                        NumberField::NetMass => ("net_mass_kg", facts.net_mass),
+                        NumberField::GrossMass => ("gross_mass_kg", facts.gross_mass),
+                    };
+                    out.extend(value.map(|value| goods_number_evidence(i, name, value)));
+                }
+                holds
+            }
+            // Itinerary codes: the first value that matched, in the order the tree visits them, names its place.
+            Kind::CodeIn { field, start, len, negate: false } => {
+                let set = &self.programs.codes[start as usize..(start + len) as usize];
+                let position = self.find_code(field, |code| set.contains(&code));
+                out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
+                position.is_some()
+            }
+            Kind::CodePrefix { field, start, len } => {
+                let set = &self.programs.codes[start as usize..(start + 2 * len) as usize];
+                let position = self.find_code(field, |code| set.chunks_exact(2).any(|p| code & p[1] == p[0]));
+                out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
+                position.is_some()
+            }
+            Kind::DescriptionMatches { .. } => {
+                let holds = self.eval(at);
+                if let (true, Some((i, item))) = (holds, item) {
+                    out.extend(item.description.as_deref().map(|d| goods_evidence(i, "description", d)));
+                }
+                holds
+            }
+            Kind::Generic { test } => self.env.test(&self.programs.generic[test as usize], Some(out)),
+        }
+    }
+
+    /// Returns whether `f` holds for some (present) value of the field.
+    fn any_code(&self, field: CodeField, f: impl Fn(u64) -> bool) -> bool {
+        self.find_code(field, f).is_some()
+    }
+
+    /// Returns the position of the first (present) value of the field for which `f` holds: 0 for a field of one
+    /// value, the position in [`Facts::route`] for `route`.
+    fn find_code(&self, field: CodeField, f: impl Fn(u64) -> bool) -> Option<usize> {
+        let facts = self.facts;
+        let one = |code: u64| (code != 0 && f(code)).then_some(0);
+        match field {
+            CodeField::HsCode => self.item.and_then(|item| one(item.hs)),
+            CodeField::Origin => self.item.and_then(|item| one(item.origin)),
+            CodeField::Dispatch => one(facts.dispatch),
+            CodeField::Destination => one(facts.destination),
+            CodeField::Route => facts.route.iter().position(|&code| code != 0 && f(code)),
+            CodeField::Loading => one(facts.loading),
+            CodeField::Discharge => one(facts.discharge),
+            CodeField::Entry => one(facts.entry),
+            CodeField::Delivery => one(facts.delivery),
+        }
+    }
+
+    /// Returns the evidence of an itinerary code test that holds: the path and value of the first value that
+    /// made it hold, in the order [`Env`] visits them.
+    fn itinerary_evidence(&self, field: CodeField, position: usize) -> Option<Evidence> {
+        let it = &self.env.consignment.itinerary;
+        fn locode(p: &Option<aduana_core::Place>) -> Option<&str> {
+            p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_str())
+        }
+        fn country(p: &Option<aduana_core::Place>) -> Option<&str> {
+            p.as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_str())
+        }
+        let dispatch = || it.country_of_dispatch.as_ref().map(|c| c.as_str());
+        let destination = || it.country_of_destination.as_ref().map(|c| c.as_str());
+        let (path, value) = match field {
+            CodeField::Dispatch => ("itinerary.country_of_dispatch", dispatch()),
+            CodeField::Destination => ("itinerary.country_of_destination", destination()),
+            CodeField::Loading => ("itinerary.place_of_loading.locode", locode(&it.place_of_loading)),
+            CodeField::Discharge => ("itinerary.place_of_discharge.locode", locode(&it.place_of_discharge)),
+            CodeField::Entry => ("itinerary.first_place_of_entry.locode", locode(&it.first_place_of_entry)),
+            CodeField::Delivery => ("itinerary.place_of_delivery.locode", locode(&it.place_of_delivery)),
+            CodeField::Route => {
+                let routing = position.checked_sub(ROUTE_PLACES.len() + 1);
+                match (position, routing) {
+                    (0, _) => ("itinerary.country_of_dispatch", dispatch()),
+                    (p, _) if p <= ROUTE_PLACES.len() => {
+                        let (path, place) = ROUTE_PLACES[p - 1];
+                        (path, country(place(it)))
+                    }
+                    (_, Some(j)) if j < it.routing_countries.len() => {
+                        return Some(route_evidence(j, it.routing_countries[j].as_str()));
+                    }
+                    _ => ("itinerary.country_of_destination", destination()),
+                }
+            }
+            CodeField::HsCode | CodeField::Origin => return None,
+        };
+        value.map(|value| static_evidence(path, value))
+    }
+}
+
+fn uses_goods(expr: &Expr) -> bool {
+    match expr {
+        Expr::And(parts) | Expr::Or(parts) => parts.iter().any(uses_goods),
+        Expr::Not(inner) => uses_goods(inner),
+        Expr::Test(test) => test.field.is_goods(),
+    }
+}
+
+thread_local! {
+    /// The facts buffer, reused across consignments so that extracting them allocates nothing once warm.
+    static FACTS: std::cell::RefCell<Facts> = std::cell::RefCell::new(Facts::default());
+}
+
+impl Facts {
+    /// Calls `f` with the facts of `consignment`, in a buffer reused across calls on this thread.
+    pub(crate) fn with<R>(consignment: &Consignment, f: impl FnOnce(&Facts) -> R) -> R {
+        FACTS.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut facts) => {
+                facts.fill(consignment);
+                f(&facts)
+            }
+            // A re-entrant call (a callback assessing another consignment) gets a buffer of its own.
+            Err(_) => {
+                let mut facts = Facts::default();
+                facts.fill(consignment);
+                f(&facts)
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The programs must decide exactly as the tree evaluator does: random conditions over the specialised fields
+    //! (with operands in every case, malformed ones, prefixes of every length, `not`, `or` and fallbacks to the
+    //! tree) against random consignments with missing fields.
+
+    use aduana_core::{Consignment, CountryCode, Direction, GoodsItem, HsCode, LoCode, Money, Place, Reference};
+
+    use super::{Facts, Programs};
+    use crate::context::ReferenceData;
+    use crate::profile::{Env, ProfileSet, ProfileSource};
+
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            (self.0 % n as u64) as usize
+        }
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[self.below(from.len())]
+        }
+    }
+
+    const COUNTRIES: &[&str] = &["CN", "VN", "DE", "cn", "de", "C", "CNX", "Ü", ""];
+    const HS: &[&str] =
+        &["85", "8517", "851712", "8517120000", "84", "8471", "847130", "8", "85a", "", "12345678901234567"];
+    const PLACES: &[&str] = &["CNSHA", "cnsha", "CN", "CNS", "DEHAM", "DE", "NLRTM", "NLRTMX", "", "SGSIN"];
+    const NUMBERS: &[&str] = &["0", "10", "1000", "2500.5", "-1", "100000"];
+
+    fn set(rng: &mut Rng, from: &[&str]) -> String {
+        let n = 1 + rng.below(3);
+        let values: Vec<String> = (0..n).map(|_| format!("\"{}\"", rng.pick(from))).collect();
+        format!("[{}]", values.join(", "))
+    }
+
+    fn test(rng: &mut Rng) -> String {
+        let code_ops = ["=", "!=", "in", "not in", "prefix", "exists"];
+        let (field, values): (&str, &[&str]) = match rng.below(9) {
+            0 => ("goods.hs_code", HS),
+            1 => ("goods.origin", COUNTRIES),
+            2 => ("dispatch", COUNTRIES),
+            3 => ("destination", COUNTRIES),
+            4 => ("route", COUNTRIES),
+            5 => (["loading", "discharge", "entry", "delivery"][rng.below(4)], PLACES),
+            6 => {
+                let field = ["goods.value", "goods.net_mass", "goods.gross_mass", "goods.value_per_kg"][rng.below(4)];
+                let op = ["<", "<=", ">", ">=", "=", "exists"][rng.below(6)];
+                return if op == "exists" {
+                    format!("{field} exists")
+                } else {
+                    format!("{field} {op} {}", rng.pick(NUMBERS))
+                };
+            }
+            7 => {
+                return match rng.below(3) {
+                    0 => "goods.description matches \"replica|counterfeit\"".to_owned(),
+                    1 => "goods.description matches \"^spare\"".to_owned(),
+                    _ => "goods.description contains \"Parts\"".to_owned(),
+                };
+            }
+            _ => ("mode", &["sea", "air", "SEA"][..]),
+        };
+        match code_ops[rng.below(code_ops.len())] {
+            "exists" => format!("{field} exists"),
+            op @ ("in" | "not in" | "prefix") => format!("{field} {op} {}", set(rng, values)),
+            op => format!("{field} {op} \"{}\"", rng.pick(values)),
+        }
+    }
+
+    fn condition(rng: &mut Rng, depth: usize) -> String {
+        if depth == 0 || rng.below(3) == 0 {
+            return test(rng);
+        }
+        match rng.below(3) {
+            0 => format!("not ({})", condition(rng, depth - 1)),
+            1 => format!("({}) or ({})", condition(rng, depth - 1), condition(rng, depth - 1)),
+            _ => format!("({}) and ({}) and ({})", condition(rng, depth - 1), condition(rng, depth - 1), test(rng)),
+        }
+    }
+
+    fn consignment(rng: &mut Rng, n: usize) -> Consignment {
+        let country = |rng: &mut Rng| CountryCode::parse(["CN", "VN", "DE", "NL", "SG"][rng.below(5)]).ok();
+        let place = |rng: &mut Rng| {
+            (rng.below(4) > 0).then(|| {
+                Place::locode(
+                    LoCode::parse(["CNSHA", "DEHAM", "NLRTM", "SGSIN", "CNSZX"][rng.below(5)])
+                        .expect("a valid test value"),
+                )
+            })
+        };
+        let mut c =
+            Consignment::new(Reference::parse(&format!("T{n:06}")).expect("a valid test value"), Direction::Import);
+        c.mode_of_transport = Some(aduana_core::TransportMode::Sea);
+        c.itinerary.country_of_dispatch = if rng.below(4) > 0 { country(rng) } else { None };
+        c.itinerary.country_of_destination = if rng.below(2) > 0 { country(rng) } else { None };
+        c.itinerary.routing_countries = (0..rng.below(3)).filter_map(|_| country(rng)).collect();
+        c.itinerary.place_of_loading = place(rng);
+        c.itinerary.place_of_discharge = place(rng);
+        c.itinerary.first_place_of_entry = place(rng);
+        c.itinerary.place_of_delivery = place(rng);
+        for s in 0..rng.below(4) {
+            let mut item = GoodsItem::new(s as u32 + 1);
+            item.hs_code = (rng.below(5) > 0).then(|| {
+                HsCode::parse(["85", "8517", "851712", "8517120000", "847130", "8471"][rng.below(6)])
+                    .expect("a valid test value")
+            });
+            item.origin_country = if rng.below(5) > 0 { country(rng) } else { None };
+            item.description = (rng.below(4) > 0)
+                .then(|| ["Replica watches", "spare PARTS", "cotton", "Ünïcode parts"][rng.below(4)].to_owned());
+            item.net_mass_kg = (rng.below(4) > 0).then(|| rust_decimal::Decimal::new(rng.below(5000) as i64, 1));
+            item.gross_mass_kg = (rng.below(4) > 0).then(|| (rng.below(5000) as i64).into());
+            item.value = (rng.below(4) > 0).then(|| Money {
+                amount: rust_decimal::Decimal::new(rng.below(200_000) as i64 - 10, 2),
+                currency: "USD".parse().expect("a valid test value"),
+            });
+            c.goods.push(item);
+        }
+        c
+    }
+
+    #[test]
+    fn programs_decide_as_the_condition_tree_does() {
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let mut text = String::new();
+        for i in 0..400 {
+            let when = condition(&mut rng, 3);
+            text.push_str(&format!(
+                "profile P-{i:04} {{\n title: \"t\"\n rationale: \"r\"\n owner: \"o\"\n valid: 2020-01-01 to open\n \
+                 version: 1\n weight: 1\n severity: low\n lane: yellow\n when: {when}\n}}\n"
+            ));
+        }
+        let set = ProfileSet::compile(&[ProfileSource { name: "random.profile", text: &text }]).expect("compiles");
+        let programs = Programs::build(set.profiles());
+        let reference = ReferenceData::default();
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
+            .expect("a valid test value")
+            .and_hms_opt(0, 0, 0)
+            .expect("a valid test value");
+        let (mut held, mut checked) = (0, 0);
+        let mut facts = Facts::default();
+        for n in 0..150 {
+            let c = consignment(&mut rng, n);
+            facts.fill(&c);
+            let mut candidates = Vec::new();
+            set.index().candidates(&c, &facts.number_ranges(), &mut candidates);
+            let base = Env { consignment: &c, item: None, reference: &reference, as_of };
+            let envs =
+                std::iter::once(base).chain(c.goods.iter().enumerate().map(|item| Env { item: Some(item), ..base }));
+            for env in envs {
+                for (i, profile) in set.profiles().iter().enumerate() {
+                    let expected = env.eval(&profile.condition, None);
+                    assert_eq!(
+                        programs.holds(i, &env, &facts),
+                        expected,
+                        "profile {} ({:?}) on consignment {n}, item {:?}",
+                        profile.id,
+                        profile.condition,
+                        env.item.map(|(i, _)| i)
+                    );
+                    let (mut from_program, mut from_tree) = (Vec::new(), Vec::new());
+                    assert_eq!(programs.evidence(i, &env, &facts, &mut from_program), expected);
+                    env.eval(&profile.condition, Some(&mut from_tree));
+                    assert_eq!(from_program, from_tree, "evidence of profile {} ({:?})", profile.id, profile.condition);
+                    held += usize::from(expected);
+                    if expected {
+                        assert!(
+                            candidates.contains(&(i as u32)),
+                            "the index misses profile {} on consignment {n}",
+                            profile.id
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        // The cases must exercise both answers.
+        assert!(held > checked / 20 && held < checked - checked / 20, "{held} of {checked} held");
+    }
+
+    #[test]
+    fn numbers_format_as_the_general_form_does() {
+        let general = |n: f64| {
+            let text = format!("{n:.4}");
+            let text = text.trim_end_matches('0').trim_end_matches('.');
+            if text == "-0" { "0".to_owned() } else { text.to_owned() }
+        };
+        for n in [0.0, -0.0, 1.0, -1.0, 12.5, 1e14, 999_999_999_999_999.0, 1e15, 1e16, -3e15, 0.00001, 2.0f64.powi(53)]
+        {
+            assert_eq!(super::super::eval::format_number(n), general(n), "{n}");
+        }
+    }
+}
