@@ -757,7 +757,7 @@ mod tests {
             });
             item.origin_country = if rng.below(5) > 0 { country(rng) } else { None };
             item.description = (rng.below(4) > 0)
-                .then(|| ["Replica watches", "spare PARTS", "cotton", "Ünïcode parts"][rng.below(4)].to_owned());
+                .then(|| ["Replica watches", "spare PARTS", "cotton", "Ünïcode parts"][rng.below(4)].into());
             item.net_mass_kg = (rng.below(4) > 0).then(|| rust_decimal::Decimal::new(rng.below(5000) as i64, 1));
             item.gross_mass_kg = (rng.below(4) > 0).then(|| (rng.below(5000) as i64).into());
             item.value = (rng.below(4) > 0).then(|| Money {
