@@ -184,26 +184,20 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
         if name.quality == AliasQuality::Low {
             score *= 0.92;
         }
-        let mut evidence = Vec::new();
-        if let Some(dob) = query.date_of_birth.as_ref() {
-            if let Some((delta, sentence)) = date_evidence(dob, &indexed.entry.dates_of_birth) {
-                score += delta;
-                evidence.push(sentence);
-            }
+        // The evidence is weighed first and put in words only for a match that is kept.
+        let date = query
+            .date_of_birth
+            .as_ref()
+            .and_then(|dob| date_evidence(dob, &indexed.entry.dates_of_birth).map(|found| (dob, found)));
+        if let Some((_, (delta, _))) = date {
+            score += delta;
         }
-        if let Some(country) = query_country {
-            if !indexed.countries.is_empty() {
-                if indexed.countries.contains(&country) {
-                    score += 0.04;
-                    evidence.push(format!("nationality {country} matches the listed nationality"));
-                } else {
-                    score -= 0.04;
-                    evidence.push(format!(
-                        "nationality {country} differs from the listed {}",
-                        indexed.countries.join(", ")
-                    ));
-                }
-            }
+        let nationality =
+            query_country.filter(|_| !indexed.countries.is_empty()).map(|c| (c, indexed.countries.contains(&c)));
+        match nationality {
+            Some((_, true)) => score += 0.04,
+            Some((_, false)) => score -= 0.04,
+            None => {}
         }
         let score = score.clamp(0.0, 1.0);
         if score < config.report_floor {
@@ -213,6 +207,17 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
             if existing.1 >= score {
                 continue;
             }
+        }
+        let mut evidence = Vec::new();
+        if let Some((dob, (_, listed))) = date {
+            evidence.push(date_sentence(dob, listed));
+        }
+        match nationality {
+            Some((country, true)) => evidence.push(format!("nationality {country} matches the listed nationality")),
+            Some((country, false)) => {
+                evidence.push(format!("nationality {country} differs from the listed {}", indexed.countries.join(", ")))
+            }
+            None => {}
         }
         let list = &index.lists[indexed.list];
         let alias = &indexed.entry.names[name.alias as usize];
@@ -269,7 +274,7 @@ pub(crate) fn score_tokens<'a>(
     index: &ScreeningIndex,
     similarities: &mut Similarities<'a>,
 ) -> Option<(f32, Vec<TokenPair>)> {
-    let mut sims: Vec<(f32, usize, usize, &'static str)> = Vec::new();
+    let mut sims: Vec<(f32, usize, usize, &'static str)> = Vec::with_capacity(query.len() * candidate.len());
     let nasab = query.iter().any(|t| t.ancestor) && candidate.iter().any(|t| t.ancestor);
     for (qi, q) in query.iter().enumerate() {
         for (ci, c) in candidate.iter().enumerate() {
@@ -887,30 +892,50 @@ fn letter_bound(a: &[u8], b: &[u8]) -> f32 {
     (more.max(fewer) + difference) as f32 * 0.5
 }
 
-/// The effect of a date of birth on the score and the sentence saying so; `None` when the entry has no date.
-fn date_evidence(query: &BirthDate, listed: &[BirthDate]) -> Option<(f32, String)> {
-    let mut best: Option<(f32, String)> = None;
+/// The effect of a date of birth on the score and the listed date it comes from (the first of the best); `None`
+/// when the entry has no date.
+fn date_evidence<'a>(query: &BirthDate, listed: &'a [BirthDate]) -> Option<(f32, &'a BirthDate)> {
+    let mut best: Option<(f32, &BirthDate)> = None;
     for date in listed {
-        let year_gap = if query.year_from > date.year_to {
-            query.year_from - date.year_to
-        } else if query.year_to < date.year_from {
-            date.year_from - query.year_to
-        } else {
-            0
-        };
-        let full = query.month.is_some() && query.month == date.month && query.day.is_some() && query.day == date.day;
-        let (delta, sentence) = match year_gap {
-            0 if full => (0.08, format!("date of birth {query} matches {date}")),
-            0 => (0.05, format!("year of birth {query} matches {date}")),
-            1 => (0.0, format!("date of birth {query} is one year from {date}")),
-            2..=5 => (-0.05, format!("date of birth {query} is {year_gap} years from {date}")),
-            _ => (-0.12, format!("date of birth {query} differs from {date}")),
+        let delta = match year_gap(query, date) {
+            0 if full_date_matches(query, date) => 0.08,
+            0 => 0.05,
+            1 => 0.0,
+            2..=5 => -0.05,
+            _ => -0.12,
         };
         if best.as_ref().is_none_or(|(d, _)| delta > *d) {
-            best = Some((delta, sentence));
+            best = Some((delta, date));
         }
     }
     best
+}
+
+/// The sentence saying how a date of birth compares with a listed one.
+fn date_sentence(query: &BirthDate, date: &BirthDate) -> String {
+    match year_gap(query, date) {
+        0 if full_date_matches(query, date) => format!("date of birth {query} matches {date}"),
+        0 => format!("year of birth {query} matches {date}"),
+        1 => format!("date of birth {query} is one year from {date}"),
+        year_gap @ 2..=5 => format!("date of birth {query} is {year_gap} years from {date}"),
+        _ => format!("date of birth {query} differs from {date}"),
+    }
+}
+
+/// The years between two (possibly ranged) dates of birth; 0 when the ranges meet.
+fn year_gap(query: &BirthDate, date: &BirthDate) -> i32 {
+    if query.year_from > date.year_to {
+        query.year_from - date.year_to
+    } else if query.year_to < date.year_from {
+        date.year_from - query.year_to
+    } else {
+        0
+    }
+}
+
+/// Whether two dates of birth agree in month and day too.
+fn full_date_matches(query: &BirthDate, date: &BirthDate) -> bool {
+    query.month.is_some() && query.month == date.month && query.day.is_some() && query.day == date.day
 }
 
 #[cfg(test)]
