@@ -172,12 +172,17 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
     // Candidates share tokens ("mohammed", "al"): each query token is compared with each distinct list token once.
     // Room for the pairs of a query's tokens with its candidates' distinct tokens, so that the map does not grow.
     let mut similarities = Similarities::with_capacity_and_hasher(128, Default::default());
+    let mut joined_skeletons = JoinedSkeletons::default();
     let query_country = query.nationality.as_deref().and_then(country_key);
     let mut best: Vec<(u32, f32, Match)> = Vec::new();
     for name_id in index.candidates(&query_tokens, &query_weights, config.max_candidates) {
         let name = &index.names[name_id as usize];
-        let scored =
-            score_tokens((&query_tokens, &query_weights), (&name.tokens, &name.weights), index, &mut similarities);
+        let scored = score_tokens(
+            (&query_tokens, &query_weights),
+            (&name.tokens, &name.weights),
+            index,
+            (&mut similarities, &mut joined_skeletons),
+        );
         let Some((name_score, pairs)) = scored else { continue };
         let indexed = &index.entries[name.entry as usize];
         let mut score = name_score;
@@ -261,18 +266,22 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
 pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
     let (a, b) = (tokens(a, index.rules()).tokens, tokens(b, index.rules()).tokens);
     let (aw, bw) = (index.weights(&a), index.weights(&b));
-    score_tokens((&a, &aw), (&b, &bw), index, &mut Similarities::default()).map_or(0.0, |(score, _)| score)
+    let caches = (&mut Similarities::default(), &mut JoinedSkeletons::default());
+    score_tokens((&a, &aw), (&b, &bw), index, caches).map_or(0.0, |(score, _)| score)
 }
 
 /// Scores two names given as tokens (0..=1) with the aligned pairs; `None` when nothing aligns.
 /// Token similarities already computed for one query, by query token position and list token text.
 type Similarities<'a> = FastMap<(usize, &'a str), Option<(f32, &'static str)>>;
+/// The consonant skeletons of two adjacent words written together, already computed for one query (its own words and
+/// its candidates' recur from one candidate to the next), by the two words.
+type JoinedSkeletons<'a> = FastMap<(&'a str, &'a str), String>;
 
 pub(crate) fn score_tokens<'a>(
-    (query, query_weights): (&[Token], &[f32]),
+    (query, query_weights): (&'a [Token], &[f32]),
     (candidate, candidate_weights): (&'a [Token], &[f32]),
     index: &ScreeningIndex,
-    similarities: &mut Similarities<'a>,
+    (similarities, joined_skeletons): (&mut Similarities<'a>, &mut JoinedSkeletons<'a>),
 ) -> Option<(f32, Vec<TokenPair>)> {
     let mut sims: Vec<(f32, usize, usize, &'static str)> = Vec::with_capacity(query.len() * candidate.len());
     let nasab = query.iter().any(|t| t.ancestor) && candidate.iter().any(|t| t.ancestor);
@@ -287,7 +296,7 @@ pub(crate) fn score_tokens<'a>(
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index);
-    let mut groups = group_matches(query, candidate);
+    let mut groups = group_matches(query, candidate, joined_skeletons);
     if sims.is_empty() && groups.is_empty() {
         if whole_skeleton_matches(query, candidate) {
             let pair = TokenPair {
@@ -446,9 +455,11 @@ pub(crate) fn score_tokens<'a>(
     }
     // Two different legal forms (AG against GmbH) are two different companies.
     let legal_forms = |tokens: &[Token], used: &[bool]| {
-        let forms: Vec<bool> =
-            tokens.iter().zip(used).filter(|(t, _)| is_legal_form(t, index)).map(|(_, u)| *u).collect();
-        (!forms.is_empty(), forms.iter().any(|u| *u))
+        tokens
+            .iter()
+            .zip(used)
+            .filter(|(t, _)| is_legal_form(t, index))
+            .fold((false, false), |(_, paired), (_, used)| (true, paired || *used))
     };
     let ((q_forms, q_paired), (c_forms, _)) = (legal_forms(query, &q_used), legal_forms(candidate, &c_used));
     if q_forms && c_forms && !q_paired {
@@ -477,16 +488,20 @@ struct GroupMatch {
 /// Finds the matches that are not token to token: an acronym or initials written as one word against the words
 /// they abbreviate ("PLA" and "People's Liberation Army", "JC" and "Jean-Claude"), and a word split in two
 /// against the whole word ("Patr ushev" and "Patrushev", "Chin-ping" and "Jinping" when the sounds agree).
-fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
+fn group_matches<'a>(
+    query: &'a [Token],
+    candidate: &'a [Token],
+    joined_skeletons: &mut JoinedSkeletons<'a>,
+) -> Vec<GroupMatch> {
     let mut found = Vec::new();
     for (a, b, flipped) in [(query, candidate, false), (candidate, query, true)] {
         // Acronyms: a word of two to four letters ("PLA", "JC"), or initials written apart ("U.S.", "A.B.C.").
-        let mut acronyms: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+        let mut acronyms: Vec<(std::ops::Range<usize>, std::borrow::Cow<'a, str>)> = Vec::new();
         let mut i = 0;
         while i < a.len() {
             let run = a[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
             if run >= 2 {
-                acronyms.push((i..i + run, a[i..i + run].iter().map(|t| t.text.as_str()).collect()));
+                acronyms.push((i..i + run, a[i..i + run].iter().map(|t| t.text.as_str()).collect::<String>().into()));
                 i += run;
                 continue;
             }
@@ -495,7 +510,7 @@ fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
                 && token.classes.is_empty()
                 && token.text.bytes().all(|b| b.is_ascii_alphabetic())
             {
-                acronyms.push((i..i + 1, token.text.clone()));
+                acronyms.push((i..i + 1, token.text.as_str().into()));
             }
             i += 1;
         }
@@ -540,8 +555,6 @@ fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
             // A word split in two.
             if let Some(next) = a.get(i + 1).filter(|next| token.text.len() > 1 && next.text.len() > 1) {
                 let length = token.text.len() + next.text.len();
-                // The skeleton of the two words joined, computed once for all the words of the other name.
-                let mut joined: Option<String> = None;
                 for (j, other) in b.iter().enumerate() {
                     if other.text.len() < 6 || other.text.len().abs_diff(length) > 1 {
                         continue;
@@ -550,7 +563,10 @@ fn group_matches(query: &[Token], candidate: &[Token]) -> Vec<GroupMatch> {
                         && other.text.starts_with(&token.text)
                         && other.text.ends_with(&next.text);
                     if exact
-                        || *joined.get_or_insert_with(|| skeleton(&format!("{}{}", token.text, next.text)))
+                        // The skeleton of the two words joined, computed once per query.
+                        || *joined_skeletons
+                            .entry((token.text.as_str(), next.text.as_str()))
+                            .or_insert_with(|| skeleton(&format!("{}{}", token.text, next.text)))
                             == other.skeleton
                     {
                         let similarity = if exact { 0.95 } else { 0.85 };
