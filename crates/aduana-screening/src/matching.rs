@@ -183,7 +183,7 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
             index,
             (&mut similarities, &mut joined_skeletons),
         );
-        let Some((name_score, pairs)) = scored else { continue };
+        let Some((name_score, aligned)) = scored else { continue };
         let indexed = &index.entries[name.entry as usize];
         let mut score = name_score;
         if name.quality == AliasQuality::Low {
@@ -224,6 +224,7 @@ pub fn screen(query: &Query, index: &ScreeningIndex, config: &ScreeningConfig) -
             }
             None => {}
         }
+        let pairs = token_pairs(aligned, &query_tokens, &name.tokens, index);
         let list = &index.lists[indexed.list];
         let alias = &indexed.entry.names[name.alias as usize];
         let matched = score >= config.threshold;
@@ -270,6 +271,45 @@ pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
     score_tokens((&a, &aw), (&b, &bw), index, caches).map_or(0.0, |(score, _)| score)
 }
 
+/// What [`score_tokens`] aligned, in words only when a match is reported ([`token_pairs`]).
+#[derive(Debug)]
+pub(crate) enum Aligned {
+    /// Query token `query` with candidate token `candidate`.
+    Tokens { query: usize, candidate: usize, how: &'static str, similarity: f32 },
+    /// Query tokens with candidate tokens (an acronym, a split word, a phrase).
+    Group { query: std::ops::Range<usize>, candidate: std::ops::Range<usize>, how: &'static str, similarity: f32 },
+    /// The names as a whole (joined without spaces, or their skeletons).
+    Whole(TokenPair),
+}
+
+/// Puts aligned tokens in words.
+fn token_pairs(aligned: Vec<Aligned>, query: &[Token], candidate: &[Token], index: &ScreeningIndex) -> Vec<TokenPair> {
+    let text = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+    aligned
+        .into_iter()
+        .map(|aligned| match aligned {
+            Aligned::Tokens { query: qi, candidate: ci, how, similarity } => {
+                let how = if how == "class" {
+                    let label = candidate[ci]
+                        .classes
+                        .iter()
+                        .find(|id| query[qi].classes.contains(id))
+                        .and_then(|id| index.rules().class(*id))
+                        .map_or_else(String::new, |c| c.label.clone());
+                    format!("class:{label}")
+                } else {
+                    how.to_owned()
+                };
+                TokenPair { query: query[qi].text.clone(), candidate: candidate[ci].text.clone(), how, similarity }
+            }
+            Aligned::Group { query: qr, candidate: cr, how, similarity } => {
+                TokenPair { query: text(&query[qr]), candidate: text(&candidate[cr]), how: how.to_owned(), similarity }
+            }
+            Aligned::Whole(pair) => pair,
+        })
+        .collect()
+}
+
 /// Scores two names given as tokens (0..=1) with the aligned pairs; `None` when nothing aligns.
 /// Token similarities already computed for one query, by query token position and list token text.
 type Similarities<'a> = FastMap<(usize, &'a str), Option<(f32, &'static str)>>;
@@ -282,7 +322,7 @@ pub(crate) fn score_tokens<'a>(
     (candidate, candidate_weights): (&'a [Token], &[f32]),
     index: &ScreeningIndex,
     (similarities, joined_skeletons): (&mut Similarities<'a>, &mut JoinedSkeletons<'a>),
-) -> Option<(f32, Vec<TokenPair>)> {
+) -> Option<(f32, Vec<Aligned>)> {
     let mut sims: Vec<(f32, usize, usize, &'static str)> = Vec::with_capacity(query.len() * candidate.len());
     let nasab = query.iter().any(|t| t.ancestor) && candidate.iter().any(|t| t.ancestor);
     for (qi, q) in query.iter().enumerate() {
@@ -305,9 +345,9 @@ pub(crate) fn score_tokens<'a>(
                 how: "phonetic".to_owned(),
                 similarity: SKELETON_SCORE,
             };
-            return Some((SKELETON_SCORE, vec![pair]));
+            return Some((SKELETON_SCORE, vec![Aligned::Whole(pair)]));
         }
-        return joined.map(|(score, pair)| (score, vec![pair]));
+        return joined.map(|(score, pair)| (score, vec![Aligned::Whole(pair)]));
     }
     // Whole words align first, initials after: "V." must not take "Vlagyimir" from "Vladimir".
     sims.sort_by(|a, b| {
@@ -335,13 +375,7 @@ pub(crate) fn score_tokens<'a>(
                 c_matched += group.similarity * wc;
                 shared += group.similarity * wq.min(wc);
                 substantive = true;
-                let text = |tokens: &[Token]| tokens.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
-                pairs.push(TokenPair {
-                    query: text(&query[qr]),
-                    candidate: text(&candidate[cr]),
-                    how: group.how.to_owned(),
-                    similarity: group.similarity,
-                });
+                pairs.push(Aligned::Group { query: qr, candidate: cr, how: group.how, similarity: group.similarity });
             }
         }
         for &(sim, qi, ci, how) in &sims {
@@ -357,23 +391,7 @@ pub(crate) fn score_tokens<'a>(
             shared += sim * wq.min(wc);
             substantive |= !query[qi].generic && query[qi].text.len() > 1;
             exact_pairs += usize::from(sim >= 1.0);
-            let how = if how == "class" {
-                let label = candidate[ci]
-                    .classes
-                    .iter()
-                    .find(|id| query[qi].classes.contains(id))
-                    .and_then(|id| index.rules().class(*id))
-                    .map_or_else(String::new, |c| c.label.clone());
-                format!("class:{label}")
-            } else {
-                how.to_owned()
-            };
-            pairs.push(TokenPair {
-                query: query[qi].text.clone(),
-                candidate: candidate[ci].text.clone(),
-                how,
-                similarity: sim,
-            });
+            pairs.push(Aligned::Tokens { query: qi, candidate: ci, how, similarity: sim });
         }
     }
     // Names made only of generic words or initials ("Société Générale S.A.", "A.B.C. Company") match only in full,
@@ -389,7 +407,7 @@ pub(crate) fn score_tokens<'a>(
         return Some((1.0, pairs));
     }
     if !substantive {
-        return joined.map(|(score, pair)| (score, vec![pair]));
+        return joined.map(|(score, pair)| (score, vec![Aligned::Whole(pair)]));
     }
     // An organisation is named in full: an extra word ("Deutsche Bank Trust", "Banco Santander México") names a
     // different, often related, company. A person's name is often given without middle names.
@@ -471,7 +489,7 @@ pub(crate) fn score_tokens<'a>(
         score = SKELETON_SCORE;
     }
     match joined {
-        Some((joined_score, pair)) if joined_score > score => Some((joined_score, vec![pair])),
+        Some((joined_score, pair)) if joined_score > score => Some((joined_score, vec![Aligned::Whole(pair)])),
         _ => Some((score, pairs)),
     }
 }
