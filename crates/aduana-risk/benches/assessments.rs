@@ -25,9 +25,9 @@ use std::sync::Arc;
 
 use aduana_core::{Address, Consignment, CountryCode, Party, PartyRole};
 use aduana_risk::{
-    AeoIndicator, AeoRegister, EmbargoIndicator, Indicator, LaneRates, ModelIndicator, ModelPolicy, Policy,
-    ProfileIndicator, ProfileSet, ProfileSource, RandomSelection, ReferenceData, RiskContext, ScreeningIndicator,
-    ScreeningWeights, Signals, StrategicGoodsIndicator, ValidationIndicator,
+    AeoIndicator, EmbargoIndicator, Indicator, ModelIndicator, ModelPolicy, ProfileIndicator, ProfileSet,
+    ProfileSource, RandomSelection, ReferenceData, RiskContext, ScreeningIndicator, ScreeningWeights, Signals,
+    StrategicGoodsIndicator, ValidationIndicator,
 };
 use aduana_screening::{CorrelationTable, EmbargoList, NameRules, ScreeningConfig, ScreeningIndex, WatchList};
 use workload::{COUNTRIES, Rng, cpu_seconds, generate_consignment, generate_profiles, percentile, train_model};
@@ -301,25 +301,7 @@ fn main() {
         Arc::new(EmbargoIndicator::new(EmbargoList::builtin(), controls, weights.embargo)),
         Arc::new(ModelIndicator::new(model, ModelPolicy { weight: 60.0, yellow_at: 0.5, red_at: 0.8 })),
     ];
-    let mut ctx = RiskContext {
-        profiles,
-        aeo: AeoRegister::default(),
-        policy: Policy {
-            version: "bench".to_owned(),
-            yellow_threshold: 30.0,
-            red_threshold: 60.0,
-            max_hits_green: 0,
-            random_percent: LaneRates { yellow: 2.0, red: 1.0 },
-            random_seed: 1,
-            aeo_weight: -30.0,
-            finding_weight: 2.0,
-            max_finding_weight: 10.0,
-            capacity_percent: LaneRates { yellow: 15.0, red: 5.0 },
-        },
-        reference,
-        indicators: Vec::new(),
-        as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(0, 0, 0).unwrap(),
-    };
+    let mut ctx = workload::context(profiles, reference);
     println!("{} profiles; model of {trees} trees", ctx.profiles.len());
     let screening = Arc::new(screening);
     ctx.indicators = std::iter::once(screening.clone() as Arc<dyn Indicator>).chain(others.iter().cloned()).collect();

@@ -16,9 +16,8 @@ use std::time::Instant;
 
 use aduana_core::{Consignment, Party, PartyRole};
 use aduana_risk::{
-    AeoRegister, EmbargoIndicator, Indicator, LaneRates, ModelIndicator, ModelPolicy, Policy, ProfileIndicator,
-    ProfileSet, ProfileSource, ReferenceData, RiskContext, ScreeningIndicator, ScreeningWeights, Signals,
-    StrategicGoodsIndicator,
+    EmbargoIndicator, Indicator, ModelIndicator, ModelPolicy, ProfileIndicator, ProfileSet, ProfileSource,
+    ReferenceData, ScreeningIndicator, ScreeningWeights, Signals, StrategicGoodsIndicator,
 };
 use aduana_screening::{CorrelationTable, EmbargoList, NameRules, ScreeningConfig, ScreeningIndex};
 use std::sync::Arc;
@@ -86,25 +85,7 @@ fn main() {
     for chapter in 1..=97 {
         reference.norms.insert(&format!("{chapter:02}"), "USD", 10.0 + chapter as f64);
     }
-    let ctx = RiskContext {
-        profiles: set,
-        aeo: AeoRegister::default(),
-        policy: Policy {
-            version: "bench".to_owned(),
-            yellow_threshold: 30.0,
-            red_threshold: 60.0,
-            max_hits_green: 0,
-            random_percent: LaneRates { yellow: 2.0, red: 1.0 },
-            random_seed: 1,
-            aeo_weight: -30.0,
-            finding_weight: 2.0,
-            max_finding_weight: 10.0,
-            capacity_percent: LaneRates { yellow: 15.0, red: 5.0 },
-        },
-        reference,
-        indicators: Vec::new(),
-        as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(0, 0, 0).unwrap(),
-    };
+    let ctx = workload::context(set, reference);
     println!(
         "profiles: {} compiled in {:.1} ms, {} on the fallback list",
         ctx.profiles.len(),

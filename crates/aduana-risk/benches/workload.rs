@@ -1,7 +1,7 @@
 //! The generated workload of the risk benchmarks: 10,000 profiles in the proportions of a real set, consignments of
 //! 1–3 goods items over ~5,800 HS subheadings, 30 countries and 400 ports, and a learned model trained on generated
-//! declarations. The same generators as `profiles.rs` (which keeps its own copy), so that the whole-assessment
-//! figures of `assessments.rs` are for the same consignments and profiles.
+//! declarations, and the risk context; shared by `profiles.rs` and `assessments.rs`, so that the whole-assessment
+//! figures of both are for the same consignments and profiles.
 
 use aduana_core::{
     Consignment, CountryCode, Direction, GoodsItem, HsCode, Money, Party, PartyIdentifier, PartyRole, Reference,
@@ -168,4 +168,31 @@ pub(crate) fn cpu_seconds() -> f64 {
 
 pub(crate) fn percentile(sorted: &[u32], p: f64) -> u32 {
     sorted[((sorted.len() as f64 - 1.0) * p) as usize]
+}
+
+/// The risk context both benches assess with: the given profiles and reference data, a fixed policy and date, and
+/// no indicators yet (each bench adds its own).
+pub(crate) fn context(
+    profiles: aduana_risk::ProfileSet,
+    reference: aduana_risk::ReferenceData,
+) -> aduana_risk::RiskContext {
+    aduana_risk::RiskContext {
+        profiles,
+        aeo: aduana_risk::AeoRegister::default(),
+        policy: aduana_risk::Policy {
+            version: "bench".to_owned(),
+            yellow_threshold: 30.0,
+            red_threshold: 60.0,
+            max_hits_green: 0,
+            random_percent: aduana_risk::LaneRates { yellow: 2.0, red: 1.0 },
+            random_seed: 1,
+            aeo_weight: -30.0,
+            finding_weight: 2.0,
+            max_finding_weight: 10.0,
+            capacity_percent: aduana_risk::LaneRates { yellow: 15.0, red: 5.0 },
+        },
+        reference,
+        indicators: Vec::new(),
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(0, 0, 0).unwrap(),
+    }
 }
