@@ -158,18 +158,9 @@ impl AppState {
         let assessor = self.inner.assessor.clone();
         let screener = self.inner.screener.clone();
         let result = tokio::task::spawn_blocking(move || {
-            let assessed = assessor.reload(&config);
-            // The screening page searches the same lists as assessments, so the two cannot disagree.
-            let screened = screener.map_or(Ok(()), |s| s.reload(&config));
-            match (assessed, screened) {
-                (Ok(()), Ok(())) => Ok(()),
-                (Err(mut a), Err(s)) => {
-                    a.extend(s);
-                    a.dedup();
-                    Err(a)
-                }
-                (Err(p), Ok(())) | (Ok(()), Err(p)) => Err(p),
-            }
+            // The screening page follows only a configuration the assessor took, so the page and assessments
+            // always search the same lists.
+            assessor.reload(&config).and_then(|()| screener.map_or(Ok(()), |s| s.reload(&config)))
         })
         .await;
         match result {
