@@ -294,4 +294,33 @@ mod tests {
         }
         assert!(size() >= before + 300 * 200, "the database file stayed at {} bytes (was {before})", size());
     }
+
+    /// The server aborts its workbench task on shutdown, possibly in the middle of a round's transaction: the
+    /// connection it held must come back usable, or a later write on it would fail.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_workbench_round_aborted_midway_leaves_every_connection_writable() {
+        use crate::workbench::WorkbenchStore as _;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open(&dir.path().join("aduana.db")).await.expect("opening the store");
+        // Aborted at different points: reading, parsing, or inside the write transaction.
+        for (round, delay) in [2u64, 10, 30, 80].into_iter().enumerate() {
+            let batch: Vec<_> = (0..1500)
+                .map(|i| crate::tests::pair(&format!("AB{round}-{i}"), "solar panels", 1.0, aduana_core::Lane::Red))
+                .collect();
+            store.submit("trader", batch).await.expect("submitting");
+            let syncing = store.clone();
+            let task = tokio::spawn(async move { syncing.sync_workbench().await });
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            task.abort();
+            let _ = task.await;
+            // More writes than the pool has connections, so that the one the aborted round held is used again.
+            for j in 0..20 {
+                let pair = crate::tests::pair(&format!("AFTER{round}-{j}"), "parts", 1.0, aduana_core::Lane::Green);
+                store.submit("trader", vec![pair]).await.expect("submitting after the abort");
+                store.sync_workbench().await.expect("indexing after the abort");
+            }
+        }
+        let queued = store.queue(&crate::workbench::QueueFilter::default()).await.expect("the queue");
+        assert_eq!(queued.len(), 100, "the queue's default page, filled from 6,000 red consignments");
+    }
 }

@@ -64,6 +64,7 @@ macro_rules! store_test_suite {
             examined_consignments_carry_their_outcome,
             exchange_messages_are_stored_once_per_direction_with_their_audit_entry,
             workbench_queue_claims_history_stats_and_notifications,
+            one_workbench_round_indexes_like_one_assessment_at_a_time,
             // Cash declarations (tests/cash.rs).
             cash_records_round_trip_and_are_listed_by_period,
             a_repeated_cash_reference_is_refused_and_nothing_of_the_batch_is_stored,
@@ -737,4 +738,77 @@ pub(crate) async fn workbench_queue_claims_history_stats_and_notifications<S: St
             .iter()
             .all(|e| e.reference != "WB2")
     );
+}
+
+/// `sync_workbench` writes a whole round with a few multi-row statements; the result must be what indexing each
+/// assessment in turn gave: a later version replaces earlier ones on the queue (stored before the round or in it),
+/// counters add up per assessment, notifications are kept.
+pub(crate) async fn one_workbench_round_indexes_like_one_assessment_at_a_time<S: Store>(store: S) {
+    use crate::workbench::QueueFilter;
+    // Arrange: every assessment has one hit of profile P-X and names one party.
+    let make = |reference: &str, text: &str, lane: Lane, referrals: Vec<Referral>| {
+        let mut c = consignment(reference, text);
+        c.parties.push(aduana_core::Party::named(aduana_core::PartyRole::Consignee, "ACME Trading"));
+        let mut a = assessment(&c, 50.0, lane, referrals);
+        a.hits.push(
+            serde_json::from_value(serde_json::json!({"indicator": "profile", "id": "P-X", "version": "1",
+            "weight": 50.0, "lane": "red", "referrals": [], "hard": false, "evidence": [], "reason": "test"}))
+            .expect("a hit"),
+        );
+        (c, a)
+    };
+    let first = vec![make("A", "a1", Lane::Red, vec![]), make("B", "b1", Lane::Red, vec![])];
+    store.submit("trader", first).await.expect("first batch");
+    assert_eq!(store.sync_workbench().await.expect("first round"), 2);
+    // One submission per consignment, so that each is its own assessment, all indexed in the next round.
+    let round = [
+        ("trader", make("A", "a2", Lane::Red, vec![])),
+        ("trader", make("A", "a3", Lane::Green, vec![])),
+        ("trader", make("C", "c1", Lane::Red, vec![])),
+        ("trader", make("C", "c2", Lane::Yellow, vec![Referral::DoNotLoad])),
+        ("other", make("B", "b1", Lane::Red, vec![])),
+    ];
+    let mut ids = BTreeMap::new();
+    for (submitter, pair) in round {
+        let key = format!("{submitter}/{}", pair.0.reference);
+        let submitted = store.submit(submitter, vec![pair]).await.expect("submit");
+        ids.insert(key, submitted[0].assessment.consignment_id);
+    }
+
+    // Act
+    let indexed = store.sync_workbench().await.expect("second round");
+
+    // Assert
+    assert_eq!(indexed, 5);
+    assert_eq!(store.sync_workbench().await.expect("third round"), 0, "incremental");
+    let all = QueueFilter { include_decided: true, ..QueueFilter::default() };
+    let mut queue: Vec<(String, String, i64, String)> = store
+        .queue(&all)
+        .await
+        .expect("queue")
+        .into_iter()
+        .map(|e| (e.submitter, e.reference, e.consignment_id, e.lane))
+        .collect();
+    queue.sort();
+    let b_trader = queue.iter().find(|e| e.0 == "trader" && e.1 == "B").map(|e| e.2).expect("B of trader");
+    assert_eq!(
+        queue,
+        [
+            ("other".to_owned(), "B".to_owned(), ids["other/B"], "red".to_owned()),
+            ("trader".to_owned(), "B".to_owned(), b_trader, "red".to_owned()),
+            ("trader".to_owned(), "C".to_owned(), ids["trader/C"], "yellow".to_owned()),
+        ],
+        "A's green third version took A off the queue; C's second version replaced its first"
+    );
+    let stats = store.selection_stats("2000-01-01").await.expect("stats");
+    let px = stats.iter().find(|s| s.hit_id == "P-X").expect("the profile's figures");
+    assert_eq!(px.selections, 7, "one selection per assessment");
+    let mut lanes: Vec<(String, i64)> =
+        store.lane_counts("2000-01-01").await.expect("lanes").into_iter().map(|l| (l.lane, l.count)).collect();
+    lanes.sort();
+    assert_eq!(lanes, [("green".to_owned(), 1), ("red".to_owned(), 5), ("yellow".to_owned(), 1)]);
+    let notifications = store.notifications(10).await.expect("notifications");
+    assert_eq!(notifications.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>(), ["do-not-load"]);
+    let history = store.party_history(ids["trader/C"], 10).await.expect("history");
+    assert_eq!(history.len(), 6, "every other consignment version names the same party: {history:?}");
 }

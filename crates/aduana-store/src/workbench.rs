@@ -4,6 +4,8 @@
 //! assessments by [`WorkbenchStore::sync_workbench`] (incremental: it remembers the last assessment indexed), so
 //! that submission stays as fast as it was and the workbench's queries read small indexed tables.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use aduana_core::{Assessment, Consignment, Lane, Referral};
 use serde::Serialize;
 
@@ -333,6 +335,100 @@ pub(crate) fn derive(consignment: &Consignment, assessment: &Assessment, assesse
     }
 }
 
+/// One stored assessment as `sync_workbench` indexes it: read and derived before its write transaction begins.
+pub(crate) struct Indexed {
+    pub(crate) assessment_id: i64,
+    pub(crate) consignment_id: i64,
+    pub(crate) reference: String,
+    pub(crate) submitter: String,
+    pub(crate) lane: Lane,
+    pub(crate) score: f64,
+    pub(crate) assessed_at: String,
+    pub(crate) derived: Derived,
+}
+
+/// Parses one stored assessment and its consignment (the columns of `sync_workbench`'s read) and derives what is
+/// indexed.
+pub(crate) fn index_row(
+    (assessment_id, consignment_id, reference, submitter, assessed_at, assessment, consignment): StoredPair,
+) -> Result<Indexed, StoreError> {
+    let at = crate::sql::parse_timestamp("assessment", &assessment_id.to_string(), &assessed_at)?;
+    let assessment = crate::sql::parse_assessment(assessment_id, &assessment)?;
+    let consignment = crate::sql::parse_consignment(consignment_id, &consignment)?;
+    let derived = derive(&consignment, &assessment, at);
+    Ok(Indexed {
+        assessment_id,
+        consignment_id,
+        reference,
+        submitter,
+        lane: assessment.lane,
+        score: assessment.score,
+        assessed_at,
+        derived,
+    })
+}
+
+/// The columns `sync_workbench` reads per assessment: ids, reference, submitter, `assessed_at` and the two bodies.
+pub(crate) type StoredPair = (i64, i64, String, String, String, String, String);
+
+/// What one round of `sync_workbench` writes, planned in memory so that each table takes a few multi-row statements
+/// instead of one statement per assessment. The result is the same as indexing the assessments one by one in order
+/// (`assessment_id`): each deleted the queue entries of earlier versions of its reference and submitter, then
+/// upserted its own, and bumped the counters by one.
+pub(crate) struct IndexPlan<'a> {
+    /// Per reference and submitter, the highest consignment id indexed: stored queue entries below it go.
+    pub(crate) replaced_below: HashMap<(&'a str, &'a str), i64>,
+    /// The entries whose queue row is written: those not replaced by a later version in the same round (for a
+    /// consignment indexed twice, the later one).
+    pub(crate) queued: Vec<(&'a Indexed, &'a [String; 5])>,
+    /// `(week, kind, indicator, hit_id)` → selections to add (each counted once per assessment).
+    pub(crate) selections: BTreeMap<(&'a str, &'a str, &'a str, &'a str), i64>,
+    /// `(week, lane)` → assessments to add.
+    pub(crate) lanes: BTreeMap<(&'a str, &'a str), i64>,
+}
+
+pub(crate) fn plan_index(entries: &[Indexed]) -> IndexPlan<'_> {
+    let mut replaced_below: HashMap<(&str, &str), i64> = HashMap::new();
+    let mut queued = Vec::new();
+    let mut queued_ids = HashSet::new();
+    // Backwards: an entry's queue row survives unless a later entry of its key deletes it (a higher consignment id)
+    // or overwrites it (the same consignment id, queued again).
+    for entry in entries.iter().rev() {
+        let key = (entry.reference.as_str(), entry.submitter.as_str());
+        let later = replaced_below.get(&key).copied();
+        let deleted_later = later.is_some_and(|later| later > entry.consignment_id);
+        if let Some(queue) = &entry.derived.queue {
+            if !deleted_later && queued_ids.insert(entry.consignment_id) {
+                queued.push((entry, queue));
+            }
+        }
+        if later.is_none_or(|later| entry.consignment_id > later) {
+            replaced_below.insert(key, entry.consignment_id);
+        }
+    }
+    queued.reverse();
+    let mut selections = BTreeMap::new();
+    let mut lanes = BTreeMap::new();
+    for entry in entries {
+        let week = entry.derived.week.as_str();
+        let mut counted: Vec<(&str, &str, &str)> = Vec::new();
+        for (indicator, hit_id) in &entry.derived.hits {
+            for key in
+                [("hit", indicator.as_str(), hit_id.as_str()), ("indicator", indicator.as_str(), indicator.as_str())]
+            {
+                if !counted.contains(&key) {
+                    counted.push(key);
+                }
+            }
+        }
+        for (kind, indicator, hit_id) in counted {
+            *selections.entry((week, kind, indicator, hit_id)).or_insert(0) += 1;
+        }
+        *lanes.entry((week, entry.lane.as_str())).or_insert(0) += 1;
+    }
+    IndexPlan { replaced_below, queued, selections, lanes }
+}
+
 /// The string form of a unit enum through its serde name.
 mod erased {
     pub(crate) trait AsJsonStr {
@@ -355,10 +451,10 @@ macro_rules! impl_workbench_store {
         mod workbench_impl {
             use super::*;
             use crate::records::timestamp_text;
-            use crate::sql::{effective_limit, parse_assessment, parse_consignment, parse_timestamp};
+            use crate::sql::{effective_limit, parse_timestamp};
             use crate::workbench::{
                 ExaminationDetails, LaneCount, NewPhoto, Notification, PartyHistoryEntry, Photo, QueueEntry,
-                QueueFilter, SelectionStats, derive,
+                QueueFilter, SelectionStats,
             };
 
             type DbRow = <$db as sqlx::Database>::Row;
@@ -501,140 +597,193 @@ macro_rules! impl_workbench_store {
                 })
             }
 
+            /// Writes what one round of `sync_workbench` derived (`crate::workbench::plan_index`), a few multi-row
+            /// statements per table.
+            async fn write_index(
+                tx: &mut sqlx::Transaction<'static, $db>,
+                entries: &[crate::workbench::Indexed],
+            ) -> Result<(), StoreError> {
+                use crate::sql::CHUNK;
+                let plan = crate::workbench::plan_index(entries);
+                let now = timestamp_text(chrono::Utc::now());
+                // An amendment replaces the earlier versions on the queue: find the stored entries of these
+                // references and delete those below the newest version indexed now.
+                let mut references: Vec<&str> = plan.replaced_below.keys().map(|(reference, _)| *reference).collect();
+                references.sort_unstable();
+                references.dedup();
+                let mut replaced = Vec::new();
+                for chunk in references.chunks(CHUNK) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "SELECT consignment_id, reference, submitter FROM workbench_queue WHERE reference IN (",
+                    );
+                    let mut list = query.separated(", ");
+                    for reference in chunk {
+                        list.push_bind(*reference);
+                    }
+                    query.push(")");
+                    for row in query.build().fetch_all(&mut **tx).await? {
+                        let id: i64 = row.try_get("consignment_id")?;
+                        let reference: String = row.try_get("reference")?;
+                        let submitter: String = row.try_get("submitter")?;
+                        let below = plan.replaced_below.get(&(reference.as_str(), submitter.as_str()));
+                        if below.is_some_and(|below| id < *below) {
+                            replaced.push(id);
+                        }
+                    }
+                }
+                for chunk in replaced.chunks(CHUNK) {
+                    let mut query =
+                        sqlx::QueryBuilder::<$db>::new("DELETE FROM workbench_queue WHERE consignment_id IN (");
+                    let mut list = query.separated(", ");
+                    for id in chunk {
+                        list.push_bind(*id);
+                    }
+                    query.push(")");
+                    query.build().execute(&mut **tx).await?;
+                }
+                for chunk in plan.queued.chunks(CHUNK) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO workbench_queue (consignment_id, reference, submitter, lane, score, referrals, \
+                         direction, mode, office, hit_ids, assessed_at) ",
+                    );
+                    query.push_values(chunk, |mut row, (entry, [referrals, direction, mode, office, hit_ids])| {
+                        row.push_bind(entry.consignment_id)
+                            .push_bind(entry.reference.as_str())
+                            .push_bind(entry.submitter.as_str())
+                            .push_bind(entry.lane.as_str())
+                            .push_bind(entry.score)
+                            .push_bind(referrals.as_str())
+                            .push_bind(direction.as_str())
+                            .push_bind(mode.as_str())
+                            .push_bind(office.as_str())
+                            .push_bind(hit_ids.as_str())
+                            .push_bind(entry.assessed_at.as_str());
+                    });
+                    query.push(
+                        " ON CONFLICT (consignment_id) DO UPDATE SET lane = excluded.lane, score = excluded.score, \
+                         referrals = excluded.referrals, hit_ids = excluded.hit_ids, assessed_at = excluded.assessed_at",
+                    );
+                    query.build().execute(&mut **tx).await?;
+                }
+                let hits: Vec<(&crate::workbench::Indexed, usize, &(String, String))> = entries
+                    .iter()
+                    .flat_map(|entry| entry.derived.hits.iter().enumerate().map(move |(seq, hit)| (entry, seq, hit)))
+                    .collect();
+                for chunk in hits.chunks(CHUNK) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO workbench_hits (assessment_id, seq, consignment_id, indicator, hit_id, week) ",
+                    );
+                    query.push_values(chunk, |mut row, (entry, seq, (indicator, hit_id))| {
+                        row.push_bind(entry.assessment_id)
+                            .push_bind(*seq as i64)
+                            .push_bind(entry.consignment_id)
+                            .push_bind(indicator.as_str())
+                            .push_bind(hit_id.as_str())
+                            .push_bind(entry.derived.week.as_str());
+                    });
+                    query.push(" ON CONFLICT DO NOTHING");
+                    query.build().execute(&mut **tx).await?;
+                }
+                let parties: Vec<(i64, &str)> = entries
+                    .iter()
+                    .flat_map(|entry| entry.derived.parties.iter().map(|key| (entry.consignment_id, key.as_str())))
+                    .collect();
+                for chunk in parties.chunks(CHUNK) {
+                    let mut query =
+                        sqlx::QueryBuilder::<$db>::new("INSERT INTO workbench_parties (consignment_id, name_key) ");
+                    query.push_values(chunk, |mut row, (consignment_id, key)| {
+                        row.push_bind(*consignment_id).push_bind(*key);
+                    });
+                    query.push(" ON CONFLICT DO NOTHING");
+                    query.build().execute(&mut **tx).await?;
+                }
+                let selections: Vec<_> = plan.selections.iter().collect();
+                for chunk in selections.chunks(CHUNK) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO workbench_selections (week, kind, indicator, hit_id, count) ",
+                    );
+                    query.push_values(chunk, |mut row, ((week, kind, indicator, hit_id), count)| {
+                        row.push_bind(*week).push_bind(*kind).push_bind(*indicator).push_bind(*hit_id).push_bind(**count);
+                    });
+                    query.push(
+                        " ON CONFLICT (week, kind, indicator, hit_id) \
+                         DO UPDATE SET count = workbench_selections.count + excluded.count",
+                    );
+                    query.build().execute(&mut **tx).await?;
+                }
+                let lanes: Vec<_> = plan.lanes.iter().collect();
+                for chunk in lanes.chunks(CHUNK) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new("INSERT INTO workbench_lanes (week, lane, count) ");
+                    query.push_values(chunk, |mut row, ((week, lane), count)| {
+                        row.push_bind(*week).push_bind(*lane).push_bind(**count);
+                    });
+                    query.push(
+                        " ON CONFLICT (week, lane) DO UPDATE SET count = workbench_lanes.count + excluded.count",
+                    );
+                    query.build().execute(&mut **tx).await?;
+                }
+                let notifications: Vec<(&crate::workbench::Indexed, &(String, String))> = entries
+                    .iter()
+                    .flat_map(|entry| entry.derived.notifications.iter().map(move |n| (entry, n)))
+                    .collect();
+                for chunk in notifications.chunks(CHUNK) {
+                    let mut query = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO workbench_notifications (consignment_id, reference, kind, message, created_at) ",
+                    );
+                    query.push_values(chunk, |mut row, (entry, (kind, message))| {
+                        row.push_bind(entry.consignment_id)
+                            .push_bind(entry.reference.as_str())
+                            .push_bind(kind.as_str())
+                            .push_bind(message.as_str())
+                            .push_bind(now.as_str());
+                    });
+                    query.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
             #[async_trait::async_trait]
             impl crate::workbench::WorkbenchStore for $store {
                 async fn sync_workbench(&self) -> Result<u64, StoreError> {
                     let mut total = 0u64;
                     loop {
-                        let (_gate, mut tx) = self.begin_write().await?;
+                        // Read and derive before the write transaction: with SQLite, every submission waits while
+                        // a writer holds the lock, so it is held only for the few statements that write.
                         let last: Option<i64> =
                             sqlx::query_scalar("SELECT last_id FROM workbench_sync WHERE name = 'assessments'")
-                                .fetch_optional(&mut *tx)
+                                .fetch_optional(&self.pool)
                                 .await?;
                         let last = last.unwrap_or(0);
                         let rows = sqlx::query(
-                            "SELECT a.id, a.consignment_id, a.lane, a.score, a.body AS abody, a.assessed_at, \
+                            "SELECT a.id, a.consignment_id, a.body AS abody, a.assessed_at, \
                              c.reference, c.submitter, c.body AS cbody FROM assessments a \
                              JOIN consignments c ON c.id = a.consignment_id WHERE a.id > $1 ORDER BY a.id LIMIT 2000",
                         )
                         .bind(last)
-                        .fetch_all(&mut *tx)
+                        .fetch_all(&self.pool)
                         .await?;
                         let Some(last_row) = rows.last() else { return Ok(total) };
                         let new_last: i64 = last_row.try_get("id")?;
-                        let now = timestamp_text(chrono::Utc::now());
+                        let mut stored = Vec::with_capacity(rows.len());
                         for row in &rows {
-                            let id: i64 = row.try_get("id")?;
-                            let consignment_id: i64 = row.try_get("consignment_id")?;
-                            let reference: String = row.try_get("reference")?;
-                            let submitter: String = row.try_get("submitter")?;
-                            let at_text: String = row.try_get("assessed_at")?;
-                            let at = parse_timestamp("assessment", &id.to_string(), &at_text)?;
-                            let abody: String = row.try_get("abody")?;
-                            let cbody: String = row.try_get("cbody")?;
-                            let assessment = parse_assessment(id, &abody)?;
-                            let consignment = parse_consignment(consignment_id, &cbody)?;
-                            let derived = derive(&consignment, &assessment, at);
-                            // An amendment replaces the earlier versions on the queue.
-                            sqlx::query(
-                                "DELETE FROM workbench_queue WHERE reference = $1 AND submitter = $2 \
-                                 AND consignment_id < $3",
-                            )
-                            .bind(&reference)
-                            .bind(&submitter)
-                            .bind(consignment_id)
-                            .execute(&mut *tx)
-                            .await?;
-                            if let Some([referrals, direction, mode, office, hit_ids]) = &derived.queue {
-                                sqlx::query(
-                                    "INSERT INTO workbench_queue (consignment_id, reference, submitter, lane, score, \
-                                     referrals, direction, mode, office, hit_ids, assessed_at) \
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                                     ON CONFLICT (consignment_id) DO UPDATE SET lane = excluded.lane, \
-                                     score = excluded.score, referrals = excluded.referrals, \
-                                     hit_ids = excluded.hit_ids, assessed_at = excluded.assessed_at",
-                                )
-                                .bind(consignment_id)
-                                .bind(&reference)
-                                .bind(&submitter)
-                                .bind(assessment.lane.as_str())
-                                .bind(assessment.score)
-                                .bind(referrals)
-                                .bind(direction)
-                                .bind(mode)
-                                .bind(office)
-                                .bind(hit_ids)
-                                .bind(&at_text)
-                                .execute(&mut *tx)
-                                .await?;
-                            }
-                            for (seq, (indicator, hit_id)) in derived.hits.iter().enumerate() {
-                                sqlx::query(
-                                    "INSERT INTO workbench_hits (assessment_id, seq, consignment_id, indicator, \
-                                     hit_id, week) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                                )
-                                .bind(id)
-                                .bind(seq as i64)
-                                .bind(consignment_id)
-                                .bind(indicator)
-                                .bind(hit_id)
-                                .bind(&derived.week)
-                                .execute(&mut *tx)
-                                .await?;
-                            }
-                            for key in &derived.parties {
-                                sqlx::query(
-                                    "INSERT INTO workbench_parties (consignment_id, name_key) VALUES ($1, $2) \
-                                     ON CONFLICT DO NOTHING",
-                                )
-                                .bind(consignment_id)
-                                .bind(key)
-                                .execute(&mut *tx)
-                                .await?;
-                            }
-                            let mut counted: Vec<(&str, &str, &str)> = Vec::new();
-                            for (indicator, hit_id) in &derived.hits {
-                                for key in [("hit", indicator.as_str(), hit_id.as_str()), ("indicator", indicator.as_str(), indicator.as_str())] {
-                                    if !counted.contains(&key) {
-                                        counted.push(key);
-                                    }
-                                }
-                            }
-                            for (kind, indicator, hit_id) in counted {
-                                sqlx::query(
-                                    "INSERT INTO workbench_selections (week, kind, indicator, hit_id, count) \
-                                     VALUES ($1, $2, $3, $4, 1) ON CONFLICT (week, kind, indicator, hit_id) \
-                                     DO UPDATE SET count = workbench_selections.count + 1",
-                                )
-                                .bind(&derived.week)
-                                .bind(kind)
-                                .bind(indicator)
-                                .bind(hit_id)
-                                .execute(&mut *tx)
-                                .await?;
-                            }
-                            sqlx::query(
-                                "INSERT INTO workbench_lanes (week, lane, count) VALUES ($1, $2, 1) \
-                                 ON CONFLICT (week, lane) DO UPDATE SET count = workbench_lanes.count + 1",
-                            )
-                            .bind(&derived.week)
-                            .bind(assessment.lane.as_str())
-                            .execute(&mut *tx)
-                            .await?;
-                            for (kind, message) in &derived.notifications {
-                                sqlx::query(
-                                    "INSERT INTO workbench_notifications (consignment_id, reference, kind, message, \
-                                     created_at) VALUES ($1, $2, $3, $4, $5)",
-                                )
-                                .bind(consignment_id)
-                                .bind(&reference)
-                                .bind(kind)
-                                .bind(message)
-                                .bind(&now)
-                                .execute(&mut *tx)
-                                .await?;
-                            }
+                            stored.push((
+                                row.try_get("id")?,
+                                row.try_get("consignment_id")?,
+                                row.try_get("reference")?,
+                                row.try_get("submitter")?,
+                                row.try_get("assessed_at")?,
+                                row.try_get("abody")?,
+                                row.try_get("cbody")?,
+                            ));
                         }
+                        drop(rows);
+                        // Parsing thousands of bodies takes milliseconds: not on the async runtime's threads.
+                        let entries = tokio::task::spawn_blocking(move || {
+                            stored.into_iter().map(crate::workbench::index_row).collect::<Result<Vec<_>, _>>()
+                        })
+                        .await
+                        .map_err(|_| StoreError::Closed)??;
+                        let (_gate, mut tx) = self.begin_write().await?;
                         // Two processes syncing at once: only the one that advances from `last` commits.
                         let advanced = sqlx::query(
                             "UPDATE workbench_sync SET last_id = $1 WHERE name = 'assessments' AND last_id = $2",
@@ -658,8 +807,9 @@ macro_rules! impl_workbench_store {
                                 continue;
                             }
                         }
+                        write_index(&mut tx, &entries).await?;
                         tx.commit().await?;
-                        total += rows.len() as u64;
+                        total += entries.len() as u64;
                     }
                 }
 
@@ -982,3 +1132,63 @@ macro_rules! impl_workbench_store {
     };
 }
 pub(crate) use impl_workbench_store;
+
+#[cfg(test)]
+mod tests {
+    use aduana_core::Lane;
+
+    use super::{Derived, Indexed, plan_index};
+
+    fn entry(consignment_id: i64, reference: &str, queued: bool, lane: Lane) -> Indexed {
+        let queue =
+            queued.then(|| [" ".to_owned(), "import".to_owned(), String::new(), String::new(), "\u{1f}".to_owned()]);
+        Indexed {
+            assessment_id: consignment_id * 10,
+            consignment_id,
+            reference: reference.to_owned(),
+            submitter: "trader".to_owned(),
+            lane,
+            score: 0.0,
+            assessed_at: "2026-11-30T00:00:00Z".to_owned(),
+            derived: Derived {
+                queue,
+                hits: vec![("profile".to_owned(), "P".to_owned()), ("profile".to_owned(), "P".to_owned())],
+                parties: Vec::new(),
+                week: "2026-11-30".to_owned(),
+                notifications: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_later_version_or_a_later_assessment_of_the_same_version_decides_the_queue_row() {
+        let entries = [
+            entry(5, "A", true, Lane::Red),
+            entry(6, "A", true, Lane::Red),
+            // An older version assessed after a newer one stays queued (its own delete removes only older rows).
+            entry(4, "A", true, Lane::Red),
+            // The same consignment assessed twice: a later assessment that is not queued deletes only older
+            // versions, so the earlier row stays; a later queued one overwrites it.
+            entry(7, "B", true, Lane::Red),
+            entry(7, "B", false, Lane::Green),
+            entry(8, "C", false, Lane::Green),
+            entry(8, "C", true, Lane::Red),
+        ];
+
+        let plan = plan_index(&entries);
+
+        let queued: Vec<(i64, usize)> = plan
+            .queued
+            .iter()
+            .map(|(e, _)| (e.consignment_id, entries.iter().position(|x| std::ptr::eq(x, *e)).unwrap_or(99)))
+            .collect();
+        assert_eq!(queued, [(6, 1), (4, 2), (7, 3), (8, 6)]);
+        assert_eq!(plan.replaced_below.get(&("A", "trader")), Some(&6));
+        assert_eq!(plan.replaced_below.get(&("B", "trader")), Some(&7));
+        // A hit id counted once per assessment however often it hits, and once more per indicator.
+        assert_eq!(plan.selections.get(&("2026-11-30", "hit", "profile", "P")), Some(&7));
+        assert_eq!(plan.selections.get(&("2026-11-30", "indicator", "profile", "profile")), Some(&7));
+        assert_eq!(plan.lanes.get(&("2026-11-30", "red")), Some(&5));
+        assert_eq!(plan.lanes.get(&("2026-11-30", "green")), Some(&2));
+    }
+}
