@@ -196,7 +196,7 @@ pub(crate) struct FacetCounter {
 }
 
 impl FacetCounter {
-    /// Adds `n` cases of one group.
+    /// Adds `n` cases of one group (a negative `n` takes cases away).
     pub(crate) fn add(&mut self, area: String, method: String, concealment: String, year: i64, n: i64) {
         self.total += n;
         *self.commodity_area.entry(area).or_default() += n;
@@ -205,13 +205,24 @@ impl FacetCounter {
         *self.year.entry(year).or_default() += n;
     }
 
-    /// Returns the total and the facets (the country facet empty: it is counted apart).
+    /// Returns the total and the facets (the country facet empty: it is counted apart). Values whose count is 0
+    /// are left out: they are the ones whose cases were all taken away again (see [`complement_pays`]).
     pub(crate) fn finish(self) -> (i64, Facets) {
         let facet = |counts: BTreeMap<String, i64>| {
-            sorted_facet(counts.into_iter().map(|(value, count)| FacetCount { value, count }).collect())
+            sorted_facet(
+                counts
+                    .into_iter()
+                    .filter(|(_, count)| *count != 0)
+                    .map(|(value, count)| FacetCount { value, count })
+                    .collect(),
+            )
         };
         let year = sorted_facet(
-            self.year.into_iter().map(|(year, count)| FacetCount { value: year.to_string(), count }).collect(),
+            self.year
+                .into_iter()
+                .filter(|(_, count)| *count != 0)
+                .map(|(year, count)| FacetCount { value: year.to_string(), count })
+                .collect(),
         );
         let facets = Facets {
             commodity_area: facet(self.commodity_area),
@@ -238,6 +249,47 @@ pub(crate) fn sorted_facet(mut counts: Vec<FacetCount>) -> Vec<FacetCount> {
     counts
 }
 
+/// Whether a text query is answered as its complement: the same query without the words, minus the cases that
+/// lack them. `matches` is how many cases have every word, `cases` how many there are (or an upper bound, such as
+/// the largest id). True when the cases without the words are at most a sixteenth of all: then they are few enough
+/// to look up one by one (a few µs each on SQLite), while the plain plan would check every case against the
+/// matches, in each of the three reads. See: issue 8.
+pub(crate) fn complement_pays(matches: i64, cases: i64) -> bool {
+    matches > 0 && cases.saturating_sub(matches).saturating_mul(16) <= cases
+}
+
+/// Returns the ids from 1 to `last` that are not in `present`, a comma-separated list of ids in any order (as
+/// `group_concat` returns them); `None` when an item is not an id.
+pub(crate) fn missing_ids(present: &str, last: i64) -> Option<Vec<i64>> {
+    let size = usize::try_from(last.max(0)).ok()?;
+    let mut seen = vec![false; size];
+    for item in present.split(',').filter(|i| !i.is_empty()) {
+        let id: i64 = item.trim().parse().ok()?;
+        if let Some(slot) = usize::try_from(id.saturating_sub(1)).ok().and_then(|i| seen.get_mut(i)) {
+            *slot = true;
+        }
+    }
+    Some((1..=last).zip(seen).filter(|(_, seen)| !seen).map(|(id, _)| id).collect())
+}
+
+/// Parses a comma-separated list of ids (as `string_agg` returns them), sorted; `None` when an item is not an id.
+pub(crate) fn parse_ids(text: &str) -> Option<Vec<i64>> {
+    let mut ids =
+        text.split(',').filter(|i| !i.is_empty()).map(|i| i.trim().parse().ok()).collect::<Option<Vec<i64>>>()?;
+    ids.sort_unstable();
+    Some(ids)
+}
+
+/// A list of case ids as SQLite binds it: a JSON array, read with `json_each`.
+pub(crate) fn ids_json(ids: &[i64]) -> String {
+    format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+}
+
+/// A list of case ids as PostgreSQL binds it: a `BIGINT[]`.
+pub(crate) fn ids_array(ids: &[i64]) -> Vec<i64> {
+    ids.to_vec()
+}
+
 /// Implements [`EnforcementStore`] for a backend; expands inside the backend module, after `impl_sql_store!`
 /// (whose `begin_write` and `append_audit_in` it uses). The full-text parts differ per database and are passed in.
 macro_rules! impl_enforcement_store {
@@ -247,6 +299,9 @@ macro_rules! impl_enforcement_store {
         fts_write = $fts_write:literal,
         fts_match = $fts_match:expr,
         fts_count = $fts_count:literal,
+        fts_missing = ($fts_missing:literal, $fts_present:expr),
+        id_list = $id_list:expr,
+        ids = $ids:path,
         probe = $probe:literal,
         find = $find:literal,
         concat = $concat:literal,
@@ -263,7 +318,7 @@ macro_rules! impl_enforcement_store {
             use crate::audit::NewAuditEntry;
             use crate::enforcement::{
                 CaseQuery, CaseSearch, EntityCount, FacetCount, FacetCounter, Facets, MAX_LINK_MENTIONS, StoredCase,
-                Viewer, fts_query, page_limit, route_text, sorted_facet,
+                Viewer, complement_pays, fts_query, missing_ids, page_limit, parse_ids, route_text, sorted_facet,
             };
             use crate::records::{ExaminationOrder, NewExaminationResult, timestamp_text};
             use crate::sql::{parse_timestamp, to_json};
@@ -364,14 +419,26 @@ macro_rules! impl_enforcement_store {
                     .push(", ")
                     .push_bind(role)
                     .push(")))");
-                if let TextPlan::Words { query: words, drive } = text {
-                    let probe = if *drive { "" } else { $probe };
-                    let (open, close) = $fts_match;
-                    query
-                        .push(" AND ")
-                        .push(open.replace("{alias}", alias).replace("{id}", &format!("{probe}{id}")))
-                        .push_bind(words.clone())
-                        .push(close);
+                match text {
+                    TextPlan::None => {}
+                    TextPlan::Words { query: words, drive } => {
+                        let probe = if *drive { "" } else { $probe };
+                        let (open, close) = $fts_match;
+                        query
+                            .push(" AND ")
+                            .push(open.replace("{alias}", alias).replace("{id}", &format!("{probe}{id}")))
+                            .push_bind(words.clone())
+                            .push(close);
+                    }
+                    TextPlan::AllBut { missing, last } => {
+                        // Checked on the index entries (they hold the id): not a range of the table to read.
+                        query.push(format!(" AND {}{id} <= ", $probe)).push_bind(*last);
+                        if !missing.is_empty() {
+                            query.push(" AND NOT (");
+                            push_id_list(query, &format!("{}{id}", $probe), missing);
+                            query.push(")");
+                        }
+                    }
                 }
                 if let Some(area) = q.commodity_area {
                     query.push(format!(" AND {alias}.commodity_area = ")).push_bind(area.as_str());
@@ -409,12 +476,23 @@ macro_rules! impl_enforcement_store {
                 }
             }
 
+            /// Appends `id IN (the ids)` in the backend's form (`id` as written: with `$probe` to check a
+            /// list, without to look up each id).
+            fn push_id_list(query: &mut Query<'_>, id: &str, ids: &[i64]) {
+                let (open, close) = $id_list;
+                query.push(open.replace("{id}", id)).push_bind($ids(ids)).push(close);
+            }
+
             /// How a query's words join the rest. `drive`: the database starts from the full-text matches and
             /// looks each up (cheap when they are few); otherwise it reads the facet index in order and checks
             /// each row against the matches (cheap when they are many: no lookups, no sorting for the grouping).
+            /// `AllBut`: nearly every case has the words (see [`complement_pays`]); the cases that match are those
+            /// up to id `last` (the newest when the plan was made) except `missing`, the ids without the words —
+            /// the words themselves are not looked at again.
             enum TextPlan {
                 None,
                 Words { query: String, drive: bool },
+                AllBut { missing: Vec<i64>, last: i64 },
             }
 
             /// Decides how the full-text part of a query joins: see [`TextPlan`].
@@ -422,12 +500,74 @@ macro_rules! impl_enforcement_store {
                 let Some(words) = q.text.as_deref().and_then(|t| fts_query(t, $fts_quote, $fts_and)) else {
                     return Ok(TextPlan::None);
                 };
-                if $fts_count.is_empty() {
-                    return Ok(TextPlan::Words { query: words, drive: true });
+                // SQLite counts the matches first and looks for the cases without the words only when they are
+                // few; PostgreSQL's statement for them stops by itself when they are not few.
+                if !$fts_count.is_empty() {
+                    let row = sqlx::query($fts_count).bind(&words).fetch_one(&store.pool).await?;
+                    let (matches, cases): (i64, i64) = (row.try_get("matches")?, row.try_get("cases")?);
+                    if !complement_pays(matches, cases) {
+                        return Ok(TextPlan::Words { query: words, drive: matches.saturating_mul(4) <= cases });
+                    }
                 }
-                let row = sqlx::query($fts_count).bind(&words).fetch_one(&store.pool).await?;
-                let (matches, cases): (i64, i64) = (row.try_get("matches")?, row.try_get("cases")?);
-                Ok(TextPlan::Words { query: words, drive: matches.saturating_mul(4) <= cases })
+                // The ids and the newest id are read in one statement, so they agree with each other; cases
+                // stored later are left out of the search by `last`.
+                let row = sqlx::query($fts_missing).bind(&words).fetch_one(&store.pool).await?;
+                let (ids, last): (Option<String>, i64) = (row.try_get("ids")?, row.try_get("last")?);
+                let ids = ids.unwrap_or_default();
+                let missing = if $fts_present { missing_ids(&ids, last) } else { parse_ids(&ids) };
+                let Some(missing) = missing else {
+                    return Err(StoreError::Corrupt {
+                        what: "full-text matches",
+                        id: ids.chars().take(80).collect(),
+                        reason: "expected case ids separated by commas".to_owned(),
+                    });
+                };
+                // Few? (On SQLite, cases may have been stored since the count.)
+                if !complement_pays(last.saturating_sub(i64::try_from(missing.len()).unwrap_or(i64::MAX)), last) {
+                    return Ok(TextPlan::Words { query: words, drive: false });
+                }
+                Ok(TextPlan::AllBut { missing, last })
+            }
+
+            /// Runs a facet grouping (`select` … `group_by`) over the matching cases and returns its groups as
+            /// one text. Under [`TextPlan::AllBut`] with cases missing, runs it twice at once — over the same
+            /// query without the words, and over the missing cases alone (looked up by id) — and returns both:
+            /// the caller adds the first and takes away the second.
+            async fn facet_groups(
+                store: &Backend,
+                q: &CaseQuery,
+                viewer: &Viewer,
+                text: &TextPlan,
+                select: &str,
+                group_by: &str,
+            ) -> Result<(Option<String>, Option<String>), StoreError> {
+                let grouping = |text: &TextPlan, only: Option<&[i64]>| {
+                    let mut query = Query::new(format!(
+                        "SELECT {}(t.g, ';') AS groups FROM (SELECT {select} AS g FROM enforcement_cases c WHERE 1 = 1",
+                        $concat
+                    ));
+                    push_filters(&mut query, q, viewer, "c", text);
+                    if let Some(ids) = only {
+                        query.push(" AND ");
+                        push_id_list(&mut query, "c.id", ids);
+                    }
+                    query.push(format!(" GROUP BY {group_by}) t"));
+                    async move {
+                        let groups: Option<String> = query.build().fetch_one(&store.pool).await?.try_get("groups")?;
+                        Ok::<_, StoreError>(groups)
+                    }
+                };
+                match text {
+                    TextPlan::AllBut { missing, last } if !missing.is_empty() => {
+                        let without_words = TextPlan::AllBut { missing: Vec::new(), last: *last };
+                        let (all, lacking) = tokio::try_join!(
+                            grouping(&without_words, None),
+                            grouping(&without_words, Some(missing)),
+                        )?;
+                        Ok((all, lacking))
+                    }
+                    _ => Ok((grouping(text, None).await?, None)),
+                }
             }
 
             /// Counts the matching cases per commodity area, detection method, concealment and year in one
@@ -440,24 +580,28 @@ macro_rules! impl_enforcement_store {
                 viewer: &Viewer,
                 text: &TextPlan,
             ) -> Result<(i64, Facets), StoreError> {
-                let mut query = Query::new(format!(
-                    "SELECT {}(t.g, ';') AS groups FROM (SELECT c.commodity_area || ' ' || c.detection_method || ' ' \
-                     || c.concealment || ' ' || c.year || ' ' || COUNT(*) AS g FROM enforcement_cases c WHERE 1 = 1",
-                    $concat
-                ));
-                push_filters(&mut query, q, viewer, "c", text);
-                query.push(" GROUP BY c.commodity_area, c.detection_method, c.concealment, c.year) t");
-                let groups: Option<String> = query.build().fetch_one(&store.pool).await?.try_get("groups")?;
+                let (groups, lacking) = facet_groups(
+                    store,
+                    q,
+                    viewer,
+                    text,
+                    "c.commodity_area || ' ' || c.detection_method || ' ' || c.concealment || ' ' || c.year || ' ' \
+                     || COUNT(*)",
+                    "c.commodity_area, c.detection_method, c.concealment, c.year",
+                )
+                .await?;
                 let mut counts = FacetCounter::default();
-                for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
-                    let parts: Vec<&str> = group.split(' ').collect();
-                    let [area, method, concealment, year, n] = parts[..] else {
-                        return Err(facet_error(group));
-                    };
-                    let (Ok(year), Ok(n)) = (year.parse::<i64>(), n.parse::<i64>()) else {
-                        return Err(facet_error(group));
-                    };
-                    counts.add(area.to_owned(), method.to_owned(), concealment.to_owned(), year, n);
+                for (groups, sign) in [(groups, 1), (lacking, -1)] {
+                    for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
+                        let parts: Vec<&str> = group.split(' ').collect();
+                        let [area, method, concealment, year, n] = parts[..] else {
+                            return Err(facet_error(group));
+                        };
+                        let (Ok(year), Ok(n)) = (year.parse::<i64>(), n.parse::<i64>()) else {
+                            return Err(facet_error(group));
+                        };
+                        counts.add(area.to_owned(), method.to_owned(), concealment.to_owned(), year, sign * n);
+                    }
                 }
                 Ok(counts.finish())
             }
@@ -471,25 +615,22 @@ macro_rules! impl_enforcement_store {
                 viewer: &Viewer,
                 text: &TextPlan,
             ) -> Result<Vec<FacetCount>, StoreError> {
-                let mut query = Query::new(format!(
-                    "SELECT {}(t.g, ';') AS groups FROM (SELECT c.route || ',' || COUNT(*) AS g \
-                     FROM enforcement_cases c WHERE 1 = 1",
-                    $concat
-                ));
-                push_filters(&mut query, q, viewer, "c", text);
-                query.push(" GROUP BY c.route) t");
-                let groups: Option<String> = query.build().fetch_one(&store.pool).await?.try_get("groups")?;
-                let mut counts: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
-                for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
-                    let Some((route, Ok(n))) = group.rsplit_once(',').map(|(r, n)| (r, n.parse::<i64>())) else {
-                        return Err(facet_error(group));
-                    };
-                    for country in route.split(' ').filter(|c| !c.is_empty()) {
-                        *counts.entry(country).or_default() += n;
+                let (groups, lacking) =
+                    facet_groups(store, q, viewer, text, "c.route || ',' || COUNT(*)", "c.route").await?;
+                let mut counts: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+                for (groups, sign) in [(groups, 1), (lacking, -1)] {
+                    for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
+                        let Some((route, Ok(n))) = group.rsplit_once(',').map(|(r, n)| (r, n.parse::<i64>())) else {
+                            return Err(facet_error(group));
+                        };
+                        for country in route.split(' ').filter(|c| !c.is_empty()) {
+                            *counts.entry(country.to_owned()).or_default() += sign * n;
+                        }
                     }
                 }
-                let counts = counts.into_iter().map(|(value, count)| FacetCount { value: value.to_owned(), count });
-                Ok(sorted_facet(counts.collect()))
+                // A country whose cases all lack the words is left out, as the plain search leaves it out.
+                let counts = counts.into_iter().filter(|(_, count)| *count != 0);
+                Ok(sorted_facet(counts.map(|(value, count)| FacetCount { value, count }).collect()))
             }
 
             /// A facet group that does not read back: a stored code with a separator in it.
@@ -926,3 +1067,65 @@ macro_rules! impl_enforcement_store {
 }
 
 pub(crate) use impl_enforcement_store;
+
+#[cfg(test)]
+mod tests {
+    use super::{FacetCounter, complement_pays, ids_json, missing_ids, parse_ids};
+
+    #[test]
+    fn the_complement_pays_only_when_at_most_a_sixteenth_of_the_cases_lack_the_words() {
+        for (matches, cases, expected) in [
+            (100_000, 100_000, true),
+            (93_750, 100_000, true),
+            (93_749, 100_000, false),
+            (9_552, 100_000, false),
+            (0, 0, false),
+            (0, 10, false),
+            (1, 1, true),
+            (15, 16, true),
+            (14, 16, false),
+            (i64::MAX, i64::MAX, true),
+        ] {
+            assert_eq!(complement_pays(matches, cases), expected, "{matches} of {cases}");
+        }
+    }
+
+    #[test]
+    fn missing_ids_are_the_ids_up_to_the_last_that_are_not_listed() {
+        assert_eq!(missing_ids("1,2,4,7", 8), Some(vec![3, 5, 6, 8]));
+        assert_eq!(missing_ids("7,4,1,2", 7), Some(vec![3, 5, 6]));
+        assert_eq!(missing_ids("", 3), Some(vec![1, 2, 3]));
+        assert_eq!(missing_ids("1,2,3", 3), Some(vec![]));
+        // Ids outside 1..=last (stored after `last` was read, or not ids of cases) change nothing.
+        assert_eq!(missing_ids("0,-5,2,9", 3), Some(vec![1, 3]));
+        assert_eq!(missing_ids("1,2", 0), Some(vec![]));
+        assert_eq!(missing_ids("1,2", -4), Some(vec![]));
+        assert_eq!(missing_ids("1,x,3", 3), None);
+        assert_eq!(missing_ids("1;2", 3), None);
+    }
+
+    #[test]
+    fn listed_ids_are_parsed_and_sorted() {
+        assert_eq!(parse_ids("9,3,12"), Some(vec![3, 9, 12]));
+        assert_eq!(parse_ids(""), Some(vec![]));
+        assert_eq!(parse_ids("3,,4"), Some(vec![3, 4]));
+        assert_eq!(parse_ids("3,four"), None);
+        assert_eq!(ids_json(&[3, 9]), "[3,9]");
+        assert_eq!(ids_json(&[]), "[]");
+    }
+
+    #[test]
+    fn facet_values_whose_cases_were_all_taken_away_are_left_out() {
+        let mut counts = FacetCounter::default();
+        counts.add("drugs".to_owned(), "dog".to_owned(), "baggage".to_owned(), 2024, 5);
+        counts.add("ipr".to_owned(), "x_ray".to_owned(), "baggage".to_owned(), 2025, 2);
+        counts.add("ipr".to_owned(), "x_ray".to_owned(), "baggage".to_owned(), 2025, -2);
+        let (total, facets) = counts.finish();
+        assert_eq!(total, 5);
+        let values = |f: &[super::FacetCount]| f.iter().map(|f| (f.value.clone(), f.count)).collect::<Vec<_>>();
+        assert_eq!(values(&facets.commodity_area), [("drugs".to_owned(), 5)]);
+        assert_eq!(values(&facets.detection_method), [("dog".to_owned(), 5)]);
+        assert_eq!(values(&facets.concealment), [("baggage".to_owned(), 5)]);
+        assert_eq!(values(&facets.year), [("2024".to_owned(), 5)]);
+    }
+}
