@@ -500,14 +500,12 @@ macro_rules! impl_enforcement_store {
                 let Some(words) = q.text.as_deref().and_then(|t| fts_query(t, $fts_quote, $fts_and)) else {
                     return Ok(TextPlan::None);
                 };
-                // SQLite counts the matches first and looks for the cases without the words only when they are
-                // few; PostgreSQL's statement for them stops by itself when they are not few.
-                if !$fts_count.is_empty() {
-                    let row = sqlx::query($fts_count).bind(&words).fetch_one(&store.pool).await?;
-                    let (matches, cases): (i64, i64) = (row.try_get("matches")?, row.try_get("cases")?);
-                    if !complement_pays(matches, cases) {
-                        return Ok(TextPlan::Words { query: words, drive: matches.saturating_mul(4) <= cases });
-                    }
+                // The matches are counted (SQLite) or estimated (PostgreSQL) first; the cases without the words
+                // are looked for only when they should be few.
+                let row = sqlx::query($fts_count).bind(&words).fetch_one(&store.pool).await?;
+                let (matches, cases): (i64, i64) = (row.try_get("matches")?, row.try_get("cases")?);
+                if !complement_pays(matches, cases) {
+                    return Ok(TextPlan::Words { query: words, drive: matches.saturating_mul(4) <= cases });
                 }
                 // The ids and the newest id are read in one statement, so they agree with each other; cases
                 // stored later are left out of the search by `last`.

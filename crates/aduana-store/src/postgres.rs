@@ -94,11 +94,13 @@ crate::enforcement::impl_enforcement_store!(
                  ON CONFLICT (case_id) DO UPDATE SET words = EXCLUDED.words) \
                  UPDATE enforcement_cases SET search = to_tsvector('simple', $2) WHERE id = $1",
     fts_match = ("{alias}.search @@ to_tsquery('simple', ", ")"),
-    // PostgreSQL's planner weighs the matches itself: no count first, no hints.
-    fts_count = "",
-    // The cases without the words, at most a sixteenth of them and one more: when the words are common every row
-    // of the narrow table is checked and few are found; when they are not, the scan soon finds more than that
-    // and stops.
+    // PostgreSQL's planner weighs the matches itself (no hints); only whether the words are in nearly every case
+    // is estimated first, from the first 256 rows of the narrow words table — a count over all of them would read
+    // them all. When the estimate says so, `fts_missing` finds the cases without the words exactly.
+    fts_count = "SELECT COUNT(*) FILTER (WHERE s.words @@ to_tsquery('simple', $1)) AS matches, COUNT(*) AS cases \
+                 FROM (SELECT w.words FROM enforcement_case_words w LIMIT 256) s",
+    // The cases without the words, at most a sixteenth of them and one more: every row of the narrow table is
+    // checked when they are few; when the estimate was wrong the scan stops as soon as it finds more.
     fts_missing = (
         "SELECT (SELECT string_agg(t.case_id::text, ',') FROM (SELECT w.case_id FROM enforcement_case_words w \
          WHERE NOT (w.words @@ to_tsquery('simple', $1)) \
