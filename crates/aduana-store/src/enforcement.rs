@@ -495,23 +495,33 @@ macro_rules! impl_enforcement_store {
                 AllBut { missing: Vec<i64>, last: i64 },
             }
 
-            /// Decides how the full-text part of a query joins: see [`TextPlan`].
-            async fn text_plan(store: &Backend, q: &CaseQuery) -> Result<TextPlan, StoreError> {
+            /// What the count (SQLite) or estimate (PostgreSQL) of a query's matches says.
+            enum Estimate {
+                /// The plan, final.
+                Known(TextPlan),
+                /// The words should be in nearly every case up to id `last`: [`resolve`] looks for those without.
+                Common { words: String, last: i64 },
+            }
+
+            /// Counts or estimates the matches first: see [`Estimate`].
+            async fn estimate(store: &Backend, q: &CaseQuery) -> Result<Estimate, StoreError> {
                 let Some(words) = q.text.as_deref().and_then(|t| fts_query(t, $fts_quote, $fts_and)) else {
-                    return Ok(TextPlan::None);
+                    return Ok(Estimate::Known(TextPlan::None));
                 };
-                // The matches are counted (SQLite) or estimated (PostgreSQL) first; the cases without the words
-                // are looked for only when they should be few.
                 let row = sqlx::query($fts_count).bind(&words).fetch_one(&store.pool).await?;
                 let (matches, cases): (i64, i64) = (row.try_get("matches")?, row.try_get("cases")?);
                 if !complement_pays(matches, cases) {
-                    return Ok(TextPlan::Words { query: words, drive: matches.saturating_mul(4) <= cases });
+                    let drive = matches.saturating_mul(4) <= cases;
+                    return Ok(Estimate::Known(TextPlan::Words { query: words, drive }));
                 }
-                // The ids and the newest id are read in one statement, so they agree with each other; cases
-                // stored later are left out of the search by `last`.
-                let row = sqlx::query($fts_missing).bind(&words).fetch_one(&store.pool).await?;
-                let (ids, last): (Option<String>, i64) = (row.try_get("ids")?, row.try_get("last")?);
-                let ids = ids.unwrap_or_default();
+                Ok(Estimate::Common { words, last: row.try_get("last")? })
+            }
+
+            /// Finds the cases up to `last` without the words: [`TextPlan::AllBut`] when they are few, the plain
+            /// plan when they are not (the estimate was wrong, or cases changed since the count).
+            async fn resolve(store: &Backend, words: String, last: i64) -> Result<TextPlan, StoreError> {
+                let row = sqlx::query($fts_missing).bind(&words).bind(last).fetch_one(&store.pool).await?;
+                let ids: String = row.try_get::<Option<String>, _>("ids")?.unwrap_or_default();
                 let missing = if $fts_present { missing_ids(&ids, last) } else { parse_ids(&ids) };
                 let Some(missing) = missing else {
                     return Err(StoreError::Corrupt {
@@ -520,76 +530,92 @@ macro_rules! impl_enforcement_store {
                         reason: "expected case ids separated by commas".to_owned(),
                     });
                 };
-                // Few? (On SQLite, cases may have been stored since the count.)
                 if !complement_pays(last.saturating_sub(i64::try_from(missing.len()).unwrap_or(i64::MAX)), last) {
                     return Ok(TextPlan::Words { query: words, drive: false });
                 }
                 Ok(TextPlan::AllBut { missing, last })
             }
 
-            /// Runs a facet grouping (`select` … `group_by`) over the matching cases and returns its groups as
-            /// one text. Under [`TextPlan::AllBut`] with cases missing, runs it twice at once — over the same
-            /// query without the words, and over the missing cases alone (looked up by id) — and returns both:
-            /// the caller adds the first and takes away the second.
-            async fn facet_groups(
-                store: &Backend,
-                q: &CaseQuery,
-                viewer: &Viewer,
-                text: &TextPlan,
-                select: &str,
-                group_by: &str,
-            ) -> Result<(Option<String>, Option<String>), StoreError> {
-                let grouping = |text: &TextPlan, only: Option<&[i64]>| {
-                    let mut query = Query::new(format!(
-                        "SELECT {}(t.g, ';') AS groups FROM (SELECT {select} AS g FROM enforcement_cases c WHERE 1 = 1",
-                        $concat
-                    ));
-                    push_filters(&mut query, q, viewer, "c", text);
-                    if let Some(ids) = only {
-                        query.push(" AND ");
-                        push_id_list(&mut query, "c.id", ids);
-                    }
-                    query.push(format!(" GROUP BY {group_by}) t"));
-                    async move {
-                        let groups: Option<String> = query.build().fetch_one(&store.pool).await?.try_get("groups")?;
-                        Ok::<_, StoreError>(groups)
-                    }
-                };
-                match text {
-                    TextPlan::AllBut { missing, last } if !missing.is_empty() => {
-                        let without_words = TextPlan::AllBut { missing: Vec::new(), last: *last };
-                        let (all, lacking) = tokio::try_join!(
-                            grouping(&without_words, None),
-                            grouping(&without_words, Some(missing)),
-                        )?;
-                        Ok((all, lacking))
-                    }
-                    _ => Ok((grouping(text, None).await?, None)),
+            /// Decides how the full-text part of a query joins: see [`TextPlan`].
+            async fn text_plan(store: &Backend, q: &CaseQuery) -> Result<TextPlan, StoreError> {
+                match estimate(store, q).await? {
+                    Estimate::Known(text) => Ok(text),
+                    Estimate::Common { words, last } => resolve(store, words, last).await,
                 }
             }
 
-            /// Counts the matching cases per commodity area, detection method, concealment and year in one
-            /// grouping (in the order of the facet index, so without sorting); returns the total and the facets
-            /// but the country one. The groups come back as one text (`area method concealment year n;…`): each
-            /// row crossing from the database's worker costs a thread wake-up, and there are thousands of groups.
-            async fn case_facets(
+            /// The grouping of the four single-valued facets: `area method concealment year n` per group, in the
+            /// order of the facet index (so without sorting).
+            const CASE_GROUPS: (&str, &str) = (
+                "c.commodity_area || ' ' || c.detection_method || ' ' || c.concealment || ' ' || c.year || ' ' \
+                 || COUNT(*)",
+                "c.commodity_area, c.detection_method, c.concealment, c.year",
+            );
+            /// The grouping by route (few distinct ones, in the order of the route index): `route,n` per group.
+            const ROUTE_GROUPS: (&str, &str) = ("c.route || ',' || COUNT(*)", "c.route");
+
+            /// Runs a grouping (`select`, `group_by`) over the matching cases, or over the cases `only` lists
+            /// among them, and returns its groups as one text (`…;…`): each row crossing from the database's
+            /// worker costs a thread wake-up, and there are thousands of groups.
+            async fn groups(
                 store: &Backend,
                 q: &CaseQuery,
                 viewer: &Viewer,
                 text: &TextPlan,
-            ) -> Result<(i64, Facets), StoreError> {
-                let (groups, lacking) = facet_groups(
-                    store,
-                    q,
-                    viewer,
-                    text,
-                    "c.commodity_area || ' ' || c.detection_method || ' ' || c.concealment || ' ' || c.year || ' ' \
-                     || COUNT(*)",
-                    "c.commodity_area, c.detection_method, c.concealment, c.year",
-                )
-                .await?;
+                only: Option<&[i64]>,
+                (select, group_by): (&str, &str),
+            ) -> Result<Option<String>, StoreError> {
+                let mut query = Query::new(format!(
+                    "SELECT {}(t.g, ';') AS groups FROM (SELECT {select} AS g FROM enforcement_cases c WHERE 1 = 1",
+                    $concat
+                ));
+                push_filters(&mut query, q, viewer, "c", text);
+                if let Some(ids) = only {
+                    query.push(" AND ");
+                    push_id_list(&mut query, "c.id", ids);
+                }
+                query.push(format!(" GROUP BY {group_by}) t"));
+                Ok(query.build().fetch_one(&store.pool).await?.try_get("groups")?)
+            }
+
+            /// The groupings of a search: each text of groups with the sign its counts are added with.
+            type Groupings = Vec<(Option<String>, i64)>;
+
+            /// Runs a grouping over the matching cases. Under [`TextPlan::AllBut`] that is the grouping without
+            /// the words (given as `without_words` when already read, else read here) minus the grouping of the
+            /// missing cases alone, looked up by id.
+            async fn groupings(
+                store: &Backend,
+                q: &CaseQuery,
+                viewer: &Viewer,
+                text: &TextPlan,
+                grouping: (&str, &str),
+                without_words: Option<Option<String>>,
+            ) -> Result<Groupings, StoreError> {
+                let TextPlan::AllBut { missing, last } = text else {
+                    return Ok(vec![(groups(store, q, viewer, text, None, grouping).await?, 1)]);
+                };
+                let superset = TextPlan::AllBut { missing: Vec::new(), last: *last };
+                let all = async {
+                    match without_words {
+                        Some(all) => Ok(all),
+                        None => groups(store, q, viewer, &superset, None, grouping).await,
+                    }
+                };
+                let lacking = async {
+                    if missing.is_empty() {
+                        return Ok(None);
+                    }
+                    groups(store, q, viewer, &superset, Some(missing), grouping).await
+                };
+                let (all, lacking) = tokio::try_join!(all, lacking)?;
+                Ok(vec![(all, 1), (lacking, -1)])
+            }
+
+            /// Adds up the groups of [`CASE_GROUPS`] into the total and the facets but the country one.
+            fn case_facets(groupings: Groupings) -> Result<(i64, Facets), StoreError> {
                 let mut counts = FacetCounter::default();
-                for (groups, sign) in [(groups, 1), (lacking, -1)] {
+                for (groups, sign) in groupings {
                     for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
                         let parts: Vec<&str> = group.split(' ').collect();
                         let [area, method, concealment, year, n] = parts[..] else {
@@ -604,19 +630,10 @@ macro_rules! impl_enforcement_store {
                 Ok(counts.finish())
             }
 
-            /// Counts the matching cases per route country: groups them by route (few distinct ones, in the order
-            /// of the route index) and adds each route's count to each of its countries. One text again
-            /// (`route,n;…`).
-            async fn country_facet(
-                store: &Backend,
-                q: &CaseQuery,
-                viewer: &Viewer,
-                text: &TextPlan,
-            ) -> Result<Vec<FacetCount>, StoreError> {
-                let (groups, lacking) =
-                    facet_groups(store, q, viewer, text, "c.route || ',' || COUNT(*)", "c.route").await?;
+            /// Adds each route's count of [`ROUTE_GROUPS`] to each of its countries.
+            fn country_facet(groupings: Groupings) -> Result<Vec<FacetCount>, StoreError> {
                 let mut counts: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
-                for (groups, sign) in [(groups, 1), (lacking, -1)] {
+                for (groups, sign) in groupings {
                     for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
                         let Some((route, Ok(n))) = group.rsplit_once(',').map(|(r, n)| (r, n.parse::<i64>())) else {
                             return Err(facet_error(group));
@@ -893,7 +910,22 @@ macro_rules! impl_enforcement_store {
                 }
 
                 async fn search_cases(&self, q: &CaseQuery, viewer: &Viewer) -> Result<CaseSearch, StoreError> {
-                    let text = text_plan(self, q).await?;
+                    let (text, without_words) = match estimate(self, q).await? {
+                        Estimate::Known(text) => (text, None),
+                        Estimate::Common { words, last } => {
+                            // The groupings without the words do not depend on which cases lack them: they run
+                            // while those are looked for.
+                            let superset = TextPlan::AllBut { missing: Vec::new(), last };
+                            let (text, cases, routes) = tokio::try_join!(
+                                resolve(self, words, last),
+                                groups(self, q, viewer, &superset, None, CASE_GROUPS),
+                                groups(self, q, viewer, &superset, None, ROUTE_GROUPS),
+                            )?;
+                            let read = matches!(text, TextPlan::AllBut { .. }).then_some((cases, routes));
+                            (text, read)
+                        }
+                    };
+                    let (cases_read, routes_read) = without_words.unzip();
                     // The page, the four single-valued facets with the total, and the country facet are independent
                     // reads: they run at once, each on its own pooled connection (SQLite's WAL readers do not block
                     // each other).
@@ -912,12 +944,13 @@ macro_rules! impl_enforcement_store {
                         let rows = page.build().fetch_all(&self.pool).await?;
                         rows.iter().map(case_row).collect::<Result<Vec<_>, _>>()
                     };
-                    let (cases, (total, mut facets), country) = tokio::try_join!(
+                    let (cases, case_groups, route_groups) = tokio::try_join!(
                         page,
-                        case_facets(self, q, viewer, &text),
-                        country_facet(self, q, viewer, &text),
+                        groupings(self, q, viewer, &text, CASE_GROUPS, cases_read),
+                        groupings(self, q, viewer, &text, ROUTE_GROUPS, routes_read),
                     )?;
-                    facets.country = country;
+                    let (total, mut facets) = case_facets(case_groups)?;
+                    facets.country = country_facet(route_groups)?;
                     Ok(CaseSearch { total, cases, facets })
                 }
 

@@ -97,15 +97,14 @@ crate::enforcement::impl_enforcement_store!(
     // PostgreSQL's planner weighs the matches itself (no hints); only whether the words are in nearly every case
     // is estimated first, from the first 256 rows of the narrow words table — a count over all of them would read
     // them all. When the estimate says so, `fts_missing` finds the cases without the words exactly.
-    fts_count = "SELECT COUNT(*) FILTER (WHERE s.words @@ to_tsquery('simple', $1)) AS matches, COUNT(*) AS cases \
+    fts_count = "SELECT COUNT(*) FILTER (WHERE s.words @@ to_tsquery('simple', $1)) AS matches, COUNT(*) AS cases, \
+                 (SELECT COALESCE(MAX(id), 0) FROM enforcement_cases) AS last \
                  FROM (SELECT w.words FROM enforcement_case_words w LIMIT 256) s",
-    // The cases without the words, at most a sixteenth of them and one more: every row of the narrow table is
-    // checked when they are few; when the estimate was wrong the scan stops as soon as it finds more.
+    // The cases up to `last` without the words, at most a sixteenth of them and one more: every row of the narrow
+    // table is checked when they are few; when the estimate was wrong the scan stops as soon as it finds more.
     fts_missing = (
-        "SELECT (SELECT string_agg(t.case_id::text, ',') FROM (SELECT w.case_id FROM enforcement_case_words w \
-         WHERE NOT (w.words @@ to_tsquery('simple', $1)) \
-         LIMIT (SELECT COALESCE(MAX(id), 0) / 16 + 1 FROM enforcement_cases)) t) AS ids, \
-         (SELECT COALESCE(MAX(id), 0) FROM enforcement_cases) AS last",
+        "SELECT string_agg(t.case_id::text, ',') AS ids FROM (SELECT w.case_id FROM enforcement_case_words w \
+         WHERE w.case_id <= $2 AND NOT (w.words @@ to_tsquery('simple', $1)) LIMIT $2 / 16 + 1) t",
         false
     ),
     id_list = ("{id} = ANY(", ")"),
