@@ -196,7 +196,7 @@ pub(crate) struct FacetCounter {
 }
 
 impl FacetCounter {
-    /// Adds `n` cases of one group.
+    /// Adds `n` cases of one group (a negative `n` takes cases away).
     pub(crate) fn add(&mut self, area: String, method: String, concealment: String, year: i64, n: i64) {
         self.total += n;
         *self.commodity_area.entry(area).or_default() += n;
@@ -205,13 +205,24 @@ impl FacetCounter {
         *self.year.entry(year).or_default() += n;
     }
 
-    /// Returns the total and the facets (the country facet empty: it is counted apart).
+    /// Returns the total and the facets (the country facet empty: it is counted apart). Values whose count is 0
+    /// are left out: they are the ones whose cases were all taken away again (see [`complement_pays`]).
     pub(crate) fn finish(self) -> (i64, Facets) {
         let facet = |counts: BTreeMap<String, i64>| {
-            sorted_facet(counts.into_iter().map(|(value, count)| FacetCount { value, count }).collect())
+            sorted_facet(
+                counts
+                    .into_iter()
+                    .filter(|(_, count)| *count != 0)
+                    .map(|(value, count)| FacetCount { value, count })
+                    .collect(),
+            )
         };
         let year = sorted_facet(
-            self.year.into_iter().map(|(year, count)| FacetCount { value: year.to_string(), count }).collect(),
+            self.year
+                .into_iter()
+                .filter(|(_, count)| *count != 0)
+                .map(|(year, count)| FacetCount { value: year.to_string(), count })
+                .collect(),
         );
         let facets = Facets {
             commodity_area: facet(self.commodity_area),
@@ -238,6 +249,47 @@ pub(crate) fn sorted_facet(mut counts: Vec<FacetCount>) -> Vec<FacetCount> {
     counts
 }
 
+/// Whether a text query is answered as its complement: the same query without the words, minus the cases that
+/// lack them. `matches` is how many cases have every word, `cases` how many there are (or an upper bound, such as
+/// the largest id). True when the cases without the words are at most a sixteenth of all: then they are few enough
+/// to look up one by one (a few µs each on SQLite), while the plain plan would check every case against the
+/// matches, in each of the three reads. See: issue 8.
+pub(crate) fn complement_pays(matches: i64, cases: i64) -> bool {
+    matches > 0 && cases.saturating_sub(matches).saturating_mul(16) <= cases
+}
+
+/// Returns the ids from 1 to `last` that are not in `present`, a comma-separated list of ids in any order (as
+/// `group_concat` returns them); `None` when an item is not an id.
+pub(crate) fn missing_ids(present: &str, last: i64) -> Option<Vec<i64>> {
+    let size = usize::try_from(last.max(0)).ok()?;
+    let mut seen = vec![false; size];
+    for item in present.split(',').filter(|i| !i.is_empty()) {
+        let id: i64 = item.trim().parse().ok()?;
+        if let Some(slot) = usize::try_from(id.saturating_sub(1)).ok().and_then(|i| seen.get_mut(i)) {
+            *slot = true;
+        }
+    }
+    Some((1..=last).zip(seen).filter(|(_, seen)| !seen).map(|(id, _)| id).collect())
+}
+
+/// Parses a comma-separated list of ids (as `string_agg` returns them), sorted; `None` when an item is not an id.
+pub(crate) fn parse_ids(text: &str) -> Option<Vec<i64>> {
+    let mut ids =
+        text.split(',').filter(|i| !i.is_empty()).map(|i| i.trim().parse().ok()).collect::<Option<Vec<i64>>>()?;
+    ids.sort_unstable();
+    Some(ids)
+}
+
+/// A list of case ids as SQLite binds it: a JSON array, read with `json_each`.
+pub(crate) fn ids_json(ids: &[i64]) -> String {
+    format!("[{}]", ids.iter().map(i64::to_string).collect::<Vec<_>>().join(","))
+}
+
+/// A list of case ids as PostgreSQL binds it: a `BIGINT[]`.
+pub(crate) fn ids_array(ids: &[i64]) -> Vec<i64> {
+    ids.to_vec()
+}
+
 /// Implements [`EnforcementStore`] for a backend; expands inside the backend module, after `impl_sql_store!`
 /// (whose `begin_write` and `append_audit_in` it uses). The full-text parts differ per database and are passed in.
 macro_rules! impl_enforcement_store {
@@ -247,6 +299,9 @@ macro_rules! impl_enforcement_store {
         fts_write = $fts_write:literal,
         fts_match = $fts_match:expr,
         fts_count = $fts_count:literal,
+        fts_missing = ($fts_missing:literal, $fts_present:expr),
+        id_list = $id_list:expr,
+        ids = $ids:path,
         probe = $probe:literal,
         find = $find:literal,
         concat = $concat:literal,
@@ -263,7 +318,7 @@ macro_rules! impl_enforcement_store {
             use crate::audit::NewAuditEntry;
             use crate::enforcement::{
                 CaseQuery, CaseSearch, EntityCount, FacetCount, FacetCounter, Facets, MAX_LINK_MENTIONS, StoredCase,
-                Viewer, fts_query, page_limit, route_text, sorted_facet,
+                Viewer, complement_pays, fts_query, missing_ids, page_limit, parse_ids, route_text, sorted_facet,
             };
             use crate::records::{ExaminationOrder, NewExaminationResult, timestamp_text};
             use crate::sql::{parse_timestamp, to_json};
@@ -364,14 +419,26 @@ macro_rules! impl_enforcement_store {
                     .push(", ")
                     .push_bind(role)
                     .push(")))");
-                if let TextPlan::Words { query: words, drive } = text {
-                    let probe = if *drive { "" } else { $probe };
-                    let (open, close) = $fts_match;
-                    query
-                        .push(" AND ")
-                        .push(open.replace("{alias}", alias).replace("{id}", &format!("{probe}{id}")))
-                        .push_bind(words.clone())
-                        .push(close);
+                match text {
+                    TextPlan::None => {}
+                    TextPlan::Words { query: words, drive } => {
+                        let probe = if *drive { "" } else { $probe };
+                        let (open, close) = $fts_match;
+                        query
+                            .push(" AND ")
+                            .push(open.replace("{alias}", alias).replace("{id}", &format!("{probe}{id}")))
+                            .push_bind(words.clone())
+                            .push(close);
+                    }
+                    TextPlan::AllBut { missing, last } => {
+                        // Checked on the index entries (they hold the id): not a range of the table to read.
+                        query.push(format!(" AND {}{id} <= ", $probe)).push_bind(*last);
+                        if !missing.is_empty() {
+                            query.push(" AND NOT (");
+                            push_id_list(query, &format!("{}{id}", $probe), missing);
+                            query.push(")");
+                        }
+                    }
                 }
                 if let Some(area) = q.commodity_area {
                     query.push(format!(" AND {alias}.commodity_area = ")).push_bind(area.as_str());
@@ -409,87 +476,176 @@ macro_rules! impl_enforcement_store {
                 }
             }
 
+            /// Appends `id IN (the ids)` in the backend's form (`id` as written: with `$probe` to check a
+            /// list, without to look up each id).
+            fn push_id_list(query: &mut Query<'_>, id: &str, ids: &[i64]) {
+                let (open, close) = $id_list;
+                query.push(open.replace("{id}", id)).push_bind($ids(ids)).push(close);
+            }
+
             /// How a query's words join the rest. `drive`: the database starts from the full-text matches and
             /// looks each up (cheap when they are few); otherwise it reads the facet index in order and checks
             /// each row against the matches (cheap when they are many: no lookups, no sorting for the grouping).
+            /// `AllBut`: nearly every case has the words (see [`complement_pays`]); the cases that match are those
+            /// up to id `last` (the newest when the plan was made) except `missing`, the ids without the words —
+            /// the words themselves are not looked at again.
             enum TextPlan {
                 None,
                 Words { query: String, drive: bool },
+                AllBut { missing: Vec<i64>, last: i64 },
+            }
+
+            /// What the count (SQLite) or estimate (PostgreSQL) of a query's matches says.
+            enum Estimate {
+                /// The plan, final.
+                Known(TextPlan),
+                /// The words should be in nearly every case up to id `last`: [`resolve`] looks for those without.
+                Common { words: String, last: i64 },
+            }
+
+            /// Counts or estimates the matches first: see [`Estimate`].
+            async fn estimate(store: &Backend, q: &CaseQuery) -> Result<Estimate, StoreError> {
+                let Some(words) = q.text.as_deref().and_then(|t| fts_query(t, $fts_quote, $fts_and)) else {
+                    return Ok(Estimate::Known(TextPlan::None));
+                };
+                let row = sqlx::query($fts_count).bind(&words).fetch_one(&store.pool).await?;
+                let (matches, cases): (i64, i64) = (row.try_get("matches")?, row.try_get("cases")?);
+                if !complement_pays(matches, cases) {
+                    let drive = matches.saturating_mul(4) <= cases;
+                    return Ok(Estimate::Known(TextPlan::Words { query: words, drive }));
+                }
+                Ok(Estimate::Common { words, last: row.try_get("last")? })
+            }
+
+            /// Finds the cases up to `last` without the words: [`TextPlan::AllBut`] when they are few, the plain
+            /// plan when they are not (the estimate was wrong, or cases changed since the count).
+            async fn resolve(store: &Backend, words: String, last: i64) -> Result<TextPlan, StoreError> {
+                let row = sqlx::query($fts_missing).bind(&words).bind(last).fetch_one(&store.pool).await?;
+                let ids: String = row.try_get::<Option<String>, _>("ids")?.unwrap_or_default();
+                let missing = if $fts_present { missing_ids(&ids, last) } else { parse_ids(&ids) };
+                let Some(missing) = missing else {
+                    return Err(StoreError::Corrupt {
+                        what: "full-text matches",
+                        id: ids.chars().take(80).collect(),
+                        reason: "expected case ids separated by commas".to_owned(),
+                    });
+                };
+                if !complement_pays(last.saturating_sub(i64::try_from(missing.len()).unwrap_or(i64::MAX)), last) {
+                    return Ok(TextPlan::Words { query: words, drive: false });
+                }
+                Ok(TextPlan::AllBut { missing, last })
             }
 
             /// Decides how the full-text part of a query joins: see [`TextPlan`].
             async fn text_plan(store: &Backend, q: &CaseQuery) -> Result<TextPlan, StoreError> {
-                let Some(words) = q.text.as_deref().and_then(|t| fts_query(t, $fts_quote, $fts_and)) else {
-                    return Ok(TextPlan::None);
-                };
-                if $fts_count.is_empty() {
-                    return Ok(TextPlan::Words { query: words, drive: true });
+                match estimate(store, q).await? {
+                    Estimate::Known(text) => Ok(text),
+                    Estimate::Common { words, last } => resolve(store, words, last).await,
                 }
-                let row = sqlx::query($fts_count).bind(&words).fetch_one(&store.pool).await?;
-                let (matches, cases): (i64, i64) = (row.try_get("matches")?, row.try_get("cases")?);
-                Ok(TextPlan::Words { query: words, drive: matches.saturating_mul(4) <= cases })
             }
 
-            /// Counts the matching cases per commodity area, detection method, concealment and year in one
-            /// grouping (in the order of the facet index, so without sorting); returns the total and the facets
-            /// but the country one. The groups come back as one text (`area method concealment year n;…`): each
-            /// row crossing from the database's worker costs a thread wake-up, and there are thousands of groups.
-            async fn case_facets(
+            /// The grouping of the four single-valued facets: `area method concealment year n` per group, in the
+            /// order of the facet index (so without sorting).
+            const CASE_GROUPS: (&str, &str) = (
+                "c.commodity_area || ' ' || c.detection_method || ' ' || c.concealment || ' ' || c.year || ' ' \
+                 || COUNT(*)",
+                "c.commodity_area, c.detection_method, c.concealment, c.year",
+            );
+            /// The grouping by route (few distinct ones, in the order of the route index): `route,n` per group.
+            const ROUTE_GROUPS: (&str, &str) = ("c.route || ',' || COUNT(*)", "c.route");
+
+            /// Runs a grouping (`select`, `group_by`) over the matching cases, or over the cases `only` lists
+            /// among them, and returns its groups as one text (`…;…`): each row crossing from the database's
+            /// worker costs a thread wake-up, and there are thousands of groups.
+            async fn groups(
                 store: &Backend,
                 q: &CaseQuery,
                 viewer: &Viewer,
                 text: &TextPlan,
-            ) -> Result<(i64, Facets), StoreError> {
+                only: Option<&[i64]>,
+                (select, group_by): (&str, &str),
+            ) -> Result<Option<String>, StoreError> {
                 let mut query = Query::new(format!(
-                    "SELECT {}(t.g, ';') AS groups FROM (SELECT c.commodity_area || ' ' || c.detection_method || ' ' \
-                     || c.concealment || ' ' || c.year || ' ' || COUNT(*) AS g FROM enforcement_cases c WHERE 1 = 1",
+                    "SELECT {}(t.g, ';') AS groups FROM (SELECT {select} AS g FROM enforcement_cases c WHERE 1 = 1",
                     $concat
                 ));
                 push_filters(&mut query, q, viewer, "c", text);
-                query.push(" GROUP BY c.commodity_area, c.detection_method, c.concealment, c.year) t");
-                let groups: Option<String> = query.build().fetch_one(&store.pool).await?.try_get("groups")?;
+                if let Some(ids) = only {
+                    query.push(" AND ");
+                    push_id_list(&mut query, "c.id", ids);
+                }
+                query.push(format!(" GROUP BY {group_by}) t"));
+                Ok(query.build().fetch_one(&store.pool).await?.try_get("groups")?)
+            }
+
+            /// The groupings of a search: each text of groups with the sign its counts are added with.
+            type Groupings = Vec<(Option<String>, i64)>;
+
+            /// Runs a grouping over the matching cases. Under [`TextPlan::AllBut`] that is the grouping without
+            /// the words (given as `without_words` when already read, else read here) minus the grouping of the
+            /// missing cases alone, looked up by id.
+            async fn groupings(
+                store: &Backend,
+                q: &CaseQuery,
+                viewer: &Viewer,
+                text: &TextPlan,
+                grouping: (&str, &str),
+                without_words: Option<Option<String>>,
+            ) -> Result<Groupings, StoreError> {
+                let TextPlan::AllBut { missing, last } = text else {
+                    return Ok(vec![(groups(store, q, viewer, text, None, grouping).await?, 1)]);
+                };
+                let superset = TextPlan::AllBut { missing: Vec::new(), last: *last };
+                let all = async {
+                    match without_words {
+                        Some(all) => Ok(all),
+                        None => groups(store, q, viewer, &superset, None, grouping).await,
+                    }
+                };
+                let lacking = async {
+                    if missing.is_empty() {
+                        return Ok(None);
+                    }
+                    groups(store, q, viewer, &superset, Some(missing), grouping).await
+                };
+                let (all, lacking) = tokio::try_join!(all, lacking)?;
+                Ok(vec![(all, 1), (lacking, -1)])
+            }
+
+            /// Adds up the groups of [`CASE_GROUPS`] into the total and the facets but the country one.
+            fn case_facets(groupings: Groupings) -> Result<(i64, Facets), StoreError> {
                 let mut counts = FacetCounter::default();
-                for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
-                    let parts: Vec<&str> = group.split(' ').collect();
-                    let [area, method, concealment, year, n] = parts[..] else {
-                        return Err(facet_error(group));
-                    };
-                    let (Ok(year), Ok(n)) = (year.parse::<i64>(), n.parse::<i64>()) else {
-                        return Err(facet_error(group));
-                    };
-                    counts.add(area.to_owned(), method.to_owned(), concealment.to_owned(), year, n);
+                for (groups, sign) in groupings {
+                    for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
+                        let parts: Vec<&str> = group.split(' ').collect();
+                        let [area, method, concealment, year, n] = parts[..] else {
+                            return Err(facet_error(group));
+                        };
+                        let (Ok(year), Ok(n)) = (year.parse::<i64>(), n.parse::<i64>()) else {
+                            return Err(facet_error(group));
+                        };
+                        counts.add(area.to_owned(), method.to_owned(), concealment.to_owned(), year, sign * n);
+                    }
                 }
                 Ok(counts.finish())
             }
 
-            /// Counts the matching cases per route country: groups them by route (few distinct ones, in the order
-            /// of the route index) and adds each route's count to each of its countries. One text again
-            /// (`route,n;…`).
-            async fn country_facet(
-                store: &Backend,
-                q: &CaseQuery,
-                viewer: &Viewer,
-                text: &TextPlan,
-            ) -> Result<Vec<FacetCount>, StoreError> {
-                let mut query = Query::new(format!(
-                    "SELECT {}(t.g, ';') AS groups FROM (SELECT c.route || ',' || COUNT(*) AS g \
-                     FROM enforcement_cases c WHERE 1 = 1",
-                    $concat
-                ));
-                push_filters(&mut query, q, viewer, "c", text);
-                query.push(" GROUP BY c.route) t");
-                let groups: Option<String> = query.build().fetch_one(&store.pool).await?.try_get("groups")?;
-                let mut counts: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
-                for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
-                    let Some((route, Ok(n))) = group.rsplit_once(',').map(|(r, n)| (r, n.parse::<i64>())) else {
-                        return Err(facet_error(group));
-                    };
-                    for country in route.split(' ').filter(|c| !c.is_empty()) {
-                        *counts.entry(country).or_default() += n;
+            /// Adds each route's count of [`ROUTE_GROUPS`] to each of its countries.
+            fn country_facet(groupings: Groupings) -> Result<Vec<FacetCount>, StoreError> {
+                let mut counts: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+                for (groups, sign) in groupings {
+                    for group in groups.as_deref().unwrap_or_default().split(';').filter(|g| !g.is_empty()) {
+                        let Some((route, Ok(n))) = group.rsplit_once(',').map(|(r, n)| (r, n.parse::<i64>())) else {
+                            return Err(facet_error(group));
+                        };
+                        for country in route.split(' ').filter(|c| !c.is_empty()) {
+                            *counts.entry(country.to_owned()).or_default() += sign * n;
+                        }
                     }
                 }
-                let counts = counts.into_iter().map(|(value, count)| FacetCount { value: value.to_owned(), count });
-                Ok(sorted_facet(counts.collect()))
+                // A country whose cases all lack the words is left out, as the plain search leaves it out.
+                let counts = counts.into_iter().filter(|(_, count)| *count != 0);
+                Ok(sorted_facet(counts.map(|(value, count)| FacetCount { value, count }).collect()))
             }
 
             /// A facet group that does not read back: a stored code with a separator in it.
@@ -754,7 +910,22 @@ macro_rules! impl_enforcement_store {
                 }
 
                 async fn search_cases(&self, q: &CaseQuery, viewer: &Viewer) -> Result<CaseSearch, StoreError> {
-                    let text = text_plan(self, q).await?;
+                    let (text, without_words) = match estimate(self, q).await? {
+                        Estimate::Known(text) => (text, None),
+                        Estimate::Common { words, last } => {
+                            // The groupings without the words do not depend on which cases lack them: they run
+                            // while those are looked for.
+                            let superset = TextPlan::AllBut { missing: Vec::new(), last };
+                            let (text, cases, routes) = tokio::try_join!(
+                                resolve(self, words, last),
+                                groups(self, q, viewer, &superset, None, CASE_GROUPS),
+                                groups(self, q, viewer, &superset, None, ROUTE_GROUPS),
+                            )?;
+                            let read = matches!(text, TextPlan::AllBut { .. }).then_some((cases, routes));
+                            (text, read)
+                        }
+                    };
+                    let (cases_read, routes_read) = without_words.unzip();
                     // The page, the four single-valued facets with the total, and the country facet are independent
                     // reads: they run at once, each on its own pooled connection (SQLite's WAL readers do not block
                     // each other).
@@ -773,12 +944,13 @@ macro_rules! impl_enforcement_store {
                         let rows = page.build().fetch_all(&self.pool).await?;
                         rows.iter().map(case_row).collect::<Result<Vec<_>, _>>()
                     };
-                    let (cases, (total, mut facets), country) = tokio::try_join!(
+                    let (cases, case_groups, route_groups) = tokio::try_join!(
                         page,
-                        case_facets(self, q, viewer, &text),
-                        country_facet(self, q, viewer, &text),
+                        groupings(self, q, viewer, &text, CASE_GROUPS, cases_read),
+                        groupings(self, q, viewer, &text, ROUTE_GROUPS, routes_read),
                     )?;
-                    facets.country = country;
+                    let (total, mut facets) = case_facets(case_groups)?;
+                    facets.country = country_facet(route_groups)?;
                     Ok(CaseSearch { total, cases, facets })
                 }
 
@@ -926,3 +1098,65 @@ macro_rules! impl_enforcement_store {
 }
 
 pub(crate) use impl_enforcement_store;
+
+#[cfg(test)]
+mod tests {
+    use super::{FacetCounter, complement_pays, ids_json, missing_ids, parse_ids};
+
+    #[test]
+    fn the_complement_pays_only_when_at_most_a_sixteenth_of_the_cases_lack_the_words() {
+        for (matches, cases, expected) in [
+            (100_000, 100_000, true),
+            (93_750, 100_000, true),
+            (93_749, 100_000, false),
+            (9_552, 100_000, false),
+            (0, 0, false),
+            (0, 10, false),
+            (1, 1, true),
+            (15, 16, true),
+            (14, 16, false),
+            (i64::MAX, i64::MAX, true),
+        ] {
+            assert_eq!(complement_pays(matches, cases), expected, "{matches} of {cases}");
+        }
+    }
+
+    #[test]
+    fn missing_ids_are_the_ids_up_to_the_last_that_are_not_listed() {
+        assert_eq!(missing_ids("1,2,4,7", 8), Some(vec![3, 5, 6, 8]));
+        assert_eq!(missing_ids("7,4,1,2", 7), Some(vec![3, 5, 6]));
+        assert_eq!(missing_ids("", 3), Some(vec![1, 2, 3]));
+        assert_eq!(missing_ids("1,2,3", 3), Some(vec![]));
+        // Ids outside 1..=last (stored after `last` was read, or not ids of cases) change nothing.
+        assert_eq!(missing_ids("0,-5,2,9", 3), Some(vec![1, 3]));
+        assert_eq!(missing_ids("1,2", 0), Some(vec![]));
+        assert_eq!(missing_ids("1,2", -4), Some(vec![]));
+        assert_eq!(missing_ids("1,x,3", 3), None);
+        assert_eq!(missing_ids("1;2", 3), None);
+    }
+
+    #[test]
+    fn listed_ids_are_parsed_and_sorted() {
+        assert_eq!(parse_ids("9,3,12"), Some(vec![3, 9, 12]));
+        assert_eq!(parse_ids(""), Some(vec![]));
+        assert_eq!(parse_ids("3,,4"), Some(vec![3, 4]));
+        assert_eq!(parse_ids("3,four"), None);
+        assert_eq!(ids_json(&[3, 9]), "[3,9]");
+        assert_eq!(ids_json(&[]), "[]");
+    }
+
+    #[test]
+    fn facet_values_whose_cases_were_all_taken_away_are_left_out() {
+        let mut counts = FacetCounter::default();
+        counts.add("drugs".to_owned(), "dog".to_owned(), "baggage".to_owned(), 2024, 5);
+        counts.add("ipr".to_owned(), "x_ray".to_owned(), "baggage".to_owned(), 2025, 2);
+        counts.add("ipr".to_owned(), "x_ray".to_owned(), "baggage".to_owned(), 2025, -2);
+        let (total, facets) = counts.finish();
+        assert_eq!(total, 5);
+        let values = |f: &[super::FacetCount]| f.iter().map(|f| (f.value.clone(), f.count)).collect::<Vec<_>>();
+        assert_eq!(values(&facets.commodity_area), [("drugs".to_owned(), 5)]);
+        assert_eq!(values(&facets.detection_method), [("dog".to_owned(), 5)]);
+        assert_eq!(values(&facets.concealment), [("baggage".to_owned(), 5)]);
+        assert_eq!(values(&facets.year), [("2024".to_owned(), 5)]);
+    }
+}

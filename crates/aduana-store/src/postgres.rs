@@ -87,10 +87,28 @@ crate::enforcement::impl_enforcement_store!(
     PostgresStore,
     sqlx::Postgres,
     fts_delete = "",
-    fts_write = "UPDATE enforcement_cases SET search = to_tsvector('simple', $2) WHERE id = $1",
+    // The words go to the case row (GIN-indexed, for every query) and, stripped, to the narrow
+    // `enforcement_case_words` (read whole when a word is in nearly every case; migration 0011).
+    fts_write = "WITH words AS (INSERT INTO enforcement_case_words (case_id, words) \
+                 VALUES ($1, strip(to_tsvector('simple', $2))) \
+                 ON CONFLICT (case_id) DO UPDATE SET words = EXCLUDED.words) \
+                 UPDATE enforcement_cases SET search = to_tsvector('simple', $2) WHERE id = $1",
     fts_match = ("{alias}.search @@ to_tsquery('simple', ", ")"),
-    // PostgreSQL's planner weighs the matches itself: no count first, no hints.
-    fts_count = "",
+    // PostgreSQL's planner weighs the matches itself (no hints); only whether the words are in nearly every case
+    // is estimated first, from the first 256 rows of the narrow words table — a count over all of them would read
+    // them all. When the estimate says so, `fts_missing` finds the cases without the words exactly.
+    fts_count = "SELECT COUNT(*) FILTER (WHERE s.words @@ to_tsquery('simple', $1)) AS matches, COUNT(*) AS cases, \
+                 (SELECT COALESCE(MAX(id), 0) FROM enforcement_cases) AS last \
+                 FROM (SELECT w.words FROM enforcement_case_words w LIMIT 256) s",
+    // The cases up to `last` without the words, at most a sixteenth of them and one more: every row of the narrow
+    // table is checked when they are few; when the estimate was wrong the scan stops as soon as it finds more.
+    fts_missing = (
+        "SELECT string_agg(t.case_id::text, ',') AS ids FROM (SELECT w.case_id FROM enforcement_case_words w \
+         WHERE w.case_id <= $2 AND NOT (w.words @@ to_tsquery('simple', $1)) LIMIT $2 / 16 + 1) t",
+        false
+    ),
+    id_list = ("{id} = ANY(", ")"),
+    ids = crate::enforcement::ids_array,
     probe = "",
     find = "strpos",
     concat = "string_agg",

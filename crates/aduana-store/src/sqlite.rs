@@ -211,7 +211,17 @@ crate::enforcement::impl_enforcement_store!(
     fts_write = "INSERT INTO enforcement_case_text (rowid, text) VALUES ($1, $2)",
     fts_match = ("{id} IN (SELECT rowid FROM enforcement_case_text WHERE enforcement_case_text MATCH ", ")"),
     fts_count = "SELECT (SELECT COUNT(*) FROM enforcement_case_text WHERE enforcement_case_text MATCH $1) AS matches, \
-                 (SELECT COALESCE(MAX(id), 0) FROM enforcement_cases) AS cases",
+                 (SELECT COALESCE(MAX(id), 0) FROM enforcement_cases) AS cases, \
+                 (SELECT COALESCE(MAX(id), 0) FROM enforcement_cases) AS last",
+    // The FTS5 rowids up to `last` in one text (each row out of SQLite's worker costs a wake-up): the ids from 1 to
+    // `last` that are not among them are the cases without the words.
+    fts_missing = (
+        "SELECT group_concat(rowid) AS ids FROM enforcement_case_text \
+         WHERE enforcement_case_text MATCH $1 AND rowid <= $2",
+        true
+    ),
+    id_list = ("{id} IN (SELECT value FROM json_each(", "))"),
+    ids = crate::enforcement::ids_json,
     // A unary plus keeps SQLite from using an index for the column it precedes.
     probe = "+",
     find = "instr",

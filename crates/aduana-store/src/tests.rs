@@ -73,7 +73,9 @@ macro_rules! store_test_suite {
             restricted_cases_are_visible_only_to_their_principals,
             case_updates_are_versioned_and_audited,
             links_reach_consignments_and_cases_within_two_hops,
-            search_counts_equal_a_count_of_every_visible_matching_case
+            search_counts_equal_a_count_of_every_visible_matching_case,
+            search_of_a_word_in_nearly_every_case_equals_a_count_of_every_visible_matching_case,
+            search_of_a_word_that_only_looks_common_equals_a_count_of_every_visible_matching_case
         );
     };
     (@tests $open:path; $($name:ident),* $(,)?) => {
@@ -100,6 +102,8 @@ pub(crate) use enforcement::{
     case_updates_are_versioned_and_audited, cases_are_found_by_text_and_facets,
     links_reach_consignments_and_cases_within_two_hops, restricted_cases_are_visible_only_to_their_principals,
     search_counts_equal_a_count_of_every_visible_matching_case,
+    search_of_a_word_in_nearly_every_case_equals_a_count_of_every_visible_matching_case,
+    search_of_a_word_that_only_looks_common_equals_a_count_of_every_visible_matching_case,
 };
 pub(crate) use examination_cases::{
     a_found_result_and_its_case_are_stored_together_or_not_at_all, a_result_without_a_case_is_recorded_alone,

@@ -297,3 +297,136 @@ fn expected_search(matching: &[&crate::StoredCase], q: &CaseQuery) -> (i64, Vec<
     let page = newest.into_iter().skip(q.offset as usize).take(limit).map(|(_, id)| id).collect();
     (matching.len() as i64, page, facets)
 }
+
+/// A word in every case, and one in all but a few, are answered as the search without the word minus the cases
+/// that lack it; the totals, pages and facets equal a plain count over every case, with other filters, deep
+/// pages and need-to-know. The cases without the word include restricted ones, the newest one (the first page
+/// must skip it), a route country only they have, and one whose word was taken away by an update. See: issue 8.
+pub(crate) async fn search_of_a_word_in_nearly_every_case_equals_a_count_of_every_visible_matching_case<S: Store>(
+    store: S,
+) {
+    const AREAS: &[&str] = &["drugs", "tobacco", "weapons"];
+    const METHODS: &[&str] = &["x_ray", "dog"];
+    const COUNTRIES: &[&str] = &["EC", "NL", "PA", "CO"];
+    const LACKING: &[usize] = &[0, 9, 40, 77, 118, 159];
+    let mut seed: u64 = 11;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((seed >> 33) % n as u64) as usize
+    };
+    let cases: Vec<Case> = (0..160)
+        .map(|i| {
+            let lacking = LACKING.contains(&i);
+            let restriction = match i {
+                9 | 30 => serde_json::json!({"restricted": true, "users": ["alice"]}),
+                77 | 100 => serde_json::json!({"restricted": true, "roles": ["analyst"]}),
+                _ => serde_json::json!({}),
+            };
+            // Only cases without the word pass through Mexico; case 40 is the newest of all.
+            let route = if lacking {
+                serde_json::json!({"departure": "MX", "destination": COUNTRIES[next(4)]})
+            } else {
+                serde_json::json!({"departure": COUNTRIES[next(4)], "destination": COUNTRIES[next(4)]})
+            };
+            let date = if i == 40 {
+                "2025-12-31".to_owned()
+            } else {
+                format!("{}-{:02}-{:02}", 2019 + next(6), 1 + next(12), 1 + next(28))
+            };
+            let narrative =
+                if lacking { "found during a routine inspection" } else { "routine inspection, seals checked" };
+            serde_json::from_value(serde_json::json!({
+                "date": date,
+                "office": "Rotterdam Maasvlakte",
+                "detection_method": METHODS[next(METHODS.len())],
+                "commodity_area": AREAS[next(AREAS.len())],
+                "commodity": "goods",
+                "concealment": "baggage",
+                "route": route,
+                "persons": [{"name": "Ana Silva"}],
+                "restriction": restriction,
+                "narrative": narrative,
+            }))
+            .expect("a valid case")
+        })
+        .collect();
+    let mut stored = store.create_cases(&cases, "olga", "case.import").await.expect("stored");
+    // One more case loses the word by an update (its full-text row is replaced).
+    let mut changed = stored[60].case.clone();
+    changed.narrative = "found during a routine inspection".to_owned();
+    stored[60] = store.update_case(stored[60].id, &changed, None, "olga", "case.update").await.expect("updated");
+    // Seven cases of 160 lack "checked": few enough for the complement.
+    assert!(crate::enforcement::complement_pays(153, 160));
+
+    let text = |t: &str| Some(t.to_owned());
+    let checked = |q: CaseQuery| CaseQuery { text: text("CHECKED"), ..q };
+    let queries = [
+        CaseQuery { text: text("routine"), ..CaseQuery::default() },
+        checked(CaseQuery::default()),
+        CaseQuery { text: text("seals routine checked"), ..CaseQuery::default() },
+        checked(CaseQuery { commodity_area: Some(CommodityArea::Drugs), ..CaseQuery::default() }),
+        checked(CaseQuery { detection_method: Some(DetectionMethod::Dog), year: Some(2021), ..CaseQuery::default() }),
+        checked(CaseQuery { country: Some("MX".to_owned()), ..CaseQuery::default() }),
+        checked(CaseQuery { country: Some("NL".to_owned()), limit: 5, offset: 3, ..CaseQuery::default() }),
+        checked(CaseQuery { limit: 7, offset: 148, ..CaseQuery::default() }),
+        checked(CaseQuery { limit: 1000, ..CaseQuery::default() }),
+    ];
+    let viewers = [
+        Viewer { user: "olga".to_owned(), role: "officer".to_owned() },
+        Viewer { user: "alice".to_owned(), role: "officer".to_owned() },
+        Viewer { user: "bob".to_owned(), role: "analyst".to_owned() },
+    ];
+    for viewer in &viewers {
+        for query in &queries {
+            let matching: Vec<&crate::StoredCase> =
+                stored.iter().filter(|c| visible_to(&c.case, viewer) && matches(&c.case, query)).collect();
+            let expected = expected_search(&matching, query);
+            let found = store.search_cases(query, viewer).await.expect("search");
+            let found = (found.total, found.cases.iter().map(|c| c.id).collect::<Vec<_>>(), found.facets);
+            assert_eq!(found, expected, "{query:?} as {viewer:?}");
+            let all = store.cases_matching(query, viewer).await.expect("all matching");
+            let mut ids: Vec<i64> = all.iter().map(|c| c.id).collect();
+            ids.sort_unstable();
+            let mut expected_ids: Vec<i64> = matching.iter().map(|c| c.id).collect();
+            expected_ids.sort_unstable();
+            assert_eq!(ids, expected_ids, "cases_matching {query:?} as {viewer:?}");
+        }
+    }
+    // The country only the cases without the word have is not a facet value of the word's search.
+    let found = store.search_cases(&checked(CaseQuery::default()), &viewers[0]).await.expect("search");
+    assert!(found.facets.country.iter().all(|f| f.value != "MX"), "{:?}", found.facets.country);
+}
+
+/// A word in the first 260 of 300 cases: PostgreSQL's estimate (the first 256 rows of the words table) says it is
+/// in nearly every case, the exact look finds too many without it, and the search falls back to the plain plan;
+/// SQLite's count says so at once. Either way the answer is a plain count's. See: issue 8.
+pub(crate) async fn search_of_a_word_that_only_looks_common_equals_a_count_of_every_visible_matching_case<S: Store>(
+    store: S,
+) {
+    let cases: Vec<Case> = (0..300)
+        .map(|i| {
+            let mut case =
+                case("goods", if i % 3 == 0 { "drugs" } else { "tobacco" }, "Ana Silva", "CSQU3054383", 2020);
+            case.narrative = if i < 260 { "seals checked".to_owned() } else { "seals intact".to_owned() };
+            case
+        })
+        .collect();
+    let stored = store.create_cases(&cases, "olga", "case.import").await.expect("stored");
+    assert!(!crate::enforcement::complement_pays(260, 300));
+
+    for query in [
+        CaseQuery { text: Some("checked".to_owned()), ..CaseQuery::default() },
+        CaseQuery { text: Some("checked".to_owned()), limit: 10, offset: 255, ..CaseQuery::default() },
+        CaseQuery {
+            text: Some("checked".to_owned()),
+            commodity_area: Some(CommodityArea::Drugs),
+            ..CaseQuery::default()
+        },
+    ] {
+        let matching: Vec<&crate::StoredCase> = stored.iter().filter(|c| matches(&c.case, &query)).collect();
+        let expected = expected_search(&matching, &query);
+        let found = store.search_cases(&query, &officer()).await.expect("search");
+        let found = (found.total, found.cases.iter().map(|c| c.id).collect::<Vec<_>>(), found.facets);
+        assert_eq!(found, expected, "{query:?}");
+    }
+}
