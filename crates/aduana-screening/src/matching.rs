@@ -1018,10 +1018,6 @@ fn edit_distance(a: &[u8], b: &[u8], budget: f32, index: &ScreeningIndex) -> f32
     #[cfg(not(test))]
     let use_bound = true;
     if use_bound {
-        let bound = letter_set_bound(a, b);
-        if bound > budget {
-            return bound;
-        }
         let bound = letter_bound(a, b);
         if bound > budget {
             return bound;
@@ -1062,18 +1058,6 @@ fn letter_bound(a: &[u8], b: &[u8]) -> f32 {
         }
         *count = 0;
     }
-    let difference = a.len().abs_diff(b.len()) as u32;
-    (more.max(fewer) + difference) as f32 * 0.5
-}
-
-/// A lower bound of [`letter_bound`] from the sets of letters alone: a letter `a` has and `b` lacks counts at least
-/// once in `more` (and the other way in `fewer`). Two masks and two population counts, a few instructions a letter,
-/// which settle most pairs of different names before the letters are counted. Bytes share a bit with the byte 128
-/// apart (none in folded text), which can only lower the bound.
-fn letter_set_bound(a: &[u8], b: &[u8]) -> f32 {
-    let set = |word: &[u8]| word.iter().fold(0_u128, |set, &x| set | 1 << (x & 0x7f));
-    let (a_set, b_set) = (set(a), set(b));
-    let (more, fewer) = ((a_set & !b_set).count_ones(), (b_set & !a_set).count_ones());
     let difference = a.len().abs_diff(b.len()) as u32;
     (more.max(fewer) + difference) as f32 * 0.5
 }
@@ -1163,7 +1147,7 @@ mod tests {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
-    use super::{Query, ScreeningConfig, letter_bound, letter_set_bound, screen, screen_down_to};
+    use super::{Query, ScreeningConfig, letter_bound, screen, screen_down_to};
     use crate::index::ScreeningIndex;
     use crate::rules::NameRules;
     use crate::watchlist::{BirthDate, parse_list};
@@ -1190,11 +1174,6 @@ mod tests {
             let (a, b) = (word(&mut rng), word(&mut rng));
             let distance = crate::edit_distance::edit_distance(&a, &b, 100.0, &rules);
             let bound = letter_bound(&a, &b);
-            let set_bound = letter_set_bound(&a, &b);
-            assert!(
-                set_bound <= bound,
-                "`{a:?}` against `{b:?}`: set bound {set_bound} above the letter bound {bound}"
-            );
             assert!(
                 bound <= distance,
                 "`{}` against `{}`: bound {bound} above the distance {distance}",
