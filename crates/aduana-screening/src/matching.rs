@@ -204,8 +204,9 @@ fn screen_down_to(query: &Query, index: &ScreeningIndex, config: &ScreeningConfi
                 Some((_, false)) => -0.04,
                 None => 0.0,
             };
-        // A name score below this cannot reach the floor once the alias quality and the evidence count.
-        let cut = (floor - evidence_delta) / quality - BOUND_MARGIN;
+        // A name score below this cannot reach the floor once the alias quality and the evidence count. A floor of
+        // 0 or less keeps every score (it is clamped to 0..=1 after the evidence).
+        let cut = if floor > 0.0 { (floor - evidence_delta) / quality - BOUND_MARGIN } else { f32::NEG_INFINITY };
         let scored =
             score_tokens((&query_tokens, &query_weights), (&name.tokens, &name.weights), index, &mut scratch, cut);
         let Some(name_score) = scored else { continue };
@@ -1249,6 +1250,14 @@ mod tests {
             matched += at_threshold.len();
         }
         assert!(reported > 2_000 && matched > 1_000, "{reported} matches reported, {matched} at the threshold");
+        // A floor of 0 keeps every candidate scored, even one whose evidence takes its score below 0.
+        let everything = ScreeningConfig { report_floor: 0.0, ..config };
+        for query in all.iter().step_by(10) {
+            FULL_SCORING.set(true);
+            let full = screen(query, &index, &everything);
+            FULL_SCORING.set(false);
+            assert_eq!(screen_down_to(query, &index, &everything, 0.0), full, "query `{}` at floor 0", query.name);
+        }
         assert!(SKIPPED.get() > 10_000, "{} candidates skipped", SKIPPED.get());
     }
 }
