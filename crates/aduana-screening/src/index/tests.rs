@@ -4,7 +4,10 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use super::{MAX_TOKENS, ScreeningIndex, for_each_key, rank};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::{MAX_TOKENS, ScreeningIndex, best_voted, for_each_key, rank};
 use crate::normalise::{Token, tokens};
 use crate::rules::NameRules;
 use crate::watchlist::parse_list;
@@ -100,4 +103,22 @@ fn candidates_are_those_of_a_scan_of_every_name_on_the_un_list() {
         }
     }
     assert!(names.len() > 1000, "{} queries", names.len());
+}
+
+#[test]
+fn one_pass_selection_ranks_as_sorting_every_name() {
+    let mut rng = StdRng::seed_from_u64(3);
+    for _ in 0..2_000 {
+        // Few distinct votes, so that ties (broken by the lower id) are frequent.
+        let names = rng.gen_range(1..300_u32);
+        let votes: Vec<(u32, f32)> = (0..names).map(|_| (1, f32::from(rng.gen_range(0..8_u8)) * 0.25)).collect();
+        let mut touched: Vec<u32> = (0..names).collect();
+        // The voted names come in the order of the postings, not of their ids.
+        for i in (1..touched.len()).rev() {
+            touched.swap(i, rng.gen_range(0..=i));
+        }
+        let limit = rng.gen_range(0..names as usize);
+        let expected = rank(touched.iter().map(|&n| (n, votes[n as usize].1)).collect(), limit);
+        assert_eq!(best_voted(&touched, &votes, limit), expected, "{names} names, limit {limit}");
+    }
 }
