@@ -303,8 +303,8 @@ impl ProfileSet {
     /// Builds a set from already parsed profiles (e.g. generated ones), indexing them.
     pub fn from_profiles(mut profiles: Vec<Profile>) -> ProfileSet {
         profiles.sort_by(|a, b| a.id.cmp(&b.id));
-        let index = ProfileIndex::build(&profiles);
         let programs = Programs::build(&profiles);
+        let index = ProfileIndex::build(&profiles, &programs);
         let mut hash = crate::selection::Fnv::new();
         for p in &profiles {
             hash.write(p.id.as_bytes());
@@ -370,7 +370,7 @@ impl ProfileSet {
     /// of how well the set is indexed.
     pub fn candidate_count(&self, consignment: &aduana_core::Consignment) -> usize {
         let mut out = Vec::new();
-        self.index.candidates(consignment, &index::number_ranges(consignment), &mut out);
+        Facts::with(consignment, |facts| self.index.candidates(facts, &mut out));
         out.len()
     }
 
