@@ -51,8 +51,42 @@ pub(crate) fn match_profiles<'a>(
     let set = &ctx.profiles;
     let programs = set.programs();
     let day = crate::profile::day_number(ctx.as_of.date());
+    let base = Env { consignment, item: None, reference: &ctx.reference, as_of: ctx.as_of };
     Facts::with(consignment, |facts| {
+        // Records the evidence of a batch of matches and reports them. Their hit records are read first, all
+        // together, so that their cache misses overlap instead of coming one after another.
+        let mut report = |batch: &[(u32, Option<usize>)]| {
+            let touched =
+                batch.iter().fold(0u8, |sum, &(start, _)| sum ^ set.hit_text(programs.head(start).profile()).touch());
+            std::hint::black_box(touched);
+            for &(start, item) in batch {
+                let i = programs.head(start).profile();
+                let env = match item {
+                    Some(item) => Env { item: Some((item, &consignment.goods[item])), ..base },
+                    None => base,
+                };
+                let profile = &set.profiles()[i];
+                let mut evidence = Vec::with_capacity(4);
+                programs.evidence(start, &env, facts, &mut evidence);
+                debug_assert_eq!(
+                    evidence,
+                    {
+                        let mut tree = Vec::new();
+                        env.eval(&profile.condition, Some(&mut tree));
+                        tree
+                    },
+                    "{}",
+                    profile.id
+                );
+                dedup_evidence(&mut evidence);
+                on_match(i, profile, evidence);
+            }
+        };
         set.index().candidates(facts, candidates);
+        // The candidates' programs are read all together first, for the same reason.
+        std::hint::black_box(programs.touch(candidates));
+        let mut batch = [(0u32, None); 8];
+        let mut matched = 0;
         for &start in candidates.iter() {
             // Validity is checked on the program's header, which the posting led to directly, so that a
             // candidate that does not apply costs no visit to the profile itself.
@@ -63,37 +97,26 @@ pub(crate) fn match_profiles<'a>(
             let i = head.profile();
             // The condition is decided by the profile's compiled program; the tree is visited only to record the
             // evidence of a profile that holds.
-            let base = Env { consignment, item: None, reference: &ctx.reference, as_of: ctx.as_of };
             let holds = |env: &Env<'_>| {
                 let holds = programs.holds(start, env, facts);
                 debug_assert_eq!(holds, env.eval(&set.profiles()[i].condition, None), "{}", set.profiles()[i].id);
                 holds
             };
             let holding = if head.uses_goods && !consignment.goods.is_empty() {
-                consignment.goods.iter().enumerate().find_map(|item| {
-                    let env = Env { item: Some(item), ..base };
-                    holds(&env).then_some(env)
-                })
+                let mut envs = consignment.goods.iter().enumerate().map(|item| Env { item: Some(item), ..base });
+                envs.position(|env| holds(&env)).map(Some)
             } else {
-                holds(&base).then_some(base)
+                holds(&base).then_some(None)
             };
-            let Some(env) = holding else { continue };
-            let profile = &set.profiles()[i];
-            let mut evidence = Vec::new();
-            programs.evidence(start, &env, facts, &mut evidence);
-            debug_assert_eq!(
-                evidence,
-                {
-                    let mut tree = Vec::new();
-                    env.eval(&profile.condition, Some(&mut tree));
-                    tree
-                },
-                "{}",
-                profile.id
-            );
-            dedup_evidence(&mut evidence);
-            on_match(i, profile, evidence);
+            let Some(item) = holding else { continue };
+            batch[matched] = (start, item);
+            matched += 1;
+            if matched == batch.len() {
+                report(&batch);
+                matched = 0;
+            }
         }
+        report(&batch[..matched]);
     });
 }
 
@@ -163,6 +186,13 @@ impl HitText {
             hard,
             referrals: profile.referrals.clone().into_boxed_slice(),
         }
+    }
+
+    /// Reads the record and the start of its text and returns a value that depends on them (see
+    /// [`match_profiles`]).
+    fn touch(&self) -> u8 {
+        let text = self.text.as_bytes();
+        text.first().copied().unwrap_or(0) ^ text.get(64).copied().unwrap_or(0) ^ u8::from(self.hard)
     }
 
     fn id(&self) -> &str {

@@ -37,35 +37,26 @@ enum Path<'a> {
 }
 
 impl Path<'_> {
-    /// Renders the path (by hand rather than with `format!`: evidence is built for every hit).
+    /// Renders the path (by hand rather than with `format!`: evidence is built for every hit): each path is its
+    /// parts concatenated into one allocation of the exact size.
     fn render(self) -> String {
-        let index = |out: &mut String, prefix: &str, i: usize, suffix: &str| {
-            out.push_str(prefix);
-            push_index(out, i);
-            out.push_str(suffix);
-        };
-        let mut out = String::with_capacity(40);
         match self {
-            Path::Static(s) => out.push_str(s),
-            Path::Goods(i, f) => {
-                index(&mut out, "goods[", i, "].");
-                out.push_str(f);
-            }
-            Path::Route(i) => index(&mut out, "itinerary.routing_countries[", i, "]"),
-            Path::Party(i, f) => {
-                index(&mut out, "parties[", i, "].");
-                out.push_str(f);
-            }
-            Path::PartyId(i, j) => {
-                index(&mut out, "parties[", i, "].identifiers[");
-                index(&mut out, "", j, "].value");
-            }
-            Path::Attribute(name) => {
-                out.push_str("attributes.");
-                out.push_str(name);
-            }
+            Path::Static(s) => s.to_owned(),
+            Path::Goods(i, f) => ["goods[", &index_text(i), "].", f].concat(),
+            Path::Route(i) => ["itinerary.routing_countries[", &index_text(i), "]"].concat(),
+            Path::Party(i, f) => ["parties[", &index_text(i), "].", f].concat(),
+            Path::PartyId(i, j) => ["parties[", &index_text(i), "].identifiers[", &index_text(j), "].value"].concat(),
+            Path::Attribute(name) => ["attributes.", name].concat(),
         }
-        out
+    }
+}
+
+/// Returns a non-negative integer in decimal; the common small ones without formatting.
+fn index_text(i: usize) -> std::borrow::Cow<'static, str> {
+    const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    match DIGITS.get(i) {
+        Some(digit) => std::borrow::Cow::Borrowed(digit),
+        None => std::borrow::Cow::Owned(i.to_string()),
     }
 }
 
@@ -104,25 +95,6 @@ pub(super) fn static_evidence(path: &'static str, value: &str) -> Evidence {
 /// Returns the evidence of a routing country.
 pub(super) fn route_evidence(j: usize, value: &str) -> Evidence {
     Evidence { field: Path::Route(j).render(), value: value.to_owned() }
-}
-
-/// Appends a non-negative integer in decimal.
-fn push_index(out: &mut String, mut i: usize) {
-    if i < 10 {
-        out.push(char::from(b'0' + i as u8));
-        return;
-    }
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (i % 10) as u8;
-        i /= 10;
-        if i == 0 {
-            break;
-        }
-    }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
 }
 
 /// Formats a number with at most four decimals and no trailing zeros.

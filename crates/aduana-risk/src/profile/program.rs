@@ -147,7 +147,7 @@ impl Kind {
     /// # Panics
     ///
     /// On a word [`Kind::pack`] did not write (the words are only ever written by [`Programs::build`]).
-    #[inline]
+    #[inline(always)]
     fn unpack(word: u64) -> (Kind, usize) {
         let field = (word >> 8 & 0xff) as usize;
         let flag = (word >> 16 & 0xff) as usize;
@@ -476,6 +476,18 @@ impl Programs {
         self.starts[i]
     }
 
+    /// Reads the first two cache lines of each of the programs starting at `starts` and returns a value that
+    /// depends on them (for [`std::hint::black_box`]). The reads are independent, so the processor overlaps their
+    /// cache misses; evaluating the candidates one by one afterwards finds their programs in cache instead of
+    /// waiting for each miss in turn.
+    pub(crate) fn touch(&self, starts: &[u32]) -> u64 {
+        starts.iter().fold(0, |sum, &start| {
+            let start = start as usize;
+            let next = self.words.get(start + 8).copied().unwrap_or(0);
+            sum ^ self.words[start] ^ next
+        })
+    }
+
     /// Returns the header of the program starting at `start`.
     pub(crate) fn head(&self, start: u32) -> Head {
         let start = start as usize;
@@ -517,7 +529,7 @@ struct Run<'p> {
 
 impl Run<'_> {
     /// Returns the position just past the subtree of the node at `at`.
-    #[inline]
+    #[inline(always)]
     fn next(&self, at: usize) -> usize {
         Kind::unpack(self.nodes[at]).1
     }
