@@ -37,27 +37,34 @@ enum Path<'a> {
 }
 
 impl Path<'_> {
-    /// Renders the path (by hand rather than with `format!`: evidence is built for every hit): each path is its
-    /// parts concatenated into one allocation of the exact size.
+    /// Renders the path (by hand rather than with `format!`: evidence is built for every hit): its parts copied
+    /// into one allocation of the exact size.
     fn render(self) -> String {
+        let index = |i: usize| match DIGITS.get(i) {
+            Some(digit) => std::borrow::Cow::Borrowed(*digit),
+            None => std::borrow::Cow::Owned(i.to_string()),
+        };
         match self {
             Path::Static(s) => s.to_owned(),
-            Path::Goods(i, f) => ["goods[", &index_text(i), "].", f].concat(),
-            Path::Route(i) => ["itinerary.routing_countries[", &index_text(i), "]"].concat(),
-            Path::Party(i, f) => ["parties[", &index_text(i), "].", f].concat(),
-            Path::PartyId(i, j) => ["parties[", &index_text(i), "].identifiers[", &index_text(j), "].value"].concat(),
-            Path::Attribute(name) => ["attributes.", name].concat(),
+            Path::Goods(i, f) => join(&["goods[", &index(i), "].", f]),
+            Path::Route(i) => join(&["itinerary.routing_countries[", &index(i), "]"]),
+            Path::Party(i, f) => join(&["parties[", &index(i), "].", f]),
+            Path::PartyId(i, j) => join(&["parties[", &index(i), "].identifiers[", &index(j), "].value"]),
+            Path::Attribute(name) => join(&["attributes.", name]),
         }
     }
 }
 
-/// Returns a non-negative integer in decimal; the common small ones without formatting.
-fn index_text(i: usize) -> std::borrow::Cow<'static, str> {
-    const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-    match DIGITS.get(i) {
-        Some(digit) => std::borrow::Cow::Borrowed(digit),
-        None => std::borrow::Cow::Owned(i.to_string()),
+/// The decimal digits, for the common small indices.
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/// Concatenates the parts into one allocation of the exact size.
+fn join(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
     }
+    out
 }
 
 impl Val<'_> {
@@ -77,14 +84,59 @@ impl Val<'_> {
     }
 }
 
+/// A goods field as evidence names it, with its paths for the first ten goods items written out, so that the
+/// evidence of a hit copies a path instead of assembling it.
+#[derive(Debug)]
+pub(super) struct GoodsName {
+    name: &'static str,
+    paths: [&'static str; 10],
+}
+
+impl GoodsName {
+    fn path(&self, item: usize) -> String {
+        match self.paths.get(item) {
+            Some(path) => (*path).to_owned(),
+            None => Path::Goods(item, self.name).render(),
+        }
+    }
+}
+
+/// The [`GoodsName`] of a field name (a table of ten paths).
+macro_rules! goods_name {
+    ($name:literal) => {
+        GoodsName {
+            name: $name,
+            paths: [
+                concat!("goods[0].", $name),
+                concat!("goods[1].", $name),
+                concat!("goods[2].", $name),
+                concat!("goods[3].", $name),
+                concat!("goods[4].", $name),
+                concat!("goods[5].", $name),
+                concat!("goods[6].", $name),
+                concat!("goods[7].", $name),
+                concat!("goods[8].", $name),
+                concat!("goods[9].", $name),
+            ],
+        }
+    };
+}
+
+pub(super) const HS_CODE: GoodsName = goods_name!("hs_code");
+pub(super) const ORIGIN_COUNTRY: GoodsName = goods_name!("origin_country");
+pub(super) const DESCRIPTION: GoodsName = goods_name!("description");
+pub(super) const VALUE_AMOUNT: GoodsName = goods_name!("value.amount");
+pub(super) const NET_MASS: GoodsName = goods_name!("net_mass_kg");
+pub(super) const GROSS_MASS: GoodsName = goods_name!("gross_mass_kg");
+
 /// Returns the evidence of a goods item's field: its path (`goods[i].<name>`) and its text value.
-pub(super) fn goods_evidence(item: usize, name: &'static str, value: &str) -> Evidence {
-    Evidence { field: Path::Goods(item, name).render(), value: value.to_owned() }
+pub(super) fn goods_evidence(item: usize, name: &GoodsName, value: &str) -> Evidence {
+    Evidence { field: name.path(item), value: value.to_owned() }
 }
 
 /// Returns the evidence of a goods item's numeric field.
-pub(super) fn goods_number_evidence(item: usize, name: &'static str, value: f64) -> Evidence {
-    Evidence { field: Path::Goods(item, name).render(), value: Val::Num(value).render() }
+pub(super) fn goods_number_evidence(item: usize, name: &GoodsName, value: f64) -> Evidence {
+    Evidence { field: name.path(item), value: Val::Num(value).render() }
 }
 
 /// Returns the evidence of a consignment-level field at a fixed path.
@@ -354,5 +406,31 @@ fn in_set(value: &str, set: &[String]) -> bool {
         set.binary_search_by(|s| s.as_str().cmp(upper.as_str())).is_ok()
     } else {
         set.binary_search_by(|s| s.as_str().cmp(value)).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DESCRIPTION, GROSS_MASS, GoodsName, HS_CODE, NET_MASS, ORIGIN_COUNTRY, Path, VALUE_AMOUNT};
+
+    #[test]
+    fn written_out_goods_paths_are_the_rendered_ones() {
+        let names: [(&GoodsName, &'static str); 6] = [
+            (&HS_CODE, "hs_code"),
+            (&ORIGIN_COUNTRY, "origin_country"),
+            (&DESCRIPTION, "description"),
+            (&VALUE_AMOUNT, "value.amount"),
+            (&NET_MASS, "net_mass_kg"),
+            (&GROSS_MASS, "gross_mass_kg"),
+        ];
+        for (goods_name, name) in names {
+            // Past the tenth item the path is rendered: both sides of the table's edge.
+            for item in [0, 1, 9, 10, 11, 123] {
+                assert_eq!(goods_name.path(item), Path::Goods(item, name).render(), "{name} of item {item}");
+                assert_eq!(goods_name.path(item), format!("goods[{item}].{name}"), "{name} of item {item}");
+            }
+        }
+        assert_eq!(Path::Route(12).render(), "itinerary.routing_countries[12]");
+        assert_eq!(Path::PartyId(3, 10).render(), "parties[3].identifiers[10].value");
     }
 }

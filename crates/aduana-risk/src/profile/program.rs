@@ -16,7 +16,10 @@
 
 use aduana_core::{Consignment, Evidence, GoodsItem};
 
-use crate::profile::eval::{Env, decimal, goods_evidence, goods_number_evidence, route_evidence, static_evidence};
+use crate::profile::eval::{
+    DESCRIPTION, Env, GROSS_MASS, HS_CODE, NET_MASS, ORIGIN_COUNTRY, VALUE_AMOUNT, decimal, goods_evidence,
+    goods_number_evidence, route_evidence, static_evidence,
+};
 use crate::profile::index::NumberRanges;
 use crate::profile::{Cmp, Expr, Field, Op, Profile, Test};
 
@@ -630,8 +633,8 @@ impl Run<'_> {
                 let holds = self.eval(at);
                 if let (true, Some((i, item))) = (holds, item) {
                     let (name, value) = match field {
-                        CodeField::HsCode => ("hs_code", item.hs_code.as_ref().map(|h| h.as_str())),
-                        _ => ("origin_country", item.origin_country.as_ref().map(|c| c.as_str())),
+                        CodeField::HsCode => (&HS_CODE, item.hs_code.as_ref().map(|h| h.as_str())),
+                        _ => (&ORIGIN_COUNTRY, item.origin_country.as_ref().map(|c| c.as_str())),
                     };
                     out.extend(value.map(|value| goods_evidence(i, name, value)));
                 }
@@ -641,9 +644,9 @@ impl Run<'_> {
                 let holds = self.eval(at);
                 if let (true, Some((i, _)), Some(facts)) = (holds, item, self.item) {
                     let (name, value) = match field {
-                        NumberField::Value => ("value.amount", facts.value),
-                        NumberField::NetMass => ("net_mass_kg", facts.net_mass),
-                        NumberField::GrossMass => ("gross_mass_kg", facts.gross_mass),
+                        NumberField::Value => (&VALUE_AMOUNT, facts.value),
+                        NumberField::NetMass => (&NET_MASS, facts.net_mass),
+                        NumberField::GrossMass => (&GROSS_MASS, facts.gross_mass),
                     };
                     out.extend(value.map(|value| goods_number_evidence(i, name, value)));
                 }
@@ -663,7 +666,7 @@ impl Run<'_> {
             Kind::DescriptionMatches => {
                 let holds = self.eval(at);
                 if let (true, Some((i, item))) = (holds, item) {
-                    out.extend(item.description.as_deref().map(|d| goods_evidence(i, "description", d)));
+                    out.extend(item.description.as_deref().map(|d| goods_evidence(i, &DESCRIPTION, d)));
                 }
                 holds
             }
