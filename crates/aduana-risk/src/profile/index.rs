@@ -393,10 +393,15 @@ impl ProfileIndex {
         }
         let one = |code: u64| if two_letters(code) { code_bit(code) } else { 0 };
         let route = facts.route().iter().fold(0, |bits, &code| bits | one(code));
-        let sets = [u64::MAX, origins, one(facts.dispatch()), one(facts.destination()), route];
+        // Indexed by `Posting::set`, padded to eight so that the index needs no bounds check.
+        let sets = [u64::MAX, origins, one(facts.dispatch()), one(facts.destination()), route, 0, 0, 0];
         let postings = &self.postings[..];
         let mut add = |list: &[Posting]| {
-            out.extend(list.iter().filter(|p| p.bits & sets[p.set as usize] != 0).map(|p| p.program));
+            for p in list {
+                if p.bits & sets[p.set as usize & 7] != 0 {
+                    out.push(p.program);
+                }
+            }
         };
         for (hs, origin) in facts.goods_codes() {
             if hs != 0 {
