@@ -313,9 +313,9 @@ impl ProfileSet {
             hash.write(b";");
         }
         let version = format!("{}:{:016x}", profiles.len(), hash.finish());
-        // Each profile is copied into fresh allocations, followed by its hit texts, one profile after another: what
-        // a hit reads (id, version, reasons) then sits in a few neighbouring cache lines instead of wherever
-        // parsing happened to leave it.
+        // Each profile is copied into fresh allocations, followed by its hit record, one profile after another: a
+        // hit reads only its record (id, version, reasons, weight, lane in one record and one text allocation),
+        // which then sits in a few neighbouring cache lines instead of wherever parsing happened to leave it.
         let mut hit_texts = Vec::with_capacity(profiles.len());
         let profiles: Vec<Profile> = profiles
             .iter()

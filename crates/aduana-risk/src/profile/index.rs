@@ -452,3 +452,70 @@ impl ProfileIndex {
         self.fallback.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Which profiles the index picks; that it never misses a matching profile is checked on random conditions in
+    //! `program::tests`.
+
+    use aduana_core::{Consignment, CountryCode, Direction, GoodsItem, HsCode, LoCode, Place, Reference};
+
+    use crate::profile::{ProfileSet, ProfileSource};
+
+    fn set(conditions: &[&str]) -> ProfileSet {
+        let mut text = String::new();
+        for (i, when) in conditions.iter().enumerate() {
+            text.push_str(&format!(
+                "profile P-{i} {{\n title: \"t\"\n rationale: \"r\"\n owner: \"o\"\n valid: 2020-01-01 to open\n \
+                 version: 1\n weight: 1\n severity: low\n lane: yellow\n when: {when}\n}}\n"
+            ));
+        }
+        ProfileSet::compile(&[ProfileSource { name: "test.profile", text: &text }]).expect("compiles")
+    }
+
+    fn consignment(hs: &str, origin: &str, loading: &str, routing: &[&str]) -> Consignment {
+        let mut c = Consignment::new(Reference::parse("T1").expect("a valid test value"), Direction::Import);
+        let mut item = GoodsItem::new(1);
+        item.hs_code = Some(HsCode::parse(hs).expect("a valid test value"));
+        item.origin_country = Some(CountryCode::parse(origin).expect("a valid test value"));
+        c.goods.push(item);
+        c.itinerary.place_of_loading = Some(Place::locode(LoCode::parse(loading).expect("a valid test value")));
+        c.itinerary.routing_countries =
+            routing.iter().map(|r| CountryCode::parse(r).expect("a valid test value")).collect();
+        c
+    }
+
+    #[test]
+    fn hs_keys_of_every_length_are_found_through_their_tables() {
+        let set = set(&[
+            "goods.hs_code prefix [\"8\"]",
+            "goods.hs_code prefix [\"851\"]",
+            "goods.hs_code = \"851712\"",
+            "goods.hs_code prefix [\"8517120000\"]",
+            "goods.hs_code prefix [\"8471\"]",
+            // No HS code has a letter: filed under nothing, never a candidate (and never a match).
+            "goods.hs_code in [\"85A\"]",
+        ]);
+        assert_eq!(set.candidate_count(&consignment("8517120000", "CN", "CNSHA", &[])), 4);
+        assert_eq!(set.candidate_count(&consignment("851712", "CN", "CNSHA", &[])), 3);
+        assert_eq!(set.candidate_count(&consignment("8471", "CN", "CNSHA", &[])), 2);
+        assert_eq!(set.candidate_count(&consignment("0101", "CN", "CNSHA", &[])), 0);
+    }
+
+    #[test]
+    fn postings_are_dropped_when_the_consignment_lacks_a_required_country() {
+        let set = set(&[
+            "loading = \"CNSHA\" and route in [\"DE\", \"NL\"]",
+            "loading prefix [\"CN\"] and goods.origin = \"VN\"",
+            "loading = \"CNSHA\"",
+        ]);
+        // (The filter is a 64-bit hash of the codes, so two codes can share a bit and let a posting through: these
+        // do not.)
+        assert_eq!(set.candidate_count(&consignment("8517", "CN", "CNSHA", &["US"])), 1);
+        assert_eq!(set.candidate_count(&consignment("8517", "CN", "CNSHA", &["US", "NL"])), 2);
+        assert_eq!(set.candidate_count(&consignment("8517", "VN", "CNSHA", &["NL"])), 3);
+        // The second is filed under its origin (the more selective kind), so only the conditions rule it out.
+        assert_eq!(set.candidate_count(&consignment("8517", "VN", "DEHAM", &["NL"])), 1);
+        assert_eq!(set.candidate_count(&consignment("8517", "CN", "DEHAM", &["NL"])), 0);
+    }
+}
