@@ -283,7 +283,7 @@ enum Slot {
 /// its countries and LOCODEs at most 8 ASCII bytes), so that it can be left out.
 fn slot(bucket: Bucket, key: &str) -> Option<Slot> {
     if bucket == Bucket::Hs {
-        let (packed, _) = pack_digits(key)?;
+        let (packed, _) = pack_digits(key.as_bytes())?;
         let len = u32::try_from(key.len()).ok()?;
         return match short_slot(packed, len) {
             Some(slot) => Some(Slot::Short(slot)),

@@ -205,7 +205,7 @@ impl CodeField {
     /// so the operand is upper-cased) or exactly (`in`, `not in`, whose operands the parser upper-cases).
     fn pack(self, operand: &str, fold: bool) -> Option<(u64, u64)> {
         match (self, fold) {
-            (CodeField::HsCode, _) => pack_digits(operand),
+            (CodeField::HsCode, _) => pack_digits(operand.as_bytes()),
             (_, true) => pack_text(&operand.to_ascii_uppercase()),
             (_, false) => pack_text(operand),
         }
@@ -236,8 +236,7 @@ pub(super) fn pack_text(code: &str) -> Option<(u64, u64)> {
 
 /// Packs a string of at most 16 decimal digits (HS codes have up to 10) into 4-bit digits (digit + 1, so that
 /// zero marks the end), with the mask of its length; same properties as [`pack_text`].
-pub(super) fn pack_digits(code: &str) -> Option<(u64, u64)> {
-    let bytes = code.as_bytes();
+pub(super) fn pack_digits(bytes: &[u8]) -> Option<(u64, u64)> {
     if bytes.len() > 16 || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -288,11 +287,11 @@ struct ItemFacts {
 
 /// Packs a code value of the model (canonical: upper-case ASCII, at most 8 bytes for the fields read here) as
 /// [`pack_text`] does, without its checks; 0 when absent (or, never for a valid code, too long).
-fn packed_text(code: Option<&str>) -> u64 {
+fn packed_text(code: Option<&[u8]>) -> u64 {
     match code {
         Some(code) if code.len() <= 8 => {
             let mut word = [0u8; 8];
-            word[..code.len()].copy_from_slice(code.as_bytes());
+            word[..code.len()].copy_from_slice(code);
             u64::from_le_bytes(word)
         }
         _ => 0,
@@ -307,10 +306,10 @@ impl Facts {
         self.matches.get_mut().clear();
         let it = &consignment.itinerary;
         let place = |p: &Option<aduana_core::Place>| {
-            packed_text(p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_str()))
+            packed_text(p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_bytes()))
         };
-        self.dispatch = packed_text(it.country_of_dispatch.as_ref().map(|c| c.as_str()));
-        self.destination = packed_text(it.country_of_destination.as_ref().map(|c| c.as_str()));
+        self.dispatch = packed_text(it.country_of_dispatch.as_ref().map(|c| c.as_bytes()));
+        self.destination = packed_text(it.country_of_destination.as_ref().map(|c| c.as_bytes()));
         self.loading = place(&it.place_of_loading);
         self.discharge = place(&it.place_of_discharge);
         self.entry = place(&it.first_place_of_entry);
@@ -320,9 +319,9 @@ impl Facts {
         self.route.clear();
         self.route.push(self.dispatch);
         for (_, place) in ROUTE_PLACES {
-            self.route.push(packed_text(place(it).as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_str())));
+            self.route.push(packed_text(place(it).as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_bytes())));
         }
-        self.route.extend(it.routing_countries.iter().map(|c| packed_text(Some(c.as_str()))));
+        self.route.extend(it.routing_countries.iter().map(|c| packed_text(Some(c.as_bytes()))));
         self.route.push(self.destination);
     }
 }
@@ -373,8 +372,8 @@ impl Facts {
 impl ItemFacts {
     fn of(item: &GoodsItem) -> ItemFacts {
         ItemFacts {
-            hs: item.hs_code.as_ref().and_then(|h| pack_digits(h.as_str())).map_or(0, |(word, _)| word),
-            origin: packed_text(item.origin_country.as_ref().map(|c| c.as_str())),
+            hs: item.hs_code.as_ref().and_then(|h| pack_digits(h.as_bytes())).map_or(0, |(word, _)| word),
+            origin: packed_text(item.origin_country.as_ref().map(|c| c.as_bytes())),
             value: decimal(item.value.as_ref().map(|v| v.amount)),
             net_mass: decimal(item.net_mass_kg),
             gross_mass: decimal(item.gross_mass_kg),
