@@ -2,7 +2,7 @@
 //! valid on `as_of` is evaluated (per goods item when it tests goods fields); a match is selected at the profile's
 //! percentage, deterministically from the reference and the profile id.
 
-use aduana_core::{Consignment, Evidence, Hit, Lane, Referral};
+use aduana_core::{Consignment, Evidence, Hit, Lane, Referral, Text};
 
 use crate::context::RiskContext;
 use crate::indicator::{Indicator, Signals};
@@ -210,27 +210,27 @@ pub(crate) fn profile_hit(consignment: &Consignment, text: &HitText, evidence: V
     let chosen = selection::selected(consignment.reference.as_str(), text.id(), text.select_percent);
     if chosen {
         Hit {
-            indicator: "profile".to_owned(),
-            id: text.id().to_owned(),
-            version: text.version().to_owned(),
+            indicator: Text::const_new("profile"),
+            id: text.id().into(),
+            version: text.version().into(),
             weight: text.weight,
             lane: text.lane,
             referrals: text.referrals.to_vec(),
             hard: text.hard,
             evidence,
-            reason: text.text[text.selected_at..text.not_selected_at].to_owned(),
+            reason: text.text[text.selected_at..text.not_selected_at].into(),
         }
     } else {
         Hit {
-            indicator: "profile".to_owned(),
-            id: text.id().to_owned(),
-            version: text.version().to_owned(),
+            indicator: Text::const_new("profile"),
+            id: text.id().into(),
+            version: text.version().into(),
             weight: 0.0,
             lane: None,
             referrals: Vec::new(),
             hard: false,
             evidence,
-            reason: text.text[text.not_selected_at..].to_owned(),
+            reason: text.text[text.not_selected_at..].into(),
         }
     }
 }

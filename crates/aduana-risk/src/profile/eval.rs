@@ -1,7 +1,7 @@
 //! Evaluating a profile's condition against one consignment (and one goods item), with the evidence that made it
 //! hold.
 
-use aduana_core::{Consignment, Direction, Evidence, GoodsItem, Party, Place, TransportMode};
+use aduana_core::{Consignment, Direction, Evidence, GoodsItem, Party, Place, Text, TransportMode};
 use chrono::NaiveDateTime;
 
 use crate::context::ReferenceData;
@@ -39,13 +39,14 @@ enum Path<'a> {
 impl Path<'_> {
     /// Renders the path (by hand rather than with `format!`: evidence is built for every hit): its parts copied
     /// into one allocation of the exact size.
-    fn render(self) -> String {
+    fn render(self) -> Text {
         let index = |i: usize| match DIGITS.get(i) {
             Some(digit) => std::borrow::Cow::Borrowed(*digit),
             None => std::borrow::Cow::Owned(i.to_string()),
         };
         match self {
-            Path::Static(s) => s.to_owned(),
+            // A static path is borrowed, not copied.
+            Path::Static(s) => Text::const_new(s),
             Path::Goods(i, f) => join(&["goods[", &index(i), "].", f]),
             Path::Route(i) => join(&["itinerary.routing_countries[", &index(i), "]"]),
             Path::Party(i, f) => join(&["parties[", &index(i), "].", f]),
@@ -58,9 +59,9 @@ impl Path<'_> {
 /// The decimal digits, for the common small indices.
 const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
-/// Concatenates the parts into one allocation of the exact size.
-fn join(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+/// Concatenates the parts: inline up to 24 bytes, otherwise into one allocation of the exact size.
+fn join(parts: &[&str]) -> Text {
+    let mut out = Text::with_capacity(parts.iter().map(|p| p.len()).sum());
     for part in parts {
         out.push_str(part);
     }
@@ -68,18 +69,16 @@ fn join(parts: &[&str]) -> String {
 }
 
 impl Val<'_> {
-    fn render(self) -> String {
+    fn render(self) -> Text {
         match self {
-            Val::Str(s) => s.to_owned(),
-            Val::Num(n) => format_number(n),
-            Val::Ratio(r, per_kg, norm) => {
-                format!(
-                    "{} (value per kg {} against a norm of {})",
-                    format_number(r),
-                    format_number(per_kg),
-                    format_number(norm)
-                )
-            }
+            Val::Str(s) => Text::from(s),
+            Val::Num(n) => format_number(n).into(),
+            Val::Ratio(r, per_kg, norm) => Text::from(format!(
+                "{} (value per kg {} against a norm of {})",
+                format_number(r),
+                format_number(per_kg),
+                format_number(norm)
+            )),
         }
     }
 }
@@ -93,9 +92,9 @@ pub(super) struct GoodsName {
 }
 
 impl GoodsName {
-    fn path(&self, item: usize) -> String {
+    fn path(&self, item: usize) -> Text {
         match self.paths.get(item) {
-            Some(path) => (*path).to_owned(),
+            Some(path) => Text::const_new(path),
             None => Path::Goods(item, self.name).render(),
         }
     }
@@ -131,7 +130,7 @@ pub(super) const GROSS_MASS: GoodsName = goods_name!("gross_mass_kg");
 
 /// Returns the evidence of a goods item's field: its path (`goods[i].<name>`) and its text value.
 pub(super) fn goods_evidence(item: usize, name: &GoodsName, value: &str) -> Evidence {
-    Evidence { field: name.path(item), value: value.to_owned() }
+    Evidence { field: name.path(item), value: value.into() }
 }
 
 /// Returns the evidence of a goods item's numeric field.
@@ -141,12 +140,12 @@ pub(super) fn goods_number_evidence(item: usize, name: &GoodsName, value: f64) -
 
 /// Returns the evidence of a consignment-level field at a fixed path.
 pub(super) fn static_evidence(path: &'static str, value: &str) -> Evidence {
-    Evidence { field: Path::Static(path).render(), value: value.to_owned() }
+    Evidence { field: Path::Static(path).render(), value: value.into() }
 }
 
 /// Returns the evidence of a routing country.
 pub(super) fn route_evidence(j: usize, value: &str) -> Evidence {
-    Evidence { field: Path::Route(j).render(), value: value.to_owned() }
+    Evidence { field: Path::Route(j).render(), value: value.into() }
 }
 
 /// Formats a number with at most four decimals and no trailing zeros.
