@@ -48,13 +48,30 @@ impl Path<'_> {
             // A static path is borrowed, not copied.
             Path::Static(s) => Text::const_new(s),
             Path::Goods(i, f) => join(&["goods[", &index(i), "].", f]),
-            Path::Route(i) => join(&["itinerary.routing_countries[", &index(i), "]"]),
+            Path::Route(i) => match ROUTE_PATHS.get(i) {
+                Some(path) => Text::const_new(path),
+                None => join(&["itinerary.routing_countries[", &index(i), "]"]),
+            },
             Path::Party(i, f) => join(&["parties[", &index(i), "].", f]),
             Path::PartyId(i, j) => join(&["parties[", &index(i), "].identifiers[", &index(j), "].value"]),
             Path::Attribute(name) => join(&["attributes.", name]),
         }
     }
 }
+
+/// The paths of the first ten routing countries, written out (longer than `Text` holds inline).
+const ROUTE_PATHS: [&str; 10] = [
+    "itinerary.routing_countries[0]",
+    "itinerary.routing_countries[1]",
+    "itinerary.routing_countries[2]",
+    "itinerary.routing_countries[3]",
+    "itinerary.routing_countries[4]",
+    "itinerary.routing_countries[5]",
+    "itinerary.routing_countries[6]",
+    "itinerary.routing_countries[7]",
+    "itinerary.routing_countries[8]",
+    "itinerary.routing_countries[9]",
+];
 
 /// The decimal digits, for the common small indices.
 const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -429,7 +446,9 @@ mod tests {
                 assert_eq!(goods_name.path(item), format!("goods[{item}].{name}"), "{name} of item {item}");
             }
         }
-        assert_eq!(Path::Route(12).render(), "itinerary.routing_countries[12]");
+        for j in [0, 1, 9, 10, 12, 123] {
+            assert_eq!(Path::Route(j).render(), format!("itinerary.routing_countries[{j}]"), "routing country {j}");
+        }
         assert_eq!(Path::PartyId(3, 10).render(), "parties[3].identifiers[10].value");
     }
 }
