@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::consignment::Reference;
+use crate::consignment::{Reference, Text};
 use crate::diagnostic::Diagnostic;
 
 /// The control lane a consignment is routed to.
@@ -67,11 +67,11 @@ impl Referral {
 pub struct Hit {
     /// The indicator that raised it: `profile`, `screening`, `strategic_goods`, `embargo`, `aeo`, `history`,
     /// `model`, `random`, `validation`.
-    pub indicator: String,
+    pub indicator: Text,
     /// The id of the profile, list entry or rule.
-    pub id: String,
+    pub id: Text,
     /// The version of the profile, list or model.
-    pub version: String,
+    pub version: Text,
     /// The contribution to the score (negative for a benefit such as AEO status).
     pub weight: f64,
     /// The lane the hit asks for, if any.
@@ -86,16 +86,16 @@ pub struct Hit {
     /// The fields and values that matched.
     pub evidence: Vec<Evidence>,
     /// A sentence an officer can read.
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// One field and the value that matched it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// The field path in the consignment (`goods[0].hs_code`) or the list field (`list:UN/QDi.001`).
-    pub field: String,
+    pub field: Text,
     /// The value, as text.
-    pub value: String,
+    pub value: Text,
 }
 
 /// The result of assessing one consignment.

@@ -78,6 +78,13 @@ macro_rules! string_code {
             pub fn as_str(&self) -> &str {
                 self.0.as_str()
             }
+
+            /// Returns the bytes of the code's canonical string form, always ASCII. Cheaper than `as_str` (no
+            /// UTF-8 check) for hot paths that compare or pack the code.
+            #[inline]
+            pub fn as_bytes(&self) -> &[u8] {
+                self.0.as_bytes()
+            }
         }
 
         impl std::fmt::Display for $ty {
@@ -148,9 +155,11 @@ impl<const N: usize> Inline<N> {
     ///
     /// # Panics
     ///
-    /// When `text` is longer than `N` bytes: callers pass text their parser has already bounded.
+    /// When `text` is longer than `N` bytes or not ASCII: callers pass text their parser has already bounded and
+    /// checked.
     pub(crate) fn new(text: &str) -> Inline<N> {
         assert!(text.len() <= N && N <= u8::MAX as usize, "a code of at most {N} bytes, found {}", text.len());
+        assert!(text.is_ascii(), "a code is ASCII, found {text:?}");
         let mut bytes = [0; N];
         bytes[..text.len()].copy_from_slice(text.as_bytes());
         Inline { bytes, len: text.len() as u8 }
@@ -158,7 +167,13 @@ impl<const N: usize> Inline<N> {
 
     /// Returns the text.
     pub(crate) fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.bytes[..self.len as usize]).expect("the bytes were copied whole from a str")
+        std::str::from_utf8(self.as_bytes()).expect("the bytes were copied whole from a str")
+    }
+
+    /// Returns the bytes of the text (ASCII), without the UTF-8 check `as_str` needs.
+    #[inline]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
     }
 }
 
@@ -182,7 +197,8 @@ impl<const N: usize> PartialOrd for Inline<N> {
 
 impl<const N: usize> Ord for Inline<N> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
+        // `str` orders by its bytes.
+        self.as_bytes().cmp(other.as_bytes())
     }
 }
 
@@ -203,12 +219,24 @@ mod tests {
                 ($($ty:ty),*) => {$(
                     if let Ok(code) = <$ty>::parse(&s) {
                         let again = <$ty>::parse(code.as_str()).expect("a code's own string form parses");
+                        prop_assert_eq!(code.as_bytes(), code.as_str().as_bytes());
+                        prop_assert!(code.as_bytes().is_ascii());
                         prop_assert_eq!(code, again);
                     }
                 )*};
             }
             round_trip!(HsCode, CountryCode, CurrencyCode, LoCode, ContainerNumber, ImoNumber, AirWaybillNumber,
                 UnNumber);
+        }
+
+        #[test]
+        fn codes_order_as_their_text_does(a in "[0-9]{2,10}", b in "[0-9]{2,10}", c in "[A-Z]{2}", d in "[A-Z]{2}") {
+            if let (Ok(x), Ok(y)) = (HsCode::parse(&a), HsCode::parse(&b)) {
+                prop_assert_eq!(x.cmp(&y), x.as_str().cmp(y.as_str()));
+            }
+            if let (Ok(x), Ok(y)) = (CountryCode::parse(&c), CountryCode::parse(&d)) {
+                prop_assert_eq!(x.cmp(&y), x.as_str().cmp(y.as_str()));
+            }
         }
 
         #[test]

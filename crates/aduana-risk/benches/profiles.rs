@@ -189,6 +189,10 @@ fn main() {
         red as f64 * 100.0 / whole as f64
     );
     if std::env::var_os("BENCH_ALL").is_some_and(|v| v == "0") {
+        println!(
+            "peak RSS: {} MiB (without the all-indicator section)",
+            peak_rss_kib().map_or_else(|| "n/a".to_owned(), |k| format!("{:.1}", k as f64 / 1024.0))
+        );
         return;
     }
     // 3. Whole assessments with every indicator: screening of every named party against the UN consolidated

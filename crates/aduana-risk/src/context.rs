@@ -107,16 +107,25 @@ pub struct Norms {
     /// The version of the norms (e.g. the period they were computed over).
     pub version: String,
     by_prefix: HashMap<String, Vec<(String, f64)>>,
+    /// Bit `n` is set when some prefix of `n` bytes has a norm (bit 63: of 63 bytes or more), so that a lookup
+    /// hashes only the prefix lengths that can have one.
+    lengths: u64,
+}
+
+/// The bit of `Norms::lengths` for a prefix of `len` bytes.
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 impl Norms {
     /// Returns empty norms with a version.
     pub fn new(version: impl Into<String>) -> Norms {
-        Norms { version: version.into(), by_prefix: HashMap::new() }
+        Norms { version: version.into(), by_prefix: HashMap::new(), lengths: 0 }
     }
 
     /// Sets the norm for an HS prefix in a currency.
     pub fn insert(&mut self, hs_prefix: &str, currency: &str, value_per_kg: f64) {
+        self.lengths |= length_bit(hs_prefix.len());
         let list = self.by_prefix.entry(hs_prefix.to_owned()).or_default();
         list.retain(|(c, _)| c != currency);
         list.push((currency.to_ascii_uppercase(), value_per_kg));
@@ -127,7 +136,7 @@ impl Norms {
         if self.by_prefix.is_empty() {
             return None;
         }
-        (2..=hs.len()).rev().find_map(|len| {
+        (2..=hs.len()).rev().filter(|&len| self.lengths & length_bit(len) != 0).find_map(|len| {
             let list = self.by_prefix.get(hs.get(..len)?)?;
             list.iter().find(|(c, _)| c.eq_ignore_ascii_case(currency)).map(|(_, v)| *v)
         })

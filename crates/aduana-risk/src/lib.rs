@@ -59,9 +59,9 @@ fn assess_one(
     let errors: Vec<&Diagnostic> = input_findings.iter().filter(|d| d.is_error()).collect();
     if !errors.is_empty() {
         signals.hits.push(Hit {
-            indicator: "validation".to_owned(),
-            id: "input".to_owned(),
-            version: ctx.policy.version.clone(),
+            indicator: "validation".into(),
+            id: "input".into(),
+            version: ctx.policy.version.clone().into(),
             weight: (ctx.policy.finding_weight * errors.len() as f64).min(ctx.policy.max_finding_weight),
             lane: None,
             referrals: Vec::new(),
@@ -69,7 +69,10 @@ fn assess_one(
             evidence: errors
                 .iter()
                 .take(10)
-                .map(|d| Evidence { field: d.location.short(), value: format!("{} {}", d.code, d.message) })
+                .map(|d| Evidence {
+                    field: d.location.short().into(),
+                    value: format!("{} {}", d.code, d.message).into(),
+                })
                 .collect(),
             reason: format!(
                 "The declaration as lodged fails {} validation rule{} (e.g. {} {}); it is assessed all the same.",
@@ -77,7 +80,8 @@ fn assess_one(
                 if errors.len() == 1 { "" } else { "s" },
                 errors[0].rule.as_deref().unwrap_or(&errors[0].code),
                 errors[0].message
-            ),
+            )
+            .into(),
         });
     }
     signals.findings.extend(input_findings.iter().cloned());

@@ -303,8 +303,8 @@ impl ProfileSet {
     /// Builds a set from already parsed profiles (e.g. generated ones), indexing them.
     pub fn from_profiles(mut profiles: Vec<Profile>) -> ProfileSet {
         profiles.sort_by(|a, b| a.id.cmp(&b.id));
-        let index = ProfileIndex::build(&profiles);
         let programs = Programs::build(&profiles);
+        let index = ProfileIndex::build(&profiles, &programs);
         let mut hash = crate::selection::Fnv::new();
         for p in &profiles {
             hash.write(p.id.as_bytes());
@@ -313,9 +313,9 @@ impl ProfileSet {
             hash.write(b";");
         }
         let version = format!("{}:{:016x}", profiles.len(), hash.finish());
-        // Each profile is copied into fresh allocations, followed by its hit texts, one profile after another: what
-        // a hit reads (id, version, reasons) then sits in a few neighbouring cache lines instead of wherever
-        // parsing happened to leave it.
+        // Each profile is copied into fresh allocations, followed by its hit record, one profile after another: a
+        // hit reads only its record (id, version, reasons, weight, lane in one record and one text allocation),
+        // which then sits in a few neighbouring cache lines instead of wherever parsing happened to leave it.
         let mut hit_texts = Vec::with_capacity(profiles.len());
         let profiles: Vec<Profile> = profiles
             .iter()
@@ -370,7 +370,7 @@ impl ProfileSet {
     /// of how well the set is indexed.
     pub fn candidate_count(&self, consignment: &aduana_core::Consignment) -> usize {
         let mut out = Vec::new();
-        self.index.candidates(consignment, &index::number_ranges(consignment), &mut out);
+        Facts::with(consignment, |facts| self.index.candidates(facts, &mut out));
         out.len()
     }
 

@@ -140,7 +140,7 @@ pub fn embargoed_destination(consignment: &Consignment, list: &EmbargoList) -> V
         for embargo in list.embargoes.iter().filter(|e| &e.country == country) {
             out.push(EmbargoMatch {
                 hit_id: format!("{}/{}", embargo.country.as_str(), embargo.resolution),
-                evidence: vec![Evidence { field: field.clone(), value: country.as_str().to_owned() }],
+                evidence: vec![Evidence { field: field.clone().into(), value: country.as_str().into() }],
                 reason: format!(
                     "{field} is {}, under a UN arms embargo ({} scope) since {} by {}",
                     country.as_str(),

@@ -115,10 +115,10 @@ impl Match {
     /// Returns the evidence as the fields and values of an `aduana_core::Hit`, the party's field path first.
     pub fn hit_evidence(&self, field: &str, value: &str) -> Vec<Evidence> {
         let mut evidence = vec![
-            Evidence { field: field.to_owned(), value: value.to_owned() },
-            Evidence { field: format!("list:{}/{}", self.list, self.entry_id), value: self.name.clone() },
+            Evidence { field: field.into(), value: value.into() },
+            Evidence { field: format!("list:{}/{}", self.list, self.entry_id).into(), value: self.name.clone().into() },
         ];
-        evidence.extend(self.evidence.iter().map(|e| Evidence { field: "secondary".to_owned(), value: e.clone() }));
+        evidence.extend(self.evidence.iter().map(|e| Evidence { field: "secondary".into(), value: e.clone().into() }));
         evidence
     }
 }

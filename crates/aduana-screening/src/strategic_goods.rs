@@ -229,10 +229,10 @@ pub fn strategic_goods(item: &GoodsItem, table: &CorrelationTable) -> Vec<Contro
             table_version: table.version.clone(),
             hit_id: format!("{}/{}", row.regime.as_str(), row.entry_id),
             evidence: vec![
-                Evidence { field: format!("goods[seq={}].hs_code", item.sequence), value: digits.to_owned() },
+                Evidence { field: format!("goods[seq={}].hs_code", item.sequence).into(), value: digits.into() },
                 Evidence {
-                    field: format!("correlation:{}", row.hs_prefix),
-                    value: format!("{} {}", row.regime.as_str(), row.entry_id),
+                    field: format!("correlation:{}", row.hs_prefix).into(),
+                    value: format!("{} {}", row.regime.as_str(), row.entry_id).into(),
                 },
             ],
             reason: format!(

@@ -328,7 +328,7 @@ pub(crate) fn derive(consignment: &Consignment, assessment: &Assessment, assesse
     parties.dedup();
     Derived {
         queue,
-        hits: assessment.hits.iter().map(|h| (h.indicator.clone(), h.id.clone())).collect(),
+        hits: assessment.hits.iter().map(|h| (h.indicator.to_string(), h.id.to_string())).collect(),
         parties,
         week: week_of(assessed_at),
         notifications: severe_hits(consignment, assessment),

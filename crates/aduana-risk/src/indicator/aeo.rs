@@ -43,18 +43,18 @@ impl Indicator for AeoIndicator {
                 for operator in ctx.aeo.lookup(identifier) {
                     let evidence = vec![
                         Evidence {
-                            field: format!("parties[{i}].identifiers[{j}].value"),
-                            value: identifier.value.to_string(),
+                            field: format!("parties[{i}].identifiers[{j}].value").into(),
+                            value: identifier.value.to_string().into(),
                         },
-                        Evidence { field: "aeo.programme".to_owned(), value: operator.programme.clone() },
+                        Evidence { field: "aeo.programme".into(), value: operator.programme.clone().into() },
                     ];
                     if operator.benefits_on(date) {
                         if benefit.is_none() {
                             let under = operator.recognised_under.as_deref().unwrap_or("national");
                             benefit = Some(Hit {
-                                indicator: "aeo".to_owned(),
-                                id: operator.identifier.clone(),
-                                version: ctx.aeo.version.clone(),
+                                indicator: "aeo".into(),
+                                id: operator.identifier.clone().into(),
+                                version: ctx.aeo.version.clone().into(),
                                 weight: ctx.policy.aeo_weight,
                                 lane: None,
                                 referrals: Vec::new(),
@@ -67,7 +67,8 @@ impl Indicator for AeoIndicator {
                                     operator.name,
                                     operator.identifier,
                                     operator.programme
-                                ),
+                                )
+                                .into(),
                             });
                         }
                     } else {
@@ -79,9 +80,9 @@ impl Indicator for AeoIndicator {
                             format!("its authorisation is not valid on {date}")
                         };
                         notices.push(Hit {
-                            indicator: "aeo".to_owned(),
-                            id: operator.identifier.clone(),
-                            version: ctx.aeo.version.clone(),
+                            indicator: "aeo".into(),
+                            id: operator.identifier.clone().into(),
+                            version: ctx.aeo.version.clone().into(),
                             weight: 0.0,
                             lane: None,
                             referrals: Vec::new(),
@@ -91,7 +92,8 @@ impl Indicator for AeoIndicator {
                                 "The {} {} is on the AEO register but gets no benefit: {why}.",
                                 party.role.as_str(),
                                 operator.name
-                            ),
+                            )
+                            .into(),
                         });
                     }
                 }

@@ -62,7 +62,7 @@ impl Indicator for EmbargoIndicator {
                 evidence.extend(
                     arms_or_controlled
                         .iter()
-                        .map(|g| aduana_core::Evidence { field: "goods".to_owned(), value: g.clone() }),
+                        .map(|g| aduana_core::Evidence { field: "goods".into(), value: g.clone().into() }),
                 );
                 reason.push_str(&format!(
                     " The consignment carries arms or controlled goods ({}): physical examination.",
@@ -76,15 +76,15 @@ impl Indicator for EmbargoIndicator {
                 referrals.push(Referral::DoNotLoad);
             }
             signals.hits.push(Hit {
-                indicator: "embargo".to_owned(),
-                id: embargo.hit_id,
-                version: embargo.list_version,
+                indicator: "embargo".into(),
+                id: embargo.hit_id.into(),
+                version: embargo.list_version.into(),
                 weight,
                 lane: Some(lane),
                 referrals,
                 hard,
                 evidence,
-                reason,
+                reason: reason.into(),
             });
         }
     }

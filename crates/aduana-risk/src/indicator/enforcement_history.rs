@@ -104,17 +104,17 @@ impl EnforcementHistoryIndicator {
 fn hit(id: String, version: &str, weight: f64, cases: &[i64], evidence: Evidence, what: &str) -> Hit {
     let list: Vec<String> = cases.iter().map(|c| format!("case {c}")).collect();
     let mut all = vec![evidence];
-    all.extend(cases.iter().map(|c| Evidence { field: "enforcement.case".to_owned(), value: c.to_string() }));
+    all.extend(cases.iter().map(|c| Evidence { field: "enforcement.case".into(), value: c.to_string().into() }));
     Hit {
-        indicator: "enforcement_history".to_owned(),
-        id,
-        version: version.to_owned(),
+        indicator: "enforcement_history".into(),
+        id: id.into(),
+        version: version.into(),
         weight,
         lane: None,
         referrals: Vec::new(),
         hard: false,
         evidence: all,
-        reason: format!("{what} is linked to earlier seizures ({}).", list.join(", ")),
+        reason: format!("{what} is linked to earlier seizures ({}).", list.join(", ")).into(),
     }
 }
 
@@ -151,7 +151,7 @@ impl EnforcementHistoryIndicator {
                     &history.version,
                     weight,
                     cases,
-                    Evidence { field, value: value.to_owned() },
+                    Evidence { field: field.into(), value: value.into() },
                     &format!("The {what} {value}"),
                 ));
             }
@@ -192,8 +192,8 @@ impl EnforcementHistoryIndicator {
                     w.route,
                     cases,
                     Evidence {
-                        field: "itinerary.country_of_dispatch>country_of_destination".to_owned(),
-                        value: route.clone(),
+                        field: "itinerary.country_of_dispatch>country_of_destination".into(),
+                        value: route.clone().into(),
                     },
                     &format!("The route {route}"),
                 ));
@@ -209,7 +209,7 @@ impl EnforcementHistoryIndicator {
                     &history.version,
                     w.cover_goods,
                     cases,
-                    Evidence { field: format!("goods[{i}].hs_code"), value: heading.to_owned() },
+                    Evidence { field: format!("goods[{i}].hs_code").into(), value: heading.into() },
                     &format!("Goods of HS heading {heading}, used as cover in seizures,"),
                 ));
             }

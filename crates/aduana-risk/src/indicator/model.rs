@@ -64,22 +64,26 @@ impl Indicator for ModelIndicator {
         let raising: Vec<_> = prediction.contributions.iter().filter(|c| c.weight > 0.0).take(3).collect();
         let lane = if prediction.score >= self.policy.red_at { Lane::Red } else { Lane::Yellow };
         signals.hits.push(Hit {
-            indicator: "model".to_owned(),
-            id: "fraud-probability".to_owned(),
-            version: self.version.clone(),
+            indicator: "model".into(),
+            id: "fraud-probability".into(),
+            version: self.version.clone().into(),
             weight: self.policy.weight * prediction.score,
             lane: Some(lane),
             referrals: Vec::new(),
             hard: false,
             evidence: raising
                 .iter()
-                .map(|c| Evidence { field: format!("model:{}", c.feature), value: format!("{:.4}", c.value) })
+                .map(|c| Evidence {
+                    field: format!("model:{}", c.feature).into(),
+                    value: format!("{:.4}", c.value).into(),
+                })
                 .collect(),
             reason: format!(
                 "The learned model puts the probability of fraud at {:.0} %: {}.",
                 prediction.score * 100.0,
                 raising.iter().map(|c| c.reason.as_str()).collect::<Vec<_>>().join("; ")
-            ),
+            )
+            .into(),
         });
     }
 }

@@ -33,18 +33,19 @@ impl Indicator for RandomSelection {
             return;
         };
         signals.hits.push(Hit {
-            indicator: "random".to_owned(),
-            id: format!("random-{lane}"),
-            version: ctx.policy.version.clone(),
+            indicator: "random".into(),
+            id: format!("random-{lane}").into(),
+            version: ctx.policy.version.clone().into(),
             weight: 0.0,
             lane: Some(lane),
             referrals: Vec::new(),
             hard: false,
-            evidence: vec![Evidence { field: "reference".to_owned(), value: consignment.reference.to_string() }],
+            evidence: vec![Evidence { field: "reference".into(), value: consignment.reference.to_string().into() }],
             reason: format!(
                 "Selected at random for the {lane} lane to measure compliance ({}% of consignments).",
                 rates.get(lane)
-            ),
+            )
+            .into(),
         });
     }
 }

@@ -119,9 +119,9 @@ impl Indicator for ScreeningIndicator {
             let field = format!("parties[{number}].name");
             for entry in found.iter().filter(|m| m.matched) {
                 signals.hits.push(Hit {
-                    indicator: "screening".to_owned(),
-                    id: format!("{}/{}", entry.list, entry.entry_id),
-                    version: entry.list_version.clone(),
+                    indicator: "screening".into(),
+                    id: format!("{}/{}", entry.list, entry.entry_id).into(),
+                    version: entry.list_version.clone().into(),
                     weight: self.weights.party_match * f64::from(entry.score),
                     lane: Some(Lane::Red),
                     referrals: vec![Referral::HighRiskScreening],
@@ -136,7 +136,8 @@ impl Indicator for ScreeningIndicator {
                         entry.name,
                         entry.score,
                         entry.explanation
-                    ),
+                    )
+                    .into(),
                 });
             }
         }

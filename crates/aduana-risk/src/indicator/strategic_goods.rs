@@ -34,15 +34,15 @@ impl Indicator for StrategicGoodsIndicator {
         for item in &consignment.goods {
             for found in strategic_goods(item, &self.table) {
                 signals.hits.push(Hit {
-                    indicator: "strategic_goods".to_owned(),
-                    id: found.hit_id,
-                    version: found.table_version,
+                    indicator: "strategic_goods".into(),
+                    id: found.hit_id.into(),
+                    version: found.table_version.into(),
                     weight: self.weight,
                     lane: Some(Lane::Yellow),
                     referrals: Vec::new(),
                     hard: false,
                     evidence: found.evidence,
-                    reason: format!("Licence check required. {}", found.reason),
+                    reason: format!("Licence check required. {}", found.reason).into(),
                 });
             }
         }

@@ -30,17 +30,17 @@ impl Indicator for ValidationIndicator {
             .take(10)
             .map(|f| Evidence {
                 field: match &f.location.path {
-                    Some(LocationPath::Model { path }) => path.clone(),
-                    _ => f.location.short(),
+                    Some(LocationPath::Model { path }) => path.as_str().into(),
+                    _ => f.location.short().into(),
                 },
-                value: f.message.clone(),
+                value: f.message.clone().into(),
             })
             .collect();
         if weight != 0.0 {
             signals.hits.push(Hit {
-                indicator: "validation".to_owned(),
-                id: "completeness".to_owned(),
-                version: ctx.policy.version.clone(),
+                indicator: "validation".into(),
+                id: "completeness".into(),
+                version: ctx.policy.version.clone().into(),
                 weight,
                 lane: None,
                 referrals: Vec::new(),
@@ -50,7 +50,8 @@ impl Indicator for ValidationIndicator {
                     "{} required data element{} missing or invalid; incomplete declarations deserve a closer look.",
                     findings.len(),
                     if findings.len() == 1 { " is" } else { "s are" }
-                ),
+                )
+                .into(),
             });
         }
         signals.findings.extend(findings);

@@ -1,7 +1,7 @@
 //! Evaluating a profile's condition against one consignment (and one goods item), with the evidence that made it
 //! hold.
 
-use aduana_core::{Consignment, Direction, Evidence, GoodsItem, Party, Place, TransportMode};
+use aduana_core::{Consignment, Direction, Evidence, GoodsItem, Party, Place, Text, TransportMode};
 use chrono::NaiveDateTime;
 
 use crate::context::ReferenceData;
@@ -37,92 +37,132 @@ enum Path<'a> {
 }
 
 impl Path<'_> {
-    /// Renders the path (by hand rather than with `format!`: evidence is built for every hit).
-    fn render(self) -> String {
-        let index = |out: &mut String, prefix: &str, i: usize, suffix: &str| {
-            out.push_str(prefix);
-            push_index(out, i);
-            out.push_str(suffix);
+    /// Renders the path (by hand rather than with `format!`: evidence is built for every hit): its parts copied
+    /// into one allocation of the exact size.
+    fn render(self) -> Text {
+        let index = |i: usize| match DIGITS.get(i) {
+            Some(digit) => std::borrow::Cow::Borrowed(*digit),
+            None => std::borrow::Cow::Owned(i.to_string()),
         };
-        let mut out = String::with_capacity(40);
         match self {
-            Path::Static(s) => out.push_str(s),
-            Path::Goods(i, f) => {
-                index(&mut out, "goods[", i, "].");
-                out.push_str(f);
-            }
-            Path::Route(i) => index(&mut out, "itinerary.routing_countries[", i, "]"),
-            Path::Party(i, f) => {
-                index(&mut out, "parties[", i, "].");
-                out.push_str(f);
-            }
-            Path::PartyId(i, j) => {
-                index(&mut out, "parties[", i, "].identifiers[");
-                index(&mut out, "", j, "].value");
-            }
-            Path::Attribute(name) => {
-                out.push_str("attributes.");
-                out.push_str(name);
-            }
+            // A static path is borrowed, not copied.
+            Path::Static(s) => Text::const_new(s),
+            Path::Goods(i, f) => join(&["goods[", &index(i), "].", f]),
+            Path::Route(i) => match ROUTE_PATHS.get(i) {
+                Some(path) => Text::const_new(path),
+                None => join(&["itinerary.routing_countries[", &index(i), "]"]),
+            },
+            Path::Party(i, f) => join(&["parties[", &index(i), "].", f]),
+            Path::PartyId(i, j) => join(&["parties[", &index(i), "].identifiers[", &index(j), "].value"]),
+            Path::Attribute(name) => join(&["attributes.", name]),
         }
-        out
     }
+}
+
+/// The paths of the first ten routing countries, written out (longer than `Text` holds inline).
+const ROUTE_PATHS: [&str; 10] = [
+    "itinerary.routing_countries[0]",
+    "itinerary.routing_countries[1]",
+    "itinerary.routing_countries[2]",
+    "itinerary.routing_countries[3]",
+    "itinerary.routing_countries[4]",
+    "itinerary.routing_countries[5]",
+    "itinerary.routing_countries[6]",
+    "itinerary.routing_countries[7]",
+    "itinerary.routing_countries[8]",
+    "itinerary.routing_countries[9]",
+];
+
+/// The decimal digits, for the common small indices.
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/// Concatenates the parts: inline up to 24 bytes, otherwise into one allocation of the exact size.
+fn join(parts: &[&str]) -> Text {
+    let mut out = Text::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        out.push_str(part);
+    }
+    out
 }
 
 impl Val<'_> {
-    fn render(self) -> String {
+    fn render(self) -> Text {
         match self {
-            Val::Str(s) => s.to_owned(),
-            Val::Num(n) => format_number(n),
-            Val::Ratio(r, per_kg, norm) => {
-                format!(
-                    "{} (value per kg {} against a norm of {})",
-                    format_number(r),
-                    format_number(per_kg),
-                    format_number(norm)
-                )
-            }
+            Val::Str(s) => Text::from(s),
+            Val::Num(n) => format_number(n).into(),
+            Val::Ratio(r, per_kg, norm) => Text::from(format!(
+                "{} (value per kg {} against a norm of {})",
+                format_number(r),
+                format_number(per_kg),
+                format_number(norm)
+            )),
         }
     }
 }
 
+/// A goods field as evidence names it, with its paths for the first ten goods items written out, so that the
+/// evidence of a hit copies a path instead of assembling it.
+#[derive(Debug)]
+pub(super) struct GoodsName {
+    name: &'static str,
+    paths: [&'static str; 10],
+}
+
+impl GoodsName {
+    fn path(&self, item: usize) -> Text {
+        match self.paths.get(item) {
+            Some(path) => Text::const_new(path),
+            None => Path::Goods(item, self.name).render(),
+        }
+    }
+}
+
+/// The [`GoodsName`] of a field name (a table of ten paths).
+macro_rules! goods_name {
+    ($name:literal) => {
+        GoodsName {
+            name: $name,
+            paths: [
+                concat!("goods[0].", $name),
+                concat!("goods[1].", $name),
+                concat!("goods[2].", $name),
+                concat!("goods[3].", $name),
+                concat!("goods[4].", $name),
+                concat!("goods[5].", $name),
+                concat!("goods[6].", $name),
+                concat!("goods[7].", $name),
+                concat!("goods[8].", $name),
+                concat!("goods[9].", $name),
+            ],
+        }
+    };
+}
+
+pub(super) const HS_CODE: GoodsName = goods_name!("hs_code");
+pub(super) const ORIGIN_COUNTRY: GoodsName = goods_name!("origin_country");
+pub(super) const DESCRIPTION: GoodsName = goods_name!("description");
+pub(super) const VALUE_AMOUNT: GoodsName = goods_name!("value.amount");
+pub(super) const NET_MASS: GoodsName = goods_name!("net_mass_kg");
+pub(super) const GROSS_MASS: GoodsName = goods_name!("gross_mass_kg");
+
 /// Returns the evidence of a goods item's field: its path (`goods[i].<name>`) and its text value.
-pub(super) fn goods_evidence(item: usize, name: &'static str, value: &str) -> Evidence {
-    Evidence { field: Path::Goods(item, name).render(), value: value.to_owned() }
+pub(super) fn goods_evidence(item: usize, name: &GoodsName, value: &str) -> Evidence {
+    Evidence { field: name.path(item), value: value.into() }
 }
 
 /// Returns the evidence of a goods item's numeric field.
-pub(super) fn goods_number_evidence(item: usize, name: &'static str, value: f64) -> Evidence {
-    Evidence { field: Path::Goods(item, name).render(), value: Val::Num(value).render() }
+pub(super) fn goods_number_evidence(item: usize, name: &GoodsName, value: f64) -> Evidence {
+    Evidence { field: name.path(item), value: Val::Num(value).render() }
 }
 
 /// Returns the evidence of a consignment-level field at a fixed path.
 pub(super) fn static_evidence(path: &'static str, value: &str) -> Evidence {
-    Evidence { field: Path::Static(path).render(), value: value.to_owned() }
+    Evidence { field: Path::Static(path).render(), value: value.into() }
 }
 
 /// Returns the evidence of a routing country.
 pub(super) fn route_evidence(j: usize, value: &str) -> Evidence {
-    Evidence { field: Path::Route(j).render(), value: value.to_owned() }
-}
-
-/// Appends a non-negative integer in decimal.
-fn push_index(out: &mut String, mut i: usize) {
-    if i < 10 {
-        out.push(char::from(b'0' + i as u8));
-        return;
-    }
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (i % 10) as u8;
-        i /= 10;
-        if i == 0 {
-            break;
-        }
-    }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    Evidence { field: Path::Route(j).render(), value: value.into() }
 }
 
 /// Formats a number with at most four decimals and no trailing zeros.
@@ -382,5 +422,33 @@ fn in_set(value: &str, set: &[String]) -> bool {
         set.binary_search_by(|s| s.as_str().cmp(upper.as_str())).is_ok()
     } else {
         set.binary_search_by(|s| s.as_str().cmp(value)).is_ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DESCRIPTION, GROSS_MASS, GoodsName, HS_CODE, NET_MASS, ORIGIN_COUNTRY, Path, VALUE_AMOUNT};
+
+    #[test]
+    fn written_out_goods_paths_are_the_rendered_ones() {
+        let names: [(&GoodsName, &'static str); 6] = [
+            (&HS_CODE, "hs_code"),
+            (&ORIGIN_COUNTRY, "origin_country"),
+            (&DESCRIPTION, "description"),
+            (&VALUE_AMOUNT, "value.amount"),
+            (&NET_MASS, "net_mass_kg"),
+            (&GROSS_MASS, "gross_mass_kg"),
+        ];
+        for (goods_name, name) in names {
+            // Past the tenth item the path is rendered: both sides of the table's edge.
+            for item in [0, 1, 9, 10, 11, 123] {
+                assert_eq!(goods_name.path(item), Path::Goods(item, name).render(), "{name} of item {item}");
+                assert_eq!(goods_name.path(item), format!("goods[{item}].{name}"), "{name} of item {item}");
+            }
+        }
+        for j in [0, 1, 9, 10, 12, 123] {
+            assert_eq!(Path::Route(j).render(), format!("itinerary.routing_countries[{j}]"), "routing country {j}");
+        }
+        assert_eq!(Path::PartyId(3, 10).render(), "parties[3].identifiers[10].value");
     }
 }

@@ -5,21 +5,24 @@
 //! goods number (`goods.value > 50000 and goods.net_mass < 10`) is a candidate only when some goods item's value of
 //! that field could satisfy it (the largest above 50,000, the smallest under 10).
 //!
-//! The layout is built for memory latency, which dominates once the set is larger than the caches: keys are packed
-//! into integers (no string hashing or comparison), every bucket's postings live in one contiguous array, and each
-//! posting carries a 64-bit filter of the origins its profile requires, so that most HS-keyed candidates are
-//! dropped without touching anything but the posting itself.
+//! The layout is built for memory latency, which dominates once the set is larger than the caches. HS keys of four
+//! digits or more are found through a dense table of the 10,000 headings (one read, no hashing) that points at the
+//! heading's few keys, one contiguous run; shorter ones through a dense table of the 1,110 one- to three-digit
+//! prefixes. Other keys are packed into integers (no string hashing or comparison). Every key's postings live in
+//! one contiguous array; each posting carries the position of its profile's compiled program (so a candidate is
+//! evaluated without any other lookup) and a 64-bit filter of the codes its profile requires of one more field
+//! (the goods origins, the country of dispatch or destination, or the route), so that most candidates are dropped
+//! without touching anything but the posting itself. Lookups read the consignment's packed codes from [`Facts`].
 
 use std::collections::HashMap;
 
-use aduana_core::Consignment;
-
+use crate::profile::program::{Facts, Programs, pack_digits, pack_text};
 use crate::profile::{Cmp, Expr, Field, Op, Profile};
 
 /// A profile with no indexable test, with the bounds it requires of goods numbers.
 #[derive(Debug, Clone, Copy)]
 struct Fallback {
-    profile: u32,
+    program: u32,
     bounds: [Option<Bound>; 2],
 }
 
@@ -76,65 +79,81 @@ fn required_bounds(expr: &Expr) -> [Option<Bound>; 2] {
 /// item has).
 pub(crate) type NumberRanges = [Option<(f64, f64)>; 3];
 
-/// Returns the [`NumberRanges`] of a consignment.
-pub(crate) fn number_ranges(consignment: &Consignment) -> NumberRanges {
-    let mut ranges = [None; 3];
-    for item in &consignment.goods {
-        let values = [item.value.as_ref().map(|v| v.amount), item.net_mass_kg, item.gross_mass_kg];
-        for (range, value) in ranges.iter_mut().zip(values) {
-            if let Some(n) = crate::profile::eval::decimal(value) {
-                let (min, max): (f64, f64) = range.unwrap_or((n, n));
-                *range = Some((min.min(n), max.max(n)));
-            }
-        }
-    }
-    ranges
-}
+/// The country fields a posting's filter can be on, in [`Posting::set`] order after "none"; the first a profile
+/// requires is the one filtered on.
+const FILTER_FIELDS: [Field; 4] = [Field::Origin, Field::Dispatch, Field::Destination, Field::Route];
 
-/// One profile filed under a key, with the filter of the origins it requires.
+/// One profile filed under a key, with the filter of the codes it requires of one more field.
 #[derive(Debug, Clone, Copy)]
 struct Posting {
-    profile: u32,
-    /// Bits of the origins the profile requires of some goods item ([`origin_bit`]); all ones when it requires none.
-    origins: u64,
+    /// Bits ([`code_bit`]) of the codes the profile requires of the field `set` names; all ones when none.
+    bits: u64,
+    /// Where the profile's program starts ([`Programs::start`]).
+    program: u32,
+    /// Which of the consignment's code sets the filter applies to: 0 none (a set of all ones), then
+    /// [`FILTER_FIELDS`] in order.
+    set: u32,
 }
 
-/// A bucket kind's keys: packed key → range of `ProfileIndex::postings`.
+/// A kind of key's values: packed key ([`pack_text`]) → range of `ProfileIndex::postings`.
 #[derive(Debug, Default)]
 struct Buckets {
     ranges: HashMap<u64, (u32, u32), IntBuild>,
-    /// The key lengths used, so that a prefix lookup tries only those.
+    /// The key lengths used (in bytes), so that a prefix lookup tries only those.
     lengths: Vec<usize>,
 }
 
 impl Buckets {
-    fn get<'p>(&self, postings: &'p [Posting], key: &str) -> &'p [Posting] {
-        match self.ranges.get(&pack(key)) {
+    fn get<'p>(&self, postings: &'p [Posting], key: u64) -> &'p [Posting] {
+        match self.ranges.get(&key) {
             Some(&(start, end)) => &postings[start as usize..end as usize],
             None => &[],
         }
     }
 }
 
-/// Packs a key into an integer: its bytes when it has at most 8 (no collisions: keys are non-empty text without NUL),
-/// otherwise a hash with the top bit set. A collision between two long keys only adds candidates, which the
-/// conditions then reject: the index may over-select, never under-select.
-fn pack(key: &str) -> u64 {
-    let bytes = key.as_bytes();
-    if bytes.len() <= 8 && bytes.iter().all(|&b| b != 0 && b < 0x80) {
-        let mut word = [0u8; 8];
-        word[..bytes.len()].copy_from_slice(bytes);
-        u64::from_le_bytes(word)
-    } else {
-        let mut hash = crate::selection::Fnv::new();
-        hash.write(bytes);
-        hash.finish() | 1 << 63
-    }
+/// An HS key of four digits or more, packed ([`pack_digits`]), with its range of `ProfileIndex::postings`.
+#[derive(Debug, Clone, Copy)]
+struct HsKey {
+    key: u64,
+    start: u32,
+    end: u32,
 }
 
-/// The bit of an origin in a posting's origin filter.
-fn origin_bit(code: [u8; 2]) -> u64 {
-    1 << ((u64::from(u16::from_le_bytes(code)).wrapping_mul(0x9e37_79b9_7f4a_7c15)) >> 58)
+/// The mask of a packed digit string's own length: its digits are the non-zero nibbles.
+fn digits_mask(key: u64) -> u64 {
+    let digits = (64 - key.leading_zeros()).div_ceil(4);
+    if digits >= 16 { u64::MAX } else { (1 << (4 * digits)) - 1 }
+}
+
+/// Returns the digit at `position` of a packed digit string, `None` past its end.
+fn digit(packed: u64, position: u32) -> Option<u32> {
+    let nibble = (packed >> (4 * position) & 0xf) as u32;
+    nibble.checked_sub(1)
+}
+
+/// Returns the number formed by the first `len` digits of a packed digit string, `None` when it is shorter.
+fn leading_number(packed: u64, len: u32) -> Option<usize> {
+    (0..len).try_fold(0usize, |n, position| Some(n * 10 + digit(packed, position)? as usize))
+}
+
+/// The slot of a one- to three-digit HS prefix in the short-prefix table: 0–9, then 10–109, then 110–1,109.
+fn short_slot(packed: u64, len: u32) -> Option<usize> {
+    let offset = match len {
+        1 => 0,
+        2 => 10,
+        3 => 110,
+        _ => return None,
+    };
+    Some(offset + leading_number(packed, len)?)
+}
+
+const SHORT_SLOTS: usize = 1_110;
+const HEADINGS: usize = 10_000;
+
+/// The bit of a two-letter code (packed as [`pack_text`] does) in a posting's filter.
+fn code_bit(packed: u64) -> u64 {
+    1 << ((packed & 0xffff).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
 }
 
 /// A hasher for integer keys: one multiplication.
@@ -162,40 +181,50 @@ type IntBuild = std::hash::BuildHasherDefault<IntHasher>;
 /// A compiled index over a sorted list of profiles.
 #[derive(Debug, Default)]
 pub(crate) struct ProfileIndex {
-    hs: Buckets,
+    /// Per heading (the first four digits as a number), where its keys start in `hs_keys`; one more entry at the
+    /// end. Empty when no key has four digits or more.
+    heading_starts: Vec<u32>,
+    /// The HS keys of four digits or more, heading after heading.
+    hs_keys: Vec<HsKey>,
+    /// Per short-prefix slot ([`short_slot`]), where its postings start; one more entry at the end. Empty when no
+    /// key has fewer than four digits.
+    short_starts: Vec<u32>,
     origin: Buckets,
     dispatch: Buckets,
     places: Buckets,
-    /// Every bucket's postings, bucket after bucket.
+    /// Every key's postings, key after key.
     postings: Vec<Posting>,
     fallback: Vec<Fallback>,
 }
 
-/// Returns the filter of the origins a condition requires of some goods item (a top-level `goods.origin =` / `in`
-/// test), all ones when it has none.
-fn required_origins(expr: &Expr) -> u64 {
-    required_origin_codes(expr).map_or(u64::MAX, |codes| codes.iter().fold(0, |bits, &c| bits | origin_bit(c)))
-}
-
-fn required_origin_codes(expr: &Expr) -> Option<Vec<[u8; 2]>> {
-    let from_test = |e: &Expr| match e {
-        Expr::Test(test) if test.field == Field::Origin => {
-            let values: &[String] = match &test.op {
-                Op::Eq(v) => std::slice::from_ref(v),
-                Op::In(set) => set,
-                _ => return None,
-            };
-            values.iter().map(|v| <[u8; 2]>::try_from(v.as_bytes()).ok()).collect::<Option<Vec<_>>>()
-        }
-        _ => None,
+/// Returns the filter a condition's postings carry: which set ([`Posting::set`]) and the bits of the codes it
+/// requires there, from its first top-level `=` / `in` test on one of [`FILTER_FIELDS`] whose operands are all
+/// two-letter codes; `(0, all ones)` when it has none.
+fn required_filter(expr: &Expr) -> (u32, u64) {
+    let parts = match expr {
+        Expr::And(parts) => parts.as_slice(),
+        other => std::slice::from_ref(other),
     };
-    match expr {
-        Expr::And(parts) => parts.iter().find_map(from_test),
-        other => from_test(other),
+    for (set, field) in (1..).zip(&FILTER_FIELDS) {
+        let codes = parts.iter().find_map(|part| match part {
+            Expr::Test(test) if test.field == *field => {
+                let values: &[String] = match &test.op {
+                    Op::Eq(v) => std::slice::from_ref(v),
+                    Op::In(values) => values,
+                    _ => return None,
+                };
+                values.iter().map(|v| pack_text(v).filter(|_| v.len() == 2)).collect::<Option<Vec<_>>>()
+            }
+            _ => None,
+        });
+        if let Some(codes) = codes {
+            return (set, codes.iter().fold(0, |bits, &(code, _)| bits | code_bit(code)));
+        }
     }
+    (0, u64::MAX)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Bucket {
     Hs,
     Origin,
@@ -239,111 +268,177 @@ fn keys(expr: &Expr) -> Option<Vec<(Bucket, String)>> {
     }
 }
 
+/// Where a key is filed, once packed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Slot {
+    /// A short HS prefix's slot ([`short_slot`]).
+    Short(usize),
+    /// An HS key of four digits or more: its heading and packed digits.
+    Heading(usize, u64),
+    /// A packed text key of the origin, dispatch or place buckets.
+    Text(Bucket, u64),
+}
+
+/// Packs a key; `None` when no value of its field can equal it or start with it (the model's HS codes are digits,
+/// its countries and LOCODEs at most 8 ASCII bytes), so that it can be left out.
+fn slot(bucket: Bucket, key: &str) -> Option<Slot> {
+    if bucket == Bucket::Hs {
+        let (packed, _) = pack_digits(key.as_bytes())?;
+        let len = u32::try_from(key.len()).ok()?;
+        return match short_slot(packed, len) {
+            Some(slot) => Some(Slot::Short(slot)),
+            None => Some(Slot::Heading(leading_number(packed, 4)?, packed)),
+        };
+    }
+    Some(Slot::Text(bucket, pack_text(key)?.0))
+}
+
 impl ProfileIndex {
-    pub(crate) fn build(profiles: &[Profile]) -> ProfileIndex {
+    /// Builds the index of `profiles`, whose compiled programs are `programs`.
+    pub(crate) fn build(profiles: &[Profile], programs: &Programs) -> ProfileIndex {
         let mut index = ProfileIndex::default();
-        let mut filed: [HashMap<u64, Vec<Posting>, IntBuild>; 4] = Default::default();
+        let mut filed: HashMap<Slot, Vec<Posting>> = HashMap::new();
         for (i, profile) in profiles.iter().enumerate() {
-            let i = u32::try_from(i).expect("fewer than 2^32 profiles");
-            let origins = required_origins(&profile.condition);
+            let program = programs.start(i);
+            let (set, bits) = required_filter(&profile.condition);
             match keys(&profile.condition) {
                 Some(keys) => {
                     for (bucket, key) in keys {
-                        let buckets = index.buckets_mut(bucket);
-                        if !buckets.lengths.contains(&key.len()) {
-                            buckets.lengths.push(key.len());
+                        let Some(slot) = slot(bucket, &key) else { continue };
+                        if let Slot::Text(bucket, _) = slot {
+                            let lengths = &mut index.buckets_mut(bucket).lengths;
+                            if !lengths.contains(&key.len()) {
+                                lengths.push(key.len());
+                            }
                         }
-                        let list = filed[bucket as usize].entry(pack(&key)).or_default();
-                        if list.last().is_none_or(|p| p.profile != i) {
-                            list.push(Posting { profile: i, origins });
+                        let list = filed.entry(slot).or_default();
+                        if list.last().is_none_or(|p| p.program != program) {
+                            list.push(Posting { bits, program, set });
                         }
                     }
                 }
-                None => index.fallback.push(Fallback { profile: i, bounds: required_bounds(&profile.condition) }),
+                None => index.fallback.push(Fallback { program, bounds: required_bounds(&profile.condition) }),
             }
         }
-        for (kind, lists) in [Bucket::Hs, Bucket::Origin, Bucket::Dispatch, Bucket::Place].into_iter().zip(filed) {
-            let mut lists: Vec<(u64, Vec<Posting>)> = lists.into_iter().collect();
-            lists.sort_unstable_by_key(|(key, _)| *key);
-            for (key, list) in lists {
-                let start = u32::try_from(index.postings.len()).expect("fewer than 2^32 postings");
-                index.postings.extend(list);
-                let end = u32::try_from(index.postings.len()).expect("fewer than 2^32 postings");
-                index.buckets_mut(kind).ranges.insert(key, (start, end));
+        let mut lists: Vec<(Slot, Vec<Posting>)> = filed.into_iter().collect();
+        lists.sort_unstable_by_key(|(slot, _)| *slot);
+        let position = |n: usize| u32::try_from(n).expect("fewer than 2^32 postings");
+        let has_short = lists.iter().any(|(slot, _)| matches!(slot, Slot::Short(_)));
+        let has_headings = lists.iter().any(|(slot, _)| matches!(slot, Slot::Heading(..)));
+        if has_short {
+            index.short_starts = vec![0; SHORT_SLOTS + 1];
+        }
+        if has_headings {
+            index.heading_starts = vec![0; HEADINGS + 1];
+        }
+        for (slot, list) in lists {
+            let start = position(index.postings.len());
+            index.postings.extend(list);
+            let end = position(index.postings.len());
+            match slot {
+                // The slots come in order, so each table's entries are filled in order; a slot's end is the next
+                // slot's start, set below.
+                Slot::Short(slot) => index.short_starts[slot + 1] = end,
+                Slot::Heading(heading, key) => {
+                    index.hs_keys.push(HsKey { key, start, end });
+                    index.heading_starts[heading + 1] = position(index.hs_keys.len());
+                }
+                Slot::Text(bucket, key) => {
+                    index.buckets_mut(bucket).ranges.insert(key, (start, end));
+                }
             }
-            index.buckets_mut(kind).lengths.sort_unstable();
+        }
+        // A slot with no key starts and ends where the previous one ended. The short postings come first in
+        // `postings` (their slots sort first), so the table starts at 0.
+        for starts in [&mut index.short_starts, &mut index.heading_starts] {
+            for i in 1..starts.len() {
+                starts[i] = starts[i].max(starts[i - 1]);
+            }
+        }
+        for bucket in [Bucket::Origin, Bucket::Dispatch, Bucket::Place] {
+            index.buckets_mut(bucket).lengths.sort_unstable();
         }
         index
     }
 
     fn buckets_mut(&mut self, bucket: Bucket) -> &mut Buckets {
         match bucket {
-            Bucket::Hs => &mut self.hs,
-            Bucket::Origin => &mut self.origin,
+            Bucket::Hs | Bucket::Origin => &mut self.origin,
             Bucket::Dispatch => &mut self.dispatch,
             Bucket::Place => &mut self.places,
         }
     }
 
-    /// Fills `out` with the indices of the profiles that could match, sorted and without repeats.
-    /// `ranges` are the consignment's [`number_ranges`].
-    pub(crate) fn candidates(&self, consignment: &Consignment, ranges: &NumberRanges, out: &mut Vec<u32>) {
+    /// Fills `out` with the program positions ([`Programs::start`], in profile order) of the profiles that could
+    /// match the consignment whose facts are `facts`, sorted and without repeats.
+    pub(crate) fn candidates(&self, facts: &Facts, out: &mut Vec<u32>) {
         out.clear();
         if !self.fallback.is_empty() {
+            let ranges = facts.number_ranges();
             out.extend(
                 self.fallback
                     .iter()
                     .filter(|f| f.bounds.iter().flatten().all(|b| b.admits(ranges[b.field])))
-                    .map(|f| f.profile),
+                    .map(|f| f.program),
             );
         }
-        // The origins of the goods items: a candidate that requires origins none of them has cannot match.
+        // The consignment's codes of the filter fields: a candidate that requires codes none of them has cannot
+        // match.
+        let two_letters = |code: u64| code != 0 && code >> 16 == 0;
         let mut origins = 0u64;
-        for item in &consignment.goods {
-            if let Some(origin) = &item.origin_country
-                && let Ok(code) = <[u8; 2]>::try_from(origin.as_str().as_bytes())
-            {
-                origins |= origin_bit(code);
+        for (_, origin) in facts.goods_codes() {
+            if two_letters(origin) {
+                origins |= code_bit(origin);
             }
         }
+        let one = |code: u64| if two_letters(code) { code_bit(code) } else { 0 };
+        let route = facts.route().iter().fold(0, |bits, &code| bits | one(code));
+        // Indexed by `Posting::set`, padded to eight so that the index needs no bounds check.
+        let sets = [u64::MAX, origins, one(facts.dispatch()), one(facts.destination()), route, 0, 0, 0];
         let postings = &self.postings[..];
         let mut add = |list: &[Posting]| {
-            // A profile that requires no origin (all ones) is a candidate whether or not the goods declare one.
-            out.extend(list.iter().filter(|p| p.origins == u64::MAX || p.origins & origins != 0).map(|p| p.profile));
-        };
-        let prefixes = |buckets: &Buckets, code: &str, add: &mut dyn FnMut(&[Posting])| {
-            for &len in &buckets.lengths {
-                if len > code.len() {
-                    break;
-                }
-                if code.is_char_boundary(len) {
-                    add(buckets.get(postings, &code[..len]));
+            for p in list {
+                if p.bits & sets[p.set as usize & 7] != 0 {
+                    out.push(p.program);
                 }
             }
         };
-        for item in &consignment.goods {
-            if let Some(hs) = &item.hs_code
-                && !self.hs.ranges.is_empty()
-            {
-                prefixes(&self.hs, hs.as_str(), &mut add);
+        for (hs, origin) in facts.goods_codes() {
+            if hs != 0 {
+                if !self.short_starts.is_empty() {
+                    for len in 1..=3 {
+                        if let Some(slot) = short_slot(hs, len) {
+                            let (start, end) = (self.short_starts[slot], self.short_starts[slot + 1]);
+                            add(&postings[start as usize..end as usize]);
+                        }
+                    }
+                }
+                if let (false, Some(heading)) = (self.heading_starts.is_empty(), leading_number(hs, 4)) {
+                    let keys =
+                        &self.hs_keys[self.heading_starts[heading] as usize..self.heading_starts[heading + 1] as usize];
+                    for key in keys {
+                        if hs & digits_mask(key.key) == key.key {
+                            add(&postings[key.start as usize..key.end as usize]);
+                        }
+                    }
+                }
             }
-            if let Some(origin) = &item.origin_country
-                && !self.origin.ranges.is_empty()
-            {
-                add(self.origin.get(postings, origin.as_str()));
+            if origin != 0 && !self.origin.ranges.is_empty() {
+                add(self.origin.get(postings, origin));
             }
         }
-        if let Some(dispatch) = &consignment.itinerary.country_of_dispatch
-            && !self.dispatch.ranges.is_empty()
-        {
-            add(self.dispatch.get(postings, dispatch.as_str()));
+        if facts.dispatch() != 0 && !self.dispatch.ranges.is_empty() {
+            add(self.dispatch.get(postings, facts.dispatch()));
         }
         if !self.places.ranges.is_empty() {
-            let it = &consignment.itinerary;
-            for place in [&it.place_of_loading, &it.place_of_discharge, &it.first_place_of_entry, &it.place_of_delivery]
-            {
-                if let Some(locode) = place.as_ref().and_then(|p| p.locode.as_ref()) {
-                    prefixes(&self.places, locode.as_str(), &mut add);
+            for place in facts.places() {
+                for &len in &self.places.lengths {
+                    // A packed code's bytes are non-zero up to its length.
+                    if len > 8 || place >> (8 * len - 8) == 0 {
+                        break;
+                    }
+                    let mask = if len == 8 { u64::MAX } else { (1 << (8 * len)) - 1 };
+                    add(self.places.get(postings, place & mask));
                 }
             }
         }
@@ -355,5 +450,72 @@ impl ProfileIndex {
     /// the goods numbers rule them out).
     pub(crate) fn fallback_len(&self) -> usize {
         self.fallback.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Which profiles the index picks; that it never misses a matching profile is checked on random conditions in
+    //! `program::tests`.
+
+    use aduana_core::{Consignment, CountryCode, Direction, GoodsItem, HsCode, LoCode, Place, Reference};
+
+    use crate::profile::{ProfileSet, ProfileSource};
+
+    fn set(conditions: &[&str]) -> ProfileSet {
+        let mut text = String::new();
+        for (i, when) in conditions.iter().enumerate() {
+            text.push_str(&format!(
+                "profile P-{i} {{\n title: \"t\"\n rationale: \"r\"\n owner: \"o\"\n valid: 2020-01-01 to open\n \
+                 version: 1\n weight: 1\n severity: low\n lane: yellow\n when: {when}\n}}\n"
+            ));
+        }
+        ProfileSet::compile(&[ProfileSource { name: "test.profile", text: &text }]).expect("compiles")
+    }
+
+    fn consignment(hs: &str, origin: &str, loading: &str, routing: &[&str]) -> Consignment {
+        let mut c = Consignment::new(Reference::parse("T1").expect("a valid test value"), Direction::Import);
+        let mut item = GoodsItem::new(1);
+        item.hs_code = Some(HsCode::parse(hs).expect("a valid test value"));
+        item.origin_country = Some(CountryCode::parse(origin).expect("a valid test value"));
+        c.goods.push(item);
+        c.itinerary.place_of_loading = Some(Place::locode(LoCode::parse(loading).expect("a valid test value")));
+        c.itinerary.routing_countries =
+            routing.iter().map(|r| CountryCode::parse(r).expect("a valid test value")).collect();
+        c
+    }
+
+    #[test]
+    fn hs_keys_of_every_length_are_found_through_their_tables() {
+        let set = set(&[
+            "goods.hs_code prefix [\"8\"]",
+            "goods.hs_code prefix [\"851\"]",
+            "goods.hs_code = \"851712\"",
+            "goods.hs_code prefix [\"8517120000\"]",
+            "goods.hs_code prefix [\"8471\"]",
+            // No HS code has a letter: filed under nothing, never a candidate (and never a match).
+            "goods.hs_code in [\"85A\"]",
+        ]);
+        assert_eq!(set.candidate_count(&consignment("8517120000", "CN", "CNSHA", &[])), 4);
+        assert_eq!(set.candidate_count(&consignment("851712", "CN", "CNSHA", &[])), 3);
+        assert_eq!(set.candidate_count(&consignment("8471", "CN", "CNSHA", &[])), 2);
+        assert_eq!(set.candidate_count(&consignment("0101", "CN", "CNSHA", &[])), 0);
+    }
+
+    #[test]
+    fn postings_are_dropped_when_the_consignment_lacks_a_required_country() {
+        let set = set(&[
+            "loading = \"CNSHA\" and route in [\"DE\", \"NL\"]",
+            "loading prefix [\"CN\"] and goods.origin = \"VN\"",
+            "loading = \"CNSHA\"",
+        ]);
+        // (The filter is a 64-bit hash of the codes, so two codes can share a bit and let a posting through: these
+        // do not.)
+        assert_eq!(set.candidate_count(&consignment("8517", "CN", "CNSHA", &["US"])), 1);
+        assert_eq!(set.candidate_count(&consignment("8517", "CN", "CNSHA", &["US", "NL"])), 2);
+        assert_eq!(set.candidate_count(&consignment("8517", "VN", "CNSHA", &["NL"])), 3);
+        // The second is filed under its origin (the more selective kind), so only the conditions rule it out.
+        assert_eq!(set.candidate_count(&consignment("8517", "VN", "DEHAM", &["NL"])), 1);
+        assert_eq!(set.candidate_count(&consignment("8517", "CN", "DEHAM", &["NL"])), 0);
     }
 }

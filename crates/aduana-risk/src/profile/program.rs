@@ -1,6 +1,11 @@
-//! Profiles' conditions compiled to flat programs: one contiguous array of nodes for the whole set, with the
-//! common tests specialised by field (HS codes, countries and LOCODEs as packed integers, numbers as `f64`,
-//! regular expressions shared across profiles), evaluated against facts extracted once per consignment.
+//! Profiles' conditions compiled to flat programs: one array of 64-bit words for the whole set, each profile's
+//! program (a header, then its nodes in pre-order, each followed by its operands) in one contiguous run, with the
+//! common tests specialised by field (HS codes, countries and LOCODEs as packed integers, numbers as `f64`, regular
+//! expressions shared across profiles), evaluated against facts extracted once per consignment.
+//!
+//! The layout is built for memory latency: a candidate's validity, flags, nodes and operands sit in one or two
+//! cache lines, found directly from the index's postings (which carry the program's position), so that evaluating
+//! a candidate costs one miss instead of one per array.
 //!
 //! The tree in [`Expr`] stays the definition: every test the program does not specialise is evaluated (and its
 //! evidence recorded) by the tree evaluator ([`Env::test`]). A specialised test gives exactly the answer, and the
@@ -11,20 +16,23 @@
 
 use aduana_core::{Consignment, Evidence, GoodsItem};
 
-use crate::profile::eval::{Env, decimal, goods_evidence, goods_number_evidence, route_evidence, static_evidence};
+use crate::profile::eval::{
+    DESCRIPTION, Env, GROSS_MASS, HS_CODE, NET_MASS, ORIGIN_COUNTRY, VALUE_AMOUNT, decimal, goods_evidence,
+    goods_number_evidence, route_evidence, static_evidence,
+};
 use crate::profile::index::NumberRanges;
 use crate::profile::{Cmp, Expr, Field, Op, Profile, Test};
 
-/// The compiled programs of a profile set, in profile order.
+/// The compiled programs of a profile set.
 #[derive(Debug, Default)]
 pub(crate) struct Programs {
-    /// Per profile, what is read of it for every candidate, in one place (one cache line fetched, not three).
-    heads: Vec<Head>,
-    /// Every profile's nodes, in pre-order; a node's `end` is the index (relative to its profile's start) just past
-    /// its subtree.
-    nodes: Vec<Node>,
-    /// The operands of code tests: packed codes, each test's slice contiguous.
-    codes: Vec<u64>,
+    /// Every profile's program, in profile order: [`HEADER`] words (validity; profile index and flags), then its
+    /// nodes in pre-order. A node is one word ([`Kind::pack`]) holding the position (relative to the first node)
+    /// just past its subtree, followed by its operands: the packed codes of a code test, (code, mask) pairs of a
+    /// prefix test, the `f64` bits of a number test, the index of a regular expression or of a generic test.
+    words: Vec<u64>,
+    /// Where each profile's program starts in `words`, by profile index (increasing).
+    starts: Vec<u32>,
     /// The distinct regular expressions (one compiled program and one cache each, whatever the number of profiles
     /// that use them).
     regexes: Vec<std::sync::Arc<regex::Regex>>,
@@ -32,15 +40,18 @@ pub(crate) struct Programs {
     generic: Vec<Test>,
 }
 
-/// What is read of a profile for every candidate.
+/// The words of a program's header: validity (first day in the low half, last day in the high half), then the
+/// profile index (low half) and flags (high half: bit 0 set when the condition tests goods fields).
+const HEADER: usize = 2;
+
+/// What is read of a profile for every candidate: its program's header.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Head {
     /// Its validity as day numbers (first day, last day inclusive; see [`crate::profile::day_number`]).
     from: i32,
     to: i32,
-    /// Where its nodes are in `Programs::nodes`.
-    start: u32,
-    end: u32,
+    /// The profile's index in the set.
+    profile: u32,
     /// Whether its condition tests goods fields (and so is evaluated per goods item).
     pub(crate) uses_goods: bool,
 }
@@ -50,48 +61,112 @@ impl Head {
     pub(crate) fn is_valid_on(&self, day: i32) -> bool {
         self.from <= day && day <= self.to
     }
+
+    /// Returns the profile's index in the set.
+    pub(crate) fn profile(&self) -> usize {
+        self.profile as usize
+    }
+
+    fn pack(self) -> [u64; HEADER] {
+        [
+            u64::from(self.from as u32) | u64::from(self.to as u32) << 32,
+            u64::from(self.profile) | u64::from(self.uses_goods) << 32,
+        ]
+    }
+
+    fn unpack(words: [u64; HEADER]) -> Head {
+        Head {
+            from: words[0] as u32 as i32,
+            to: (words[0] >> 32) as u32 as i32,
+            profile: words[1] as u32,
+            uses_goods: words[1] >> 32 & 1 == 1,
+        }
+    }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Node {
-    end: u32,
-    kind: Kind,
-}
-
-#[derive(Debug, Clone, Copy)]
+/// A node of a program; its operands follow it.
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
     And,
     Or,
     Not,
-    /// Some value of the field is one of `codes[start..start + len]` (`=`, `in`); none is when `negate` (`!=`,
-    /// `not in`).
+    /// Some value of the field is one of the operands (`=`, `in`); none is when `negate` (`!=`, `not in`).
     CodeIn {
         field: CodeField,
-        start: u32,
-        len: u32,
         negate: bool,
     },
-    /// Some value of the field starts with one of the prefixes `codes[start..start + len]`, each packed with its
-    /// mask in the next slot.
+    /// Some value of the field starts with one of the prefixes: operands in (code, mask) pairs.
     CodePrefix {
         field: CodeField,
-        start: u32,
-        len: u32,
     },
-    /// The goods item's number compares with the operand.
+    /// The goods item's number compares with the operand (its `f64` bits).
     Number {
         field: NumberField,
         cmp: Cmp,
-        operand: f64,
     },
-    /// The goods item's description matches `regexes[regex]`.
-    DescriptionMatches {
-        regex: u32,
-    },
-    /// A test evaluated by the tree evaluator: `generic[test]`.
-    Generic {
-        test: u32,
-    },
+    /// The goods item's description matches the regular expression whose index is the operand.
+    DescriptionMatches,
+    /// A test evaluated by the tree evaluator: the operand is its index in `Programs::generic`.
+    Generic,
+}
+
+const CODE_FIELDS: [CodeField; 9] = [
+    CodeField::HsCode,
+    CodeField::Origin,
+    CodeField::Dispatch,
+    CodeField::Destination,
+    CodeField::Route,
+    CodeField::Loading,
+    CodeField::Discharge,
+    CodeField::Entry,
+    CodeField::Delivery,
+];
+const NUMBER_FIELDS: [NumberField; 3] = [NumberField::Value, NumberField::NetMass, NumberField::GrossMass];
+const CMPS: [Cmp; 5] = [Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge, Cmp::Eq];
+
+impl Kind {
+    /// Packs a node: its kind in the low half (tag, field, flag bytes), `end` in the high half.
+    fn pack(self, end: u32) -> u64 {
+        let index = |found: Option<usize>| found.expect("a value of its own table") as u64;
+        let (tag, field, flag) = match self {
+            Kind::And => (0, 0, 0),
+            Kind::Or => (1, 0, 0),
+            Kind::Not => (2, 0, 0),
+            Kind::CodeIn { field, negate } => {
+                (3, index(CODE_FIELDS.iter().position(|f| *f == field)), u64::from(negate))
+            }
+            Kind::CodePrefix { field } => (4, index(CODE_FIELDS.iter().position(|f| *f == field)), 0),
+            Kind::Number { field, cmp } => {
+                (5, index(NUMBER_FIELDS.iter().position(|f| *f == field)), index(CMPS.iter().position(|c| *c == cmp)))
+            }
+            Kind::DescriptionMatches => (6, 0, 0),
+            Kind::Generic => (7, 0, 0),
+        };
+        tag | field << 8 | flag << 16 | u64::from(end) << 32
+    }
+
+    /// Unpacks a node word written by [`Kind::pack`]: its kind and the position just past its subtree.
+    ///
+    /// # Panics
+    ///
+    /// On a word [`Kind::pack`] did not write (the words are only ever written by [`Programs::build`]).
+    #[inline(always)]
+    fn unpack(word: u64) -> (Kind, usize) {
+        let field = (word >> 8 & 0xff) as usize;
+        let flag = (word >> 16 & 0xff) as usize;
+        let kind = match word & 0xff {
+            0 => Kind::And,
+            1 => Kind::Or,
+            2 => Kind::Not,
+            3 => Kind::CodeIn { field: CODE_FIELDS[field], negate: flag == 1 },
+            4 => Kind::CodePrefix { field: CODE_FIELDS[field] },
+            5 => Kind::Number { field: NUMBER_FIELDS[field], cmp: CMPS[flag] },
+            6 => Kind::DescriptionMatches,
+            7 => Kind::Generic,
+            tag => unreachable!("node tag {tag} was not written by Kind::pack"),
+        };
+        (kind, (word >> 32) as usize)
+    }
 }
 
 /// The code fields a program reads from [`Facts`].
@@ -130,7 +205,7 @@ impl CodeField {
     /// so the operand is upper-cased) or exactly (`in`, `not in`, whose operands the parser upper-cases).
     fn pack(self, operand: &str, fold: bool) -> Option<(u64, u64)> {
         match (self, fold) {
-            (CodeField::HsCode, _) => pack_digits(operand),
+            (CodeField::HsCode, _) => pack_digits(operand.as_bytes()),
             (_, true) => pack_text(&operand.to_ascii_uppercase()),
             (_, false) => pack_text(operand),
         }
@@ -138,7 +213,7 @@ impl CodeField {
 }
 
 /// The numeric goods fields a program reads from [`Facts`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum NumberField {
     Value,
     NetMass,
@@ -148,7 +223,7 @@ enum NumberField {
 /// Packs a string of at most 8 ASCII bytes (no NUL) into its bytes, little-endian, with the mask of its length:
 /// two packed values are equal exactly when the strings are, and `value & mask == prefix` exactly when the
 /// value starts with the prefix.
-fn pack_text(code: &str) -> Option<(u64, u64)> {
+pub(super) fn pack_text(code: &str) -> Option<(u64, u64)> {
     let bytes = code.as_bytes();
     if bytes.len() > 8 || bytes.iter().any(|&b| b == 0 || !b.is_ascii()) {
         return None;
@@ -161,8 +236,7 @@ fn pack_text(code: &str) -> Option<(u64, u64)> {
 
 /// Packs a string of at most 16 decimal digits (HS codes have up to 10) into 4-bit digits (digit + 1, so that
 /// zero marks the end), with the mask of its length; same properties as [`pack_text`].
-fn pack_digits(code: &str) -> Option<(u64, u64)> {
-    let bytes = code.as_bytes();
+pub(super) fn pack_digits(bytes: &[u8]) -> Option<(u64, u64)> {
     if bytes.len() > 16 || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
@@ -213,11 +287,11 @@ struct ItemFacts {
 
 /// Packs a code value of the model (canonical: upper-case ASCII, at most 8 bytes for the fields read here) as
 /// [`pack_text`] does, without its checks; 0 when absent (or, never for a valid code, too long).
-fn packed_text(code: Option<&str>) -> u64 {
+fn packed_text(code: Option<&[u8]>) -> u64 {
     match code {
         Some(code) if code.len() <= 8 => {
             let mut word = [0u8; 8];
-            word[..code.len()].copy_from_slice(code.as_bytes());
+            word[..code.len()].copy_from_slice(code);
             u64::from_le_bytes(word)
         }
         _ => 0,
@@ -232,10 +306,10 @@ impl Facts {
         self.matches.get_mut().clear();
         let it = &consignment.itinerary;
         let place = |p: &Option<aduana_core::Place>| {
-            packed_text(p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_str()))
+            packed_text(p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_bytes()))
         };
-        self.dispatch = packed_text(it.country_of_dispatch.as_ref().map(|c| c.as_str()));
-        self.destination = packed_text(it.country_of_destination.as_ref().map(|c| c.as_str()));
+        self.dispatch = packed_text(it.country_of_dispatch.as_ref().map(|c| c.as_bytes()));
+        self.destination = packed_text(it.country_of_destination.as_ref().map(|c| c.as_bytes()));
         self.loading = place(&it.place_of_loading);
         self.discharge = place(&it.place_of_discharge);
         self.entry = place(&it.first_place_of_entry);
@@ -245,10 +319,37 @@ impl Facts {
         self.route.clear();
         self.route.push(self.dispatch);
         for (_, place) in ROUTE_PLACES {
-            self.route.push(packed_text(place(it).as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_str())));
+            self.route.push(packed_text(place(it).as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_bytes())));
         }
-        self.route.extend(it.routing_countries.iter().map(|c| packed_text(Some(c.as_str()))));
+        self.route.extend(it.routing_countries.iter().map(|c| packed_text(Some(c.as_bytes()))));
         self.route.push(self.destination);
+    }
+}
+
+impl Facts {
+    /// Returns each goods item's packed HS code ([`pack_digits`]) and origin ([`pack_text`]), 0 when absent.
+    pub(crate) fn goods_codes(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.items.iter().map(|item| (item.hs, item.origin))
+    }
+
+    /// Returns the packed country of dispatch (0 when absent).
+    pub(crate) fn dispatch(&self) -> u64 {
+        self.dispatch
+    }
+
+    /// Returns the packed country of destination (0 when absent).
+    pub(crate) fn destination(&self) -> u64 {
+        self.destination
+    }
+
+    /// Returns the packed countries of the route (0 for an absent one), as the `route` field lists them.
+    pub(crate) fn route(&self) -> &[u64] {
+        &self.route
+    }
+
+    /// Returns the packed LOCODEs of the places of loading, discharge, first entry and delivery (0 when absent).
+    pub(crate) fn places(&self) -> [u64; 4] {
+        [self.loading, self.discharge, self.entry, self.delivery]
     }
 }
 
@@ -271,8 +372,8 @@ impl Facts {
 impl ItemFacts {
     fn of(item: &GoodsItem) -> ItemFacts {
         ItemFacts {
-            hs: item.hs_code.as_ref().and_then(|h| pack_digits(h.as_str())).map_or(0, |(word, _)| word),
-            origin: packed_text(item.origin_country.as_ref().map(|c| c.as_str())),
+            hs: item.hs_code.as_ref().and_then(|h| pack_digits(h.as_bytes())).map_or(0, |(word, _)| word),
+            origin: packed_text(item.origin_country.as_ref().map(|c| c.as_bytes())),
             value: decimal(item.value.as_ref().map(|v| v.amount)),
             net_mass: decimal(item.net_mass_kg),
             gross_mass: decimal(item.gross_mass_kg),
@@ -285,48 +386,46 @@ impl Programs {
     pub(crate) fn build(profiles: &[Profile]) -> Programs {
         let mut programs = Programs::default();
         let mut regexes: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
-        for profile in profiles {
-            let base = programs.nodes.len();
-            programs.compile(&profile.condition, base, &mut regexes);
-            let position = |n: usize| u32::try_from(n).expect("fewer than 2^32 nodes");
-            programs.heads.push(Head {
+        for (i, profile) in profiles.iter().enumerate() {
+            let start = programs.words.len();
+            programs.starts.push(u32::try_from(start).expect("fewer than 2^32 program words"));
+            let head = Head {
                 from: crate::profile::day_number(profile.valid_from),
                 to: profile.valid_to.map_or(i32::MAX, crate::profile::day_number),
-                start: position(base),
-                end: position(programs.nodes.len()),
+                profile: u32::try_from(i).expect("fewer than 2^32 profiles"),
                 uses_goods: uses_goods(&profile.condition),
-            });
+            };
+            programs.words.extend(head.pack());
+            programs.compile(&profile.condition, start + HEADER, &mut regexes);
         }
+        u32::try_from(programs.words.len()).expect("fewer than 2^32 program words");
         programs
     }
 
+    /// Appends the nodes of `expr`; `base` is where its profile's nodes start.
     fn compile(&mut self, expr: &Expr, base: usize, regexes: &mut std::collections::HashMap<String, u32>) {
-        let at = self.nodes.len();
+        let at = self.words.len();
+        self.words.push(0);
         let kind = match expr {
             Expr::And(parts) | Expr::Or(parts) => {
-                let kind = if matches!(expr, Expr::And(_)) { Kind::And } else { Kind::Or };
-                self.nodes.push(Node { end: 0, kind });
                 for part in parts {
                     self.compile(part, base, regexes);
                 }
-                None
+                if matches!(expr, Expr::And(_)) { Kind::And } else { Kind::Or }
             }
             Expr::Not(inner) => {
-                self.nodes.push(Node { end: 0, kind: Kind::Not });
                 self.compile(inner, base, regexes);
-                None
+                Kind::Not
             }
-            Expr::Test(test) => Some(self.test(test, regexes)),
+            Expr::Test(test) => self.test(test, regexes),
         };
-        if let Some(kind) = kind {
-            self.nodes.push(Node { end: 0, kind });
-        }
-        self.nodes[at].end = u32::try_from(self.nodes.len() - base).expect("fewer than 2^32 nodes");
+        let end = u32::try_from(self.words.len() - base).expect("fewer than 2^32 program words");
+        self.words[at] = kind.pack(end);
     }
 
+    /// Appends a test's operands and returns its kind.
     fn test(&mut self, test: &Test, regexes: &mut std::collections::HashMap<String, u32>) -> Kind {
         if let Some(field) = CodeField::of(&test.field) {
-            let start = u32::try_from(self.codes.len()).expect("fewer than 2^32 codes");
             let (values, negate, prefix, fold): (&[String], bool, bool, bool) = match &test.op {
                 Op::Eq(v) => (std::slice::from_ref(v), false, false, true),
                 Op::Ne(v) => (std::slice::from_ref(v), true, false, true),
@@ -338,17 +437,12 @@ impl Programs {
             // An operand no value can equal (or start with) is left out: it never matches.
             for (word, mask) in values.iter().filter_map(|v| field.pack(v, fold)) {
                 if prefix {
-                    self.codes.extend([word, mask]);
+                    self.words.extend([word, mask]);
                 } else {
-                    self.codes.push(word);
+                    self.words.push(word);
                 }
             }
-            let len = u32::try_from(self.codes.len()).expect("fewer than 2^32 codes") - start;
-            return if prefix {
-                Kind::CodePrefix { field, start, len: len / 2 }
-            } else {
-                Kind::CodeIn { field, start, len, negate }
-            };
+            return if prefix { Kind::CodePrefix { field } } else { Kind::CodeIn { field, negate } };
         }
         match (&test.field, &test.op) {
             (Field::Value | Field::NetMass | Field::GrossMass, Op::Cmp(cmp, operand)) => {
@@ -357,7 +451,8 @@ impl Programs {
                     Field::NetMass => NumberField::NetMass,
                     _ => NumberField::GrossMass,
                 };
-                Kind::Number { field, cmp: *cmp, operand: *operand }
+                self.words.push(operand.to_bits());
+                Kind::Number { field, cmp: *cmp }
             }
             (Field::Description, Op::Matches(regex)) => {
                 let next = u32::try_from(self.regexes.len()).expect("fewer than 2^32 regular expressions");
@@ -365,39 +460,60 @@ impl Programs {
                     self.regexes.push(std::sync::Arc::clone(regex));
                     next
                 });
-                Kind::DescriptionMatches { regex }
+                self.words.push(u64::from(regex));
+                Kind::DescriptionMatches
             }
             _ => self.generic(test),
         }
     }
 
     fn generic(&mut self, test: &Test) -> Kind {
-        let index = u32::try_from(self.generic.len()).expect("fewer than 2^32 tests");
+        self.words.push(self.generic.len() as u64);
         self.generic.push(test.clone());
-        Kind::Generic { test: index }
+        Kind::Generic
     }
 
-    /// Returns what is read of profile `i` for every candidate.
-    pub(crate) fn head(&self, i: usize) -> Head {
-        self.heads[i]
+    /// Returns where profile `i`'s program starts (what the index's postings carry).
+    pub(crate) fn start(&self, i: usize) -> u32 {
+        self.starts[i]
     }
 
-    /// Returns whether profile `i`'s condition holds in `env` (whose goods item, if any, is `facts`' item of the
-    /// same index).
-    pub(crate) fn holds(&self, i: usize, env: &Env<'_>, facts: &Facts) -> bool {
-        self.run(i, env, facts).eval(0)
+    /// Reads the first two cache lines of each of the programs starting at `starts` and returns a value that
+    /// depends on them (for [`std::hint::black_box`]). The reads are independent, so the processor overlaps their
+    /// cache misses; evaluating the candidates one by one afterwards finds their programs in cache instead of
+    /// waiting for each miss in turn.
+    pub(crate) fn touch(&self, starts: &[u32]) -> u64 {
+        starts.iter().fold(0, |sum, &start| {
+            let start = start as usize;
+            let next = self.words.get(start + 8).copied().unwrap_or(0);
+            sum ^ self.words[start] ^ next
+        })
     }
 
-    /// Evaluates profile `i`'s condition and records the evidence exactly as [`Env::eval`] does on the condition
-    /// tree: the first value that made each test on the way hold. The tree itself is not visited (its nodes are
-    /// scattered in memory; the program's are contiguous).
-    pub(crate) fn evidence(&self, i: usize, env: &Env<'_>, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
-        self.run(i, env, facts).evidence(0, evidence)
+    /// Returns the header of the program starting at `start`.
+    pub(crate) fn head(&self, start: u32) -> Head {
+        let start = start as usize;
+        Head::unpack([self.words[start], self.words[start + 1]])
     }
 
-    fn run<'p>(&'p self, i: usize, env: &Env<'p>, facts: &'p Facts) -> Run<'p> {
-        let head = &self.heads[i];
-        let nodes = &self.nodes[head.start as usize..head.end as usize];
+    /// Returns whether the condition of the program starting at `start` holds in `env` (whose goods item, if any,
+    /// is `facts`' item of the same index).
+    pub(crate) fn holds(&self, start: u32, env: &Env<'_>, facts: &Facts) -> bool {
+        self.run(start, env, facts).eval(0)
+    }
+
+    /// Evaluates the condition of the program starting at `start` and records the evidence exactly as
+    /// [`Env::eval`] does on the condition tree: the first value that made each test on the way hold. The tree
+    /// itself is not visited (its nodes are scattered in memory; the program's are contiguous).
+    pub(crate) fn evidence(&self, start: u32, env: &Env<'_>, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
+        self.run(start, env, facts).evidence(0, evidence)
+    }
+
+    fn run<'p>(&'p self, start: u32, env: &Env<'p>, facts: &'p Facts) -> Run<'p> {
+        let body = start as usize + HEADER;
+        // The root's end is the length of the program's nodes.
+        let len = Kind::unpack(self.words[body]).1;
+        let nodes = &self.words[body..body + len];
         let item = env.item.and_then(|(index, _)| facts.items.get(index));
         Run { programs: self, nodes, env: *env, facts, item }
     }
@@ -406,58 +522,63 @@ impl Programs {
 /// One evaluation of one profile's program.
 struct Run<'p> {
     programs: &'p Programs,
-    nodes: &'p [Node],
+    /// The program's nodes and operands.
+    nodes: &'p [u64],
     env: Env<'p>,
     facts: &'p Facts,
     item: Option<&'p ItemFacts>,
 }
 
 impl Run<'_> {
+    /// Returns the position just past the subtree of the node at `at`.
+    #[inline(always)]
+    fn next(&self, at: usize) -> usize {
+        Kind::unpack(self.nodes[at]).1
+    }
+
     fn eval(&self, at: usize) -> bool {
-        let node = self.nodes[at];
-        match node.kind {
+        let (kind, end) = Kind::unpack(self.nodes[at]);
+        let operands = &self.nodes[at + 1..end];
+        match kind {
             Kind::And => {
                 let mut child = at + 1;
-                while child < node.end as usize {
+                while child < end {
                     if !self.eval(child) {
                         return false;
                     }
-                    child = self.nodes[child].end as usize;
+                    child = self.next(child);
                 }
                 true
             }
             Kind::Or => {
                 let mut child = at + 1;
-                while child < node.end as usize {
+                while child < end {
                     if self.eval(child) {
                         return true;
                     }
-                    child = self.nodes[child].end as usize;
+                    child = self.next(child);
                 }
                 false
             }
             Kind::Not => !self.eval(at + 1),
-            Kind::CodeIn { field, start, len, negate } => {
-                let set = &self.programs.codes[start as usize..(start + len) as usize];
-                self.any_code(field, |code| set.contains(&code)) != negate
+            Kind::CodeIn { field, negate } => self.any_code(field, |code| operands.contains(&code)) != negate,
+            Kind::CodePrefix { field } => {
+                self.any_code(field, |code| operands.chunks_exact(2).any(|p| code & p[1] == p[0]))
             }
-            Kind::CodePrefix { field, start, len } => {
-                let set = &self.programs.codes[start as usize..(start + 2 * len) as usize];
-                self.any_code(field, |code| set.chunks_exact(2).any(|p| code & p[1] == p[0]))
-            }
-            Kind::Number { field, cmp, operand } => {
+            Kind::Number { field, cmp } => {
                 let value = self.item.and_then(|item| match field {
                     NumberField::Value => item.value,
                     NumberField::NetMass => item.net_mass,
                     NumberField::GrossMass => item.gross_mass,
                 });
-                value.is_some_and(|n| cmp.holds(n, operand))
+                value.is_some_and(|n| cmp.holds(n, f64::from_bits(operands[0])))
             }
-            Kind::DescriptionMatches { regex } => {
+            Kind::DescriptionMatches => {
                 let Some((i, Some(description))) = self.env.item.map(|(i, item)| (i, item.description.as_deref()))
                 else {
                     return false;
                 };
+                let regex = operands[0] as u32;
                 let key = (u32::try_from(i).unwrap_or(u32::MAX), regex);
                 let mut memo = self.facts.matches.borrow_mut();
                 if let Some(&(_, _, matched)) = memo.iter().find(|m| (m.0, m.1) == key) {
@@ -470,35 +591,36 @@ impl Run<'_> {
                 }
                 matched
             }
-            Kind::Generic { test } => self.env.test(&self.programs.generic[test as usize], None),
+            Kind::Generic => self.env.test(&self.programs.generic[operands[0] as usize], None),
         }
     }
 
     /// [`Run::eval`] that records evidence as [`Env::eval`] does on the condition tree the program was compiled
     /// from (node for node, in the same order): the first value that made each test on the way hold.
     fn evidence(&self, at: usize, out: &mut Vec<Evidence>) -> bool {
-        let node = self.nodes[at];
+        let (kind, end) = Kind::unpack(self.nodes[at]);
+        let operands = &self.nodes[at + 1..end];
         let item = self.env.item;
-        match node.kind {
+        match kind {
             Kind::And => {
                 let mark = out.len();
                 let mut child = at + 1;
-                while child < node.end as usize {
+                while child < end {
                     if !self.evidence(child, out) {
                         out.truncate(mark);
                         return false;
                     }
-                    child = self.nodes[child].end as usize;
+                    child = self.next(child);
                 }
                 true
             }
             Kind::Or => {
                 let mut child = at + 1;
-                while child < node.end as usize {
+                while child < end {
                     if self.evidence(child, out) {
                         return true;
                     }
-                    child = self.nodes[child].end as usize;
+                    child = self.next(child);
                 }
                 false
             }
@@ -506,12 +628,12 @@ impl Run<'_> {
             Kind::Not | Kind::CodeIn { negate: true, .. } => self.eval(at),
             // Goods codes, numbers and descriptions: the item's own value is the one that made it hold.
             Kind::CodeIn { field: field @ (CodeField::HsCode | CodeField::Origin), .. }
-            | Kind::CodePrefix { field: field @ (CodeField::HsCode | CodeField::Origin), .. } => {
+            | Kind::CodePrefix { field: field @ (CodeField::HsCode | CodeField::Origin) } => {
                 let holds = self.eval(at);
                 if let (true, Some((i, item))) = (holds, item) {
                     let (name, value) = match field {
-                        CodeField::HsCode => ("hs_code", item.hs_code.as_ref().map(|h| h.as_str())),
-                        _ => ("origin_country", item.origin_country.as_ref().map(|c| c.as_str())),
+                        CodeField::HsCode => (&HS_CODE, item.hs_code.as_ref().map(|h| h.as_str())),
+                        _ => (&ORIGIN_COUNTRY, item.origin_country.as_ref().map(|c| c.as_str())),
                     };
                     out.extend(value.map(|value| goods_evidence(i, name, value)));
                 }
@@ -521,35 +643,33 @@ impl Run<'_> {
                 let holds = self.eval(at);
                 if let (true, Some((i, _)), Some(facts)) = (holds, item, self.item) {
                     let (name, value) = match field {
-                        NumberField::Value => ("value.amount", facts.value),
-                        NumberField::NetMass => ("net_mass_kg", facts.net_mass),
-                        NumberField::GrossMass => ("gross_mass_kg", facts.gross_mass),
+                        NumberField::Value => (&VALUE_AMOUNT, facts.value),
+                        NumberField::NetMass => (&NET_MASS, facts.net_mass),
+                        NumberField::GrossMass => (&GROSS_MASS, facts.gross_mass),
                     };
                     out.extend(value.map(|value| goods_number_evidence(i, name, value)));
                 }
                 holds
             }
             // Itinerary codes: the first value that matched, in the order the tree visits them, names its place.
-            Kind::CodeIn { field, start, len, negate: false } => {
-                let set = &self.programs.codes[start as usize..(start + len) as usize];
-                let position = self.find_code(field, |code| set.contains(&code));
+            Kind::CodeIn { field, negate: false } => {
+                let position = self.find_code(field, |code| operands.contains(&code));
                 out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
                 position.is_some()
             }
-            Kind::CodePrefix { field, start, len } => {
-                let set = &self.programs.codes[start as usize..(start + 2 * len) as usize];
-                let position = self.find_code(field, |code| set.chunks_exact(2).any(|p| code & p[1] == p[0]));
+            Kind::CodePrefix { field } => {
+                let position = self.find_code(field, |code| operands.chunks_exact(2).any(|p| code & p[1] == p[0]));
                 out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
                 position.is_some()
             }
-            Kind::DescriptionMatches { .. } => {
+            Kind::DescriptionMatches => {
                 let holds = self.eval(at);
                 if let (true, Some((i, item))) = (holds, item) {
-                    out.extend(item.description.as_deref().map(|d| goods_evidence(i, "description", d)));
+                    out.extend(item.description.as_deref().map(|d| goods_evidence(i, &DESCRIPTION, d)));
                 }
                 holds
             }
-            Kind::Generic { test } => self.env.test(&self.programs.generic[test as usize], Some(out)),
+            Kind::Generic => self.env.test(&self.programs.generic[operands[0] as usize], Some(out)),
         }
     }
 
@@ -654,7 +774,7 @@ mod tests {
 
     use aduana_core::{Consignment, CountryCode, Direction, GoodsItem, HsCode, LoCode, Money, Place, Reference};
 
-    use super::{Facts, Programs};
+    use super::Facts;
     use crate::context::ReferenceData;
     use crate::profile::{Env, ProfileSet, ProfileSource};
 
@@ -781,7 +901,7 @@ mod tests {
             ));
         }
         let set = ProfileSet::compile(&[ProfileSource { name: "random.profile", text: &text }]).expect("compiles");
-        let programs = Programs::build(set.profiles());
+        let programs = set.programs();
         let reference = ReferenceData::default();
         let as_of = chrono::NaiveDate::from_ymd_opt(2026, 1, 1)
             .expect("a valid test value")
@@ -793,15 +913,17 @@ mod tests {
             let c = consignment(&mut rng, n);
             facts.fill(&c);
             let mut candidates = Vec::new();
-            set.index().candidates(&c, &facts.number_ranges(), &mut candidates);
+            set.index().candidates(&facts, &mut candidates);
             let base = Env { consignment: &c, item: None, reference: &reference, as_of };
             let envs =
                 std::iter::once(base).chain(c.goods.iter().enumerate().map(|item| Env { item: Some(item), ..base }));
             for env in envs {
                 for (i, profile) in set.profiles().iter().enumerate() {
+                    let start = programs.start(i);
+                    assert_eq!(programs.head(start).profile(), i);
                     let expected = env.eval(&profile.condition, None);
                     assert_eq!(
-                        programs.holds(i, &env, &facts),
+                        programs.holds(start, &env, &facts),
                         expected,
                         "profile {} ({:?}) on consignment {n}, item {:?}",
                         profile.id,
@@ -809,13 +931,13 @@ mod tests {
                         env.item.map(|(i, _)| i)
                     );
                     let (mut from_program, mut from_tree) = (Vec::new(), Vec::new());
-                    assert_eq!(programs.evidence(i, &env, &facts, &mut from_program), expected);
+                    assert_eq!(programs.evidence(start, &env, &facts, &mut from_program), expected);
                     env.eval(&profile.condition, Some(&mut from_tree));
                     assert_eq!(from_program, from_tree, "evidence of profile {} ({:?})", profile.id, profile.condition);
                     held += usize::from(expected);
                     if expected {
                         assert!(
-                            candidates.contains(&(i as u32)),
+                            candidates.contains(&start),
                             "the index misses profile {} on consignment {n}",
                             profile.id
                         );

@@ -84,6 +84,25 @@ fn norms_use_the_longest_prefix_in_the_same_currency() {
 }
 
 #[test]
+fn norms_lookups_try_only_prefix_lengths_that_have_a_norm_and_miss_nothing() {
+    let mut norms = aduana_risk::Norms::new("v1");
+    assert_eq!(norms.lookup("8541430000", "USD"), None);
+    norms.insert("8541430000", "USD", 1.0);
+    norms.insert("854143", "EUR", 2.0);
+    // Prefixes of 63 bytes and more share one length bit.
+    let long = "1".repeat(70);
+    norms.insert(&long[..64], "USD", 3.0);
+    assert_eq!(norms.lookup("8541430000", "USD"), Some(1.0));
+    assert_eq!(norms.lookup("8541430000", "EUR"), Some(2.0));
+    assert_eq!(norms.lookup("85414300", "EUR"), Some(2.0));
+    assert_eq!(norms.lookup("85414300", "USD"), None);
+    assert_eq!(norms.lookup("8541", "EUR"), None);
+    assert_eq!(norms.lookup(&long, "USD"), Some(3.0));
+    assert_eq!(norms.lookup(&long[..63], "USD"), None);
+    assert_eq!(norms.lookup(&long[..65], "usd"), Some(3.0));
+}
+
+#[test]
 fn lists_ignore_comments_and_blank_lines_and_compare_case_insensitively() {
     let list = aduana_risk::reference::parse_list("# version: v2\n\n gb1 # note\n# GB2\nGB3\n");
     assert_eq!(list.version, "v2");

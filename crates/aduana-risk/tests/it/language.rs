@@ -14,7 +14,7 @@ fn hit_ids(set: &ProfileSet, json_consignment: &aduana_core::Consignment) -> Vec
         .hits
         .into_iter()
         .filter(|h| h.indicator == "profile")
-        .map(|h| h.id)
+        .map(|h| h.id.into())
         .collect()
 }
 
