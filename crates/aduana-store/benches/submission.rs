@@ -4,7 +4,8 @@
 //!
 //! Reports wall time per batch (median, max) and the process's CPU time per batch (user + system, from
 //! `/proc/self/stat`, so it counts SQLite's worker threads too and is less sensitive to other load than wall time),
-//! and single-submission latency. Under `valgrind --tool=callgrind` set `ADUANA_BENCH_BATCHES=2` and
+//! the time and CPU time of one workbench sync indexing every batch stored (what the server's workbench task does
+//! after intake), and single-submission latency. Under `valgrind --tool=callgrind` set `ADUANA_BENCH_BATCHES=2` and
 //! `ADUANA_BENCH_SINGLES=0` for repeatable instruction counts.
 //!
 //! Run: `cargo bench -p aduana-store --bench submission` (SQLite in a temporary directory; PostgreSQL as well when
@@ -109,6 +110,18 @@ fn run_backend(
             times[times.len() / 2].as_secs_f64() * 1e3,
             times[times.len() - 1].as_secs_f64() * 1e3,
             cpu.as_secs_f64() * 1e3 / batches as f64,
+        );
+    }
+    if batches > 0 {
+        // What the server's workbench task does after intake: index every assessment just stored.
+        let cpu = cpu_time();
+        let start = Instant::now();
+        let indexed = runtime.block_on(store.sync_workbench()).unwrap();
+        let (elapsed, cpu) = (start.elapsed(), cpu_time() - cpu);
+        println!(
+            "{name}: workbench sync of {indexed} assessments: {:.1} ms per 1,000, CPU {:.1} ms per 1,000",
+            elapsed.as_secs_f64() * 1e6 / indexed.max(1) as f64,
+            cpu.as_secs_f64() * 1e6 / indexed.max(1) as f64,
         );
     }
     if singles == 0 {

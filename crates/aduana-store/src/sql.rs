@@ -43,20 +43,21 @@ pub(crate) fn parse_timestamp(what: &'static str, id: &str, text: &str) -> Resul
 
 /// Parses a stored consignment body.
 pub(crate) fn parse_consignment(id: i64, body: &str) -> Result<Consignment, StoreError> {
-    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
-        what: "consignment",
-        id: id.to_string(),
-        reason: e.to_string(),
-    })
+    parse_body("consignment", id, body)
 }
 
 /// Parses a stored assessment body.
 pub(crate) fn parse_assessment(id: i64, body: &str) -> Result<Assessment, StoreError> {
-    serde_json::from_str(body).map_err(|e| StoreError::Corrupt {
-        what: "assessment",
-        id: id.to_string(),
-        reason: e.to_string(),
-    })
+    parse_body("assessment", id, body)
+}
+
+/// Parses a stored body (`what` of row `id`) into `T`: the whole domain value, or the fields one reader needs.
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(
+    what: &'static str,
+    id: i64,
+    body: &str,
+) -> Result<T, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Corrupt { what, id: id.to_string(), reason: e.to_string() })
 }
 
 /// Serialises a value to JSON; domain values always serialise, but the error is typed all the same.

@@ -105,7 +105,12 @@ impl SqliteStore {
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory")
             .pragma("mmap_size", "268435456");
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        // No ping before each acquire (sqlx's default): a ping is a round trip to the connection's worker thread, and
+        // a SQLite connection is a handle to a local file that cannot go stale the way a network connection can. sqlx
+        // still pings each connection when it comes back to the pool, which completes the rollback of a
+        // transaction dropped midway and closes a connection that fails, so an acquired connection has already
+        // been checked once since its last use.
+        let pool = SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         let (queue, pending) = mpsc::channel(1024);
         let store = SqliteStore { pool, gate: Arc::new(Mutex::new(())), queue };

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use aduana_core::{Assessment, Consignment, Lane, Referral};
+use aduana_core::{Lane, Referral};
 use serde::Serialize;
 
 use crate::StoreError;
@@ -272,7 +272,7 @@ pub fn party_key(name: &str) -> String {
 }
 
 /// The notifications an assessment raises: (kind, message).
-pub fn severe_hits(consignment: &Consignment, assessment: &Assessment) -> Vec<(String, String)> {
+fn severe_hits(consignment: &IndexedConsignment, assessment: &IndexedAssessment) -> Vec<(String, String)> {
     let mut out = Vec::new();
     if assessment.referrals.contains(&Referral::DoNotLoad) {
         out.push((
@@ -284,6 +284,47 @@ pub fn severe_hits(consignment: &Consignment, assessment: &Assessment) -> Vec<(S
         out.push(("sanctions-match".to_owned(), format!("{}: {}", consignment.reference, hit.reason)));
     }
     out
+}
+
+/// The fields of a stored consignment body that the indexer reads. Deserialising only these lets serde skip the
+/// rest (goods, itinerary, equipment, addresses…) without building it, which was most of a round's parsing. The
+/// fields read keep their domain types, so a value of one of them that the full [`aduana_core::Consignment`] would
+/// reject is rejected here too; the fields not read are not checked (the body was validated when it was submitted,
+/// and every reader of the whole record still parses all of it).
+#[derive(serde::Deserialize)]
+pub(crate) struct IndexedConsignment {
+    reference: aduana_core::Reference,
+    direction: aduana_core::Direction,
+    #[serde(default)]
+    mode_of_transport: Option<aduana_core::TransportMode>,
+    #[serde(default)]
+    customs_office: Option<aduana_core::Text>,
+    #[serde(default)]
+    parties: Vec<IndexedParty>,
+}
+
+/// The part of a stored party the indexer reads: its name.
+#[derive(serde::Deserialize)]
+struct IndexedParty {
+    #[serde(default)]
+    name: Option<aduana_core::Text>,
+}
+
+/// The fields of a stored assessment body that the indexer reads (see [`IndexedConsignment`]).
+#[derive(serde::Deserialize)]
+pub(crate) struct IndexedAssessment {
+    score: f64,
+    lane: Lane,
+    referrals: Vec<Referral>,
+    hits: Vec<IndexedHit>,
+}
+
+/// The part of a stored hit the indexer reads.
+#[derive(serde::Deserialize)]
+struct IndexedHit {
+    indicator: String,
+    id: String,
+    reason: String,
 }
 
 /// Separates the hit ids in [`QueueEntry::hit_ids`] (ids may contain spaces: `KP/S/RES/1718 (2006)`).
@@ -304,7 +345,11 @@ pub(crate) struct Derived {
     pub(crate) notifications: Vec<(String, String)>,
 }
 
-pub(crate) fn derive(consignment: &Consignment, assessment: &Assessment, assessed_at: Timestamp) -> Derived {
+pub(crate) fn derive(
+    consignment: &IndexedConsignment,
+    assessment: &IndexedAssessment,
+    assessed_at: Timestamp,
+) -> Derived {
     let on_queue = assessment.lane == Lane::Red || !assessment.referrals.is_empty();
     let queue = on_queue.then(|| {
         let referrals: Vec<&str> = assessment.referrals.iter().map(|r| r.as_str()).collect();
@@ -353,8 +398,8 @@ pub(crate) fn index_row(
     (assessment_id, consignment_id, reference, submitter, assessed_at, assessment, consignment): StoredPair,
 ) -> Result<Indexed, StoreError> {
     let at = crate::sql::parse_timestamp("assessment", &assessment_id.to_string(), &assessed_at)?;
-    let assessment = crate::sql::parse_assessment(assessment_id, &assessment)?;
-    let consignment = crate::sql::parse_consignment(consignment_id, &consignment)?;
+    let assessment: IndexedAssessment = crate::sql::parse_body("assessment", assessment_id, &assessment)?;
+    let consignment: IndexedConsignment = crate::sql::parse_body("consignment", consignment_id, &consignment)?;
     let derived = derive(&consignment, &assessment, at);
     Ok(Indexed {
         assessment_id,
@@ -1190,5 +1235,161 @@ mod tests {
         assert_eq!(plan.selections.get(&("2026-11-30", "indicator", "profile", "profile")), Some(&7));
         assert_eq!(plan.lanes.get(&("2026-11-30", "red")), Some(&5));
         assert_eq!(plan.lanes.get(&("2026-11-30", "green")), Some(&2));
+    }
+
+    /// A stored consignment with every field the indexer reads, and several it skips.
+    fn stored_pair() -> (aduana_core::Consignment, aduana_core::Assessment) {
+        let consignment: aduana_core::Consignment = serde_json::from_value(serde_json::json!({
+            "reference": "NARROW1",
+            "direction": "export",
+            "mode_of_transport": "sea",
+            "customs_office": "ESVLC001",
+            "parties": [
+                {"role": "consignor", "name": "Acme  Trading, S.L.", "address": {"city": "Valencia"}},
+                {"role": "consignee", "name": "ACME trading s.l."},
+                {"role": "carrier"},
+                {"role": "notify_party", "name": "Ünïcode Ñame Ltd"},
+            ],
+            "itinerary": {"country_of_dispatch": "ES", "country_of_destination": "NL"},
+            "goods": [
+                {"sequence": 1, "hs_code": "854141", "description": "solar panels \"mono\"\n"},
+                {"sequence": 2, "hs_code": "930100", "description": "parts"},
+            ],
+        }))
+        .expect("a valid consignment");
+        let hit = |indicator: &str, id: &str, reason: &str| aduana_core::Hit {
+            indicator: indicator.to_owned(),
+            id: id.to_owned(),
+            version: "v1".to_owned(),
+            weight: 10.0,
+            lane: Some(Lane::Red),
+            referrals: vec![aduana_core::Referral::DoNotLoad],
+            hard: true,
+            evidence: vec![aduana_core::Evidence { field: "parties[0].name".to_owned(), value: "Acme".to_owned() }],
+            reason: reason.to_owned(),
+        };
+        let assessment = aduana_core::Assessment {
+            reference: consignment.reference.clone(),
+            score: 87.125,
+            lane: Lane::Red,
+            referrals: vec![aduana_core::Referral::DoNotLoad, aduana_core::Referral::HighRiskScreening],
+            hits: vec![
+                hit("profile", "KP/S/RES/1718 (2006)", "a profile"),
+                hit("screening", "UN/QDi.001", "consignor \"Acme\" matches a listed name"),
+                hit("screening", "EU/2580", "consignee matches"),
+            ],
+            findings: Vec::new(),
+            versions: std::collections::BTreeMap::from([("profiles".to_owned(), "7".to_owned())]),
+        };
+        (consignment, assessment)
+    }
+
+    fn index(assessment: String, consignment: String) -> Result<Indexed, crate::StoreError> {
+        super::index_row((
+            11,
+            7,
+            "NARROW1".to_owned(),
+            "trader".to_owned(),
+            "2026-12-02T10:00:00Z".to_owned(),
+            assessment,
+            consignment,
+        ))
+    }
+
+    /// The indexer reads only some fields of the stored bodies: what it derives must be what the whole domain
+    /// values give.
+    #[test]
+    fn indexing_reads_from_the_stored_bodies_what_the_whole_values_give() {
+        let (consignment, assessment) = stored_pair();
+        let bodies = (serde_json::to_string(&assessment), serde_json::to_string(&consignment));
+        let (Ok(abody), Ok(cbody)) = bodies else { panic!("serialising the pair") };
+
+        let indexed = index(abody, cbody).expect("indexing");
+
+        assert_eq!((indexed.lane, indexed.score), (assessment.lane, assessment.score));
+        let mut hit_ids = String::from(super::HIT_ID_SEPARATOR);
+        for hit in &assessment.hits {
+            hit_ids.push_str(&hit.id);
+            hit_ids.push_str(super::HIT_ID_SEPARATOR);
+        }
+        let queue = [
+            " do-not-load high-risk-screening ".to_owned(),
+            "export".to_owned(),
+            "sea".to_owned(),
+            "ESVLC001".to_owned(),
+            hit_ids,
+        ];
+        assert_eq!(indexed.derived.queue, Some(queue));
+        let hits: Vec<(String, String)> = assessment.hits.iter().map(|h| (h.indicator.clone(), h.id.clone())).collect();
+        assert_eq!(indexed.derived.hits, hits);
+        assert_eq!(indexed.derived.parties, ["acme trading s l", "ünïcode ñame ltd"]);
+        assert_eq!(indexed.derived.week, "2026-11-30");
+        let notifications = [
+            ("do-not-load", "NARROW1 was referred do-not-load (score 87.12)"),
+            ("sanctions-match", "NARROW1: consignor \"Acme\" matches a listed name"),
+            ("sanctions-match", "NARROW1: consignee matches"),
+        ]
+        .map(|(kind, message)| (kind.to_owned(), message.to_owned()));
+        assert_eq!(indexed.derived.notifications, notifications);
+
+        // A green consignment with no mode, office or parties: not queued, nothing to notify.
+        let green: aduana_core::Consignment = serde_json::from_value(serde_json::json!({
+            "reference": "NARROW1", "direction": "import", "goods": [{"sequence": 1, "description": "tiles"}],
+        }))
+        .expect("a valid consignment");
+        let calm = aduana_core::Assessment {
+            lane: Lane::Green,
+            referrals: Vec::new(),
+            hits: Vec::new(),
+            score: 0.0,
+            ..assessment
+        };
+        let bodies = (serde_json::to_string(&calm), serde_json::to_string(&green));
+        let (Ok(abody), Ok(cbody)) = bodies else { panic!("serialising the pair") };
+        let indexed = index(abody, cbody).expect("indexing");
+        assert!(indexed.derived.queue.is_none());
+        assert!(indexed.derived.parties.is_empty() && indexed.derived.notifications.is_empty());
+    }
+
+    /// A stored body that is not what was stored (edited by hand, truncated) stops the round with `Corrupt` naming
+    /// the row, as parsing the whole value did, when a field the indexer reads is missing or invalid.
+    #[test]
+    fn a_corrupt_stored_body_is_reported_with_its_row() {
+        let (consignment, assessment) = stored_pair();
+        let bodies = (serde_json::to_value(&assessment), serde_json::to_value(&consignment));
+        let (Ok(abody), Ok(cbody)) = bodies else { panic!("serialising the pair") };
+        let edited = |body: &serde_json::Value, pointer: &str, value: Option<serde_json::Value>| {
+            let mut body = body.clone();
+            let (parent, field) = pointer.rsplit_once('/').expect("a pointer");
+            let object = body.pointer_mut(parent).and_then(|p| p.as_object_mut()).expect("an object");
+            match value {
+                Some(value) => object.insert(field.to_owned(), value),
+                None => object.remove(field),
+            };
+            body.to_string()
+        };
+        let text = |body: &serde_json::Value| body.to_string();
+        let cases = [
+            ("consignment", "7", text(&abody), edited(&cbody, "/direction", Some("sideways".into()))),
+            ("consignment", "7", text(&abody), edited(&cbody, "/direction", None)),
+            ("consignment", "7", text(&abody), edited(&cbody, "/mode_of_transport", Some(5.into()))),
+            ("consignment", "7", text(&abody), edited(&cbody, "/parties/0/name", Some(5.into()))),
+            ("consignment", "7", text(&abody), edited(&cbody, "/reference", Some("".into()))),
+            ("consignment", "7", text(&abody), text(&cbody)[..40].to_owned()),
+            ("assessment", "11", edited(&abody, "/lane", Some("purple".into())), text(&cbody)),
+            ("assessment", "11", edited(&abody, "/referrals", Some(serde_json::json!(["later"]))), text(&cbody)),
+            ("assessment", "11", edited(&abody, "/hits/1/reason", None), text(&cbody)),
+            ("assessment", "11", edited(&abody, "/score", Some("high".into())), text(&cbody)),
+            ("assessment", "11", "not json".to_owned(), text(&cbody)),
+        ];
+        for (expected_what, expected_id, abody, cbody) in cases {
+            match index(abody.clone(), cbody.clone()) {
+                Err(crate::StoreError::Corrupt { what, id, .. }) => {
+                    assert_eq!((what, id.as_str()), (expected_what, expected_id), "{abody}\n{cbody}");
+                }
+                Err(other) => panic!("{other} for\n{abody}\n{cbody}"),
+                Ok(_) => panic!("indexed\n{abody}\n{cbody}"),
+            }
+        }
     }
 }
