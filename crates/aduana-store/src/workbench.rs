@@ -1258,15 +1258,15 @@ mod tests {
         }))
         .expect("a valid consignment");
         let hit = |indicator: &str, id: &str, reason: &str| aduana_core::Hit {
-            indicator: indicator.to_owned(),
-            id: id.to_owned(),
-            version: "v1".to_owned(),
+            indicator: indicator.into(),
+            id: id.into(),
+            version: "v1".into(),
             weight: 10.0,
             lane: Some(Lane::Red),
             referrals: vec![aduana_core::Referral::DoNotLoad],
             hard: true,
-            evidence: vec![aduana_core::Evidence { field: "parties[0].name".to_owned(), value: "Acme".to_owned() }],
-            reason: reason.to_owned(),
+            evidence: vec![aduana_core::Evidence { field: "parties[0].name".into(), value: "Acme".into() }],
+            reason: reason.into(),
         };
         let assessment = aduana_core::Assessment {
             reference: consignment.reference.clone(),
@@ -1320,7 +1320,8 @@ mod tests {
             hit_ids,
         ];
         assert_eq!(indexed.derived.queue, Some(queue));
-        let hits: Vec<(String, String)> = assessment.hits.iter().map(|h| (h.indicator.clone(), h.id.clone())).collect();
+        let hits: Vec<(String, String)> =
+            assessment.hits.iter().map(|h| (h.indicator.to_string(), h.id.to_string())).collect();
         assert_eq!(indexed.derived.hits, hits);
         assert_eq!(indexed.derived.parties, ["acme trading s l", "ünïcode ñame ltd"]);
         assert_eq!(indexed.derived.week, "2026-11-30");
