@@ -215,9 +215,9 @@ crate::enforcement::impl_enforcement_store!(
     fts_delete = "DELETE FROM enforcement_case_text WHERE rowid = $1",
     fts_write = "INSERT INTO enforcement_case_text (rowid, text) VALUES ($1, $2)",
     fts_match = ("{id} IN (SELECT rowid FROM enforcement_case_text WHERE enforcement_case_text MATCH ", ")"),
+    // The largest id stands for the number of cases (cases are never deleted) and is the plan's `last`.
     fts_count = "SELECT (SELECT COUNT(*) FROM enforcement_case_text WHERE enforcement_case_text MATCH $1) AS matches, \
-                 (SELECT COALESCE(MAX(id), 0) FROM enforcement_cases) AS cases, \
-                 (SELECT COALESCE(MAX(id), 0) FROM enforcement_cases) AS last",
+                 m.last AS cases, m.last AS last FROM (SELECT COALESCE(MAX(id), 0) AS last FROM enforcement_cases) m",
     // The FTS5 rowids up to `last` in one text (each row out of SQLite's worker costs a wake-up): the ids from 1 to
     // `last` that are not among them are the cases without the words.
     fts_missing = (
