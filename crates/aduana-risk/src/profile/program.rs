@@ -152,6 +152,13 @@ impl Kind {
         tag | field << 8 | flag << 16 | u64::from(end) << 32
     }
 
+    /// Returns the position just past the subtree of a node word written by [`Kind::pack`]. (Not
+    /// `unpack(word).1`: that keeps the decoding of the kind, whose invalid-tag panic the compiler cannot drop.)
+    #[inline(always)]
+    fn end(word: u64) -> usize {
+        (word >> 32) as usize
+    }
+
     /// Unpacks a node word written by [`Kind::pack`]: its kind and the position just past its subtree.
     ///
     /// # Panics
@@ -539,7 +546,7 @@ impl Programs {
     fn run<'p>(&'p self, start: u32, env: &Env<'p>, facts: &'p Facts) -> Run<'p> {
         let body = start as usize + HEADER;
         // The root's end is the length of the program's nodes.
-        let len = Kind::unpack(self.words[body]).1;
+        let len = Kind::end(self.words[body]);
         let nodes = &self.words[body..body + len];
         let item = env.item.and_then(|(index, _)| facts.items.get(index));
         Run { programs: self, nodes, env: *env, facts, item }
@@ -560,7 +567,7 @@ impl Run<'_> {
     /// Returns the position just past the subtree of the node at `at`.
     #[inline(always)]
     fn next(&self, at: usize) -> usize {
-        Kind::unpack(self.nodes[at]).1
+        Kind::end(self.nodes[at])
     }
 
     fn eval(&self, at: usize) -> bool {
