@@ -6,6 +6,7 @@ mod eval;
 mod field;
 mod index;
 mod lexer;
+mod literals;
 mod parser;
 mod program;
 
@@ -18,7 +19,7 @@ use chrono::NaiveDate;
 pub(crate) use eval::Env;
 pub use field::{FIELD_NAMES, Field};
 pub(crate) use index::ProfileIndex;
-pub(crate) use program::{Facts, Programs};
+pub(crate) use program::{Facts, Programs, dedup_evidence};
 
 /// One risk profile, as an analyst wrote it.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use aduana_core::{Consignment, Evidence, Hit, Lane, Referral, Text};
 
 use crate::context::RiskContext;
 use crate::indicator::{Indicator, Signals};
-use crate::profile::{Env, Facts, Profile, Severity};
+use crate::profile::{Env, Facts, Profile, Severity, dedup_evidence};
 use crate::selection;
 
 /// Runs the compiled profiles.
@@ -78,7 +78,21 @@ pub(crate) fn match_profiles<'a>(
                     "{}",
                     profile.id
                 );
-                dedup_evidence(&mut evidence);
+                // Only a condition whose tests can record the same path can repeat an entry (most cannot).
+                if programs.head(start).may_repeat_evidence {
+                    dedup_evidence(&mut evidence);
+                } else {
+                    debug_assert_eq!(
+                        evidence,
+                        {
+                            let mut deduplicated = evidence.clone();
+                            dedup_evidence(&mut deduplicated);
+                            deduplicated
+                        },
+                        "{}",
+                        profile.id
+                    );
+                }
                 on_match(i, profile, evidence);
             }
         };
@@ -95,18 +109,26 @@ pub(crate) fn match_profiles<'a>(
                 continue;
             }
             let i = head.profile();
-            // The condition is decided by the profile's compiled program; the tree is visited only to record the
-            // evidence of a profile that holds.
-            let holds = |env: &Env<'_>| {
-                let holds = programs.holds(start, env, facts);
-                debug_assert_eq!(holds, env.eval(&set.profiles()[i].condition, None), "{}", set.profiles()[i].id);
-                holds
-            };
+            // The condition is decided by the profile's compiled program (debug builds check it against the
+            // condition tree); the tree is not visited.
+            let condition = &set.profiles()[i].condition;
             let holding = if head.uses_goods && !consignment.goods.is_empty() {
-                let mut envs = consignment.goods.iter().enumerate().map(|item| Env { item: Some(item), ..base });
-                envs.position(|env| holds(&env)).map(Some)
+                let item = programs.first_item_holding(start, &base, facts);
+                debug_assert_eq!(
+                    item,
+                    consignment
+                        .goods
+                        .iter()
+                        .enumerate()
+                        .position(|item| Env { item: Some(item), ..base }.eval(condition, None)),
+                    "{}",
+                    set.profiles()[i].id
+                );
+                item.map(Some)
             } else {
-                holds(&base).then_some(None)
+                let holds = programs.holds(start, &base, facts);
+                debug_assert_eq!(holds, base.eval(condition, None), "{}", set.profiles()[i].id);
+                holds.then_some(None)
             };
             let Some(item) = holding else { continue };
             batch[matched] = (start, item);
@@ -118,21 +140,6 @@ pub(crate) fn match_profiles<'a>(
         }
         report(&batch[..matched]);
     });
-}
-
-/// Drops repeated evidence, keeping the first of each (field, value) in order. Evidence lists are a handful of
-/// entries, so a quadratic scan beats hashing (and clones nothing).
-fn dedup_evidence(evidence: &mut Vec<Evidence>) {
-    let mut kept = 0;
-    for i in 0..evidence.len() {
-        let (seen, rest) = evidence.split_at(i);
-        let e = &rest[0];
-        if !seen[..kept].iter().any(|s| s.field == e.field && s.value == e.value) {
-            evidence.swap(kept, i);
-            kept += 1;
-        }
-    }
-    evidence.truncate(kept);
 }
 
 /// Everything a profile's hit takes from the profile, prepared once when the set is compiled and kept in one

@@ -89,7 +89,7 @@ impl Val<'_> {
     fn render(self) -> Text {
         match self {
             Val::Str(s) => Text::from(s),
-            Val::Num(n) => format_number(n).into(),
+            Val::Num(n) => number_text(n),
             Val::Ratio(r, per_kg, norm) => Text::from(format!(
                 "{} (value per kg {} against a norm of {})",
                 format_number(r),
@@ -180,6 +180,34 @@ pub(crate) fn format_number(n: f64) -> String {
     if text == "-0" { "0".to_owned() } else { text.to_owned() }
 }
 
+/// [`format_number`] straight into a `Text`: a whole number (most values and masses) is written digit by digit
+/// into a buffer on the stack and copied inline, without the `String` `format_number` allocates (and `Text`
+/// would copy and free).
+pub(crate) fn number_text(n: f64) -> Text {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let whole = n as i64;
+        let mut rest = whole.unsigned_abs();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if whole < 0 {
+            at -= 1;
+            digits[at] = b'-';
+        }
+        if let Ok(text) = std::str::from_utf8(&digits[at..]) {
+            return Text::from(text);
+        }
+    }
+    format_number(n).into()
+}
+
 fn direction_name(d: Direction) -> &'static str {
     match d {
         Direction::Import => "import",
@@ -210,13 +238,21 @@ pub(super) fn decimal(d: Option<rust_decimal::Decimal>) -> Option<f64> {
         1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
     ];
     let scale = POWERS.get(d.scale() as usize).copied().unwrap_or(1e28);
-    // The same value either way (both conversions round to nearest); the 64-bit one is a single instruction.
-    let mantissa = d.mantissa();
-    let mantissa = match i64::try_from(mantissa) {
-        Ok(m) => m as f64,
-        Err(_) => mantissa as f64,
+    // The mantissa's magnitude from its 32-bit parts (documented layout of `serialize`: flags, then low, middle
+    // and high words, little-endian): when the high word is 0 it converts from `u64`, a single instruction,
+    // where converting the `i128` of `mantissa()` is a call to a software routine (LLVM turns a checked
+    // narrowing to `i64` back into it). The same value either way: every conversion rounds to nearest, and
+    // rounding is symmetric, so negating after converting and dividing is exact; a zero stays +0 whatever its
+    // sign flag, as `mantissa()` gives it.
+    let bytes = d.serialize();
+    let word = |at: usize| u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+    let magnitude = if word(12) == 0 {
+        (u64::from(word(8)) << 32 | u64::from(word(4))) as f64
+    } else {
+        d.mantissa().unsigned_abs() as f64
     };
-    Some(mantissa / scale)
+    let value = magnitude / scale;
+    Some(if d.is_sign_negative() && magnitude != 0.0 { -value } else { value })
 }
 
 impl<'a> Env<'a> {
@@ -352,7 +388,7 @@ impl<'a> Env<'a> {
     fn unit_price_ratio(&self, item: &GoodsItem) -> Option<Val<'a>> {
         let hs = item.hs_code.as_ref()?;
         let value = item.value.as_ref()?;
-        let norm = self.reference.norms.lookup(hs.as_str(), value.currency.as_str())?;
+        let norm = self.reference.norms.lookup_bytes(hs.as_bytes(), value.currency.as_bytes())?;
         let per_kg = decimal(item.value_per_kg())?;
         (norm > 0.0).then(|| Val::Ratio(per_kg / norm, per_kg, norm))
     }
@@ -427,6 +463,35 @@ fn in_set(value: &str, set: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decimals_convert_as_their_mantissa_does() {
+        use rust_decimal::Decimal;
+        let mut cases = vec![Decimal::ZERO, Decimal::MAX, Decimal::MIN, Decimal::new(-0, 3), -Decimal::ZERO];
+        for (mantissa, scale) in [
+            (1i64, 0u32),
+            (-1, 0),
+            (123_456, 2),
+            (-123_456, 2),
+            (i64::MAX, 0),
+            (i64::MIN, 4),
+            (u32::MAX as i64, 0),
+            (1 << 53, 0),
+            ((1 << 53) + 1, 0),
+            (987_654_321_987, 28),
+        ] {
+            cases.push(Decimal::new(mantissa, scale));
+        }
+        cases.push(Decimal::from_i128_with_scale(i128::from(u64::MAX) + 12_345, 3));
+        cases.push(Decimal::from_i128_with_scale(-(1i128 << 90) - 7, 10));
+        for d in cases {
+            // (The power as the literal `1e<scale>` is, correctly rounded.)
+            let power: f64 = format!("1e{}", d.scale()).parse().expect("a number");
+            let expected = d.mantissa() as f64 / power;
+            let got = super::decimal(Some(d)).expect("a value");
+            assert_eq!(got.to_bits(), expected.to_bits(), "{d:?}");
+        }
+    }
+
     use super::{DESCRIPTION, GROSS_MASS, GoodsName, HS_CODE, NET_MASS, ORIGIN_COUNTRY, Path, VALUE_AMOUNT};
 
     #[test]

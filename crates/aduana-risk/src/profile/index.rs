@@ -19,11 +19,33 @@ use std::collections::HashMap;
 use crate::profile::program::{Facts, Programs, pack_digits, pack_text};
 use crate::profile::{Cmp, Expr, Field, Op, Profile};
 
-/// A profile with no indexable test, with the bounds it requires of goods numbers.
+/// A profile with no indexable test, with the bounds it requires of goods numbers as up to four limits on the
+/// consignment's extremes ([`Bound::limits`]).
 #[derive(Debug, Clone, Copy)]
 struct Fallback {
     program: u32,
-    bounds: [Option<Bound>; 2],
+    limits: [Limit; 4],
+    /// How many of `limits` apply.
+    len: u8,
+}
+
+/// A bound as a comparison with one of the consignment's extremes ([`Facts::extremes`]: the largest goods value,
+/// net mass and gross mass, then the same smallest ones negated): `extreme > operand`, or `>=` when not
+/// `strict`. An extreme no item has is NaN, which satisfies no limit.
+#[derive(Debug, Clone, Copy)]
+struct Limit {
+    extreme: u8,
+    strict: bool,
+    operand: f64,
+}
+
+impl Limit {
+    const NONE: Limit = Limit { extreme: 0, strict: false, operand: 0.0 };
+
+    fn admits(self, extremes: &[f64; 8]) -> bool {
+        let value = extremes[usize::from(self.extreme & 7)];
+        if self.strict { value > self.operand } else { value >= self.operand }
+    }
 }
 
 /// A required top-level test `goods.<number> <cmp> <operand>`: some goods item must have a value that satisfies it.
@@ -37,7 +59,8 @@ struct Bound {
 
 impl Bound {
     /// Returns whether some value within `range` (the smallest and largest of the goods items' values, `None`
-    /// when no item has one) could satisfy the bound.
+    /// when no item has one) could satisfy the bound: the definition [`Fallback::admits`] implements.
+    #[cfg(test)]
     fn admits(self, range: Option<(f64, f64)>) -> bool {
         let Some((min, max)) = range else { return false };
         match self.cmp {
@@ -47,6 +70,40 @@ impl Bound {
             Cmp::Le => min <= self.operand,
             Cmp::Eq => min <= self.operand && self.operand <= max,
         }
+    }
+}
+
+impl Bound {
+    /// The limits on the extremes that say what [`Bound::admits`] says: `max > x`, `max >= x`, `-min > -x`
+    /// (`min < x`), `-min >= -x` (`min <= x`), both of the last and the second for `=`. (Negation is exact.)
+    fn limits(self) -> ([Limit; 2], usize) {
+        let (max, min) = (self.field as u8, 3 + self.field as u8);
+        let limit = |extreme, strict, operand| Limit { extreme, strict, operand };
+        match self.cmp {
+            Cmp::Gt => ([limit(max, true, self.operand), Limit::NONE], 1),
+            Cmp::Ge => ([limit(max, false, self.operand), Limit::NONE], 1),
+            Cmp::Lt => ([limit(min, true, -self.operand), Limit::NONE], 1),
+            Cmp::Le => ([limit(min, false, -self.operand), Limit::NONE], 1),
+            Cmp::Eq => ([limit(min, false, -self.operand), limit(max, false, self.operand)], 2),
+        }
+    }
+}
+
+impl Fallback {
+    fn new(program: u32, bounds: [Option<Bound>; 2]) -> Fallback {
+        let mut fallback = Fallback { program, limits: [Limit::NONE; 4], len: 0 };
+        for bound in bounds.into_iter().flatten() {
+            let (limits, n) = bound.limits();
+            for limit in &limits[..n] {
+                fallback.limits[usize::from(fallback.len)] = *limit;
+                fallback.len += 1;
+            }
+        }
+        fallback
+    }
+
+    fn admits(&self, extremes: &[f64; 8]) -> bool {
+        self.limits[..usize::from(self.len)].iter().all(|limit| limit.admits(extremes))
     }
 }
 
@@ -74,10 +131,6 @@ fn required_bounds(expr: &Expr) -> [Option<Bound>; 2] {
     .into_iter();
     [bounds.next(), bounds.next()]
 }
-
-/// The smallest and largest goods value, net mass and gross mass of a consignment's items (`None` for a number no
-/// item has).
-pub(crate) type NumberRanges = [Option<(f64, f64)>; 3];
 
 /// The country fields a posting's filter can be on, in [`Posting::set`] order after "none"; the first a profile
 /// requires is the one filtered on.
@@ -116,6 +169,8 @@ impl Buckets {
 #[derive(Debug, Clone, Copy)]
 struct HsKey {
     key: u64,
+    /// The mask of the key's digits ([`digits_mask`]), kept rather than recomputed at each lookup.
+    mask: u64,
     start: u32,
     end: u32,
 }
@@ -317,7 +372,7 @@ impl ProfileIndex {
                         }
                     }
                 }
-                None => index.fallback.push(Fallback { program, bounds: required_bounds(&profile.condition) }),
+                None => index.fallback.push(Fallback::new(program, required_bounds(&profile.condition))),
             }
         }
         let mut lists: Vec<(Slot, Vec<Posting>)> = filed.into_iter().collect();
@@ -340,7 +395,7 @@ impl ProfileIndex {
                 // slot's start, set below.
                 Slot::Short(slot) => index.short_starts[slot + 1] = end,
                 Slot::Heading(heading, key) => {
-                    index.hs_keys.push(HsKey { key, start, end });
+                    index.hs_keys.push(HsKey { key, mask: digits_mask(key), start, end });
                     index.heading_starts[heading + 1] = position(index.hs_keys.len());
                 }
                 Slot::Text(bucket, key) => {
@@ -374,13 +429,12 @@ impl ProfileIndex {
     pub(crate) fn candidates(&self, facts: &Facts, out: &mut Vec<u32>) {
         out.clear();
         if !self.fallback.is_empty() {
-            let ranges = facts.number_ranges();
-            out.extend(
-                self.fallback
-                    .iter()
-                    .filter(|f| f.bounds.iter().flatten().all(|b| b.admits(ranges[b.field])))
-                    .map(|f| f.program),
-            );
+            let extremes = facts.extremes();
+            for fallback in &self.fallback {
+                if fallback.admits(&extremes) {
+                    out.push(fallback.program);
+                }
+            }
         }
         // The consignment's codes of the filter fields: a candidate that requires codes none of them has cannot
         // match.
@@ -417,7 +471,7 @@ impl ProfileIndex {
                     let keys =
                         &self.hs_keys[self.heading_starts[heading] as usize..self.heading_starts[heading + 1] as usize];
                     for key in keys {
-                        if hs & digits_mask(key.key) == key.key {
+                        if hs & key.mask == key.key {
                             add(&postings[key.start as usize..key.end as usize]);
                         }
                     }
@@ -500,6 +554,33 @@ mod tests {
         assert_eq!(set.candidate_count(&consignment("851712", "CN", "CNSHA", &[])), 3);
         assert_eq!(set.candidate_count(&consignment("8471", "CN", "CNSHA", &[])), 2);
         assert_eq!(set.candidate_count(&consignment("0101", "CN", "CNSHA", &[])), 0);
+    }
+
+    #[test]
+    fn limits_on_the_extremes_admit_what_the_bounds_admit() {
+        use super::{Bound, Fallback};
+        use crate::profile::Cmp;
+        let numbers = [-1.0, 0.0, 5.0, 10.0, 10.5, 1e6, f64::INFINITY];
+        let mut ranges = vec![None];
+        for &min in &numbers {
+            ranges.extend(numbers.iter().filter(|&&max| max >= min).map(|&max| Some((min, max))));
+        }
+        for field in 0..3 {
+            for cmp in [Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge, Cmp::Eq] {
+                for operand in numbers {
+                    let bound = Bound { field, cmp, operand };
+                    let fallback = Fallback::new(0, [Some(bound), None]);
+                    for &range in &ranges {
+                        let mut extremes = [f64::NAN; 8];
+                        if let Some((min, max)) = range {
+                            extremes[field] = max;
+                            extremes[3 + field] = -min;
+                        }
+                        assert_eq!(fallback.admits(&extremes), bound.admits(range), "{bound:?} on {range:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

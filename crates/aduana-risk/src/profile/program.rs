@@ -20,7 +20,7 @@ use crate::profile::eval::{
     DESCRIPTION, Env, GROSS_MASS, HS_CODE, NET_MASS, ORIGIN_COUNTRY, VALUE_AMOUNT, decimal, goods_evidence,
     goods_number_evidence, route_evidence, static_evidence,
 };
-use crate::profile::index::NumberRanges;
+use crate::profile::literals::Words;
 use crate::profile::{Cmp, Expr, Field, Op, Profile, Test};
 
 /// The compiled programs of a profile set.
@@ -36,6 +36,9 @@ pub(crate) struct Programs {
     /// The distinct regular expressions (one compiled program and one cache each, whatever the number of profiles
     /// that use them).
     regexes: Vec<std::sync::Arc<regex::Regex>>,
+    /// Per regular expression, its words when it is an alternation of plain words (scanned for directly in ASCII
+    /// descriptions, see [`Words`]).
+    regex_words: Vec<Option<Words>>,
     /// The tests left to the tree evaluator.
     generic: Vec<Test>,
 }
@@ -54,6 +57,9 @@ pub(crate) struct Head {
     profile: u32,
     /// Whether its condition tests goods fields (and so is evaluated per goods item).
     pub(crate) uses_goods: bool,
+    /// Whether two of the evidence entries its condition records can be the same (see [`may_repeat_evidence`]);
+    /// when not, a hit's evidence needs no de-duplication.
+    pub(crate) may_repeat_evidence: bool,
 }
 
 impl Head {
@@ -70,7 +76,7 @@ impl Head {
     fn pack(self) -> [u64; HEADER] {
         [
             u64::from(self.from as u32) | u64::from(self.to as u32) << 32,
-            u64::from(self.profile) | u64::from(self.uses_goods) << 32,
+            u64::from(self.profile) | u64::from(self.uses_goods) << 32 | u64::from(self.may_repeat_evidence) << 33,
         ]
     }
 
@@ -80,6 +86,7 @@ impl Head {
             to: (words[0] >> 32) as u32 as i32,
             profile: words[1] as u32,
             uses_goods: words[1] >> 32 & 1 == 1,
+            may_repeat_evidence: words[1] >> 33 & 1 == 1,
         }
     }
 }
@@ -143,6 +150,13 @@ impl Kind {
             Kind::Generic => (7, 0, 0),
         };
         tag | field << 8 | flag << 16 | u64::from(end) << 32
+    }
+
+    /// Returns the position just past the subtree of a node word written by [`Kind::pack`]. (Not
+    /// `unpack(word).1`: that keeps the decoding of the kind, whose invalid-tag panic the compiler cannot drop.)
+    #[inline(always)]
+    fn end(word: u64) -> usize {
+        (word >> 32) as usize
     }
 
     /// Unpacks a node word written by [`Kind::pack`]: its kind and the position just past its subtree.
@@ -237,12 +251,16 @@ pub(super) fn pack_text(code: &str) -> Option<(u64, u64)> {
 /// Packs a string of at most 16 decimal digits (HS codes have up to 10) into 4-bit digits (digit + 1, so that
 /// zero marks the end), with the mask of its length; same properties as [`pack_text`].
 pub(super) fn pack_digits(bytes: &[u8]) -> Option<(u64, u64)> {
-    if bytes.len() > 16 || !bytes.iter().all(u8::is_ascii_digit) {
+    if bytes.len() > 16 {
         return None;
     }
     let mut word = 0u64;
     for (i, &b) in bytes.iter().enumerate() {
-        word |= u64::from(b - b'0' + 1) << (4 * i);
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        word |= u64::from(digit + 1) << (4 * i);
     }
     let mask = if bytes.len() == 16 { u64::MAX } else { (1u64 << (4 * bytes.len())) - 1 };
     Some((word, mask))
@@ -289,11 +307,8 @@ struct ItemFacts {
 /// [`pack_text`] does, without its checks; 0 when absent (or, never for a valid code, too long).
 fn packed_text(code: Option<&[u8]>) -> u64 {
     match code {
-        Some(code) if code.len() <= 8 => {
-            let mut word = [0u8; 8];
-            word[..code.len()].copy_from_slice(code);
-            u64::from_le_bytes(word)
-        }
+        // Byte by byte: codes are 2 to 5 bytes, for which a call to `memcpy` costs more than the loop.
+        Some(code) if code.len() <= 8 => code.iter().rev().fold(0, |word, &b| word << 8 | u64::from(b)),
         _ => 0,
     }
 }
@@ -354,18 +369,20 @@ impl Facts {
 }
 
 impl Facts {
-    /// Returns the smallest and largest goods value, net mass and gross mass, for the index.
-    pub(crate) fn number_ranges(&self) -> NumberRanges {
-        let mut ranges = [None; 3];
+    /// Returns the largest goods value, net mass and gross mass, then the smallest ones negated (NaN for a number
+    /// no item has; padded to eight), for the index's limits on fallback profiles.
+    pub(crate) fn extremes(&self) -> [f64; 8] {
+        let mut extremes = [f64::NAN; 8];
         for item in &self.items {
-            for (range, value) in ranges.iter_mut().zip([item.value, item.net_mass, item.gross_mass]) {
+            for (field, value) in [item.value, item.net_mass, item.gross_mass].into_iter().enumerate() {
                 if let Some(n) = value {
-                    let (min, max): (f64, f64) = range.unwrap_or((n, n));
-                    *range = Some((min.min(n), max.max(n)));
+                    // `max` and `min` ignore NaN: the first value replaces it.
+                    extremes[field] = extremes[field].max(n);
+                    extremes[3 + field] = extremes[3 + field].max(-n);
                 }
             }
         }
-        ranges
+        extremes
     }
 }
 
@@ -394,6 +411,7 @@ impl Programs {
                 to: profile.valid_to.map_or(i32::MAX, crate::profile::day_number),
                 profile: u32::try_from(i).expect("fewer than 2^32 profiles"),
                 uses_goods: uses_goods(&profile.condition),
+                may_repeat_evidence: may_repeat_evidence(&profile.condition),
             };
             programs.words.extend(head.pack());
             programs.compile(&profile.condition, start + HEADER, &mut regexes);
@@ -458,6 +476,7 @@ impl Programs {
                 let next = u32::try_from(self.regexes.len()).expect("fewer than 2^32 regular expressions");
                 let regex = *regexes.entry(regex.as_str().to_owned()).or_insert_with(|| {
                     self.regexes.push(std::sync::Arc::clone(regex));
+                    self.regex_words.push(Words::of(regex));
                     next
                 });
                 self.words.push(u64::from(regex));
@@ -509,10 +528,25 @@ impl Programs {
         self.run(start, env, facts).evidence(0, evidence)
     }
 
+    /// Returns the first goods item of `base`'s consignment for which the condition of the program starting at
+    /// `start` holds (as [`Programs::holds`] with `base` focused on each item in turn would), `None` when none
+    /// does. One evaluation state serves every item.
+    pub(crate) fn first_item_holding(&self, start: u32, base: &Env<'_>, facts: &Facts) -> Option<usize> {
+        let mut run = self.run(start, base, facts);
+        for (i, (goods, item)) in base.consignment.goods.iter().zip(&facts.items).enumerate() {
+            run.env.item = Some((i, goods));
+            run.item = Some(item);
+            if run.eval(0) {
+                return Some(i);
+            }
+        }
+        None
+    }
+
     fn run<'p>(&'p self, start: u32, env: &Env<'p>, facts: &'p Facts) -> Run<'p> {
         let body = start as usize + HEADER;
         // The root's end is the length of the program's nodes.
-        let len = Kind::unpack(self.words[body]).1;
+        let len = Kind::end(self.words[body]);
         let nodes = &self.words[body..body + len];
         let item = env.item.and_then(|(index, _)| facts.items.get(index));
         Run { programs: self, nodes, env: *env, facts, item }
@@ -533,34 +567,58 @@ impl Run<'_> {
     /// Returns the position just past the subtree of the node at `at`.
     #[inline(always)]
     fn next(&self, at: usize) -> usize {
-        Kind::unpack(self.nodes[at]).1
+        Kind::end(self.nodes[at])
     }
 
     fn eval(&self, at: usize) -> bool {
         let (kind, end) = Kind::unpack(self.nodes[at]);
-        let operands = &self.nodes[at + 1..end];
         match kind {
             Kind::And => {
                 let mut child = at + 1;
                 while child < end {
-                    if !self.eval(child) {
+                    let (holds, next) = self.child(child);
+                    if !holds {
                         return false;
                     }
-                    child = self.next(child);
+                    child = next;
                 }
                 true
             }
             Kind::Or => {
                 let mut child = at + 1;
                 while child < end {
-                    if self.eval(child) {
+                    let (holds, next) = self.child(child);
+                    if holds {
                         return true;
                     }
-                    child = self.next(child);
+                    child = next;
                 }
                 false
             }
             Kind::Not => !self.eval(at + 1),
+            leaf => self.test(leaf, at, end),
+        }
+    }
+
+    /// Evaluates the child node at `at` of an `and` or `or` and returns its answer and the position past it. A
+    /// test (most children) is evaluated here, inlined, rather than through a recursive call of [`Run::eval`]:
+    /// the call's entry and exit cost more than most tests.
+    #[inline(always)]
+    fn child(&self, at: usize) -> (bool, usize) {
+        let (kind, end) = Kind::unpack(self.nodes[at]);
+        let holds = match kind {
+            Kind::And | Kind::Or | Kind::Not => self.eval(at),
+            leaf => self.test(leaf, at, end),
+        };
+        (holds, end)
+    }
+
+    /// Evaluates the test node at `at` (of kind `kind`, its operands up to `end`).
+    #[inline(always)]
+    fn test(&self, kind: Kind, at: usize, end: usize) -> bool {
+        let operands = &self.nodes[at + 1..end];
+        match kind {
+            Kind::And | Kind::Or | Kind::Not => self.eval(at),
             Kind::CodeIn { field, negate } => self.any_code(field, |code| operands.contains(&code)) != negate,
             Kind::CodePrefix { field } => {
                 self.any_code(field, |code| operands.chunks_exact(2).any(|p| code & p[1] == p[0]))
@@ -573,25 +631,37 @@ impl Run<'_> {
                 });
                 value.is_some_and(|n| cmp.holds(n, f64::from_bits(operands[0])))
             }
-            Kind::DescriptionMatches => {
-                let Some((i, Some(description))) = self.env.item.map(|(i, item)| (i, item.description.as_deref()))
-                else {
-                    return false;
-                };
-                let regex = operands[0] as u32;
-                let key = (u32::try_from(i).unwrap_or(u32::MAX), regex);
-                let mut memo = self.facts.matches.borrow_mut();
-                if let Some(&(_, _, matched)) = memo.iter().find(|m| (m.0, m.1) == key) {
-                    return matched;
-                }
-                let matched = self.programs.regexes[regex as usize].is_match(description);
-                // A handful of entries at most in practice; the scan stays short whatever the set.
-                if memo.len() < 64 {
-                    memo.push((key.0, key.1, matched));
-                }
-                matched
-            }
+            Kind::DescriptionMatches => self.description_matches(operands[0] as u32),
             Kind::Generic => self.env.test(&self.programs.generic[operands[0] as usize], None),
+        }
+    }
+
+    /// Returns whether the goods item's description matches the regular expression `regex`, memoised per goods
+    /// item for the consignment.
+    #[inline(never)]
+    fn description_matches(&self, regex: u32) -> bool {
+        let Some((i, Some(description))) = self.env.item.map(|(i, item)| (i, item.description.as_deref())) else {
+            return false;
+        };
+        let key = (u32::try_from(i).unwrap_or(u32::MAX), regex);
+        let mut memo = self.facts.matches.borrow_mut();
+        if let Some(&(_, _, matched)) = memo.iter().find(|m| (m.0, m.1) == key) {
+            return matched;
+        }
+        let matched = self.match_description(regex, description);
+        // A handful of entries at most in practice; the scan stays short whatever the set.
+        if memo.len() < 64 {
+            memo.push((key.0, key.1, matched));
+        }
+        matched
+    }
+
+    /// Returns whether a description matches the regular expression `regex`: by a scan for its words when it is
+    /// an alternation of plain words and the description is ASCII, otherwise by the regular expression.
+    fn match_description(&self, regex: u32, description: &str) -> bool {
+        match &self.programs.regex_words[regex as usize] {
+            Some(words) if description.is_ascii() => words.is_in(description.as_bytes()),
+            _ => self.programs.regexes[regex as usize].is_match(description),
         }
     }
 
@@ -674,12 +744,15 @@ impl Run<'_> {
     }
 
     /// Returns whether `f` holds for some (present) value of the field.
+    #[inline(always)]
     fn any_code(&self, field: CodeField, f: impl Fn(u64) -> bool) -> bool {
         self.find_code(field, f).is_some()
     }
 
     /// Returns the position of the first (present) value of the field for which `f` holds: 0 for a field of one
-    /// value, the position in [`Facts::route`] for `route`.
+    /// value, the position in [`Facts::route`] for `route`. Inlined: it is called for most tests, and its
+    /// call cost as much as the test.
+    #[inline(always)]
     fn find_code(&self, field: CodeField, f: impl Fn(u64) -> bool) -> Option<usize> {
         let facts = self.facts;
         let one = |code: u64| (code != 0 && f(code)).then_some(0);
@@ -733,6 +806,71 @@ impl Run<'_> {
         };
         value.map(|value| static_evidence(path, value))
     }
+}
+
+/// Drops repeated evidence, keeping the first of each (field, value) in order. Evidence lists are a handful of
+/// entries, so a quadratic scan beats hashing (and clones nothing).
+pub(crate) fn dedup_evidence(evidence: &mut Vec<Evidence>) {
+    let mut kept = 0;
+    for i in 0..evidence.len() {
+        let (seen, rest) = evidence.split_at(i);
+        let e = &rest[0];
+        // (Lengths first: a cheap test that tells most different entries apart.)
+        let same = |s: &Evidence| {
+            s.field.len() == e.field.len() && s.value.len() == e.value.len() && s.field == e.field && s.value == e.value
+        };
+        if !seen[..kept].iter().any(same) {
+            // Nothing to move while nothing has been dropped (the common case).
+            if kept != i {
+                evidence.swap(kept, i);
+            }
+            kept += 1;
+        }
+    }
+    evidence.truncate(kept);
+}
+
+/// Returns whether two evidence entries recorded for the condition can have the same path (and so possibly be the
+/// same entry): unless every test that can record one (outside `not`) is on a field of its own kind, whose
+/// evidence paths no other test's share. A goods test's path names the goods item the condition is evaluated
+/// for, an itinerary code's its place; `dispatch`, `destination` and `route` share paths (the route lists the
+/// countries of dispatch and destination), and any other field (a unit price, a party, an attribute…) is taken
+/// to share a path with anything.
+fn may_repeat_evidence(expr: &Expr) -> bool {
+    fn classes(expr: &Expr, seen: &mut Vec<Option<u8>>) {
+        match expr {
+            Expr::And(parts) | Expr::Or(parts) => parts.iter().for_each(|part| classes(part, seen)),
+            // A negation records nothing.
+            Expr::Not(_) => {}
+            Expr::Test(test) => seen.push(match test.field {
+                Field::HsCode => Some(0),
+                Field::Origin => Some(1),
+                Field::Description => Some(2),
+                Field::Value => Some(3),
+                Field::NetMass => Some(4),
+                Field::GrossMass => Some(5),
+                Field::Dispatch | Field::Destination | Field::Route => Some(6),
+                Field::Loading => Some(7),
+                Field::Discharge => Some(8),
+                Field::Entry => Some(9),
+                Field::Delivery => Some(10),
+                _ => None,
+            }),
+        }
+    }
+    let mut seen = Vec::new();
+    classes(expr, &mut seen);
+    if seen.len() < 2 {
+        return false;
+    }
+    let mut known = 0u32;
+    for class in seen {
+        match class {
+            Some(class) if known & 1 << class == 0 => known |= 1 << class,
+            _ => return true,
+        }
+    }
+    false
 }
 
 fn uses_goods(expr: &Expr) -> bool {
@@ -934,6 +1072,11 @@ mod tests {
                     assert_eq!(programs.evidence(start, &env, &facts, &mut from_program), expected);
                     env.eval(&profile.condition, Some(&mut from_tree));
                     assert_eq!(from_program, from_tree, "evidence of profile {} ({:?})", profile.id, profile.condition);
+                    if !programs.head(start).may_repeat_evidence {
+                        let mut deduplicated = from_tree.clone();
+                        super::dedup_evidence(&mut deduplicated);
+                        assert_eq!(deduplicated, from_tree, "repeated evidence of profile {}", profile.id);
+                    }
                     held += usize::from(expected);
                     if expected {
                         assert!(
@@ -957,9 +1100,29 @@ mod tests {
             let text = text.trim_end_matches('0').trim_end_matches('.');
             if text == "-0" { "0".to_owned() } else { text.to_owned() }
         };
-        for n in [0.0, -0.0, 1.0, -1.0, 12.5, 1e14, 999_999_999_999_999.0, 1e15, 1e16, -3e15, 0.00001, 2.0f64.powi(53)]
-        {
+        for n in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            7.0,
+            -10.0,
+            12.5,
+            4_999.0,
+            1_000_000.0,
+            -123_456_789.0,
+            1e14,
+            -1e14,
+            999_999_999_999_999.0,
+            -999_999_999_999_999.0,
+            1e15,
+            1e16,
+            -3e15,
+            0.00001,
+            2.0f64.powi(53),
+        ] {
             assert_eq!(super::super::eval::format_number(n), general(n), "{n}");
+            assert_eq!(super::super::eval::number_text(n), general(n), "{n}");
         }
     }
 }
