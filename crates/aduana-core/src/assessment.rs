@@ -115,6 +115,7 @@ pub struct Assessment {
     /// be risky, so both are reported.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<Diagnostic>,
-    /// The versions of profiles, lists and model used, by name.
-    pub versions: BTreeMap<String, String>,
+    /// The versions of profiles, lists and model used, by name. `Text`, not `String`: names and most versions fit
+    /// inline, so building and dropping the map of every assessment allocates little.
+    pub versions: BTreeMap<Text, Text>,
 }

@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::consignment::Text;
 use crate::location::Location;
 
 /// How serious a diagnostic is.
@@ -24,29 +25,29 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// A stable snake_case code (`invalid_hs_code`, `missing_element`, `syntax`) or, for business rules, the
     /// rule owner's error number (`8634`).
-    pub code: String,
+    pub code: Text,
     /// A readable sentence: what was expected and what was found.
-    pub message: String,
+    pub message: Text,
     /// Where the problem is.
     pub location: Location,
     /// The rule that says so, where one does (`PLACI-3`, `SAFE-1.4`, `R007`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
+    pub rule: Option<Text>,
 }
 
 impl Diagnostic {
     /// Returns an error diagnostic.
-    pub fn error(code: impl Into<String>, message: impl Into<String>, location: Location) -> Diagnostic {
+    pub fn error(code: impl Into<Text>, message: impl Into<Text>, location: Location) -> Diagnostic {
         Diagnostic { severity: Severity::Error, code: code.into(), message: message.into(), location, rule: None }
     }
 
     /// Returns a warning diagnostic.
-    pub fn warning(code: impl Into<String>, message: impl Into<String>, location: Location) -> Diagnostic {
+    pub fn warning(code: impl Into<Text>, message: impl Into<Text>, location: Location) -> Diagnostic {
         Diagnostic { severity: Severity::Warning, code: code.into(), message: message.into(), location, rule: None }
     }
 
     /// Returns this diagnostic with the rule that raised it.
-    pub fn with_rule(mut self, rule: impl Into<String>) -> Diagnostic {
+    pub fn with_rule(mut self, rule: impl Into<Text>) -> Diagnostic {
         self.rule = Some(rule.into());
         self
     }

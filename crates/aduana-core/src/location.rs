@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::consignment::Text;
+
 /// Where in an input a diagnostic or a piece of evidence points. Every part is optional because formats know
 /// different things: a JSON syntax error has a line and column, a rule failure in an XML document an XPath.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -47,7 +49,7 @@ pub enum LocationPath {
     /// A field of a flat record, e.g. a CSV column name.
     Field { field: String },
     /// A path in the domain model, e.g. `goods[2].hs_code`.
-    Model { path: String },
+    Model { path: Text },
 }
 
 impl Location {
@@ -57,7 +59,7 @@ impl Location {
     }
 
     /// Returns a location in the domain model, e.g. `parties[0].name`.
-    pub fn model(path: impl Into<String>) -> Location {
+    pub fn model(path: impl Into<Text>) -> Location {
         Location { path: Some(LocationPath::Model { path: path.into() }), ..Location::default() }
     }
 

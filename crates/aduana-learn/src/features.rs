@@ -340,7 +340,7 @@ pub(crate) const SMOOTHING: f64 = 10.0;
 /// Computes the feature vector of one row from the history and norms, appending it to `out`.
 pub(crate) fn features(row: &Row<'_>, history: &History, norms: &Norms, out: &mut Vec<f32>) {
     let ln = |x: f64| (x.max(0.0) + 1.0).ln() as f32;
-    let code = |s: &str| s.parse::<f32>().unwrap_or(-1.0);
+    let code = hs_number;
     let unit_price = row.unit_price();
     let norm = norms.unit_price.get(row.fact(Fact::Hs6)).copied();
     let deviation = match (unit_price, norm) {
@@ -373,8 +373,19 @@ pub(crate) fn features(row: &Row<'_>, history: &History, norms: &Norms, out: &mu
         };
         let rate = (f64::from(counts.fraud) + SMOOTHING * prior) / (f64::from(counts.seen) + SMOOTHING);
         out.push(rate as f32);
-        out.push(ln(f64::from(counts.seen)));
+        // Most keys of a declaration were never seen (or miss a fact): ln(0 + 1) is exactly 0, without the call.
+        out.push(if counts.seen == 0 { 0.0 } else { ln(f64::from(counts.seen)) });
     }
+}
+
+/// Reads an HS code (2, 4 or 6 digits) as a number, -1 when it is not one. Digit strings of up to 7 digits are
+/// read by hand (their value is exact in an `f32`, so this is what `parse::<f32>` returns, several times cheaper);
+/// anything else goes through `parse`.
+pub(crate) fn hs_number(s: &str) -> f32 {
+    if !s.is_empty() && s.len() <= 7 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.bytes().fold(0u32, |n, b| n * 10 + u32::from(b - b'0')) as f32;
+    }
+    s.parse::<f32>().unwrap_or(-1.0)
 }
 
 /// Computes features for rows in date order, each from the history of earlier days only, adding each day's

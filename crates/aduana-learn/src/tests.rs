@@ -128,3 +128,17 @@ fn training_without_both_labels_is_refused() {
     }
     assert!(matches!(train(&data, &data, &config(), &mut |_, _| {}), Err(ModelError::Data(_))));
 }
+
+#[test]
+fn hs_numbers_read_as_parsed_floats() {
+    let mut cases: Vec<String> = (0..100_000).map(|n| format!("{n:06}")).collect();
+    cases.extend(
+        ["", "8", "85", "8517", "851712", "9999999", "12345678", "85a7", "+85", "-1", " 85", "1e3", "8.5"]
+            .map(str::to_owned),
+    );
+    cases.extend((0..10_000_000).step_by(9_973).map(|n: u32| n.to_string()));
+    for case in &cases {
+        let parsed = case.parse::<f32>().unwrap_or(-1.0);
+        assert_eq!(crate::features::hs_number(case).to_bits(), parsed.to_bits(), "{case:?}");
+    }
+}

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use aduana_core::{Lane, Party};
+use aduana_core::{Lane, Party, Text};
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::aeo::AeoRegister;
@@ -90,14 +90,18 @@ pub struct ReferenceData {
 
 impl ReferenceData {
     /// Returns the versions of the reference data, by name, for the assessment record.
-    pub fn versions(&self) -> impl Iterator<Item = (String, String)> + '_ {
-        let norms = (!self.norms.by_prefix.is_empty()).then(|| ("norms".to_owned(), self.norms.version.clone()));
+    pub fn versions(&self) -> impl Iterator<Item = (Text, Text)> + '_ {
+        let version = |v: &String| Text::from(v.as_str());
+        let norms =
+            (!self.norms.by_prefix.is_empty()).then(|| (Text::const_new("norms"), version(&self.norms.version)));
         let history =
-            (!self.history.last_seen.is_empty()).then(|| ("history".to_owned(), self.history.version.clone()));
-        norms
-            .into_iter()
-            .chain(history)
-            .chain(self.lists.iter().map(|(name, list)| (format!("list:{name}"), list.version.clone())))
+            (!self.history.last_seen.is_empty()).then(|| (Text::const_new("history"), version(&self.history.version)));
+        norms.into_iter().chain(history).chain(self.lists.iter().map(move |(name, list)| {
+            let mut key = Text::with_capacity(5 + name.len());
+            key.push_str("list:");
+            key.push_str(name);
+            (key, version(&list.version))
+        }))
     }
 }
 

@@ -13,7 +13,8 @@ mod selection;
 
 use std::collections::BTreeMap;
 
-use aduana_core::{Assessment, Consignment, Diagnostic, Evidence, Hit};
+use aduana_core::{Assessment, Consignment, Diagnostic, Evidence, Hit, Text};
+use chrono::{Datelike, NaiveDateTime, Timelike};
 
 pub use aeo::{AeoError, AeoOperator, AeoRegister, AeoStatus};
 pub use context::{HistorySummary, LaneRates, NamedList, Norms, Policy, ReferenceData, RiskContext};
@@ -50,7 +51,7 @@ fn assess_one(
     consignment: &Consignment,
     input_findings: &[Diagnostic],
     ctx: &RiskContext,
-    versions: BTreeMap<String, String>,
+    versions: BTreeMap<Text, Text>,
 ) -> Assessment {
     let mut signals = Signals::default();
     for indicator in BUILT_IN.iter().copied().chain(ctx.indicators.iter().map(|i| &**i)) {
@@ -61,7 +62,7 @@ fn assess_one(
         signals.hits.push(Hit {
             indicator: "validation".into(),
             id: "input".into(),
-            version: ctx.policy.version.clone().into(),
+            version: ctx.policy.version.as_str().into(),
             weight: (ctx.policy.finding_weight * errors.len() as f64).min(ctx.policy.max_finding_weight),
             lane: None,
             referrals: Vec::new(),
@@ -89,18 +90,40 @@ fn assess_one(
 }
 
 /// The versions of everything an assessment depends on, by name.
-pub fn versions(ctx: &RiskContext) -> BTreeMap<String, String> {
+///
+/// Built for every assessment (the context's fields are public and may change between calls, so nothing is
+/// cached): names and most versions fit in a `Text` inline, and `as_of` is written without `chrono`'s formatter.
+pub fn versions(ctx: &RiskContext) -> BTreeMap<Text, Text> {
     let mut out = BTreeMap::new();
-    out.insert("profiles".to_owned(), ctx.profiles.version().to_owned());
-    out.insert("policy".to_owned(), ctx.policy.version.clone());
-    out.insert("as_of".to_owned(), ctx.as_of.format("%Y-%m-%dT%H:%M:%S").to_string());
+    out.insert(Text::const_new("profiles"), Text::from(ctx.profiles.version()));
+    out.insert(Text::const_new("policy"), Text::from(ctx.policy.version.as_str()));
+    out.insert(Text::const_new("as_of"), timestamp(ctx.as_of));
     out.extend(ctx.reference.versions());
     for indicator in BUILT_IN.iter().copied().chain(ctx.indicators.iter().map(|i| &**i)) {
         if let Some(version) = indicator.version(ctx) {
-            out.insert(indicator.name().to_owned(), version);
+            out.insert(Text::from(indicator.name()), Text::from(version));
         }
     }
     out
+}
+
+/// Returns `at` as `chrono` formats it with `%Y-%m-%dT%H:%M:%S`, by hand for the years 0 to 9999 (four digits, no
+/// sign) outside a leap second; `chrono` writes the rest.
+fn timestamp(at: NaiveDateTime) -> Text {
+    let year = at.year();
+    if !(0..=9999).contains(&year) || at.nanosecond() >= 1_000_000_000 {
+        return Text::from(at.format("%Y-%m-%dT%H:%M:%S").to_string());
+    }
+    let mut out = *b"0000-00-00T00:00:00";
+    let fields = [(0, 4, year.unsigned_abs()), (5, 2, at.month()), (8, 2, at.day())];
+    let time = [(11, 2, at.hour()), (14, 2, at.minute()), (17, 2, at.second())];
+    for (start, width, mut value) in fields.into_iter().chain(time) {
+        for digit in out[start..start + width].iter_mut().rev() {
+            *digit = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+    }
+    Text::from(std::str::from_utf8(&out).expect("ASCII digits and separators"))
 }
 
 /// Returns the profiles of `candidate` that select a consignment (matched and chosen by sampling), for backtests:
@@ -114,4 +137,26 @@ pub fn selecting_profiles(consignment: &Consignment, ctx: &RiskContext) -> Vec<(
         }
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, NaiveTime};
+
+    use super::*;
+
+    #[test]
+    fn timestamps_read_as_chrono_formats_them() {
+        let times = [(0, 0, 0, 0), (23, 59, 59, 999_999_999), (9, 5, 7, 0), (12, 30, 59, 1_500_000_000)];
+        for year in [-10_000, -1, 0, 1, 9, 99, 999, 1970, 2026, 9999, 10_000, 262_142] {
+            for (month, day) in [(1, 1), (2, 28), (10, 9), (12, 31)] {
+                for (hour, minute, second, nano) in times {
+                    let date = NaiveDate::from_ymd_opt(year, month, day).expect("a valid date");
+                    let time = NaiveTime::from_hms_nano_opt(hour, minute, second, nano).expect("a valid time");
+                    let at = date.and_time(time);
+                    assert_eq!(timestamp(at), at.format("%Y-%m-%dT%H:%M:%S").to_string(), "{at:?}");
+                }
+            }
+        }
+    }
 }

@@ -14,7 +14,7 @@ pub(crate) fn decide(
     mut hits: Vec<Hit>,
     findings: Vec<aduana_core::Diagnostic>,
     policy: &Policy,
-    versions: BTreeMap<String, String>,
+    versions: BTreeMap<aduana_core::Text, aduana_core::Text>,
 ) -> Assessment {
     hits.sort_by(|a, b| a.indicator.cmp(&b.indicator).then_with(|| a.id.cmp(&b.id)));
     let score = hits.iter().map(|h| h.weight).sum::<f64>().max(0.0);

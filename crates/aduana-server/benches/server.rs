@@ -39,7 +39,7 @@ impl Assessor for CompletenessOnly {
                 referrals: Vec::new(),
                 hits: Vec::new(),
                 findings: completeness::check(c),
-                versions: self.versions(),
+                versions: self.versions().into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
             })
             .collect()
     }

@@ -66,7 +66,7 @@ impl Assessor for KeywordAssessor {
                     referrals: Vec::new(),
                     hits: Vec::new(),
                     findings: Vec::new(),
-                    versions: self.versions(),
+                    versions: self.versions().into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
                 }
             })
             .collect()

@@ -66,7 +66,7 @@ fn pair(template: &Consignment, reference: &str) -> (Consignment, Assessment) {
         referrals: Vec::new(),
         hits: Vec::new(),
         findings: completeness::check(&consignment),
-        versions: BTreeMap::from([("assessor".to_owned(), "completeness-only".to_owned())]),
+        versions: BTreeMap::from([("assessor".into(), "completeness-only".into())]),
     };
     (consignment, assessment)
 }

@@ -126,7 +126,7 @@ fn assessment(consignment: &Consignment, score: f64, lane: Lane, referrals: Vec<
         referrals,
         hits: Vec::new(),
         findings: Vec::new(),
-        versions: BTreeMap::from([("profiles".to_owned(), "test".to_owned())]),
+        versions: BTreeMap::from([("profiles".into(), "test".into())]),
     }
 }
 

@@ -1279,7 +1279,7 @@ mod tests {
                 hit("screening", "EU/2580", "consignee matches"),
             ],
             findings: Vec::new(),
-            versions: std::collections::BTreeMap::from([("profiles".to_owned(), "7".to_owned())]),
+            versions: std::collections::BTreeMap::from([("profiles".into(), "7".into())]),
         };
         (consignment, assessment)
     }

@@ -56,14 +56,15 @@ impl Assessor for RiskAssessor {
         }
         let mut assessments = aduana_risk::assess_batch(consignments, &loaded.ctx);
         for assessment in &mut assessments {
-            assessment.versions.extend(loaded.stored.iter().map(|(k, v)| (k.clone(), v.clone())));
+            assessment.versions.extend(loaded.stored.iter().map(|(k, v)| (k.as_str().into(), v.as_str().into())));
         }
         assessments
     }
 
     fn versions(&self) -> BTreeMap<String, String> {
         let loaded = self.lock();
-        let mut versions = aduana_risk::versions(&loaded.ctx);
+        let mut versions: BTreeMap<String, String> =
+            aduana_risk::versions(&loaded.ctx).into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         versions.extend(loaded.stored.iter().map(|(k, v)| (k.clone(), v.clone())));
         versions
     }

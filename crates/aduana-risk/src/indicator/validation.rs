@@ -1,7 +1,7 @@
 //! Validation findings as a risk signal: missing SAFE / PLACI data elements are reported as findings, and add
 //! weight (capped) because incomplete data is itself a reason to look closer.
 
-use aduana_core::{Consignment, Evidence, Hit, LocationPath, completeness};
+use aduana_core::{Consignment, Evidence, Hit, LocationPath, Text, completeness};
 
 use crate::context::RiskContext;
 use crate::indicator::{Indicator, Signals};
@@ -25,35 +25,47 @@ impl Indicator for ValidationIndicator {
             return;
         }
         let weight = (ctx.policy.finding_weight * findings.len() as f64).min(ctx.policy.max_finding_weight);
-        let evidence = findings
-            .iter()
-            .take(10)
-            .map(|f| Evidence {
-                field: match &f.location.path {
-                    Some(LocationPath::Model { path }) => path.as_str().into(),
-                    _ => f.location.short().into(),
-                },
-                value: f.message.clone().into(),
-            })
-            .collect();
         if weight != 0.0 {
+            // The findings' paths and messages are static or inline `Text`s (see `completeness`): cloning them
+            // into evidence copies them without allocating.
+            let evidence = findings
+                .iter()
+                .take(10)
+                .map(|f| Evidence {
+                    field: match &f.location.path {
+                        Some(LocationPath::Model { path }) => path.clone(),
+                        _ => f.location.short().into(),
+                    },
+                    value: f.message.clone(),
+                })
+                .collect();
             signals.hits.push(Hit {
-                indicator: "validation".into(),
-                id: "completeness".into(),
-                version: ctx.policy.version.clone().into(),
+                indicator: Text::const_new("validation"),
+                id: Text::const_new("completeness"),
+                version: ctx.policy.version.as_str().into(),
                 weight,
                 lane: None,
                 referrals: Vec::new(),
                 hard: false,
                 evidence,
-                reason: format!(
-                    "{} required data element{} missing or invalid; incomplete declarations deserve a closer look.",
-                    findings.len(),
-                    if findings.len() == 1 { " is" } else { "s are" }
-                )
-                .into(),
+                reason: reason(findings.len()),
             });
         }
-        signals.findings.extend(findings);
+        if signals.findings.is_empty() {
+            signals.findings = findings;
+        } else {
+            signals.findings.extend(findings);
+        }
     }
+}
+
+/// The hit's reason for `count` findings.
+fn reason(count: usize) -> Text {
+    if count == 1 {
+        return Text::const_new(
+            "1 required data element is missing or invalid; incomplete declarations deserve a closer look.",
+        );
+    }
+    format!("{count} required data elements are missing or invalid; incomplete declarations deserve a closer look.")
+        .into()
 }

@@ -58,7 +58,7 @@ fn diagnostic_line(d: &Diagnostic) -> String {
     match (d.location.line, d.location.column) {
         (Some(line), Some(column)) => format!("line {line}, column {column}: {}", d.message),
         (Some(line), None) => format!("line {line}: {}", d.message),
-        _ => d.message.clone(),
+        _ => d.message.to_string(),
     }
 }
 

@@ -60,7 +60,7 @@ struct Line<'a> {
     referrals: Vec<&'static str>,
     hits: Vec<HitLine<'a>>,
     findings: usize,
-    versions: &'a std::collections::BTreeMap<String, String>,
+    versions: &'a std::collections::BTreeMap<aduana_core::Text, aduana_core::Text>,
 }
 
 #[derive(Debug, Serialize)]

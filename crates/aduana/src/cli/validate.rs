@@ -94,7 +94,7 @@ impl Sink for Tally {
         self.consignments += 1;
         for mut finding in completeness::check(&consignment) {
             finding.location.file = Some(self.source.clone());
-            finding.message = format!("{} (consignment {})", finding.message, consignment.reference);
+            finding.message = format!("{} (consignment {})", finding.message, consignment.reference).into();
             if self.strict {
                 finding.severity = aduana_core::Severity::Error;
             }
@@ -169,10 +169,10 @@ fn check_file(path: &std::path::Path, args: &Args) -> anyhow::Result<FileReport>
     let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
         tally.diagnostics.into_iter().partition(Diagnostic::is_error);
     let report = |d: &Diagnostic| ReportedDiagnostic {
-        code: d.code.clone(),
-        message: d.message.clone(),
+        code: d.code.to_string(),
+        message: d.message.to_string(),
         location: d.location.short(),
-        rule: d.rule.clone(),
+        rule: d.rule.as_deref().map(str::to_owned),
     };
     Ok(FileReport {
         file: name,

@@ -39,7 +39,7 @@ pub(crate) fn expected_pairs(ctl: &[u8], name: &str) -> Vec<(String, String)> {
 pub(crate) fn actual_pairs(xml: &[u8], name: &str, rules: &RuleSet) -> Vec<(String, String)> {
     let (_, diagnostics) = crate::ens::parse(xml, name, &test_limits(), rules);
     let mut pairs: Vec<(String, String)> =
-        diagnostics.into_iter().filter(|d| d.is_error()).map(|d| (d.code, d.location.short())).collect();
+        diagnostics.into_iter().filter(|d| d.is_error()).map(|d| (String::from(d.code), d.location.short())).collect();
     pairs.sort();
     pairs
 }
