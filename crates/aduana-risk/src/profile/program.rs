@@ -524,8 +524,17 @@ impl Programs {
     /// Evaluates the condition of the program starting at `start` and records the evidence exactly as
     /// [`Env::eval`] does on the condition tree: the first value that made each test on the way hold. The tree
     /// itself is not visited (its nodes are scattered in memory; the program's are contiguous).
+    #[cfg(test)]
     pub(crate) fn evidence(&self, start: u32, env: &Env<'_>, facts: &Facts, evidence: &mut Vec<Evidence>) -> bool {
-        self.run(start, env, facts).evidence(0, evidence)
+        self.run(start, env, facts).evidence(0, false, evidence)
+    }
+
+    /// [`Programs::evidence`] of a program known to hold for `env` (as [`Programs::holds`] or
+    /// [`Programs::first_item_holding`] found): the same evidence, without evaluating again the tests whose
+    /// answer that knowledge gives (every child of a holding `and`, the last child of a holding `or`).
+    pub(crate) fn evidence_of_holding(&self, start: u32, env: &Env<'_>, facts: &Facts, evidence: &mut Vec<Evidence>) {
+        let holds = self.run(start, env, facts).evidence(0, true, evidence);
+        debug_assert!(holds, "the program holds");
     }
 
     /// Returns the first goods item of `base`'s consignment for which the condition of the program starting at
@@ -666,8 +675,10 @@ impl Run<'_> {
     }
 
     /// [`Run::eval`] that records evidence as [`Env::eval`] does on the condition tree the program was compiled
-    /// from (node for node, in the same order): the first value that made each test on the way hold.
-    fn evidence(&self, at: usize, out: &mut Vec<Evidence>) -> bool {
+    /// from (node for node, in the same order): the first value that made each test on the way hold. `known` says
+    /// that the node is known to hold: a test whose evidence is the item's own value then records it without being
+    /// evaluated again (evidence is recorded for matches only, whose whole program was just evaluated).
+    fn evidence(&self, at: usize, known: bool, out: &mut Vec<Evidence>) -> bool {
         let (kind, end) = Kind::unpack(self.nodes[at]);
         let operands = &self.nodes[at + 1..end];
         let item = self.env.item;
@@ -675,8 +686,9 @@ impl Run<'_> {
             Kind::And => {
                 let mark = out.len();
                 let mut child = at + 1;
+                // Every child of a holding `and` holds.
                 while child < end {
-                    if !self.evidence(child, out) {
+                    if !self.evidence(child, known, out) {
                         out.truncate(mark);
                         return false;
                     }
@@ -687,19 +699,22 @@ impl Run<'_> {
             Kind::Or => {
                 let mut child = at + 1;
                 while child < end {
-                    if self.evidence(child, out) {
+                    let next = self.next(child);
+                    // Which child of a holding `or` holds is not known, except that the last one does when
+                    // every other has failed.
+                    if self.evidence(child, known && next >= end, out) {
                         return true;
                     }
-                    child = self.next(child);
+                    child = next;
                 }
                 false
             }
             // A negation, like a negated test, records nothing when it holds.
-            Kind::Not | Kind::CodeIn { negate: true, .. } => self.eval(at),
+            Kind::Not | Kind::CodeIn { negate: true, .. } => known || self.eval(at),
             // Goods codes, numbers and descriptions: the item's own value is the one that made it hold.
             Kind::CodeIn { field: field @ (CodeField::HsCode | CodeField::Origin), .. }
             | Kind::CodePrefix { field: field @ (CodeField::HsCode | CodeField::Origin) } => {
-                let holds = self.eval(at);
+                let holds = known || self.eval(at);
                 if let (true, Some((i, item))) = (holds, item) {
                     let (name, value) = match field {
                         CodeField::HsCode => (&HS_CODE, item.hs_code.as_ref().map(|h| h.as_str())),
@@ -710,7 +725,7 @@ impl Run<'_> {
                 holds
             }
             Kind::Number { field, .. } => {
-                let holds = self.eval(at);
+                let holds = known || self.eval(at);
                 if let (true, Some((i, _)), Some(facts)) = (holds, item, self.item) {
                     let (name, value) = match field {
                         NumberField::Value => (&VALUE_AMOUNT, facts.value),
@@ -733,7 +748,7 @@ impl Run<'_> {
                 position.is_some()
             }
             Kind::DescriptionMatches => {
-                let holds = self.eval(at);
+                let holds = known || self.eval(at);
                 if let (true, Some((i, item))) = (holds, item) {
                     out.extend(item.description.as_deref().map(|d| goods_evidence(i, &DESCRIPTION, d)));
                 }
@@ -1072,6 +1087,11 @@ mod tests {
                     assert_eq!(programs.evidence(start, &env, &facts, &mut from_program), expected);
                     env.eval(&profile.condition, Some(&mut from_tree));
                     assert_eq!(from_program, from_tree, "evidence of profile {} ({:?})", profile.id, profile.condition);
+                    if expected {
+                        let mut of_holding = Vec::new();
+                        programs.evidence_of_holding(start, &env, &facts, &mut of_holding);
+                        assert_eq!(of_holding, from_tree, "evidence of holding profile {}", profile.id);
+                    }
                     if !programs.head(start).may_repeat_evidence {
                         let mut deduplicated = from_tree.clone();
                         super::dedup_evidence(&mut deduplicated);
