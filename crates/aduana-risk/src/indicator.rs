@@ -14,7 +14,7 @@ mod validation;
 
 use std::fmt;
 
-use aduana_core::{Consignment, Diagnostic, Hit};
+use aduana_core::{Consignment, Diagnostic, Hit, Text};
 
 use crate::context::RiskContext;
 
@@ -44,7 +44,7 @@ pub trait Indicator: fmt::Debug + Send + Sync {
     fn name(&self) -> &str;
     /// The version of what the indicator uses (a list or model version), recorded in every assessment; `None` when
     /// the context's other versions already cover it.
-    fn version(&self, ctx: &RiskContext) -> Option<String>;
+    fn version(&self, ctx: &RiskContext) -> Option<Text>;
     /// Adds the indicator's hits (and findings) for one consignment.
     fn assess(&self, consignment: &Consignment, ctx: &RiskContext, signals: &mut Signals);
 }

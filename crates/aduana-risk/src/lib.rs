@@ -101,7 +101,7 @@ pub fn versions(ctx: &RiskContext) -> BTreeMap<Text, Text> {
     out.extend(ctx.reference.versions());
     for indicator in BUILT_IN.iter().copied().chain(ctx.indicators.iter().map(|i| &**i)) {
         if let Some(version) = indicator.version(ctx) {
-            out.insert(Text::from(indicator.name()), Text::from(version));
+            out.insert(Text::from(indicator.name()), version);
         }
     }
     out

@@ -2,7 +2,7 @@
 //! consignor on export and transit) holds a recognised, valid authorisation on `as_of`, the consignment gets the
 //! AEO benefit; a suspended or revoked authorisation is reported with no weight so the officer sees it.
 
-use aduana_core::{Consignment, Direction, Evidence, Hit, PartyRole};
+use aduana_core::{Consignment, Direction, Evidence, Hit, PartyRole, Text};
 
 use crate::context::RiskContext;
 use crate::indicator::{Indicator, Signals};
@@ -23,8 +23,8 @@ impl Indicator for AeoIndicator {
         "aeo"
     }
 
-    fn version(&self, ctx: &RiskContext) -> Option<String> {
-        (!ctx.aeo.operators().is_empty()).then(|| ctx.aeo.version.clone())
+    fn version(&self, ctx: &RiskContext) -> Option<Text> {
+        (!ctx.aeo.operators().is_empty()).then(|| ctx.aeo.version.as_str().into())
     }
 
     fn assess(&self, consignment: &Consignment, ctx: &RiskContext, signals: &mut Signals) {

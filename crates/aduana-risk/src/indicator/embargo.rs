@@ -2,7 +2,7 @@
 //! documentarily; when it also carries arms (HS chapter 93) or goods that correlate with a control list, the hit
 //! is hard and asks for physical examination and, before loading, do-not-load.
 
-use aduana_core::{Consignment, Direction, Hit, Lane, Referral};
+use aduana_core::{Consignment, Direction, Hit, Lane, Referral, Text};
 use aduana_screening::{CorrelationTable, EmbargoList, embargoed_destination, strategic_goods};
 
 use crate::context::RiskContext;
@@ -28,8 +28,8 @@ impl Indicator for EmbargoIndicator {
         "embargo"
     }
 
-    fn version(&self, _: &RiskContext) -> Option<String> {
-        Some(self.embargoes.version.clone())
+    fn version(&self, _: &RiskContext) -> Option<Text> {
+        Some(self.embargoes.version.as_str().into())
     }
 
     fn assess(&self, consignment: &Consignment, ctx: &RiskContext, signals: &mut Signals) {

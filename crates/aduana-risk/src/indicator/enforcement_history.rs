@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use aduana_core::{Consignment, Evidence, Hit};
+use aduana_core::{Consignment, Evidence, Hit, Text};
 use aduana_enforcement::{Case, Concealment, EntityKind, EntityRef};
 
 use crate::context::RiskContext;
@@ -123,9 +123,9 @@ impl Indicator for EnforcementHistoryIndicator {
         "enforcement_history"
     }
 
-    fn version(&self, _ctx: &RiskContext) -> Option<String> {
+    fn version(&self, _ctx: &RiskContext) -> Option<Text> {
         let history = self.current();
-        (!history.is_empty()).then(|| history.version.clone())
+        (!history.is_empty()).then(|| history.version.as_str().into())
     }
 
     fn assess(&self, consignment: &Consignment, _ctx: &RiskContext, signals: &mut Signals) {

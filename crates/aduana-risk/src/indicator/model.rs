@@ -4,7 +4,7 @@
 //! the features that pushed the score up as evidence ("unit price 12 % of HS norm", "HS 392690 from CN: 41 % past
 //! fraud rate").
 
-use aduana_core::{Consignment, Evidence, Hit, Lane};
+use aduana_core::{Consignment, Evidence, Hit, Lane, Text};
 use aduana_learn::Model;
 
 use crate::context::RiskContext;
@@ -43,8 +43,8 @@ impl Indicator for ModelIndicator {
         "model"
     }
 
-    fn version(&self, _: &RiskContext) -> Option<String> {
-        Some(self.version.clone())
+    fn version(&self, _: &RiskContext) -> Option<Text> {
+        Some(self.version.as_str().into())
     }
 
     fn assess(&self, consignment: &Consignment, _: &RiskContext, signals: &mut Signals) {

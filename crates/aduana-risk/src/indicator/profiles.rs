@@ -18,7 +18,7 @@ impl Indicator for ProfileIndicator {
         "profile"
     }
 
-    fn version(&self, _ctx: &RiskContext) -> Option<String> {
+    fn version(&self, _ctx: &RiskContext) -> Option<aduana_core::Text> {
         None
     }
 

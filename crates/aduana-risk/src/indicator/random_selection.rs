@@ -2,7 +2,7 @@
 //! random, chosen deterministically from the reference and the policy's seed so that re-assessing gives the same
 //! draw.
 
-use aduana_core::{Consignment, Evidence, Hit, Lane};
+use aduana_core::{Consignment, Evidence, Hit, Lane, Text};
 
 use crate::context::RiskContext;
 use crate::indicator::{Indicator, Signals};
@@ -17,7 +17,7 @@ impl Indicator for RandomSelection {
         "random"
     }
 
-    fn version(&self, _ctx: &RiskContext) -> Option<String> {
+    fn version(&self, _ctx: &RiskContext) -> Option<Text> {
         None
     }
 

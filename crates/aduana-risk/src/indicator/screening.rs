@@ -95,8 +95,8 @@ impl Indicator for ScreeningIndicator {
         "screening"
     }
 
-    fn version(&self, _: &RiskContext) -> Option<String> {
-        Some(self.version.clone())
+    fn version(&self, _: &RiskContext) -> Option<aduana_core::Text> {
+        Some(self.version.as_str().into())
     }
 
     fn assess(&self, consignment: &Consignment, _: &RiskContext, signals: &mut Signals) {

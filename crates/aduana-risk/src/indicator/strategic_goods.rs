@@ -1,7 +1,7 @@
 //! The strategic-goods indicator (the WCO's UNSCR 1540 correlation): a goods item whose HS code correlates with a
 //! control-list entry needs its licence checked — a documentary check (yellow lane) naming the regime and entry.
 
-use aduana_core::{Consignment, GoodsItem, Hit, Lane};
+use aduana_core::{Consignment, GoodsItem, Hit, Lane, Text};
 use aduana_screening::{CorrelationTable, strategic_goods};
 
 use crate::context::RiskContext;
@@ -50,8 +50,8 @@ impl Indicator for StrategicGoodsIndicator {
         "strategic_goods"
     }
 
-    fn version(&self, _: &RiskContext) -> Option<String> {
-        Some(self.table.version.clone())
+    fn version(&self, _: &RiskContext) -> Option<Text> {
+        Some(self.table.version.as_str().into())
     }
 
     fn assess(&self, consignment: &Consignment, _: &RiskContext, signals: &mut Signals) {

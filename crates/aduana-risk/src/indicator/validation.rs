@@ -15,7 +15,7 @@ impl Indicator for ValidationIndicator {
         "validation"
     }
 
-    fn version(&self, _ctx: &RiskContext) -> Option<String> {
+    fn version(&self, _ctx: &RiskContext) -> Option<Text> {
         None
     }
 
