@@ -387,10 +387,16 @@ pub(crate) struct Scratch<'a> {
     candidate_ids: Vec<u32>,
 }
 
-/// The memo holds at most about this many tokens, and this many token pairs, before it starts afresh (checked before
-/// each query, which adds at most a few hundred): some 20 MB at most.
+/// The memo holds at most about this many tokens (and candidate names), and this many token pairs, before it starts
+/// afresh (checked before each query, which adds at most a few hundred): some 35 MB per thread at most (tokens
+/// ~200 bytes each with their text; pairs 17 bytes a slot, in at most 2^20 slots).
 const MEMO_TOKENS: usize = 1 << 16;
 const MEMO_PAIRS: usize = 1 << 19;
+
+/// How two tokens can match ([`token_similarity`]), numbered so that the memo keeps a pair's answer in 8 bytes.
+const HOW: [&str; 8] = ["exact", "class", "initial", "phonetic", "patronymic", "spelling", "inflection", "fuzzy"];
+/// The number of "no similarity" in the memo.
+const NO_MATCH: u8 = u8::MAX;
 
 /// Token similarities remembered across the queries a thread screens: the names screened and their candidates share
 /// a few thousand given names, surnames and company words, and comparing two tokens (edit distance, sounds) costs
@@ -411,13 +417,17 @@ pub(crate) struct SimilarityMemo {
     /// The ids of the tokens of the index's names (by name id) seen as candidates: the same names come back as
     /// candidates query after query, and one lookup here saves one per token.
     names: FastMap<u32, Box<[u32]>>,
-    pairs: FastMap<(u32, u32), Option<(f32, &'static str)>>,
+    /// The answers of [`token_similarity`] by pair of token ids: a similarity and its [`HOW`] number, or
+    /// [`NO_MATCH`].
+    pairs: FastMap<(u32, u32), (f32, u8)>,
 }
 
 impl SimilarityMemo {
     /// Prepares the memo for a query against `index`: emptied when it was filled for another index, or is full.
     fn start(&mut self, index: &ScreeningIndex) {
-        if self.index != index.id || self.tokens.len() >= MEMO_TOKENS || self.pairs.len() >= MEMO_PAIRS {
+        let full =
+            self.tokens.len() >= MEMO_TOKENS || self.names.len() >= MEMO_TOKENS || self.pairs.len() >= MEMO_PAIRS;
+        if self.index != index.id || full {
             self.tokens.clear();
             self.text_ids.clear();
             self.texts.clear();
@@ -469,10 +479,21 @@ impl SimilarityMemo {
         let afresh = tests::FULL_DISTANCE.get() || tests::NO_MEMO.get();
         #[cfg(not(test))]
         let afresh = false;
-        let found = if afresh {
-            token_similarity(q_token, c_token, index)
-        } else {
-            *self.pairs.entry((q, c)).or_insert_with(|| token_similarity(q_token, c_token, index))
+        let found = match self.pairs.get(&(q, c)) {
+            Some(&(_, NO_MATCH)) if !afresh => None,
+            Some(&(similarity, how)) if !afresh => Some((similarity, HOW[usize::from(how)])),
+            _ => {
+                let found = token_similarity(q_token, c_token, index);
+                let number = match found {
+                    None => Some(NO_MATCH),
+                    Some((_, how)) => HOW.iter().position(|h| *h == how).and_then(|n| u8::try_from(n).ok()),
+                };
+                // A way of matching missing from `HOW` is not remembered (and compared afresh each time).
+                if let Some(number) = number.filter(|_| !afresh) {
+                    self.pairs.insert((q, c), (found.map_or(0.0, |(similarity, _)| similarity), number));
+                }
+                found
+            }
         };
         self.query_pairs.insert(key, found);
         found
