@@ -427,7 +427,10 @@ impl SimilarityMemo {
     fn start(&mut self, index: &ScreeningIndex) {
         let full =
             self.tokens.len() >= MEMO_TOKENS || self.names.len() >= MEMO_TOKENS || self.pairs.len() >= MEMO_PAIRS;
-        if self.index != index.id || full {
+        if self.index != index.id {
+            // Another index: the memory of the last one's memo goes back too (not only its entries).
+            *self = SimilarityMemo { index: index.id, ..SimilarityMemo::default() };
+        } else if full {
             self.tokens.clear();
             self.text_ids.clear();
             self.texts.clear();
