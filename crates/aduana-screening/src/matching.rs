@@ -420,13 +420,19 @@ pub(crate) struct SimilarityMemo {
     /// The answers of [`token_similarity`] by pair of token ids: a similarity and its [`HOW`] number, or
     /// [`NO_MATCH`].
     pairs: FastMap<(u32, u32), (f32, u8)>,
+    /// The consonant skeletons of two adjacent words written together ([`group_matches`]), by the ids of the two
+    /// words' texts: a skeleton depends only on the texts, and the same word pairs ("abdul rahman", "al hassan")
+    /// come back query after query, where [`Scratch`]'s map remembers them for one query only.
+    joined: FastMap<(u32, u32), Box<str>>,
 }
 
 impl SimilarityMemo {
     /// Prepares the memo for a query against `index`: emptied when it was filled for another index, or is full.
     fn start(&mut self, index: &ScreeningIndex) {
-        let full =
-            self.tokens.len() >= MEMO_TOKENS || self.names.len() >= MEMO_TOKENS || self.pairs.len() >= MEMO_PAIRS;
+        let full = self.tokens.len() >= MEMO_TOKENS
+            || self.names.len() >= MEMO_TOKENS
+            || self.joined.len() >= MEMO_TOKENS
+            || self.pairs.len() >= MEMO_PAIRS;
         if self.index != index.id {
             // Another index: the memory of the last one's memo goes back too (not only its entries).
             *self = SimilarityMemo { index: index.id, ..SimilarityMemo::default() };
@@ -436,6 +442,7 @@ impl SimilarityMemo {
             self.texts.clear();
             self.names.clear();
             self.pairs.clear();
+            self.joined.clear();
             self.index = index.id;
         }
         self.query_pairs.clear();
@@ -501,6 +508,25 @@ impl SimilarityMemo {
         self.query_pairs.insert(key, found);
         found
     }
+
+    /// Whether the skeleton of the words numbered `first` and `second` (`words`) written together is `skeleton`,
+    /// the joined skeleton computed once per pair of texts.
+    fn joined_skeleton_is(&mut self, (first, second): (u32, u32), words: (&Token, &Token), skeleton: &str) -> bool {
+        #[cfg(test)]
+        if tests::NO_MEMO.get() {
+            return joined_skeleton(words.0, words.1) == skeleton;
+        }
+        let key = (self.text_ids[first as usize], self.text_ids[second as usize]);
+        &**self.joined.entry(key).or_insert_with(|| joined_skeleton(words.0, words.1).into_boxed_str()) == skeleton
+    }
+}
+
+/// The consonant skeleton of two words written together.
+fn joined_skeleton(first: &Token, second: &Token) -> String {
+    let mut word = String::with_capacity(first.text.len() + second.text.len());
+    word.push_str(&first.text);
+    word.push_str(&second.text);
+    skeleton(&word)
 }
 
 thread_local! {
@@ -547,7 +573,8 @@ pub(crate) fn score_tokens<'a>(
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index, joined);
-    group_matches(query, candidate, joined_skeletons, acronyms, groups);
+    let ids = memo.as_mut().map(|(memo, query_ids)| (&mut **memo, *query_ids, candidate_ids.as_slice()));
+    group_matches((query, candidate), ids, joined_skeletons, acronyms, groups);
     // The names as a whole, instead of the pairs aligned so far.
     let whole = |aligned: &mut Vec<Aligned>, (score, pair): (f32, TokenPair)| {
         aligned.clear();
@@ -784,10 +811,12 @@ struct GroupMatch {
 /// they abbreviate ("PLA" and "People's Liberation Army", "JC" and "Jean-Claude"), and a word split in two
 /// against the whole word ("Patr ushev" and "Patrushev", "Chin-ping" and "Jinping" when the sounds agree).
 ///
-/// The matches are left in `found`, best first; `acronyms` is working space.
+/// The matches are left in `found`, best first; `acronyms` is working space. The skeletons of joined words come
+/// from the [`SimilarityMemo`] when given (with the ids of the query's and the candidate's tokens), else from
+/// `joined_skeletons`.
 fn group_matches<'a>(
-    query: &'a [Token],
-    candidate: &'a [Token],
+    (query, candidate): (&'a [Token], &'a [Token]),
+    mut ids: Option<(&mut SimilarityMemo, &[u32], &[u32])>,
     joined_skeletons: &mut JoinedSkeletons,
     acronyms: &mut Vec<(std::ops::Range<usize>, std::borrow::Cow<'a, str>)>,
     found: &mut Vec<GroupMatch>,
@@ -798,6 +827,7 @@ fn group_matches<'a>(
         found.push(GroupMatch { query, candidate, similarity, how });
     };
     for (a, b, flipped) in [(query, candidate, false), (candidate, query, true)] {
+        let mut ids = ids.as_mut().map(|(memo, q, c)| (&mut **memo, if flipped { *c } else { *q }));
         // Acronyms: a word of two to four letters ("PLA", "JC"), or initials written apart ("U.S.", "A.B.C.").
         acronyms.clear();
         let mut i = 0;
@@ -865,15 +895,20 @@ fn group_matches<'a>(
                     let exact = other.text.len() == length
                         && other.text.starts_with(&token.text)
                         && other.text.ends_with(&next.text);
-                    if exact
-                        // The skeleton of the two words joined, computed once per query.
-                        || *joined_skeletons.entry(token.text.as_ptr() as usize).or_insert_with(|| {
-                            let mut word = String::with_capacity(length);
-                            word.push_str(&token.text);
-                            word.push_str(&next.text);
-                            skeleton(&word)
-                        }) == other.skeleton
-                    {
+                    // The skeleton of the two words joined, computed once per pair of texts (per query without a
+                    // memo).
+                    let mut sounds_alike = |ids: &mut Option<(&mut SimilarityMemo, &[u32])>| match ids {
+                        Some((memo, a_ids)) => {
+                            memo.joined_skeleton_is((a_ids[i], a_ids[i + 1]), (token, next), &other.skeleton)
+                        }
+                        None => {
+                            *joined_skeletons
+                                .entry(token.text.as_ptr() as usize)
+                                .or_insert_with(|| joined_skeleton(token, next))
+                                == other.skeleton
+                        }
+                    };
+                    if exact || sounds_alike(&mut ids) {
                         let similarity = if exact { 0.95 } else { 0.85 };
                         push(i..i + 2, j..j + 1, similarity, "split", flipped);
                     }
