@@ -260,7 +260,9 @@ fn best_voted(touched: &[u32], votes: &[(u32, f32)], limit: usize) -> Vec<u32> {
     for &name in touched {
         let voted = (name, votes[name as usize].1);
         if best.len() == limit {
-            if !before(voted, best[last]) {
+            // Most names have fewer votes than the last kept: a plain comparison says so before the full order
+            // is asked (where `<` holds, `total_cmp` orders the same way).
+            if voted.1 < best[last].1 || !before(voted, best[last]) {
                 continue;
             }
             best.pop();
