@@ -388,8 +388,8 @@ pub(crate) struct Scratch<'a> {
 }
 
 /// The memo holds at most about this many tokens (and candidate names), and this many token pairs, before it starts
-/// afresh (checked before each query, which adds at most a few hundred): some 35 MB per thread at most (tokens
-/// ~200 bytes each with their text; pairs 17 bytes a slot, in at most 2^20 slots).
+/// afresh (checked before each query, which adds at most a few hundred): some 38 MB per thread at most (tokens
+/// ~200 bytes each with their text; pairs 17 bytes a slot, in at most 2^20 slots; joined skeletons ~40 bytes each).
 const MEMO_TOKENS: usize = 1 << 16;
 const MEMO_PAIRS: usize = 1 << 19;
 
@@ -403,6 +403,11 @@ const NO_MATCH: u8 = u8::MAX;
 /// hundreds of instructions where looking the pair up costs tens. Tokens are numbered by their whole value (every
 /// field [`token_similarity`] reads, and more), pairs remembered by those numbers; the similarity depends only on
 /// the two tokens and the index's rules, so the memo belongs to one index ([`ScreeningIndex::id`]) at a time.
+///
+/// Its maps use FxHash, not a keyed hash, although the query's tokens come from declarations: the pair maps are
+/// keyed by ids the memo hands out in order (not chosen by a declarant), and the maps keyed by token or text hold
+/// at most [`MEMO_TOKENS`] entries before the memo starts afresh, so tokens crafted to collide can slow a lookup by
+/// a bounded amount, for a bounded time, and cannot change an answer.
 #[derive(Default)]
 pub(crate) struct SimilarityMemo {
     index: u64,
