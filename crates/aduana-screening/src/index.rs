@@ -61,7 +61,13 @@ pub struct ScreeningIndex {
     postings: FastMap<String, Vec<u32>>,
     document_frequency: FastMap<String, u32>,
     max_weight: f32,
+    /// A number no other index built in this process has (a clone keeps it: it has the same rules), so that the
+    /// per-thread memo of token similarities (`matching.rs`) knows which rules its similarities were computed with.
+    pub(crate) id: u64,
 }
+
+/// The id of the next index built.
+static NEXT_INDEX_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl ScreeningIndex {
     /// Builds the index of one or more lists with the given name rules.
@@ -74,6 +80,7 @@ impl ScreeningIndex {
             postings: FastMap::default(),
             document_frequency: FastMap::default(),
             max_weight: 1.0,
+            id: NEXT_INDEX_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         for (list_number, list) in lists.iter().enumerate() {
             index.lists.push(ListMeta { name: list.name.clone(), version: list.version.clone() });
@@ -253,7 +260,9 @@ fn best_voted(touched: &[u32], votes: &[(u32, f32)], limit: usize) -> Vec<u32> {
     for &name in touched {
         let voted = (name, votes[name as usize].1);
         if best.len() == limit {
-            if !before(voted, best[last]) {
+            // Most names have fewer votes than the last kept: a plain comparison says so before the full order
+            // is asked (where `<` holds, `total_cmp` orders the same way).
+            if voted.1 < best[last].1 || !before(voted, best[last]) {
                 continue;
             }
             best.pop();

@@ -181,13 +181,28 @@ fn screen_down_to(query: &Query, index: &ScreeningIndex, config: &ScreeningConfi
         return Vec::new();
     }
     let query_weights = index.weights(&query_tokens);
-    // Candidates share tokens ("mohammed", "al"): each query token is compared with each distinct list token once.
-    // Room for the pairs of a query's tokens with its candidates' distinct tokens, so that the map does not grow.
+    SIMILARITY_MEMO.with_borrow_mut(|memo| {
+        memo.start(index);
+        let query_ids: Vec<u32> = query_tokens.iter().map(|t| memo.id(t)).collect();
+        screen_tokens_down_to(query, (&query_tokens, &query_weights, &query_ids), index, config, floor, memo)
+    })
+}
+
+/// [`screen_down_to`] of a query's tokens (with their weights and their ids in `memo`).
+fn screen_tokens_down_to(
+    query: &Query,
+    (query_tokens, query_weights, query_ids): (&[Token], &[f32], &[u32]),
+    index: &ScreeningIndex,
+    config: &ScreeningConfig,
+    floor: f32,
+    memo: &mut SimilarityMemo,
+) -> Vec<Match> {
+    // Candidates share tokens ("mohammed", "al"): each query token is compared with each distinct list token once
+    // (by the memo's `query_pairs`).
     let mut scratch = Scratch::default();
-    scratch.similarities.reserve(128);
     let query_country = query.nationality.as_deref().and_then(country_key);
     let mut best: Vec<(u32, f32, Match)> = Vec::new();
-    for name_id in index.candidates(&query_tokens, &query_weights, config.max_candidates) {
+    for name_id in index.candidates(query_tokens, query_weights, config.max_candidates) {
         let name = &index.names[name_id as usize];
         let indexed = &index.entries[name.entry as usize];
         let quality = if name.quality == AliasQuality::Low { 0.92 } else { 1.0 };
@@ -207,8 +222,15 @@ fn screen_down_to(query: &Query, index: &ScreeningIndex, config: &ScreeningConfi
         // A name score below this cannot reach the floor once the alias quality and the evidence count. A floor of
         // 0 or less keeps every score (it is clamped to 0..=1 after the evidence).
         let cut = if floor > 0.0 { (floor - evidence_delta) / quality - BOUND_MARGIN } else { f32::NEG_INFINITY };
-        let scored =
-            score_tokens((&query_tokens, &query_weights), (&name.tokens, &name.weights), index, &mut scratch, cut);
+        memo.name_ids(name_id, &name.tokens, &mut scratch.candidate_ids);
+        let scored = score_tokens(
+            (query_tokens, query_weights),
+            (&name.tokens, &name.weights),
+            index,
+            &mut scratch,
+            Some((&mut *memo, query_ids)),
+            cut,
+        );
         let Some(name_score) = scored else { continue };
         let mut score = name_score;
         if name.quality == AliasQuality::Low {
@@ -242,7 +264,7 @@ fn screen_down_to(query: &Query, index: &ScreeningIndex, config: &ScreeningConfi
             }
             None => {}
         }
-        let pairs = token_pairs(&mut scratch.aligned, &query_tokens, &name.tokens, index);
+        let pairs = token_pairs(&mut scratch.aligned, query_tokens, &name.tokens, index);
         let list = &index.lists[indexed.list];
         let alias = &indexed.entry.names[name.alias as usize];
         let matched = score >= config.threshold;
@@ -285,7 +307,7 @@ fn screen_down_to(query: &Query, index: &ScreeningIndex, config: &ScreeningConfi
 pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
     let (a, b) = (tokens(a, index.rules()).tokens, tokens(b, index.rules()).tokens);
     let (aw, bw) = (index.weights(&a), index.weights(&b));
-    score_tokens((&a, &aw), (&b, &bw), index, &mut Scratch::default(), f32::NEG_INFINITY).unwrap_or(0.0)
+    score_tokens((&a, &aw), (&b, &bw), index, &mut Scratch::default(), None, f32::NEG_INFINITY).unwrap_or(0.0)
 }
 
 /// What [`score_tokens`] aligned (left in [`Scratch::aligned`]), in words only when a match is reported
@@ -361,6 +383,159 @@ pub(crate) struct Scratch<'a> {
     joined: (String, String),
     /// The best similarity of each query and candidate token ([`score_bound`]).
     best: (Vec<f32>, Vec<f32>),
+    /// The ids in the [`SimilarityMemo`] of the candidate's tokens (filled by the caller when it passes a memo).
+    candidate_ids: Vec<u32>,
+}
+
+/// The memo holds at most about this many tokens (and candidate names), and this many token pairs, before it starts
+/// afresh (checked before each query, which adds at most a few hundred): some 38 MB per thread at most (tokens
+/// ~200 bytes each with their text; pairs 17 bytes a slot, in at most 2^20 slots; joined skeletons ~40 bytes each).
+const MEMO_TOKENS: usize = 1 << 16;
+const MEMO_PAIRS: usize = 1 << 19;
+
+/// How two tokens can match ([`token_similarity`]), numbered so that the memo keeps a pair's answer in 8 bytes.
+const HOW: [&str; 8] = ["exact", "class", "initial", "phonetic", "patronymic", "spelling", "inflection", "fuzzy"];
+/// The number of "no similarity" in the memo.
+const NO_MATCH: u8 = u8::MAX;
+
+/// Token similarities remembered across the queries a thread screens: the names screened and their candidates share
+/// a few thousand given names, surnames and company words, and comparing two tokens (edit distance, sounds) costs
+/// hundreds of instructions where looking the pair up costs tens. Tokens are numbered by their whole value (every
+/// field [`token_similarity`] reads, and more), pairs remembered by those numbers; the similarity depends only on
+/// the two tokens and the index's rules, so the memo belongs to one index ([`ScreeningIndex::id`]) at a time.
+///
+/// Its maps use FxHash, not a keyed hash, although the query's tokens come from declarations: the pair maps are
+/// keyed by ids the memo hands out in order (not chosen by a declarant), and the maps keyed by token or text hold
+/// at most [`MEMO_TOKENS`] entries before the memo starts afresh, so tokens crafted to collide can slow a lookup by
+/// a bounded amount, for a bounded time, and cannot change an answer.
+#[derive(Default)]
+pub(crate) struct SimilarityMemo {
+    index: u64,
+    tokens: FastMap<Token, u32>,
+    /// The id of each token's text (by token id): tokens of one text can differ in other fields (script, classes).
+    text_ids: Vec<u32>,
+    texts: FastMap<String, u32>,
+    /// The similarities of this query's tokens (by position) with its candidates' tokens (by text id): within one
+    /// query, the first list token of a text stands for every other of that text, as the string-keyed map of
+    /// [`Scratch`] does for [`score_names`].
+    query_pairs: FastMap<(u32, u32), Option<(f32, &'static str)>>,
+    /// The ids of the tokens of the index's names (by name id) seen as candidates: the same names come back as
+    /// candidates query after query, and one lookup here saves one per token.
+    names: FastMap<u32, Box<[u32]>>,
+    /// The answers of [`token_similarity`] by pair of token ids: a similarity and its [`HOW`] number, or
+    /// [`NO_MATCH`].
+    pairs: FastMap<(u32, u32), (f32, u8)>,
+    /// The consonant skeletons of two adjacent words written together ([`group_matches`]), by the ids of the two
+    /// words' texts: a skeleton depends only on the texts, and the same word pairs ("abdul rahman", "al hassan")
+    /// come back query after query, where [`Scratch`]'s map remembers them for one query only.
+    joined: FastMap<(u32, u32), Box<str>>,
+}
+
+impl SimilarityMemo {
+    /// Prepares the memo for a query against `index`: emptied when it was filled for another index, or is full.
+    fn start(&mut self, index: &ScreeningIndex) {
+        let full = self.tokens.len() >= MEMO_TOKENS
+            || self.names.len() >= MEMO_TOKENS
+            || self.joined.len() >= MEMO_TOKENS
+            || self.pairs.len() >= MEMO_PAIRS;
+        if self.index != index.id {
+            // Another index: the memory of the last one's memo goes back too (not only its entries).
+            *self = SimilarityMemo { index: index.id, ..SimilarityMemo::default() };
+        } else if full {
+            self.tokens.clear();
+            self.text_ids.clear();
+            self.texts.clear();
+            self.names.clear();
+            self.pairs.clear();
+            self.joined.clear();
+            self.index = index.id;
+        }
+        self.query_pairs.clear();
+    }
+
+    /// The number of a token (given when first seen).
+    fn id(&mut self, token: &Token) -> u32 {
+        if let Some(&id) = self.tokens.get(token) {
+            return id;
+        }
+        let id = u32::try_from(self.tokens.len()).unwrap_or(u32::MAX);
+        self.tokens.insert(token.clone(), id);
+        let next_text = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+        let text = *self.texts.entry(token.text.clone()).or_insert(next_text);
+        self.text_ids.push(text);
+        id
+    }
+
+    /// Puts the ids of the tokens of the index's name `name` (its `tokens`) into `ids`.
+    fn name_ids(&mut self, name: u32, tokens: &[Token], ids: &mut Vec<u32>) {
+        ids.clear();
+        if let Some(known) = self.names.get(&name) {
+            ids.extend_from_slice(known);
+            return;
+        }
+        ids.extend(tokens.iter().map(|t| self.id(t)));
+        self.names.insert(name, ids.as_slice().into());
+    }
+
+    /// The similarity of the query's token at `position` (numbered `q`) with the candidate token numbered `c`: the
+    /// one this query already found for a list token of the same text, else [`token_similarity`], remembered.
+    fn similarity(
+        &mut self,
+        (position, q, q_token): (usize, u32, &Token),
+        (c, c_token): (u32, &Token),
+        index: &ScreeningIndex,
+    ) -> Option<(f32, &'static str)> {
+        let text = self.text_ids[c as usize];
+        let key = (u32::try_from(position).unwrap_or(u32::MAX), text);
+        if let Some(&known) = self.query_pairs.get(&key) {
+            return known;
+        }
+        #[cfg(test)]
+        let afresh = tests::FULL_DISTANCE.get() || tests::NO_MEMO.get();
+        #[cfg(not(test))]
+        let afresh = false;
+        let found = match self.pairs.get(&(q, c)) {
+            Some(&(_, NO_MATCH)) if !afresh => None,
+            Some(&(similarity, how)) if !afresh => Some((similarity, HOW[usize::from(how)])),
+            _ => {
+                let found = token_similarity(q_token, c_token, index);
+                let number = match found {
+                    None => Some(NO_MATCH),
+                    Some((_, how)) => HOW.iter().position(|h| *h == how).and_then(|n| u8::try_from(n).ok()),
+                };
+                // A way of matching missing from `HOW` is not remembered (and compared afresh each time).
+                if let Some(number) = number.filter(|_| !afresh) {
+                    self.pairs.insert((q, c), (found.map_or(0.0, |(similarity, _)| similarity), number));
+                }
+                found
+            }
+        };
+        self.query_pairs.insert(key, found);
+        found
+    }
+
+    /// Whether the skeleton of the words numbered `first` and `second` (`words`) written together is `skeleton`,
+    /// the joined skeleton computed once per pair of texts.
+    fn joined_skeleton_is(&mut self, (first, second): (u32, u32), words: (&Token, &Token), skeleton: &str) -> bool {
+        #[cfg(test)]
+        if tests::NO_MEMO.get() {
+            return joined_skeleton(words.0, words.1) == skeleton;
+        }
+        let key = (self.text_ids[first as usize], self.text_ids[second as usize]);
+        &**self.joined.entry(key).or_insert_with(|| joined_skeleton(words.0, words.1).into_boxed_str()) == skeleton
+    }
+}
+
+/// The consonant skeleton of two words written together.
+fn joined_skeleton(first: &Token, second: &Token) -> String {
+    let mut word = String::with_capacity(first.text.len() + second.text.len());
+    word.push_str(&first.text);
+    word.push_str(&second.text);
+    skeleton(&word)
+}
+
+thread_local! {
+    static SIMILARITY_MEMO: std::cell::RefCell<SimilarityMemo> = std::cell::RefCell::new(SimilarityMemo::default());
 }
 
 /// Scores two names given as tokens (0..=1), leaving the aligned pairs in `scratch.aligned`; `None` when nothing
@@ -370,16 +545,31 @@ pub(crate) fn score_tokens<'a>(
     (candidate, candidate_weights): (&'a [Token], &[f32]),
     index: &ScreeningIndex,
     scratch: &mut Scratch<'a>,
+    mut memo: Option<(&mut SimilarityMemo, &[u32])>,
     cut: f32,
 ) -> Option<f32> {
-    let Scratch { similarities, joined_skeletons, aligned, sims, q_used, c_used, groups, acronyms, joined, best } =
-        scratch;
+    let Scratch {
+        similarities,
+        joined_skeletons,
+        aligned,
+        sims,
+        q_used,
+        c_used,
+        groups,
+        acronyms,
+        joined,
+        best,
+        candidate_ids,
+    } = scratch;
     aligned.clear();
     sims.clear();
     let nasab = query.iter().any(|t| t.ancestor) && candidate.iter().any(|t| t.ancestor);
     for (qi, q) in query.iter().enumerate() {
         for (ci, c) in candidate.iter().enumerate() {
-            let known = *similarities.entry((qi, c.text.as_str())).or_insert_with(|| token_similarity(q, c, index));
+            let known = match memo.as_mut() {
+                Some((memo, query_ids)) => memo.similarity((qi, query_ids[qi], q), (candidate_ids[ci], c), index),
+                None => *similarities.entry((qi, c.text.as_str())).or_insert_with(|| token_similarity(q, c, index)),
+            };
             if let Some((sim, how)) = known {
                 // A father's name ("bin Salman") is not the person's own name ("Salman bin ...").
                 let sim = if nasab && q.ancestor != c.ancestor { sim * ROLE_CONFLICT } else { sim };
@@ -388,7 +578,8 @@ pub(crate) fn score_tokens<'a>(
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index, joined);
-    group_matches(query, candidate, joined_skeletons, acronyms, groups);
+    let ids = memo.as_mut().map(|(memo, query_ids)| (&mut **memo, *query_ids, candidate_ids.as_slice()));
+    group_matches((query, candidate), ids, joined_skeletons, acronyms, groups);
     // The names as a whole, instead of the pairs aligned so far.
     let whole = |aligned: &mut Vec<Aligned>, (score, pair): (f32, TokenPair)| {
         aligned.clear();
@@ -625,10 +816,12 @@ struct GroupMatch {
 /// they abbreviate ("PLA" and "People's Liberation Army", "JC" and "Jean-Claude"), and a word split in two
 /// against the whole word ("Patr ushev" and "Patrushev", "Chin-ping" and "Jinping" when the sounds agree).
 ///
-/// The matches are left in `found`, best first; `acronyms` is working space.
+/// The matches are left in `found`, best first; `acronyms` is working space. The skeletons of joined words come
+/// from the [`SimilarityMemo`] when given (with the ids of the query's and the candidate's tokens), else from
+/// `joined_skeletons`.
 fn group_matches<'a>(
-    query: &'a [Token],
-    candidate: &'a [Token],
+    (query, candidate): (&'a [Token], &'a [Token]),
+    mut ids: Option<(&mut SimilarityMemo, &[u32], &[u32])>,
     joined_skeletons: &mut JoinedSkeletons,
     acronyms: &mut Vec<(std::ops::Range<usize>, std::borrow::Cow<'a, str>)>,
     found: &mut Vec<GroupMatch>,
@@ -639,6 +832,7 @@ fn group_matches<'a>(
         found.push(GroupMatch { query, candidate, similarity, how });
     };
     for (a, b, flipped) in [(query, candidate, false), (candidate, query, true)] {
+        let mut ids = ids.as_mut().map(|(memo, q, c)| (&mut **memo, if flipped { *c } else { *q }));
         // Acronyms: a word of two to four letters ("PLA", "JC"), or initials written apart ("U.S.", "A.B.C.").
         acronyms.clear();
         let mut i = 0;
@@ -706,15 +900,20 @@ fn group_matches<'a>(
                     let exact = other.text.len() == length
                         && other.text.starts_with(&token.text)
                         && other.text.ends_with(&next.text);
-                    if exact
-                        // The skeleton of the two words joined, computed once per query.
-                        || *joined_skeletons.entry(token.text.as_ptr() as usize).or_insert_with(|| {
-                            let mut word = String::with_capacity(length);
-                            word.push_str(&token.text);
-                            word.push_str(&next.text);
-                            skeleton(&word)
-                        }) == other.skeleton
-                    {
+                    // The skeleton of the two words joined, computed once per pair of texts (per query without a
+                    // memo).
+                    let mut sounds_alike = |ids: &mut Option<(&mut SimilarityMemo, &[u32])>| match ids {
+                        Some((memo, a_ids)) => {
+                            memo.joined_skeleton_is((a_ids[i], a_ids[i + 1]), (token, next), &other.skeleton)
+                        }
+                        None => {
+                            *joined_skeletons
+                                .entry(token.text.as_ptr() as usize)
+                                .or_insert_with(|| joined_skeleton(token, next))
+                                == other.skeleton
+                        }
+                    };
+                    if exact || sounds_alike(&mut ids) {
                         let similarity = if exact { 0.95 } else { 0.85 };
                         push(i..i + 2, j..j + 1, similarity, "split", flipped);
                     }
@@ -1160,6 +1359,33 @@ mod tests {
         pub(super) static FULL_SCORING: Cell<bool> = const { Cell::new(false) };
         /// The candidates [`super::score_bound`] skipped.
         pub(super) static SKIPPED: Cell<usize> = const { Cell::new(0) };
+        /// Set, the matcher compares every pair of tokens afresh, without [`super::SimilarityMemo`].
+        pub(super) static NO_MEMO: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// The yente queries against the UN list, each screened twice (the second time from a warm memo), give the same
+    /// matches, scores and explanations as when every pair of tokens is compared afresh.
+    #[test]
+    fn similarity_memo_gives_the_same_matches_as_comparing_afresh() {
+        let (queries, index, config) = yente_queries_and_un_index();
+        let mut reported = 0;
+        for round in 0..2 {
+            for query in &queries {
+                NO_MEMO.set(true);
+                let afresh = screen(query, &index, &config);
+                NO_MEMO.set(false);
+                assert_eq!(screen(query, &index, &config), afresh, "query `{}`, round {round}", query.name);
+                reported += afresh.len();
+            }
+        }
+        assert!(reported > 2_000, "{reported} matches reported");
+        // Another index (other rules could give other similarities) starts the memo afresh.
+        let other = ScreeningIndex::build(&[], NameRules::builtin());
+        assert!(screen(&queries[0], &other, &config).is_empty());
+        NO_MEMO.set(true);
+        let afresh = screen(&queries[0], &index, &config);
+        NO_MEMO.set(false);
+        assert_eq!(screen(&queries[0], &index, &config), afresh);
     }
 
     #[test]

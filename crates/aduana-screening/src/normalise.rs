@@ -36,6 +36,13 @@ pub struct Token {
     pub phrases: Option<Box<Vec<Phrase>>>,
 }
 
+/// Hashes the text alone: tokens equal in every field have equal texts, and the text tells most tokens apart.
+impl std::hash::Hash for Token {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
 /// A phrase of several words with a meaning of its own in the name tables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phrase {
@@ -121,7 +128,10 @@ pub struct NameTokens {
 pub fn fold(word: &str) -> String {
     // ASCII (but DEL) is its own transliteration.
     if word.bytes().all(|b| b < 0x7f) {
-        return word.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+        // Byte by byte (every byte is a character here), into a string allocated once at its largest length.
+        let mut out = String::with_capacity(word.len());
+        out.extend(word.bytes().filter(u8::is_ascii_alphanumeric).map(|b| char::from(b.to_ascii_lowercase())));
+        return out;
     }
     let latin = deunicode(word);
     latin.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
@@ -209,7 +219,7 @@ fn greek_digraphs(word: &str) -> String {
 /// Normalises a name into tokens: titles and stop phrases go, legal forms and known name parts become classes.
 pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
     let split = split_words(name);
-    let words: Vec<String> = split.iter().map(|w| w.folded.clone()).collect();
+    let words: Vec<&str> = split.iter().map(|w| w.folded.as_str()).collect();
     let mut tokens: Vec<Token> = Vec::new();
     // A company's name keeps a leading word that is a person's title elsewhere ("General Motors Company").
     let company = words.iter().any(|w| rules.is_company_word(rules.classes_of(w)));

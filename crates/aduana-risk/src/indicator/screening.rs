@@ -80,12 +80,12 @@ impl ScreeningIndicator {
         };
         let Some(memo) = &self.memo else { return screen() };
         let Some(name) = party.name.as_deref() else { return Vec::new() };
-        let key = Memo::key(name, party.country().map(|c| c.as_str()));
-        if let Some(found) = memo.get(&key) {
+        let country = party.country().map(|c| c.as_str());
+        if let Some(found) = memo.get(name, country) {
             return found;
         }
         let found = screen();
-        memo.insert(key, found.clone());
+        memo.insert(Memo::key(name, country), found.clone());
         found
     }
 }
@@ -160,6 +160,9 @@ struct Memo {
 struct Generations {
     current: HashMap<String, Vec<Match>>,
     previous: HashMap<String, Vec<Match>>,
+    /// The key of the party looked up, written into one buffer: most lookups are answered and need no key of their
+    /// own (std's SipHash stays: the names come from declarations, and it resists flooding with colliding keys).
+    key: String,
 }
 
 impl Memo {
@@ -176,19 +179,27 @@ impl Memo {
     fn key(name: &str, country: Option<&str>) -> String {
         let country = country.unwrap_or_default();
         let mut key = String::with_capacity(name.len() + 1 + country.len());
-        key.push_str(name);
-        key.push('\0');
-        key.push_str(country);
+        Memo::write_key(&mut key, name, Some(country));
         key
     }
 
-    fn get(&self, key: &str) -> Option<Vec<Match>> {
+    /// Writes [`Memo::key`] into `key` (cleared first).
+    fn write_key(key: &mut String, name: &str, country: Option<&str>) {
+        key.clear();
+        key.push_str(name);
+        key.push('\0');
+        key.push_str(country.unwrap_or_default());
+    }
+
+    fn get(&self, name: &str, country: Option<&str>) -> Option<Vec<Match>> {
         self.lookups.fetch_add(1, Ordering::Relaxed);
-        let mut tables = self.tables.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let found = match tables.current.get(key) {
+        let mut guard = self.tables.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let tables = &mut *guard;
+        Memo::write_key(&mut tables.key, name, country);
+        let found = match tables.current.get(tables.key.as_str()) {
             Some(found) => found.clone(),
             None => {
-                let (key, found) = tables.previous.remove_entry(key)?;
+                let (key, found) = tables.previous.remove_entry(tables.key.as_str())?;
                 tables.store(key, found.clone(), self.generation);
                 found
             }
