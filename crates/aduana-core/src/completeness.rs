@@ -232,21 +232,12 @@ fn missing(rule: &'static str, path: Text, message: &'static str) -> Diagnostic 
 /// Returns the model path of a field of a list element, `goods[2].hs_code`, without the formatting machinery
 /// (this runs for every finding of a bulk intake); paths of up to 24 bytes need no allocation.
 fn item_path(list: &str, index: usize, field: &str) -> Text {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut rest = index;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    let mut path = Text::with_capacity(list.len() + field.len() + 3 + digits.len() - at);
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(index);
+    let mut path = Text::with_capacity(list.len() + field.len() + 3 + digits.len());
     path.push_str(list);
     path.push('[');
-    path.extend(digits[at..].iter().map(|&d| char::from(d)));
+    path.push_str(digits);
     path.push_str("].");
     path.push_str(field);
     path

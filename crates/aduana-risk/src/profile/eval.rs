@@ -180,30 +180,13 @@ pub(crate) fn format_number(n: f64) -> String {
     if text == "-0" { "0".to_owned() } else { text.to_owned() }
 }
 
-/// [`format_number`] straight into a `Text`: a whole number (most values and masses) is written digit by digit
-/// into a buffer on the stack and copied inline, without the `String` `format_number` allocates (and `Text`
-/// would copy and free).
+/// [`format_number`] straight into a `Text`: a whole number (most values and masses) is written by `itoa` into a
+/// buffer on the stack and copied inline, without the `String` `format_number` allocates (and `Text` would copy
+/// and free).
 pub(crate) fn number_text(n: f64) -> Text {
     if n.fract() == 0.0 && n.abs() < 1e15 {
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let whole = n as i64;
-        let mut rest = whole.unsigned_abs();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        if whole < 0 {
-            at -= 1;
-            digits[at] = b'-';
-        }
-        if let Ok(text) = std::str::from_utf8(&digits[at..]) {
-            return Text::from(text);
-        }
+        // `-0.0 as i64` is 0, written "0" as `format_number` writes it.
+        return Text::from(itoa::Buffer::new().format(n as i64));
     }
     format_number(n).into()
 }
