@@ -50,88 +50,52 @@ const MISSING_ELEMENT: Text = Text::const_new("missing_element");
 /// `&'static str`s held by [`Text::const_new`], and a list element's path such as `goods[2].packages.kind` fits in
 /// a `Text` inline. Cloning or dropping such a finding does not touch the heap either.
 fn missing_elements_into(consignment: &Consignment, set: ElementSet, out: &mut Vec<Diagnostic>) {
-    let mut require = |present: bool, rule: &'static str, path: &'static str, message: &'static str| {
-        if !present {
-            out.push(missing(rule, Text::const_new(path), message));
-        }
-    };
     let party_name =
         |role| consignment.party(role).and_then(|p| p.name.as_deref()).is_some_and(|n| !n.trim().is_empty());
     let party_address =
         |role| consignment.party(role).and_then(|p| p.address.as_ref()).is_some_and(|a| a.has_street_or_city());
+    // Both sets require the consignor's and the consignee's name and address, each under its own rule ids.
+    let parties = |out: &mut Vec<Diagnostic>, rules: [&'static str; 4]| {
+        let elements = [
+            (party_name(PartyRole::Consignor), "parties[consignor].name", "consignor name is missing"),
+            (party_address(PartyRole::Consignor), "parties[consignor].address", "consignor address is missing"),
+            (party_name(PartyRole::Consignee), "parties[consignee].name", "consignee name is missing"),
+            (party_address(PartyRole::Consignee), "parties[consignee].address", "consignee address is missing"),
+        ];
+        for ((present, path, message), rule) in elements.into_iter().zip(rules) {
+            require(out, present, rule, path, message);
+        }
+    };
     let goods = &consignment.goods;
     let every_item = |f: &dyn Fn(&crate::GoodsItem) -> bool| !goods.is_empty() && goods.iter().all(f);
     match set {
         ElementSet::Placi => {
+            parties(out, ["PLACI-1", "PLACI-2", "PLACI-3", "PLACI-4"]);
+            require(out, consignment.packages().is_some(), "PLACI-5", "total_packages", "number of pieces is missing");
             require(
-                party_name(PartyRole::Consignor),
-                "PLACI-1",
-                "parties[consignor].name",
-                "consignor name is missing",
-            );
-            require(
-                party_address(PartyRole::Consignor),
-                "PLACI-2",
-                "parties[consignor].address",
-                "consignor address is missing",
-            );
-            require(
-                party_name(PartyRole::Consignee),
-                "PLACI-3",
-                "parties[consignee].name",
-                "consignee name is missing",
-            );
-            require(
-                party_address(PartyRole::Consignee),
-                "PLACI-4",
-                "parties[consignee].address",
-                "consignee address is missing",
-            );
-            require(consignment.packages().is_some(), "PLACI-5", "total_packages", "number of pieces is missing");
-            require(
+                out,
                 consignment.gross_mass_kg().is_some(),
                 "PLACI-6",
                 "total_gross_mass_kg",
                 "total gross weight is missing",
             );
             require(
+                out,
                 every_item(&|g| g.description.as_deref().is_some_and(|d| !d.trim().is_empty())),
                 "PLACI-7",
                 "goods[].description",
                 "cargo description is missing",
             );
-            require(consignment.air_waybill.is_some(), "PLACI-8", "air_waybill", "air waybill number is missing");
+            require(out, consignment.air_waybill.is_some(), "PLACI-8", "air_waybill", "air waybill number is missing");
         }
         ElementSet::Safe => {
-            require(
-                party_name(PartyRole::Consignor),
-                "SAFE-CONSIGNOR",
-                "parties[consignor].name",
-                "consignor name is missing",
-            );
-            require(
-                party_address(PartyRole::Consignor),
-                "SAFE-CONSIGNOR-ADDRESS",
-                "parties[consignor].address",
-                "consignor address is missing",
-            );
-            require(
-                party_name(PartyRole::Consignee),
-                "SAFE-CONSIGNEE",
-                "parties[consignee].name",
-                "consignee name is missing",
-            );
-            require(
-                party_address(PartyRole::Consignee),
-                "SAFE-CONSIGNEE-ADDRESS",
-                "parties[consignee].address",
-                "consignee address is missing",
-            );
+            parties(out, ["SAFE-CONSIGNOR", "SAFE-CONSIGNOR-ADDRESS", "SAFE-CONSIGNEE", "SAFE-CONSIGNEE-ADDRESS"]);
             let carrier =
                 consignment.party(PartyRole::Carrier).is_some_and(|p| p.name.is_some() || !p.identifiers.is_empty());
-            require(carrier, "SAFE-CARRIER", "parties[carrier]", "carrier identification is missing");
+            require(out, carrier, "SAFE-CARRIER", "parties[carrier]", "carrier identification is missing");
             let itinerary = &consignment.itinerary;
             require(
+                out,
                 itinerary.place_of_loading.as_ref().is_some_and(|p| p.is_known()),
                 "SAFE-PLACE-OF-LOADING",
                 "itinerary.place_of_loading",
@@ -141,6 +105,7 @@ fn missing_elements_into(consignment: &Consignment, set: ElementSet, out: &mut V
                 .iter()
                 .any(|p| p.as_ref().is_some_and(|p| p.is_known()));
             require(
+                out,
                 discharge,
                 "SAFE-PLACE-OF-DISCHARGE",
                 "itinerary.place_of_discharge",
@@ -148,6 +113,7 @@ fn missing_elements_into(consignment: &Consignment, set: ElementSet, out: &mut V
             );
             if consignment.direction == Direction::Import {
                 require(
+                    out,
                     itinerary.arrival.is_some(),
                     "SAFE-ARRIVAL",
                     "itinerary.arrival",
@@ -155,12 +121,13 @@ fn missing_elements_into(consignment: &Consignment, set: ElementSet, out: &mut V
                 );
             }
             require(
+                out,
                 consignment.transport.as_ref().is_some_and(|t| t.conveyance_reference.is_some() || t.imo.is_some()),
                 "SAFE-CONVEYANCE",
                 "transport.conveyance_reference",
                 "conveyance reference (voyage or flight) is missing",
             );
-            require(!goods.is_empty(), "SAFE-GOODS", "goods", "at least one goods item is missing");
+            require(out, !goods.is_empty(), "SAFE-GOODS", "goods", "at least one goods item is missing");
             for (i, item) in goods.iter().enumerate() {
                 // Paths are formatted only for what is missing: this runs on every consignment of a bulk intake.
                 let checks = [
@@ -189,18 +156,15 @@ fn missing_elements_into(consignment: &Consignment, set: ElementSet, out: &mut V
                     }
                 }
             }
-            let mut require = |present: bool, rule: &'static str, path: &'static str, message: &'static str| {
-                if !present {
-                    out.push(missing(rule, Text::const_new(path), message));
-                }
-            };
             require(
+                out,
                 consignment.packages().is_some(),
                 "SAFE-PACKAGES",
                 "total_packages",
                 "number of packages is missing",
             );
             require(
+                out,
                 consignment.gross_mass_kg().is_some(),
                 "SAFE-GROSS-MASS",
                 "total_gross_mass_kg",
@@ -215,6 +179,13 @@ fn missing_elements_into(consignment: &Consignment, set: ElementSet, out: &mut V
                 }
             }
         }
+    }
+}
+
+/// Adds the warning that a data element is missing to `out` unless it is `present`.
+fn require(out: &mut Vec<Diagnostic>, present: bool, rule: &'static str, path: &'static str, message: &'static str) {
+    if !present {
+        out.push(missing(rule, Text::const_new(path), message));
     }
 }
 
