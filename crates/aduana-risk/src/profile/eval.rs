@@ -145,6 +145,36 @@ pub(super) const VALUE_AMOUNT: GoodsName = goods_name!("value.amount");
 pub(super) const NET_MASS: GoodsName = goods_name!("net_mass_kg");
 pub(super) const GROSS_MASS: GoodsName = goods_name!("gross_mass_kg");
 
+/// Every pair of upper-case letters, one after the other (`AAABAC…ZZ`).
+const LETTER_PAIRS: &str = match std::str::from_utf8(&LETTER_PAIR_BYTES) {
+    Ok(pairs) => pairs,
+    Err(_) => panic!("upper-case letters are UTF-8"),
+};
+const LETTER_PAIR_BYTES: [u8; 2 * 26 * 26] = letter_pairs();
+
+const fn letter_pairs() -> [u8; 2 * 26 * 26] {
+    let mut bytes = [0; 2 * 26 * 26];
+    let mut i = 0;
+    while i < 26 * 26 {
+        bytes[2 * i] = b'A' + (i / 26) as u8;
+        bytes[2 * i + 1] = b'A' + (i % 26) as u8;
+        i += 1;
+    }
+    bytes
+}
+
+/// Returns a country code's text: for the usual two upper-case letters a slice of [`LETTER_PAIRS`], which is
+/// had without the UTF-8 check `CountryCode::as_str` makes of the code's bytes (evidence is built for every hit).
+pub(super) fn country_str(code: &aduana_core::CountryCode) -> &str {
+    match *code.as_bytes() {
+        [first @ b'A'..=b'Z', second @ b'A'..=b'Z'] => {
+            let at = 2 * (26 * usize::from(first - b'A') + usize::from(second - b'A'));
+            LETTER_PAIRS.get(at..at + 2).unwrap_or_else(|| code.as_str())
+        }
+        _ => code.as_str(),
+    }
+}
+
 /// Returns the evidence of a goods item's field: its path (`goods[i].<name>`) and its text value.
 pub(super) fn goods_evidence(item: usize, name: &GoodsName, value: &str) -> Evidence {
     Evidence { field: name.path(item), value: value.into() }

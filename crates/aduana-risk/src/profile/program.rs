@@ -17,8 +17,8 @@
 use aduana_core::{Consignment, Evidence, GoodsItem};
 
 use crate::profile::eval::{
-    DESCRIPTION, Env, GROSS_MASS, HS_CODE, NET_MASS, ORIGIN_COUNTRY, VALUE_AMOUNT, decimal, goods_evidence,
-    goods_number_evidence, route_evidence, static_evidence,
+    DESCRIPTION, Env, GROSS_MASS, HS_CODE, NET_MASS, ORIGIN_COUNTRY, VALUE_AMOUNT, country_str, decimal,
+    goods_evidence, goods_number_evidence, route_evidence, static_evidence,
 };
 use crate::profile::literals::Words;
 use crate::profile::{Cmp, Expr, Field, Op, Profile, Test};
@@ -542,10 +542,14 @@ impl Programs {
     /// does. One evaluation state serves every item.
     pub(crate) fn first_item_holding(&self, start: u32, base: &Env<'_>, facts: &Facts) -> Option<usize> {
         let mut run = self.run(start, base, facts);
+        let (root, end) = Kind::unpack(run.nodes[0]);
         for (i, (goods, item)) in base.consignment.goods.iter().zip(&facts.items).enumerate() {
             run.env.item = Some((i, goods));
             run.item = Some(item);
-            if run.eval(0) {
+            // A root `and` (most conditions) is evaluated here, its tests inlined, rather than by a call of
+            // `Run::eval` per goods item: the call's entry and exit cost about as much as the tests.
+            let holds = if root == Kind::And { run.all(0, end) } else { run.eval(0) };
+            if holds {
                 return Some(i);
             }
         }
@@ -582,17 +586,7 @@ impl Run<'_> {
     fn eval(&self, at: usize) -> bool {
         let (kind, end) = Kind::unpack(self.nodes[at]);
         match kind {
-            Kind::And => {
-                let mut child = at + 1;
-                while child < end {
-                    let (holds, next) = self.child(child);
-                    if !holds {
-                        return false;
-                    }
-                    child = next;
-                }
-                true
-            }
+            Kind::And => self.all(at, end),
             Kind::Or => {
                 let mut child = at + 1;
                 while child < end {
@@ -607,6 +601,20 @@ impl Run<'_> {
             Kind::Not => !self.eval(at + 1),
             leaf => self.test(leaf, at, end),
         }
+    }
+
+    /// Returns whether every child of the `and` node at `at` (whose subtree ends at `end`) holds.
+    #[inline(always)]
+    fn all(&self, at: usize, end: usize) -> bool {
+        let mut child = at + 1;
+        while child < end {
+            let (holds, next) = self.child(child);
+            if !holds {
+                return false;
+            }
+            child = next;
+        }
+        true
     }
 
     /// Evaluates the child node at `at` of an `and` or `or` and returns its answer and the position past it. A
@@ -718,9 +726,11 @@ impl Run<'_> {
                 if let (true, Some((i, item))) = (holds, item) {
                     let (name, value) = match field {
                         CodeField::HsCode => (&HS_CODE, item.hs_code.as_ref().map(|h| h.as_str())),
-                        _ => (&ORIGIN_COUNTRY, item.origin_country.as_ref().map(|c| c.as_str())),
+                        _ => (&ORIGIN_COUNTRY, item.origin_country.as_ref().map(country_str)),
                     };
-                    out.extend(value.map(|value| goods_evidence(i, name, value)));
+                    if let Some(value) = value {
+                        out.push(goods_evidence(i, name, value));
+                    }
                 }
                 holds
             }
@@ -732,25 +742,33 @@ impl Run<'_> {
                         NumberField::NetMass => (&NET_MASS, facts.net_mass),
                         NumberField::GrossMass => (&GROSS_MASS, facts.gross_mass),
                     };
-                    out.extend(value.map(|value| goods_number_evidence(i, name, value)));
+                    if let Some(value) = value {
+                        out.push(goods_number_evidence(i, name, value));
+                    }
                 }
                 holds
             }
             // Itinerary codes: the first value that matched, in the order the tree visits them, names its place.
             Kind::CodeIn { field, negate: false } => {
                 let position = self.find_code(field, |code| operands.contains(&code));
-                out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
+                if let Some(evidence) = position.and_then(|p| self.itinerary_evidence(field, p)) {
+                    out.push(evidence);
+                }
                 position.is_some()
             }
             Kind::CodePrefix { field } => {
                 let position = self.find_code(field, |code| operands.chunks_exact(2).any(|p| code & p[1] == p[0]));
-                out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
+                if let Some(evidence) = position.and_then(|p| self.itinerary_evidence(field, p)) {
+                    out.push(evidence);
+                }
                 position.is_some()
             }
             Kind::DescriptionMatches => {
                 let holds = known || self.eval(at);
                 if let (true, Some((i, item))) = (holds, item) {
-                    out.extend(item.description.as_deref().map(|d| goods_evidence(i, &DESCRIPTION, d)));
+                    if let Some(description) = item.description.as_deref() {
+                        out.push(goods_evidence(i, &DESCRIPTION, description));
+                    }
                 }
                 holds
             }
@@ -792,10 +810,10 @@ impl Run<'_> {
             p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_str())
         }
         fn country(p: &Option<aduana_core::Place>) -> Option<&str> {
-            p.as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_str())
+            p.as_ref().and_then(|p| p.country.as_ref()).map(country_str)
         }
-        let dispatch = || it.country_of_dispatch.as_ref().map(|c| c.as_str());
-        let destination = || it.country_of_destination.as_ref().map(|c| c.as_str());
+        let dispatch = || it.country_of_dispatch.as_ref().map(country_str);
+        let destination = || it.country_of_destination.as_ref().map(country_str);
         let (path, value) = match field {
             CodeField::Dispatch => ("itinerary.country_of_dispatch", dispatch()),
             CodeField::Destination => ("itinerary.country_of_destination", destination()),
@@ -812,7 +830,7 @@ impl Run<'_> {
                         (path, country(place(it)))
                     }
                     (_, Some(j)) if j < it.routing_countries.len() => {
-                        return Some(route_evidence(j, it.routing_countries[j].as_str()));
+                        return Some(route_evidence(j, country_str(&it.routing_countries[j])));
                     }
                     _ => ("itinerary.country_of_destination", destination()),
                 }
