@@ -146,8 +146,8 @@ pub(crate) fn match_profiles<'a>(
 }
 
 /// Everything a profile's hit takes from the profile, prepared once when the set is compiled and kept in one
-/// record (and one text allocation) per profile, so that building a hit reads a few neighbouring cache lines
-/// instead of the profile's scattered fields.
+/// record per profile (its short id and version inline, its reasons in one allocation), so that building a hit
+/// reads a few neighbouring cache lines instead of the profile's scattered fields.
 #[derive(Debug, Clone)]
 pub(crate) struct HitText {
     /// The profile id and version as a hit holds them: a short one is inline in the record, and a hit's copy of it
