@@ -7,7 +7,7 @@ use aduana_core::{Consignment, Evidence, Hit, Lane, Referral, Text};
 use crate::context::RiskContext;
 use crate::indicator::{Indicator, Signals};
 use crate::profile::{Env, Facts, Profile, Severity, dedup_evidence};
-use crate::selection;
+use crate::selection::Sampling;
 
 /// Runs the compiled profiles.
 #[derive(Debug, Clone, Copy)]
@@ -28,8 +28,10 @@ impl Indicator for ProfileIndicator {
             let mut own = Vec::new();
             let mut borrowed = scratch.try_borrow_mut();
             let candidates = borrowed.as_deref_mut().unwrap_or(&mut own);
+            // The reference's hash, shared by the hits whose sampling is checked (computed for the first one).
+            let mut sampling = None;
             match_profiles(consignment, ctx, candidates, &mut |i, _, evidence| {
-                signals.hits.push(profile_hit(consignment, ctx.profiles.hit_text(i), evidence));
+                signals.hits.push(profile_hit(consignment, &mut sampling, ctx.profiles.hit_text(i), evidence));
             });
         });
     }
@@ -144,16 +146,18 @@ pub(crate) fn match_profiles<'a>(
 }
 
 /// Everything a profile's hit takes from the profile, prepared once when the set is compiled and kept in one
-/// record (and one text allocation) per profile, so that building a hit reads a few neighbouring cache lines
-/// instead of the profile's scattered fields.
+/// record per profile (its short id and version inline, its reasons in one allocation), so that building a hit
+/// reads a few neighbouring cache lines instead of the profile's scattered fields.
 #[derive(Debug, Clone)]
 pub(crate) struct HitText {
-    /// The profile id, its version, the reason when its sampling selects the consignment and the reason when it
-    /// matches but is not selected, one after another.
+    /// The profile id and version as a hit holds them: a short one is inline in the record, and a hit's copy of it
+    /// is a copy of the 24 bytes (building a `Text` from a `&str` measures and copies the string).
+    id: Text,
+    version: Text,
+    /// The reason when its sampling selects the consignment and the reason when it matches but is not selected,
+    /// one after the other.
     text: Box<str>,
-    /// Where the version, the selected reason and the not-selected reason start in `text`.
-    version_at: usize,
-    selected_at: usize,
+    /// Where the not-selected reason starts in `text`.
     not_selected_at: usize,
     weight: f64,
     select_percent: f64,
@@ -175,18 +179,14 @@ impl HitText {
         }
         reason.push_str(&format!(" Matched but not selected by the profile's {}% sampling.", profile.select_percent));
         let hard = profile.severity == Severity::Critical || profile.referrals.contains(&Referral::DoNotLoad);
-        let mut text = String::with_capacity(profile.id.len() + profile.version.len() + selected.len() + reason.len());
-        text.push_str(&profile.id);
-        let version_at = text.len();
-        text.push_str(&profile.version);
-        let selected_at = text.len();
+        let mut text = String::with_capacity(selected.len() + reason.len());
         text.push_str(&selected);
         let not_selected_at = text.len();
         text.push_str(&reason);
         HitText {
+            id: Text::from(profile.id.as_str()),
+            version: Text::from(profile.version.as_str()),
             text: text.into_boxed_str(),
-            version_at,
-            selected_at,
             not_selected_at,
             weight: profile.weight,
             select_percent: profile.select_percent,
@@ -202,37 +202,38 @@ impl HitText {
         let text = self.text.as_bytes();
         text.first().copied().unwrap_or(0) ^ text.get(64).copied().unwrap_or(0) ^ u8::from(self.hard)
     }
-
-    fn id(&self) -> &str {
-        &self.text[..self.version_at]
-    }
-
-    fn version(&self) -> &str {
-        &self.text[self.version_at..self.selected_at]
-    }
 }
 
 /// Returns the hit for a matching profile (whose hit record is `text`): full weight when its sampling selects the
-/// consignment, otherwise an informational hit of weight 0 that says so.
-pub(crate) fn profile_hit(consignment: &Consignment, text: &HitText, evidence: Vec<Evidence>) -> Hit {
-    let chosen = selection::selected(consignment.reference.as_str(), text.id(), text.select_percent);
+/// consignment, otherwise an informational hit of weight 0 that says so. `sampling` is the consignment's
+/// [`Sampling`], computed here by the first hit that needs it and kept for the next ones.
+pub(crate) fn profile_hit(
+    consignment: &Consignment,
+    sampling: &mut Option<Sampling>,
+    text: &HitText,
+    evidence: Vec<Evidence>,
+) -> Hit {
+    let chosen = text.select_percent >= 100.0
+        || sampling
+            .get_or_insert_with(|| Sampling::of(consignment.reference.as_str()))
+            .selected(&text.id, text.select_percent);
     if chosen {
         Hit {
             indicator: Text::const_new("profile"),
-            id: text.id().into(),
-            version: text.version().into(),
+            id: text.id.clone(),
+            version: text.version.clone(),
             weight: text.weight,
             lane: text.lane,
             referrals: text.referrals.to_vec(),
             hard: text.hard,
             evidence,
-            reason: text.text[text.selected_at..text.not_selected_at].into(),
+            reason: text.text[..text.not_selected_at].into(),
         }
     } else {
         Hit {
             indicator: Text::const_new("profile"),
-            id: text.id().into(),
-            version: text.version().into(),
+            id: text.id.clone(),
+            version: text.version.clone(),
             weight: 0.0,
             lane: None,
             referrals: Vec::new(),

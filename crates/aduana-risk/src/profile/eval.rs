@@ -45,7 +45,9 @@ impl Path<'_> {
             None => std::borrow::Cow::Owned(i.to_string()),
         };
         match self {
-            // A static path is borrowed, not copied.
+            // A static path is borrowed when it is too long to be inline; a short one is copied by `Text::from`'s
+            // word loads (`Text::const_new` at run time copies it byte by byte).
+            Path::Static(s) if s.len() <= std::mem::size_of::<Text>() => Text::from(s),
             Path::Static(s) => Text::const_new(s),
             Path::Goods(i, f) => join(&["goods[", &index(i), "].", f]),
             Path::Route(i) => match ROUTE_PATHS.get(i) {
@@ -100,18 +102,19 @@ impl Val<'_> {
     }
 }
 
-/// A goods field as evidence names it, with its paths for the first ten goods items written out, so that the
-/// evidence of a hit copies a path instead of assembling it.
+/// A goods field as evidence names it, with its paths for the first ten goods items written out as `Text`
+/// (inline: they are at most 24 bytes), so that the evidence of a hit copies a path's 24 bytes instead of
+/// assembling it (`Text::const_new` at run time copies a short string byte by byte).
 #[derive(Debug)]
 pub(super) struct GoodsName {
     name: &'static str,
-    paths: [&'static str; 10],
+    paths: [Text; 10],
 }
 
 impl GoodsName {
     fn path(&self, item: usize) -> Text {
         match self.paths.get(item) {
-            Some(path) => Text::const_new(path),
+            Some(path) => path.clone(),
             None => Path::Goods(item, self.name).render(),
         }
     }
@@ -123,27 +126,58 @@ macro_rules! goods_name {
         GoodsName {
             name: $name,
             paths: [
-                concat!("goods[0].", $name),
-                concat!("goods[1].", $name),
-                concat!("goods[2].", $name),
-                concat!("goods[3].", $name),
-                concat!("goods[4].", $name),
-                concat!("goods[5].", $name),
-                concat!("goods[6].", $name),
-                concat!("goods[7].", $name),
-                concat!("goods[8].", $name),
-                concat!("goods[9].", $name),
+                Text::const_new(concat!("goods[0].", $name)),
+                Text::const_new(concat!("goods[1].", $name)),
+                Text::const_new(concat!("goods[2].", $name)),
+                Text::const_new(concat!("goods[3].", $name)),
+                Text::const_new(concat!("goods[4].", $name)),
+                Text::const_new(concat!("goods[5].", $name)),
+                Text::const_new(concat!("goods[6].", $name)),
+                Text::const_new(concat!("goods[7].", $name)),
+                Text::const_new(concat!("goods[8].", $name)),
+                Text::const_new(concat!("goods[9].", $name)),
             ],
         }
     };
 }
 
-pub(super) const HS_CODE: GoodsName = goods_name!("hs_code");
-pub(super) const ORIGIN_COUNTRY: GoodsName = goods_name!("origin_country");
-pub(super) const DESCRIPTION: GoodsName = goods_name!("description");
-pub(super) const VALUE_AMOUNT: GoodsName = goods_name!("value.amount");
-pub(super) const NET_MASS: GoodsName = goods_name!("net_mass_kg");
-pub(super) const GROSS_MASS: GoodsName = goods_name!("gross_mass_kg");
+// Statics, not constants: a constant `Text` table would be built anew (and dropped) at each use.
+pub(super) static HS_CODE: GoodsName = goods_name!("hs_code");
+pub(super) static ORIGIN_COUNTRY: GoodsName = goods_name!("origin_country");
+pub(super) static DESCRIPTION: GoodsName = goods_name!("description");
+pub(super) static VALUE_AMOUNT: GoodsName = goods_name!("value.amount");
+pub(super) static NET_MASS: GoodsName = goods_name!("net_mass_kg");
+pub(super) static GROSS_MASS: GoodsName = goods_name!("gross_mass_kg");
+
+/// Every pair of upper-case letters, one after the other (`AAABAC…ZZ`).
+const LETTER_PAIRS: &str = match std::str::from_utf8(&LETTER_PAIR_BYTES) {
+    Ok(pairs) => pairs,
+    Err(_) => panic!("upper-case letters are UTF-8"),
+};
+const LETTER_PAIR_BYTES: [u8; 2 * 26 * 26] = letter_pairs();
+
+const fn letter_pairs() -> [u8; 2 * 26 * 26] {
+    let mut bytes = [0; 2 * 26 * 26];
+    let mut i = 0;
+    while i < 26 * 26 {
+        bytes[2 * i] = b'A' + (i / 26) as u8;
+        bytes[2 * i + 1] = b'A' + (i % 26) as u8;
+        i += 1;
+    }
+    bytes
+}
+
+/// Returns a country code's text: for the usual two upper-case letters a slice of [`LETTER_PAIRS`], which is
+/// had without the UTF-8 check `CountryCode::as_str` makes of the code's bytes (evidence is built for every hit).
+pub(super) fn country_str(code: &aduana_core::CountryCode) -> &str {
+    match *code.as_bytes() {
+        [first @ b'A'..=b'Z', second @ b'A'..=b'Z'] => {
+            let at = 2 * (26 * usize::from(first - b'A') + usize::from(second - b'A'));
+            LETTER_PAIRS.get(at..at + 2).unwrap_or_else(|| code.as_str())
+        }
+        _ => code.as_str(),
+    }
+}
 
 /// Returns the evidence of a goods item's field: its path (`goods[i].<name>`) and its text value.
 pub(super) fn goods_evidence(item: usize, name: &GoodsName, value: &str) -> Evidence {

@@ -27,6 +27,8 @@ struct Fallback {
     limits: [Limit; 4],
     /// How many of `limits` apply.
     len: u8,
+    /// The extremes its limits are on, one bit each (bit `e` for `Limit::extreme` `e`).
+    extremes: u8,
 }
 
 /// A bound as a comparison with one of the consignment's extremes ([`Facts::extremes`]: the largest goods value,
@@ -91,12 +93,13 @@ impl Bound {
 
 impl Fallback {
     fn new(program: u32, bounds: [Option<Bound>; 2]) -> Fallback {
-        let mut fallback = Fallback { program, limits: [Limit::NONE; 4], len: 0 };
+        let mut fallback = Fallback { program, limits: [Limit::NONE; 4], len: 0, extremes: 0 };
         for bound in bounds.into_iter().flatten() {
             let (limits, n) = bound.limits();
             for limit in &limits[..n] {
                 fallback.limits[usize::from(fallback.len)] = *limit;
                 fallback.len += 1;
+                fallback.extremes |= 1 << (limit.extreme & 7);
             }
         }
         fallback
@@ -250,6 +253,10 @@ pub(crate) struct ProfileIndex {
     /// Every key's postings, key after key.
     postings: Vec<Posting>,
     fallback: Vec<Fallback>,
+    /// Per extreme ([`Facts::extremes`]), the smallest operand of the fallback profiles' limits on it (infinite
+    /// when none has one): an extreme below it fails every such limit, so one comparison per extreme rules out
+    /// most fallback profiles before their limits are read.
+    fallback_floors: [f64; 8],
 }
 
 /// Returns the filter a condition's postings carry: which set ([`Posting::set`]) and the bits of the codes it
@@ -375,6 +382,13 @@ impl ProfileIndex {
                 None => index.fallback.push(Fallback::new(program, required_bounds(&profile.condition))),
             }
         }
+        index.fallback_floors = [f64::INFINITY; 8];
+        for fallback in &index.fallback {
+            for limit in &fallback.limits[..usize::from(fallback.len)] {
+                let floor = &mut index.fallback_floors[usize::from(limit.extreme & 7)];
+                *floor = floor.min(limit.operand);
+            }
+        }
         let mut lists: Vec<(Slot, Vec<Posting>)> = filed.into_iter().collect();
         lists.sort_unstable_by_key(|(slot, _)| *slot);
         let position = |n: usize| u32::try_from(n).expect("fewer than 2^32 postings");
@@ -430,8 +444,11 @@ impl ProfileIndex {
         out.clear();
         if !self.fallback.is_empty() {
             let extremes = facts.extremes();
+            // The extremes that can satisfy some limit: a limit on another one fails (its operand is at least the
+            // floor, which the extreme is below or, NaN, not comparable with), and so does its profile.
+            let open = (0..8).fold(0u8, |open, e| open | u8::from(extremes[e] >= self.fallback_floors[e]) << e);
             for fallback in &self.fallback {
-                if fallback.admits(&extremes) {
+                if fallback.extremes & !open == 0 && fallback.admits(&extremes) {
                     out.push(fallback.program);
                 }
             }
@@ -450,7 +467,7 @@ impl ProfileIndex {
         // Indexed by `Posting::set`, padded to eight so that the index needs no bounds check.
         let sets = [u64::MAX, origins, one(facts.dispatch()), one(facts.destination()), route, 0, 0, 0];
         let postings = &self.postings[..];
-        let mut add = |list: &[Posting]| {
+        let mut add = |list: &[Posting], sets: &[u64; 8]| {
             for p in list {
                 if p.bits & sets[p.set as usize & 7] != 0 {
                     out.push(p.program);
@@ -458,12 +475,16 @@ impl ProfileIndex {
             }
         };
         for (hs, origin) in facts.goods_codes() {
+            // The postings found through a goods item's own codes are filtered on that item's origin alone: their
+            // keys are goods tests, which a profile holding for some item satisfies with that item's codes (so it
+            // is found through them), and a top-level origin test it has holds for that item's origin.
+            let sets = &[sets[0], one(origin), sets[2], sets[3], sets[4], 0, 0, 0];
             if hs != 0 {
                 if !self.short_starts.is_empty() {
                     for len in 1..=3 {
                         if let Some(slot) = short_slot(hs, len) {
                             let (start, end) = (self.short_starts[slot], self.short_starts[slot + 1]);
-                            add(&postings[start as usize..end as usize]);
+                            add(&postings[start as usize..end as usize], sets);
                         }
                     }
                 }
@@ -472,17 +493,17 @@ impl ProfileIndex {
                         &self.hs_keys[self.heading_starts[heading] as usize..self.heading_starts[heading + 1] as usize];
                     for key in keys {
                         if hs & key.mask == key.key {
-                            add(&postings[key.start as usize..key.end as usize]);
+                            add(&postings[key.start as usize..key.end as usize], sets);
                         }
                     }
                 }
             }
             if origin != 0 && !self.origin.ranges.is_empty() {
-                add(self.origin.get(postings, origin));
+                add(self.origin.get(postings, origin), sets);
             }
         }
         if facts.dispatch() != 0 && !self.dispatch.ranges.is_empty() {
-            add(self.dispatch.get(postings, facts.dispatch()));
+            add(self.dispatch.get(postings, facts.dispatch()), &sets);
         }
         if !self.places.ranges.is_empty() {
             for place in facts.places() {
@@ -492,7 +513,7 @@ impl ProfileIndex {
                         break;
                     }
                     let mask = if len == 8 { u64::MAX } else { (1 << (8 * len)) - 1 };
-                    add(self.places.get(postings, place & mask));
+                    add(self.places.get(postings, place & mask), &sets);
                 }
             }
         }
@@ -598,5 +619,42 @@ mod tests {
         // The second is filed under its origin (the more selective kind), so only the conditions rule it out.
         assert_eq!(set.candidate_count(&consignment("8517", "VN", "DEHAM", &["NL"])), 1);
         assert_eq!(set.candidate_count(&consignment("8517", "CN", "DEHAM", &["NL"])), 0);
+    }
+
+    #[test]
+    fn postings_found_through_a_goods_item_are_filtered_on_that_items_origin() {
+        let set = set(&["goods.hs_code prefix [\"8517\"] and goods.origin in [\"VN\"]"]);
+        let mut c = consignment("8517", "CN", "CNSHA", &[]);
+        let mut other = GoodsItem::new(2);
+        other.hs_code = Some(HsCode::parse("0101").expect("a valid test value"));
+        other.origin_country = Some(CountryCode::parse("VN").expect("a valid test value"));
+        c.goods.push(other);
+        // The consignment has a telephone and goods from Viet Nam, but not a telephone from Viet Nam.
+        assert_eq!(set.candidate_count(&c), 0);
+        c.goods[1].hs_code = Some(HsCode::parse("851712").expect("a valid test value"));
+        assert_eq!(set.candidate_count(&c), 1);
+    }
+
+    #[test]
+    fn fallback_profiles_are_candidates_when_the_goods_numbers_could_satisfy_them() {
+        let set = set(&[
+            "goods.value > 50000 and goods.net_mass < 10",
+            "goods.value >= 100 and goods.gross_mass = 5",
+            "goods.net_mass <= 2",
+            "direction = \"import\"",
+        ]);
+        let with = |value: i64, net: i64, gross: Option<i64>| {
+            let mut c = consignment("8517", "CN", "CNSHA", &[]);
+            c.goods[0].value =
+                Some(aduana_core::Money { amount: value.into(), currency: "USD".parse().expect("a valid test value") });
+            c.goods[0].net_mass_kg = Some(net.into());
+            c.goods[0].gross_mass_kg = gross.map(Into::into);
+            c
+        };
+        assert_eq!(set.candidate_count(&with(60_000, 5, None)), 2);
+        assert_eq!(set.candidate_count(&with(60_000, 50, None)), 1);
+        assert_eq!(set.candidate_count(&with(100, 2, Some(5))), 3);
+        assert_eq!(set.candidate_count(&with(99, 3, Some(5))), 1);
+        assert_eq!(set.candidate_count(&consignment("8517", "CN", "CNSHA", &[])), 1);
     }
 }

@@ -99,7 +99,13 @@ impl Words {
                 continue;
             }
             let rest = &text[i..];
-            let (head, _) = window(rest);
+            let head = match (rest.first_chunk::<8>(), text.last_chunk::<8>()) {
+                (Some(eight), _) => u64::from_le_bytes(*eight),
+                // Near the end, the text's last eight bytes shifted down to start at `i` (zeros past the end, as
+                // `window` gives), without copying the rest into a buffer.
+                (None, Some(last)) => u64::from_le_bytes(*last) >> (8 * (8 - rest.len())),
+                (None, None) => window(rest).0,
+            };
             let head = head | CASE_BIT;
             if self.words.iter().any(|w| {
                 head & w.mask == w.head

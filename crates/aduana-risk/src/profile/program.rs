@@ -17,8 +17,8 @@
 use aduana_core::{Consignment, Evidence, GoodsItem};
 
 use crate::profile::eval::{
-    DESCRIPTION, Env, GROSS_MASS, HS_CODE, NET_MASS, ORIGIN_COUNTRY, VALUE_AMOUNT, decimal, goods_evidence,
-    goods_number_evidence, route_evidence, static_evidence,
+    DESCRIPTION, Env, GROSS_MASS, HS_CODE, NET_MASS, ORIGIN_COUNTRY, VALUE_AMOUNT, country_str, decimal,
+    goods_evidence, goods_number_evidence, route_evidence, static_evidence,
 };
 use crate::profile::literals::Words;
 use crate::profile::{Cmp, Expr, Field, Op, Profile, Test};
@@ -131,23 +131,35 @@ const CODE_FIELDS: [CodeField; 9] = [
 const NUMBER_FIELDS: [NumberField; 3] = [NumberField::Value, NumberField::NetMass, NumberField::GrossMass];
 const CMPS: [Cmp; 5] = [Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge, Cmp::Eq];
 
+/// The tags of a node word's low byte, one per [`Kind`] variant.
+const TAG_AND: u64 = 0;
+const TAG_OR: u64 = 1;
+const TAG_NOT: u64 = 2;
+const TAG_CODE_IN: u64 = 3;
+const TAG_CODE_PREFIX: u64 = 4;
+const TAG_NUMBER: u64 = 5;
+const TAG_DESCRIPTION_MATCHES: u64 = 6;
+const TAG_GENERIC: u64 = 7;
+
 impl Kind {
     /// Packs a node: its kind in the low half (tag, field, flag bytes), `end` in the high half.
     fn pack(self, end: u32) -> u64 {
         let index = |found: Option<usize>| found.expect("a value of its own table") as u64;
         let (tag, field, flag) = match self {
-            Kind::And => (0, 0, 0),
-            Kind::Or => (1, 0, 0),
-            Kind::Not => (2, 0, 0),
+            Kind::And => (TAG_AND, 0, 0),
+            Kind::Or => (TAG_OR, 0, 0),
+            Kind::Not => (TAG_NOT, 0, 0),
             Kind::CodeIn { field, negate } => {
-                (3, index(CODE_FIELDS.iter().position(|f| *f == field)), u64::from(negate))
+                (TAG_CODE_IN, index(CODE_FIELDS.iter().position(|f| *f == field)), u64::from(negate))
             }
-            Kind::CodePrefix { field } => (4, index(CODE_FIELDS.iter().position(|f| *f == field)), 0),
-            Kind::Number { field, cmp } => {
-                (5, index(NUMBER_FIELDS.iter().position(|f| *f == field)), index(CMPS.iter().position(|c| *c == cmp)))
-            }
-            Kind::DescriptionMatches => (6, 0, 0),
-            Kind::Generic => (7, 0, 0),
+            Kind::CodePrefix { field } => (TAG_CODE_PREFIX, index(CODE_FIELDS.iter().position(|f| *f == field)), 0),
+            Kind::Number { field, cmp } => (
+                TAG_NUMBER,
+                index(NUMBER_FIELDS.iter().position(|f| *f == field)),
+                index(CMPS.iter().position(|c| *c == cmp)),
+            ),
+            Kind::DescriptionMatches => (TAG_DESCRIPTION_MATCHES, 0, 0),
+            Kind::Generic => (TAG_GENERIC, 0, 0),
         };
         tag | field << 8 | flag << 16 | u64::from(end) << 32
     }
@@ -169,14 +181,14 @@ impl Kind {
         let field = (word >> 8 & 0xff) as usize;
         let flag = (word >> 16 & 0xff) as usize;
         let kind = match word & 0xff {
-            0 => Kind::And,
-            1 => Kind::Or,
-            2 => Kind::Not,
-            3 => Kind::CodeIn { field: CODE_FIELDS[field], negate: flag == 1 },
-            4 => Kind::CodePrefix { field: CODE_FIELDS[field] },
-            5 => Kind::Number { field: NUMBER_FIELDS[field], cmp: CMPS[flag] },
-            6 => Kind::DescriptionMatches,
-            7 => Kind::Generic,
+            TAG_AND => Kind::And,
+            TAG_OR => Kind::Or,
+            TAG_NOT => Kind::Not,
+            TAG_CODE_IN => Kind::CodeIn { field: CODE_FIELDS[field], negate: flag == 1 },
+            TAG_CODE_PREFIX => Kind::CodePrefix { field: CODE_FIELDS[field] },
+            TAG_NUMBER => Kind::Number { field: NUMBER_FIELDS[field], cmp: CMPS[flag] },
+            TAG_DESCRIPTION_MATCHES => Kind::DescriptionMatches,
+            TAG_GENERIC => Kind::Generic,
             tag => unreachable!("node tag {tag} was not written by Kind::pack"),
         };
         (kind, (word >> 32) as usize)
@@ -331,11 +343,14 @@ impl Facts {
         self.delivery = place(&it.place_of_delivery);
         // The same values, in the same order, as `Env::visit` gives for `route`; absent ones stay as 0 so that a
         // position names its place (see `Run::itinerary_evidence`).
+        // (The places' countries are extended as one array: one capacity check, where a push per place checks
+        // each.)
+        let country = |place: &Option<aduana_core::Place>| {
+            packed_text(place.as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_bytes()))
+        };
         self.route.clear();
         self.route.push(self.dispatch);
-        for (_, place) in ROUTE_PLACES {
-            self.route.push(packed_text(place(it).as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_bytes())));
-        }
+        self.route.extend(ROUTE_PLACES.map(|(_, place)| country(place(it))));
         self.route.extend(it.routing_countries.iter().map(|c| packed_text(Some(c.as_bytes()))));
         self.route.push(self.destination);
     }
@@ -542,10 +557,14 @@ impl Programs {
     /// does. One evaluation state serves every item.
     pub(crate) fn first_item_holding(&self, start: u32, base: &Env<'_>, facts: &Facts) -> Option<usize> {
         let mut run = self.run(start, base, facts);
+        let (root, end) = (run.nodes[0] & 0xff, Kind::end(run.nodes[0]));
         for (i, (goods, item)) in base.consignment.goods.iter().zip(&facts.items).enumerate() {
             run.env.item = Some((i, goods));
             run.item = Some(item);
-            if run.eval(0) {
+            // A root `and` (most conditions) is evaluated here, its tests inlined, rather than by a call of
+            // `Run::eval` per goods item: the call's entry and exit cost about as much as the tests.
+            let holds = if root == TAG_AND { run.all(0, end) } else { run.eval(0) };
+            if holds {
                 return Some(i);
             }
         }
@@ -580,20 +599,11 @@ impl Run<'_> {
     }
 
     fn eval(&self, at: usize) -> bool {
-        let (kind, end) = Kind::unpack(self.nodes[at]);
-        match kind {
-            Kind::And => {
-                let mut child = at + 1;
-                while child < end {
-                    let (holds, next) = self.child(child);
-                    if !holds {
-                        return false;
-                    }
-                    child = next;
-                }
-                true
-            }
-            Kind::Or => {
+        let word = self.nodes[at];
+        let end = Kind::end(word);
+        match word & 0xff {
+            TAG_AND => self.all(at, end),
+            TAG_OR => {
                 let mut child = at + 1;
                 while child < end {
                     let (holds, next) = self.child(child);
@@ -604,9 +614,23 @@ impl Run<'_> {
                 }
                 false
             }
-            Kind::Not => !self.eval(at + 1),
-            leaf => self.test(leaf, at, end),
+            TAG_NOT => !self.eval(at + 1),
+            _ => self.test(word, at, end),
         }
+    }
+
+    /// Returns whether every child of the `and` node at `at` (whose subtree ends at `end`) holds.
+    #[inline(always)]
+    fn all(&self, at: usize, end: usize) -> bool {
+        let mut child = at + 1;
+        while child < end {
+            let (holds, next) = self.child(child);
+            if !holds {
+                return false;
+            }
+            child = next;
+        }
+        true
     }
 
     /// Evaluates the child node at `at` of an `and` or `or` and returns its answer and the position past it. A
@@ -614,34 +638,38 @@ impl Run<'_> {
     /// the call's entry and exit cost more than most tests.
     #[inline(always)]
     fn child(&self, at: usize) -> (bool, usize) {
-        let (kind, end) = Kind::unpack(self.nodes[at]);
-        let holds = match kind {
-            Kind::And | Kind::Or | Kind::Not => self.eval(at),
-            leaf => self.test(leaf, at, end),
+        let word = self.nodes[at];
+        let end = Kind::end(word);
+        let holds = match word & 0xff {
+            TAG_AND | TAG_OR | TAG_NOT => self.eval(at),
+            _ => self.test(word, at, end),
         };
         (holds, end)
     }
 
-    /// Evaluates the test node at `at` (of kind `kind`, its operands up to `end`).
+    /// Evaluates the test node at `at` (whose word is `word`, its operands up to `end`). It dispatches on the
+    /// word's tag and reads the field and flag bytes in place, as [`Kind::unpack`] decodes them: building the
+    /// `Kind` first costs one more jump per node.
     #[inline(always)]
-    fn test(&self, kind: Kind, at: usize, end: usize) -> bool {
+    fn test(&self, word: u64, at: usize, end: usize) -> bool {
         let operands = &self.nodes[at + 1..end];
-        match kind {
-            Kind::And | Kind::Or | Kind::Not => self.eval(at),
-            Kind::CodeIn { field, negate } => self.any_code(field, |code| operands.contains(&code)) != negate,
-            Kind::CodePrefix { field } => {
-                self.any_code(field, |code| operands.chunks_exact(2).any(|p| code & p[1] == p[0]))
+        let (field, flag) = ((word >> 8 & 0xff) as usize, (word >> 16 & 0xff) as usize);
+        match word & 0xff {
+            TAG_CODE_IN => self.any_code(CODE_FIELDS[field], |code| operands.contains(&code)) != (flag == 1),
+            TAG_CODE_PREFIX => {
+                self.any_code(CODE_FIELDS[field], |code| operands.chunks_exact(2).any(|p| code & p[1] == p[0]))
             }
-            Kind::Number { field, cmp } => {
-                let value = self.item.and_then(|item| match field {
+            TAG_NUMBER => {
+                let value = self.item.and_then(|item| match NUMBER_FIELDS[field] {
                     NumberField::Value => item.value,
                     NumberField::NetMass => item.net_mass,
                     NumberField::GrossMass => item.gross_mass,
                 });
-                value.is_some_and(|n| cmp.holds(n, f64::from_bits(operands[0])))
+                value.is_some_and(|n| CMPS[flag].holds(n, f64::from_bits(operands[0])))
             }
-            Kind::DescriptionMatches => self.description_matches(operands[0] as u32),
-            Kind::Generic => self.env.test(&self.programs.generic[operands[0] as usize], None),
+            TAG_DESCRIPTION_MATCHES => self.description_matches(operands[0] as u32),
+            TAG_GENERIC => self.env.test(&self.programs.generic[operands[0] as usize], None),
+            _ => self.eval(at),
         }
     }
 
@@ -718,9 +746,11 @@ impl Run<'_> {
                 if let (true, Some((i, item))) = (holds, item) {
                     let (name, value) = match field {
                         CodeField::HsCode => (&HS_CODE, item.hs_code.as_ref().map(|h| h.as_str())),
-                        _ => (&ORIGIN_COUNTRY, item.origin_country.as_ref().map(|c| c.as_str())),
+                        _ => (&ORIGIN_COUNTRY, item.origin_country.as_ref().map(country_str)),
                     };
-                    out.extend(value.map(|value| goods_evidence(i, name, value)));
+                    if let Some(value) = value {
+                        out.push(goods_evidence(i, name, value));
+                    }
                 }
                 holds
             }
@@ -732,25 +762,33 @@ impl Run<'_> {
                         NumberField::NetMass => (&NET_MASS, facts.net_mass),
                         NumberField::GrossMass => (&GROSS_MASS, facts.gross_mass),
                     };
-                    out.extend(value.map(|value| goods_number_evidence(i, name, value)));
+                    if let Some(value) = value {
+                        out.push(goods_number_evidence(i, name, value));
+                    }
                 }
                 holds
             }
             // Itinerary codes: the first value that matched, in the order the tree visits them, names its place.
             Kind::CodeIn { field, negate: false } => {
                 let position = self.find_code(field, |code| operands.contains(&code));
-                out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
+                if let Some(evidence) = position.and_then(|p| self.itinerary_evidence(field, p)) {
+                    out.push(evidence);
+                }
                 position.is_some()
             }
             Kind::CodePrefix { field } => {
                 let position = self.find_code(field, |code| operands.chunks_exact(2).any(|p| code & p[1] == p[0]));
-                out.extend(position.and_then(|p| self.itinerary_evidence(field, p)));
+                if let Some(evidence) = position.and_then(|p| self.itinerary_evidence(field, p)) {
+                    out.push(evidence);
+                }
                 position.is_some()
             }
             Kind::DescriptionMatches => {
                 let holds = known || self.eval(at);
                 if let (true, Some((i, item))) = (holds, item) {
-                    out.extend(item.description.as_deref().map(|d| goods_evidence(i, &DESCRIPTION, d)));
+                    if let Some(description) = item.description.as_deref() {
+                        out.push(goods_evidence(i, &DESCRIPTION, description));
+                    }
                 }
                 holds
             }
@@ -792,10 +830,10 @@ impl Run<'_> {
             p.as_ref().and_then(|p| p.locode.as_ref()).map(|l| l.as_str())
         }
         fn country(p: &Option<aduana_core::Place>) -> Option<&str> {
-            p.as_ref().and_then(|p| p.country.as_ref()).map(|c| c.as_str())
+            p.as_ref().and_then(|p| p.country.as_ref()).map(country_str)
         }
-        let dispatch = || it.country_of_dispatch.as_ref().map(|c| c.as_str());
-        let destination = || it.country_of_destination.as_ref().map(|c| c.as_str());
+        let dispatch = || it.country_of_dispatch.as_ref().map(country_str);
+        let destination = || it.country_of_destination.as_ref().map(country_str);
         let (path, value) = match field {
             CodeField::Dispatch => ("itinerary.country_of_dispatch", dispatch()),
             CodeField::Destination => ("itinerary.country_of_destination", destination()),
@@ -812,7 +850,7 @@ impl Run<'_> {
                         (path, country(place(it)))
                     }
                     (_, Some(j)) if j < it.routing_countries.len() => {
-                        return Some(route_evidence(j, it.routing_countries[j].as_str()));
+                        return Some(route_evidence(j, country_str(&it.routing_countries[j])));
                     }
                     _ => ("itinerary.country_of_destination", destination()),
                 }
