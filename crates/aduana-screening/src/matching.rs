@@ -182,24 +182,27 @@ fn screen_down_to(query: &Query, index: &ScreeningIndex, config: &ScreeningConfi
     }
     let query_weights = index.weights(&query_tokens);
     SIMILARITY_MEMO.with_borrow_mut(|memo| {
-        memo.start(index);
+        memo.start(index, query_tokens.len());
         let query_ids: Vec<u32> = query_tokens.iter().map(|t| memo.id(t)).collect();
-        screen_tokens_down_to(query, (&query_tokens, &query_weights, &query_ids), index, config, floor, memo)
+        SCRATCH.with_borrow_mut(|scratch| {
+            let tokens = (&query_tokens[..], &query_weights[..], &query_ids[..]);
+            screen_tokens_down_to(query, tokens, index, config, floor, (memo, scratch))
+        })
     })
 }
 
-/// [`screen_down_to`] of a query's tokens (with their weights and their ids in `memo`).
+/// [`screen_down_to`] of a query's tokens (with their weights and their ids in `memo`), with the thread's scratch
+/// space.
 fn screen_tokens_down_to(
     query: &Query,
     (query_tokens, query_weights, query_ids): (&[Token], &[f32], &[u32]),
     index: &ScreeningIndex,
     config: &ScreeningConfig,
     floor: f32,
-    memo: &mut SimilarityMemo,
+    (memo, scratch): (&mut SimilarityMemo, &mut Scratch),
 ) -> Vec<Match> {
     // Candidates share tokens ("mohammed", "al"): each query token is compared with each distinct list token once
-    // (by the memo's `query_pairs`).
-    let mut scratch = Scratch::default();
+    // (by the memo's table of this query's similarities).
     let query_country = query.nationality.as_deref().and_then(country_key);
     let mut best: Vec<(u32, f32, Match)> = Vec::new();
     for name_id in index.candidates(query_tokens, query_weights, config.max_candidates) {
@@ -227,8 +230,8 @@ fn screen_tokens_down_to(
             (query_tokens, query_weights),
             (&name.tokens, &name.weights),
             index,
-            &mut scratch,
-            Some((&mut *memo, query_ids)),
+            scratch,
+            (&mut *memo, query_ids),
             cut,
         );
         let Some(name_score) = scored else { continue };
@@ -307,7 +310,16 @@ fn screen_tokens_down_to(
 pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
     let (a, b) = (tokens(a, index.rules()).tokens, tokens(b, index.rules()).tokens);
     let (aw, bw) = (index.weights(&a), index.weights(&b));
-    score_tokens((&a, &aw), (&b, &bw), index, &mut Scratch::default(), None, f32::NEG_INFINITY).unwrap_or(0.0)
+    SIMILARITY_MEMO.with_borrow_mut(|memo| {
+        memo.start(index, a.len());
+        let a_ids: Vec<u32> = a.iter().map(|t| memo.id(t)).collect();
+        SCRATCH.with_borrow_mut(|scratch| {
+            scratch.candidate_ids.clear();
+            scratch.candidate_ids.extend(b.iter().map(|t| memo.id(t)));
+            let scored = score_tokens((&a, &aw), (&b, &bw), index, scratch, (memo, &a_ids), f32::NEG_INFINITY);
+            scored.unwrap_or(0.0)
+        })
+    })
 }
 
 /// What [`score_tokens`] aligned (left in [`Scratch::aligned`]), in words only when a match is reported
@@ -355,35 +367,30 @@ fn token_pairs(
         .collect()
 }
 
-/// Token similarities already computed for one query, by query token position and list token text.
-type Similarities<'a> = FastMap<(usize, &'a str), Option<(f32, &'static str)>>;
-/// The consonant skeletons of two adjacent words written together, already computed for one query (its own words and
-/// its candidates' recur from one candidate to the next), by the address of the first word's text: the tokens are
-/// borrowed for the whole query, so an address names one pair of words (and the skeleton depends only on their
-/// texts), and two integers hash faster than two strings.
-type JoinedSkeletons = FastMap<usize, String>;
+/// The acronyms of one side of a name pair: their tokens, and their letters as a range of a buffer.
+type Acronyms = Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>;
 
 /// The similarity of a query token (by position) with a candidate token, and how they matched.
 type PairSimilarity = (f32, usize, usize, &'static str);
 
-/// What [`score_tokens`] keeps from one candidate to the next of a query: the token similarities and joined
-/// skeletons already computed, and its working vectors, cleared at each call instead of allocated.
+/// The working vectors of [`score_tokens`], kept per thread from one candidate and one query to the next and
+/// cleared at each use instead of allocated (see [`SCRATCH`]).
 #[derive(Default)]
-pub(crate) struct Scratch<'a> {
-    similarities: Similarities<'a>,
-    joined_skeletons: JoinedSkeletons,
+pub(crate) struct Scratch {
     /// The aligned tokens of the last candidate scored (see [`token_pairs`]).
     aligned: Vec<Aligned>,
     sims: Vec<PairSimilarity>,
     q_used: Vec<bool>,
     c_used: Vec<bool>,
     groups: Vec<GroupMatch>,
-    acronyms: Vec<(std::ops::Range<usize>, std::borrow::Cow<'a, str>)>,
+    /// The acronyms of one side ([`group_matches`]), with their letters in `letters`.
+    acronyms: Acronyms,
+    letters: String,
     /// The names written without spaces ([`concatenation_similarity`]).
     joined: (String, String),
     /// The best similarity of each query and candidate token ([`score_bound`]).
     best: (Vec<f32>, Vec<f32>),
-    /// The ids in the [`SimilarityMemo`] of the candidate's tokens (filled by the caller when it passes a memo).
+    /// The ids in the [`SimilarityMemo`] of the candidate's tokens (filled by the caller).
     candidate_ids: Vec<u32>,
 }
 
@@ -415,10 +422,8 @@ pub(crate) struct SimilarityMemo {
     /// The id of each token's text (by token id): tokens of one text can differ in other fields (script, classes).
     text_ids: Vec<u32>,
     texts: FastMap<String, u32>,
-    /// The similarities of this query's tokens (by position) with its candidates' tokens (by text id): within one
-    /// query, the first list token of a text stands for every other of that text, as the string-keyed map of
-    /// [`Scratch`] does for [`score_names`].
-    query_pairs: FastMap<(u32, u32), Option<(f32, &'static str)>>,
+    /// This query's table of similarities (see [`QueryPairs`]).
+    query_pairs: QueryPairs,
     /// The ids of the tokens of the index's names (by name id) seen as candidates: the same names come back as
     /// candidates query after query, and one lookup here saves one per token.
     names: FastMap<u32, Box<[u32]>>,
@@ -427,13 +432,31 @@ pub(crate) struct SimilarityMemo {
     pairs: FastMap<(u32, u32), (f32, u8)>,
     /// The consonant skeletons of two adjacent words written together ([`group_matches`]), by the ids of the two
     /// words' texts: a skeleton depends only on the texts, and the same word pairs ("abdul rahman", "al hassan")
-    /// come back query after query, where [`Scratch`]'s map remembers them for one query only.
+    /// come back query after query.
     joined: FastMap<(u32, u32), Box<str>>,
 }
 
+/// The similarities of one query's tokens (by position) with its candidates' tokens, by the candidate token's text:
+/// within one query, the first list token of a text stands for every other of that text. A table, not a map: each
+/// text met in the query's candidates gets a row (`rows`, by text id, marked with the query's stamp) of one cell
+/// per query token (`cells`), so that a pair costs two indexings where a map costs a hash, a probe and, the first
+/// time, an insertion.
+#[derive(Default)]
+struct QueryPairs {
+    /// The stamp of the current query (never 0 once a query has started).
+    stamp: u32,
+    /// By text id: the stamp of the last query that gave the text a row, and that row.
+    rows: Vec<(u32, u32)>,
+    /// The number of the query's tokens (cells per row).
+    width: usize,
+    /// The rows' cells: `None` until the pair is compared, then its similarity.
+    cells: Vec<Option<Option<(f32, &'static str)>>>,
+}
+
 impl SimilarityMemo {
-    /// Prepares the memo for a query against `index`: emptied when it was filled for another index, or is full.
-    fn start(&mut self, index: &ScreeningIndex) {
+    /// Prepares the memo for a query of `query_tokens` tokens against `index`: emptied when it was filled for
+    /// another index, or is full.
+    fn start(&mut self, index: &ScreeningIndex, query_tokens: usize) {
         let full = self.tokens.len() >= MEMO_TOKENS
             || self.names.len() >= MEMO_TOKENS
             || self.joined.len() >= MEMO_TOKENS
@@ -448,9 +471,18 @@ impl SimilarityMemo {
             self.names.clear();
             self.pairs.clear();
             self.joined.clear();
+            self.query_pairs.rows.clear();
             self.index = index.id;
         }
-        self.query_pairs.clear();
+        let pairs = &mut self.query_pairs;
+        // A new stamp per query marks which rows are this query's; on wrap-around, every mark is cleared.
+        pairs.stamp = pairs.stamp.wrapping_add(1);
+        if pairs.stamp == 0 {
+            pairs.rows.iter_mut().for_each(|row| *row = (0, 0));
+            pairs.stamp = 1;
+        }
+        pairs.width = query_tokens;
+        pairs.cells.clear();
     }
 
     /// The number of a token (given when first seen).
@@ -460,8 +492,15 @@ impl SimilarityMemo {
         }
         let id = u32::try_from(self.tokens.len()).unwrap_or(u32::MAX);
         self.tokens.insert(token.clone(), id);
-        let next_text = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
-        let text = *self.texts.entry(token.text.clone()).or_insert(next_text);
+        let text = match self.texts.get(token.text.as_str()) {
+            Some(&text) => text,
+            None => {
+                let text = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+                self.texts.insert(token.text.clone(), text);
+                self.query_pairs.rows.push((0, 0));
+                text
+            }
+        };
         self.text_ids.push(text);
         id
     }
@@ -485,9 +524,16 @@ impl SimilarityMemo {
         (c, c_token): (u32, &Token),
         index: &ScreeningIndex,
     ) -> Option<(f32, &'static str)> {
-        let text = self.text_ids[c as usize];
-        let key = (u32::try_from(position).unwrap_or(u32::MAX), text);
-        if let Some(&known) = self.query_pairs.get(&key) {
+        let pairs = &mut self.query_pairs;
+        let (stamp, row) = &mut pairs.rows[self.text_ids[c as usize] as usize];
+        if *stamp != pairs.stamp {
+            // The first token of this text in the query's candidates: a row of cells not yet compared.
+            *stamp = pairs.stamp;
+            *row = u32::try_from(pairs.cells.len() / pairs.width.max(1)).unwrap_or(u32::MAX);
+            pairs.cells.resize(pairs.cells.len() + pairs.width, None);
+        }
+        let cell = *row as usize * pairs.width + position;
+        if let Some(known) = pairs.cells[cell] {
             return known;
         }
         #[cfg(test)]
@@ -510,7 +556,7 @@ impl SimilarityMemo {
                 found
             }
         };
-        self.query_pairs.insert(key, found);
+        self.query_pairs.cells[cell] = Some(found);
         found
     }
 
@@ -536,40 +582,31 @@ fn joined_skeleton(first: &Token, second: &Token) -> String {
 
 thread_local! {
     static SIMILARITY_MEMO: std::cell::RefCell<SimilarityMemo> = std::cell::RefCell::new(SimilarityMemo::default());
+    /// The scoring vectors of the thread's queries: they keep the capacity the largest names gave them (a few
+    /// kilobytes), where a fresh set per query grew each of them again.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// Scores two names given as tokens (0..=1), leaving the aligned pairs in `scratch.aligned`; `None` when nothing
 /// aligns, or when the score is surely below `cut` ([`score_bound`]; `f32::NEG_INFINITY` scores every pair).
-pub(crate) fn score_tokens<'a>(
-    (query, query_weights): (&'a [Token], &[f32]),
-    (candidate, candidate_weights): (&'a [Token], &[f32]),
+///
+/// `memo` has the ids of the query's tokens, and `scratch.candidate_ids` those of the candidate's, in `memo`
+/// (started for this query).
+pub(crate) fn score_tokens(
+    (query, query_weights): (&[Token], &[f32]),
+    (candidate, candidate_weights): (&[Token], &[f32]),
     index: &ScreeningIndex,
-    scratch: &mut Scratch<'a>,
-    mut memo: Option<(&mut SimilarityMemo, &[u32])>,
+    scratch: &mut Scratch,
+    (memo, query_ids): (&mut SimilarityMemo, &[u32]),
     cut: f32,
 ) -> Option<f32> {
-    let Scratch {
-        similarities,
-        joined_skeletons,
-        aligned,
-        sims,
-        q_used,
-        c_used,
-        groups,
-        acronyms,
-        joined,
-        best,
-        candidate_ids,
-    } = scratch;
+    let Scratch { aligned, sims, q_used, c_used, groups, acronyms, letters, joined, best, candidate_ids } = scratch;
     aligned.clear();
     sims.clear();
     let nasab = query.iter().any(|t| t.ancestor) && candidate.iter().any(|t| t.ancestor);
     for (qi, q) in query.iter().enumerate() {
         for (ci, c) in candidate.iter().enumerate() {
-            let known = match memo.as_mut() {
-                Some((memo, query_ids)) => memo.similarity((qi, query_ids[qi], q), (candidate_ids[ci], c), index),
-                None => *similarities.entry((qi, c.text.as_str())).or_insert_with(|| token_similarity(q, c, index)),
-            };
+            let known = memo.similarity((qi, query_ids[qi], q), (candidate_ids[ci], c), index);
             if let Some((sim, how)) = known {
                 // A father's name ("bin Salman") is not the person's own name ("Salman bin ...").
                 let sim = if nasab && q.ancestor != c.ancestor { sim * ROLE_CONFLICT } else { sim };
@@ -578,8 +615,7 @@ pub(crate) fn score_tokens<'a>(
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index, joined);
-    let ids = memo.as_mut().map(|(memo, query_ids)| (&mut **memo, *query_ids, candidate_ids.as_slice()));
-    group_matches((query, candidate), ids, joined_skeletons, acronyms, groups);
+    group_matches((query, candidate), (memo, query_ids, candidate_ids), (acronyms, letters), groups);
     // The names as a whole, instead of the pairs aligned so far.
     let whole = |aligned: &mut Vec<Aligned>, (score, pair): (f32, TokenPair)| {
         aligned.clear();
@@ -816,14 +852,12 @@ struct GroupMatch {
 /// they abbreviate ("PLA" and "People's Liberation Army", "JC" and "Jean-Claude"), and a word split in two
 /// against the whole word ("Patr ushev" and "Patrushev", "Chin-ping" and "Jinping" when the sounds agree).
 ///
-/// The matches are left in `found`, best first; `acronyms` is working space. The skeletons of joined words come
-/// from the [`SimilarityMemo`] when given (with the ids of the query's and the candidate's tokens), else from
-/// `joined_skeletons`.
-fn group_matches<'a>(
-    (query, candidate): (&'a [Token], &'a [Token]),
-    mut ids: Option<(&mut SimilarityMemo, &[u32], &[u32])>,
-    joined_skeletons: &mut JoinedSkeletons,
-    acronyms: &mut Vec<(std::ops::Range<usize>, std::borrow::Cow<'a, str>)>,
+/// The matches are left in `found`, best first; `acronyms` and `letters` are working space. The skeletons of joined
+/// words come from the [`SimilarityMemo`] (with the ids of the query's and the candidate's tokens).
+fn group_matches(
+    (query, candidate): (&[Token], &[Token]),
+    (memo, query_ids, candidate_ids): (&mut SimilarityMemo, &[u32], &[u32]),
+    (acronyms, letters): (&mut Acronyms, &mut String),
     found: &mut Vec<GroupMatch>,
 ) {
     found.clear();
@@ -832,14 +866,17 @@ fn group_matches<'a>(
         found.push(GroupMatch { query, candidate, similarity, how });
     };
     for (a, b, flipped) in [(query, candidate, false), (candidate, query, true)] {
-        let mut ids = ids.as_mut().map(|(memo, q, c)| (&mut **memo, if flipped { *c } else { *q }));
+        let a_ids = if flipped { candidate_ids } else { query_ids };
         // Acronyms: a word of two to four letters ("PLA", "JC"), or initials written apart ("U.S.", "A.B.C.").
         acronyms.clear();
+        letters.clear();
         let mut i = 0;
         while i < a.len() {
             let run = a[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
             if run >= 2 {
-                acronyms.push((i..i + run, a[i..i + run].iter().map(|t| t.text.as_str()).collect::<String>().into()));
+                let start = letters.len();
+                a[i..i + run].iter().for_each(|t| letters.push_str(&t.text));
+                acronyms.push((i..i + run, start..letters.len()));
                 i += run;
                 continue;
             }
@@ -848,12 +885,14 @@ fn group_matches<'a>(
                 && token.classes.is_empty()
                 && token.text.bytes().all(|b| b.is_ascii_alphabetic())
             {
-                acronyms.push((i..i + 1, token.text.as_str().into()));
+                let start = letters.len();
+                letters.push_str(&token.text);
+                acronyms.push((i..i + 1, start..letters.len()));
             }
             i += 1;
         }
-        for (range, letters) in acronyms.drain(..) {
-            let letters = letters.as_bytes();
+        for (range, written) in acronyms.drain(..) {
+            let letters = &letters.as_bytes()[written];
             if b.iter().any(|t| t.text.as_bytes() == letters) {
                 continue;
             }
@@ -900,20 +939,8 @@ fn group_matches<'a>(
                     let exact = other.text.len() == length
                         && other.text.starts_with(&token.text)
                         && other.text.ends_with(&next.text);
-                    // The skeleton of the two words joined, computed once per pair of texts (per query without a
-                    // memo).
-                    let mut sounds_alike = |ids: &mut Option<(&mut SimilarityMemo, &[u32])>| match ids {
-                        Some((memo, a_ids)) => {
-                            memo.joined_skeleton_is((a_ids[i], a_ids[i + 1]), (token, next), &other.skeleton)
-                        }
-                        None => {
-                            *joined_skeletons
-                                .entry(token.text.as_ptr() as usize)
-                                .or_insert_with(|| joined_skeleton(token, next))
-                                == other.skeleton
-                        }
-                    };
-                    if exact || sounds_alike(&mut ids) {
+                    // The skeleton of the two words joined, computed once per pair of texts.
+                    if exact || memo.joined_skeleton_is((a_ids[i], a_ids[i + 1]), (token, next), &other.skeleton) {
                         let similarity = if exact { 0.95 } else { 0.85 };
                         push(i..i + 2, j..j + 1, similarity, "split", flipped);
                     }
