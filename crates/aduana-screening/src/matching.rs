@@ -438,9 +438,9 @@ pub(crate) struct SimilarityMemo {
 
 /// The similarities of one query's tokens (by position) with its candidates' tokens, by the candidate token's text:
 /// within one query, the first list token of a text stands for every other of that text. A table, not a map: each
-/// text met in the query's candidates gets a row (`rows`, by text id, marked with the query's stamp) of one cell
-/// per query token (`cells`), so that a pair costs two indexings where a map costs a hash, a probe and, the first
-/// time, an insertion.
+/// text met in the query's candidates gets a row (`rows`, by text id, marked with the query's stamp) holding its
+/// similarity with every query token (`cells`), so that a candidate token costs two indexings where each of its
+/// pairs cost a hash, a probe and, the first time, an insertion.
 #[derive(Default)]
 struct QueryPairs {
     /// The stamp of the current query (never 0 once a query has started).
@@ -449,8 +449,8 @@ struct QueryPairs {
     rows: Vec<(u32, u32)>,
     /// The number of the query's tokens (cells per row).
     width: usize,
-    /// The rows' cells: `None` until the pair is compared, then its similarity.
-    cells: Vec<Option<Option<(f32, &'static str)>>>,
+    /// The rows' cells: the similarity of the row's text with each query token.
+    cells: Vec<Option<(f32, &'static str)>>,
 }
 
 impl SimilarityMemo {
@@ -516,31 +516,47 @@ impl SimilarityMemo {
         self.names.insert(name, ids.as_slice().into());
     }
 
-    /// The similarity of the query's token at `position` (numbered `q`) with the candidate token numbered `c`: the
-    /// one this query already found for a list token of the same text, else [`token_similarity`], remembered.
-    fn similarity(
+    /// The similarities of the query's tokens (`query`, numbered `query_ids`; the memo was started for them) with the
+    /// candidate token numbered `c`, by query position: those this query already found for a list token of the same
+    /// text, else [`token_similarity`]'s, remembered.
+    fn similarities(
         &mut self,
-        (position, q, q_token): (usize, u32, &Token),
+        (query, query_ids): (&[Token], &[u32]),
         (c, c_token): (u32, &Token),
         index: &ScreeningIndex,
+    ) -> &[Option<(f32, &'static str)>] {
+        let width = self.query_pairs.width;
+        debug_assert_eq!(width, query.len(), "the memo is started for the query");
+        let (stamp, row) = self.query_pairs.rows[self.text_ids[c as usize] as usize];
+        if stamp == self.query_pairs.stamp {
+            let start = row as usize * width;
+            return &self.query_pairs.cells[start..start + width];
+        }
+        // The first token of this text in the query's candidates: its row is filled.
+        let start = self.query_pairs.cells.len();
+        self.query_pairs.rows[self.text_ids[c as usize] as usize] =
+            (self.query_pairs.stamp, u32::try_from(start / width.max(1)).unwrap_or(u32::MAX));
+        for (q_token, &q) in query.iter().zip(query_ids) {
+            let found = self.similarity(q, (c, c_token), q_token, index);
+            self.query_pairs.cells.push(found);
+        }
+        &self.query_pairs.cells[start..start + width]
+    }
+
+    /// The similarity of the query token `q_token` (numbered `q`) with the candidate token numbered `c`: remembered,
+    /// or [`token_similarity`].
+    fn similarity(
+        &mut self,
+        q: u32,
+        (c, c_token): (u32, &Token),
+        q_token: &Token,
+        index: &ScreeningIndex,
     ) -> Option<(f32, &'static str)> {
-        let pairs = &mut self.query_pairs;
-        let (stamp, row) = &mut pairs.rows[self.text_ids[c as usize] as usize];
-        if *stamp != pairs.stamp {
-            // The first token of this text in the query's candidates: a row of cells not yet compared.
-            *stamp = pairs.stamp;
-            *row = u32::try_from(pairs.cells.len() / pairs.width.max(1)).unwrap_or(u32::MAX);
-            pairs.cells.resize(pairs.cells.len() + pairs.width, None);
-        }
-        let cell = *row as usize * pairs.width + position;
-        if let Some(known) = pairs.cells[cell] {
-            return known;
-        }
         #[cfg(test)]
         let afresh = tests::FULL_DISTANCE.get() || tests::NO_MEMO.get();
         #[cfg(not(test))]
         let afresh = false;
-        let found = match self.pairs.get(&(q, c)) {
+        match self.pairs.get(&(q, c)) {
             Some(&(_, NO_MATCH)) if !afresh => None,
             Some(&(similarity, how)) if !afresh => Some((similarity, HOW[usize::from(how)])),
             _ => {
@@ -555,9 +571,7 @@ impl SimilarityMemo {
                 }
                 found
             }
-        };
-        self.query_pairs.cells[cell] = Some(found);
-        found
+        }
     }
 
     /// Whether the skeleton of the words numbered `first` and `second` (`words`) written together is `skeleton`,
@@ -604,10 +618,12 @@ pub(crate) fn score_tokens(
     aligned.clear();
     sims.clear();
     let nasab = query.iter().any(|t| t.ancestor) && candidate.iter().any(|t| t.ancestor);
-    for (qi, q) in query.iter().enumerate() {
-        for (ci, c) in candidate.iter().enumerate() {
-            let known = memo.similarity((qi, query_ids[qi], q), (candidate_ids[ci], c), index);
-            if let Some((sim, how)) = known {
+    // Candidate token by candidate token (the order of `sims` does not matter: they are sorted by a total order, or
+    // only their maximums are taken).
+    for (ci, c) in candidate.iter().enumerate() {
+        let row = memo.similarities((query, query_ids), (candidate_ids[ci], c), index);
+        for (qi, (q, known)) in query.iter().zip(row).enumerate() {
+            if let Some((sim, how)) = *known {
                 // A father's name ("bin Salman") is not the person's own name ("Salman bin ...").
                 let sim = if nasab && q.ancestor != c.ancestor { sim * ROLE_CONFLICT } else { sim };
                 sims.push((sim, qi, ci, how));
