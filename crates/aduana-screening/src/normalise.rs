@@ -418,44 +418,52 @@ fn is_patronymic(word: &str) -> bool {
     word.len() >= 8 && ENDINGS.iter().any(|e| word.ends_with(e))
 }
 
+/// Number words and ordinals written in letters, with their digits: words of three to seven letters (see
+/// [`number_word`]).
+const NUMBERS: &[(&str, &str)] = &[
+    ("one", "1"),
+    ("first", "1"),
+    ("two", "2"),
+    ("second", "2"),
+    ("three", "3"),
+    ("third", "3"),
+    ("four", "4"),
+    ("fourth", "4"),
+    ("five", "5"),
+    ("fifth", "5"),
+    ("six", "6"),
+    ("sixth", "6"),
+    ("seven", "7"),
+    ("seventh", "7"),
+    ("eight", "8"),
+    ("eighth", "8"),
+    ("nine", "9"),
+    ("ninth", "9"),
+    ("ten", "10"),
+    ("tenth", "10"),
+    ("twenty", "20"),
+    ("thirty", "30"),
+    ("forty", "40"),
+    ("fourty", "40"),
+    ("fifty", "50"),
+    ("sixty", "60"),
+    ("seventy", "70"),
+    ("eighty", "80"),
+    ("ninety", "90"),
+    ("hundred", "100"),
+];
+
 /// Writes number words and ordinals as digits ("first", "1st", "three" → "1", "1", "3").
 fn number_word(word: &str) -> String {
-    const NUMBERS: &[(&str, &str)] = &[
-        ("one", "1"),
-        ("first", "1"),
-        ("two", "2"),
-        ("second", "2"),
-        ("three", "3"),
-        ("third", "3"),
-        ("four", "4"),
-        ("fourth", "4"),
-        ("five", "5"),
-        ("fifth", "5"),
-        ("six", "6"),
-        ("sixth", "6"),
-        ("seven", "7"),
-        ("seventh", "7"),
-        ("eight", "8"),
-        ("eighth", "8"),
-        ("nine", "9"),
-        ("ninth", "9"),
-        ("ten", "10"),
-        ("tenth", "10"),
-        ("twenty", "20"),
-        ("thirty", "30"),
-        ("forty", "40"),
-        ("fourty", "40"),
-        ("fifty", "50"),
-        ("sixty", "60"),
-        ("seventy", "70"),
-        ("eighty", "80"),
-        ("ninety", "90"),
-        ("hundred", "100"),
-    ];
-    if let Some((_, digits)) = NUMBERS.iter().find(|(w, _)| *w == word) {
-        return (*digits).to_owned();
+    // A number word is all letters and an ordinal starts with a digit, so a word is looked for in the table only
+    // when it has a table word's length and does not start with a digit, and its suffix only when it does.
+    let digit_first = word.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    if !digit_first && (3..=7).contains(&word.len()) {
+        if let Some((_, digits)) = NUMBERS.iter().find(|(w, _)| *w == word) {
+            return (*digits).to_owned();
+        }
     }
-    let ordinal = ["st", "nd", "rd", "th"].iter().find_map(|suffix| word.strip_suffix(suffix));
+    let ordinal = if digit_first { ["st", "nd", "rd", "th"].iter().find_map(|s| word.strip_suffix(s)) } else { None };
     match ordinal {
         Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => digits.to_owned(),
         _ => word.to_owned(),
@@ -470,7 +478,7 @@ mod tests {
     use deunicode::deunicode;
     use unicode_normalization::UnicodeNormalization;
 
-    use super::{skeleton, split_ascii_words, split_unicode_words};
+    use super::{NUMBERS, skeleton, split_ascii_words, split_unicode_words};
 
     #[test]
     fn ascii_text_is_its_own_normal_form_and_transliteration() {
@@ -481,6 +489,14 @@ mod tests {
             assert_eq!(text.nfkc().collect::<String>(), text, "{text:?}");
             let word: String = text.chars().filter(|c| *c != '\u{7f}').collect();
             assert_eq!(deunicode(&word), word, "{word:?}");
+        }
+    }
+
+    #[test]
+    fn number_words_are_three_to_seven_letters() {
+        // What `number_word` relies on to look only such words up.
+        for (word, _) in NUMBERS {
+            assert!((3..=7).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_lowercase()), "{word}");
         }
     }
 
