@@ -7,7 +7,7 @@ use std::path::Path;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{MAX_TOKENS, ScreeningIndex, best_voted, for_each_key, rank};
+use super::{MAX_TOKENS, ScreeningIndex, best_voted, for_each_key, push_class, rank};
 use crate::normalise::{Token, tokens};
 use crate::rules::NameRules;
 use crate::watchlist::parse_list;
@@ -120,5 +120,19 @@ fn one_pass_selection_ranks_as_sorting_every_name() {
         let limit = rng.gen_range(0..names as usize);
         let expected = rank(touched.iter().map(|&n| (n, votes[n as usize].1)).collect(), limit);
         assert_eq!(best_voted(&touched, &votes, limit), expected, "{names} names, limit {limit}");
+    }
+}
+
+#[test]
+fn class_keys_are_written_as_format_writes_them() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let classes = [0, 1, 9, 10, 99, 100, 4_294_967_295]
+        .into_iter()
+        .chain((0..10_000).map(|_| rng.r#gen::<u32>() >> rng.gen_range(0..32)));
+    let mut key = String::from("left over");
+    for class in classes {
+        key.clear();
+        push_class(&mut key, class);
+        assert_eq!(key, format!("c:{class}"));
     }
 }
