@@ -251,26 +251,32 @@ pub(crate) fn rank(mut ranked: Vec<(u32, f32)>, limit: usize) -> Vec<u32> {
 
 /// What [`rank`] returns for `touched` (more than `limit` names, voted for in `votes`), in one pass that keeps the
 /// best `limit` so far in order, instead of collecting every name voted for and selecting among them: most names
-/// rank below the last kept and cost one comparison.
+/// rank below the last kept and cost one comparison. Names are compared by their [`rank_key`].
 fn best_voted(touched: &[u32], votes: &[(u32, f32)], limit: usize) -> Vec<u32> {
-    // Whether `a` ranks before `b`: more votes, or as many and a lower id (the order of `rank`).
-    let before = |a: (u32, f32), b: (u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).is_lt();
-    let mut best: Vec<(u32, f32)> = Vec::with_capacity(limit + 1);
+    let mut best: Vec<u64> = Vec::with_capacity(limit + 1);
     let Some(last) = limit.checked_sub(1) else { return Vec::new() };
     for &name in touched {
-        let voted = (name, votes[name as usize].1);
+        let key = rank_key(name, votes[name as usize].1);
         if best.len() == limit {
-            // Most names have fewer votes than the last kept: a plain comparison says so before the full order
-            // is asked (where `<` holds, `total_cmp` orders the same way).
-            if voted.1 < best[last].1 || !before(voted, best[last]) {
+            if key >= best[last] {
                 continue;
             }
             best.pop();
         }
-        let at = best.partition_point(|&kept| before(kept, voted));
-        best.insert(at, voted);
+        let at = best.partition_point(|&kept| kept < key);
+        best.insert(at, key);
     }
-    best.into_iter().map(|(name, _)| name).collect()
+    // The low half of a key is the name.
+    best.into_iter().map(|key| (key & u64::from(u32::MAX)) as u32).collect()
+}
+
+/// A name's place in the order of [`rank`] as one integer, smaller first: the votes in the order of `f32::total_cmp`
+/// (the bits of a negative number all flipped, the sign bit of any other set), reversed (more votes first), then
+/// the name's id (lower first).
+fn rank_key(name: u32, votes: f32) -> u64 {
+    let bits = votes.to_bits();
+    let ordered = if bits >> 31 == 1 { !bits } else { bits | 1 << 31 };
+    (u64::from(!ordered) << 32) | u64::from(name)
 }
 
 /// The identity of a token for frequency counting: its first class, or its text.

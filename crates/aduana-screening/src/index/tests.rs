@@ -109,9 +109,15 @@ fn candidates_are_those_of_a_scan_of_every_name_on_the_un_list() {
 fn one_pass_selection_ranks_as_sorting_every_name() {
     let mut rng = StdRng::seed_from_u64(3);
     for _ in 0..2_000 {
-        // Few distinct votes, so that ties (broken by the lower id) are frequent.
+        // Few distinct votes, so that ties (broken by the lower id) are frequent; a few negative ones and -0.0, which
+        // no query gives, to hold the order to `f32::total_cmp`'s.
         let names = rng.gen_range(1..300_u32);
-        let votes: Vec<(u32, f32)> = (0..names).map(|_| (1, f32::from(rng.gen_range(0..8_u8)) * 0.25)).collect();
+        let vote = |rng: &mut StdRng| match rng.gen_range(0..12_u8) {
+            8 => -0.0,
+            9..=11 => -f32::from(rng.gen_range(0..8_u8)) * 0.25,
+            n => f32::from(n) * 0.25,
+        };
+        let votes: Vec<(u32, f32)> = (0..names).map(|_| (1, vote(&mut rng))).collect();
         let mut touched: Vec<u32> = (0..names).collect();
         // The voted names come in the order of the postings, not of their ids.
         for i in (1..touched.len()).rev() {
