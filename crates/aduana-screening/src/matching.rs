@@ -327,9 +327,9 @@ pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
 #[derive(Debug)]
 pub(crate) enum Aligned {
     /// Query token `query` with candidate token `candidate`.
-    Tokens { query: usize, candidate: usize, how: &'static str, similarity: f32 },
+    Tokens { query: usize, candidate: usize, how: How, similarity: f32 },
     /// Query tokens with candidate tokens (an acronym, a split word, a phrase).
-    Group { query: std::ops::Range<usize>, candidate: std::ops::Range<usize>, how: &'static str, similarity: f32 },
+    Group { query: std::ops::Range<usize>, candidate: std::ops::Range<usize>, how: How, similarity: f32 },
     /// The names as a whole (joined without spaces, or their skeletons).
     Whole(TokenPair),
 }
@@ -346,7 +346,7 @@ fn token_pairs(
         .drain(..)
         .map(|aligned| match aligned {
             Aligned::Tokens { query: qi, candidate: ci, how, similarity } => {
-                let how = if how == "class" {
+                let how = if how == How::Class {
                     let label = candidate[ci]
                         .classes
                         .iter()
@@ -355,13 +355,16 @@ fn token_pairs(
                         .map_or_else(String::new, |c| c.label.clone());
                     format!("class:{label}")
                 } else {
-                    how.to_owned()
+                    how.word().to_owned()
                 };
                 TokenPair { query: query[qi].text.clone(), candidate: candidate[ci].text.clone(), how, similarity }
             }
-            Aligned::Group { query: qr, candidate: cr, how, similarity } => {
-                TokenPair { query: text(&query[qr]), candidate: text(&candidate[cr]), how: how.to_owned(), similarity }
-            }
+            Aligned::Group { query: qr, candidate: cr, how, similarity } => TokenPair {
+                query: text(&query[qr]),
+                candidate: text(&candidate[cr]),
+                how: how.word().to_owned(),
+                similarity,
+            },
             Aligned::Whole(pair) => pair,
         })
         .collect()
@@ -371,7 +374,7 @@ fn token_pairs(
 type Acronyms = Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>;
 
 /// The similarity of a query token (by position) with a candidate token, and how they matched.
-type PairSimilarity = (f32, usize, usize, &'static str);
+type PairSimilarity = (f32, usize, usize, How);
 
 /// The working vectors of [`score_tokens`], kept per thread from one candidate and one query to the next and
 /// cleared at each use instead of allocated (see [`SCRATCH`]).
@@ -400,10 +403,52 @@ pub(crate) struct Scratch {
 const MEMO_TOKENS: usize = 1 << 16;
 const MEMO_PAIRS: usize = 1 << 19;
 
-/// How two tokens can match ([`token_similarity`]), numbered so that the memo keeps a pair's answer in 8 bytes.
-const HOW: [&str; 8] = ["exact", "class", "initial", "phonetic", "patronymic", "spelling", "inflection", "fuzzy"];
-/// The number of "no similarity" in the memo.
-const NO_MATCH: u8 = u8::MAX;
+/// How two tokens ([`token_similarity`]) or groups of tokens ([`group_matches`]) match: a small number to compare
+/// and keep (the memo keeps a pair's answer in 8 bytes), put in words ([`How::word`]) only when a match is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum How {
+    /// The same text.
+    Exact,
+    /// Words of one class of equivalents (the label is added in words, see [`token_pairs`]).
+    Class,
+    /// An initial against a word it begins.
+    Initial,
+    /// The same sounds.
+    Phonetic,
+    /// Patronymics of one name.
+    Patronymic,
+    /// The same name in another romanisation of its vowels.
+    Spelling,
+    /// A grammatical ending added.
+    Inflection,
+    /// A misspelling.
+    Fuzzy,
+    /// An acronym or initials against the words they abbreviate.
+    Acronym,
+    /// A phrase against its equivalent.
+    Phrase,
+    /// A word split in two against the whole word.
+    Split,
+}
+
+impl How {
+    /// The word for the way of matching in the reported pairs ([`TokenPair::how`]).
+    fn word(self) -> &'static str {
+        match self {
+            How::Exact => "exact",
+            How::Class => "class",
+            How::Initial => "initial",
+            How::Phonetic => "phonetic",
+            How::Patronymic => "patronymic",
+            How::Spelling => "spelling",
+            How::Inflection => "inflection",
+            How::Fuzzy => "fuzzy",
+            How::Acronym => "acronym",
+            How::Phrase => "phrase",
+            How::Split => "split",
+        }
+    }
+}
 
 /// Token similarities remembered across the queries a thread screens: the names screened and their candidates share
 /// a few thousand given names, surnames and company words, and comparing two tokens (edit distance, sounds) costs
@@ -427,9 +472,8 @@ pub(crate) struct SimilarityMemo {
     /// The ids of the tokens of the index's names (by name id) seen as candidates: the same names come back as
     /// candidates query after query, and one lookup here saves one per token.
     names: FastMap<u32, Box<[u32]>>,
-    /// The answers of [`token_similarity`] by pair of token ids: a similarity and its [`HOW`] number, or
-    /// [`NO_MATCH`].
-    pairs: FastMap<(u32, u32), (f32, u8)>,
+    /// The answers of [`token_similarity`] by pair of token ids.
+    pairs: FastMap<(u32, u32), Option<(f32, How)>>,
     /// The consonant skeletons of two adjacent words written together ([`group_matches`]), by the ids of the two
     /// words' texts: a skeleton depends only on the texts, and the same word pairs ("abdul rahman", "al hassan")
     /// come back query after query.
@@ -450,7 +494,7 @@ struct QueryPairs {
     /// The number of the query's tokens (cells per row).
     width: usize,
     /// The rows' cells: the similarity of the row's text with each query token.
-    cells: Vec<Option<(f32, &'static str)>>,
+    cells: Vec<Option<(f32, How)>>,
 }
 
 impl SimilarityMemo {
@@ -524,7 +568,7 @@ impl SimilarityMemo {
         (query, query_ids): (&[Token], &[u32]),
         (c, c_token): (u32, &Token),
         index: &ScreeningIndex,
-    ) -> &[Option<(f32, &'static str)>] {
+    ) -> &[Option<(f32, How)>] {
         let width = self.query_pairs.width;
         debug_assert_eq!(width, query.len(), "the memo is started for the query");
         let (stamp, row) = self.query_pairs.rows[self.text_ids[c as usize] as usize];
@@ -551,23 +595,22 @@ impl SimilarityMemo {
         (c, c_token): (u32, &Token),
         q_token: &Token,
         index: &ScreeningIndex,
-    ) -> Option<(f32, &'static str)> {
+    ) -> Option<(f32, How)> {
         #[cfg(test)]
         let afresh = tests::FULL_DISTANCE.get() || tests::NO_MEMO.get();
         #[cfg(not(test))]
         let afresh = false;
         match self.pairs.get(&(q, c)) {
-            Some(&(_, NO_MATCH)) if !afresh => None,
-            Some(&(similarity, how)) if !afresh => Some((similarity, HOW[usize::from(how)])),
+            Some(&known) if !afresh => known,
             _ => {
                 let found = token_similarity(q_token, c_token, index);
-                let number = match found {
-                    None => Some(NO_MATCH),
-                    Some((_, how)) => HOW.iter().position(|h| *h == how).and_then(|n| u8::try_from(n).ok()),
-                };
-                // A way of matching missing from `HOW` is not remembered (and compared afresh each time).
-                if let Some(number) = number.filter(|_| !afresh) {
-                    self.pairs.insert((q, c), (found.map_or(0.0, |(similarity, _)| similarity), number));
+                if !afresh {
+                    // The map grows eightfold, not twofold: it fills to about `MEMO_PAIRS` pairs in the first
+                    // thousands of queries, and each growth moves every pair again.
+                    if self.pairs.len() == self.pairs.capacity() {
+                        self.pairs.reserve((self.pairs.len() * 7).clamp(1 << 10, MEMO_PAIRS));
+                    }
+                    self.pairs.insert((q, c), found);
                 }
                 found
             }
@@ -643,7 +686,7 @@ pub(crate) fn score_tokens(
             let pair = TokenPair {
                 query: query.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "),
                 candidate: candidate.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "),
-                how: "phonetic".to_owned(),
+                how: How::Phonetic.word().to_owned(),
                 similarity: SKELETON_SCORE,
             };
             return Some(whole(aligned, (SKELETON_SCORE, pair)));
@@ -665,7 +708,11 @@ pub(crate) fn score_tokens(
     }
     // Whole words align first, initials after: "V." must not take "Vlagyimir" from "Vladimir".
     sims.sort_by(|a, b| {
-        (a.3 == "initial").cmp(&(b.3 == "initial")).then(b.0.total_cmp(&a.0)).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+        (a.3 == How::Initial)
+            .cmp(&(b.3 == How::Initial))
+            .then(b.0.total_cmp(&a.0))
+            .then(a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
     });
     q_used.clear();
     q_used.resize(query.len(), false);
@@ -694,7 +741,7 @@ pub(crate) fn score_tokens(
             }
         }
         for &(sim, qi, ci, how) in sims.iter() {
-            let word = how == "exact" && sim >= 1.0 && !query[qi].generic && query[qi].text.len() > 1;
+            let word = how == How::Exact && sim >= 1.0 && !query[qi].generic && query[qi].text.len() > 1;
             if q_used[qi] || c_used[ci] || first && !word {
                 continue;
             }
@@ -861,7 +908,7 @@ struct GroupMatch {
     query: std::ops::Range<usize>,
     candidate: std::ops::Range<usize>,
     similarity: f32,
-    how: &'static str,
+    how: How,
 }
 
 /// Finds the matches that are not token to token: an acronym or initials written as one word against the words
@@ -920,7 +967,7 @@ fn group_matches(
                 let apart = range.len() == 1 && run.iter().all(|t| t.text.len() == 1);
                 if spelled && (written_out || apart) {
                     let similarity = if apart { 0.95 } else { ACRONYM_SIMILARITY };
-                    push(range.clone(), start..start + letters.len(), similarity, "acronym", flipped);
+                    push(range.clone(), start..start + letters.len(), similarity, How::Acronym, flipped);
                 }
             }
         }
@@ -933,12 +980,12 @@ fn group_matches(
                 }
                 for (j, other) in b.iter().enumerate() {
                     if other.classes.iter().any(|id| classes.contains(id)) {
-                        push(i..i + length, j..j + 1, 1.0, "phrase", flipped);
+                        push(i..i + length, j..j + 1, 1.0, How::Phrase, flipped);
                     }
                     for other_phrase in other.phrases.iter().flat_map(|p| p.iter()) {
                         let fits = j + other_phrase.words <= b.len();
                         if fits && other_phrase.classes.iter().any(|id| classes.contains(id)) {
-                            push(i..i + length, j..j + other_phrase.words, 1.0, "phrase", flipped);
+                            push(i..i + length, j..j + other_phrase.words, 1.0, How::Phrase, flipped);
                         }
                     }
                 }
@@ -958,7 +1005,7 @@ fn group_matches(
                     // The skeleton of the two words joined, computed once per pair of texts.
                     if exact || memo.joined_skeleton_is((a_ids[i], a_ids[i + 1]), (token, next), &other.skeleton) {
                         let similarity = if exact { 0.95 } else { 0.85 };
-                        push(i..i + 2, j..j + 1, similarity, "split", flipped);
+                        push(i..i + 2, j..j + 1, similarity, How::Split, flipped);
                     }
                 }
             }
@@ -1076,7 +1123,7 @@ fn concatenation_similarity(
 }
 
 /// How similar two tokens are, and how; `None` below the fuzzy floor.
-fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, &'static str)> {
+fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, How)> {
     if let (Some(qw), Some(cw)) = (&q.written, &c.written) {
         // Han, kana and Hangul are compared as written: their transliterations merge different characters.
         if q.script == c.script && qw != cw {
@@ -1084,26 +1131,27 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         }
     }
     if q.text == c.text {
-        return Some((1.0, "exact"));
+        return Some((1.0, How::Exact));
     }
     if q.classes.iter().any(|id| c.classes.contains(id)) {
-        return Some((1.0, "class"));
+        return Some((1.0, How::Class));
     }
     let (short, long) = if q.text.len() <= c.text.len() { (q, c) } else { (c, q) };
     if short.text.len() == 1 {
         if long.text.starts_with(&short.text) {
-            return Some((0.9, "initial"));
+            return Some((0.9, How::Initial));
         }
         // An initial in another script or spelling ("В." against the Hangul "beulradimireu", "V." against
         // "Wladimir"): the sound class must agree.
-        return (!short.skeleton.is_empty() && long.skeleton.starts_with(&short.skeleton)).then_some((0.8, "initial"));
+        return (!short.skeleton.is_empty() && long.skeleton.starts_with(&short.skeleton))
+            .then_some((0.8, How::Initial));
     }
     // A syllable romanised by different systems ("Xi", "Hsi", "Shi", "Si"; "Pak", "Bak"): the same sound classes
     // and the same vowels.
     if long.text.len() <= 3 && !short.skeleton.is_empty() && short.skeleton == long.skeleton {
         let vowels = |t: &str| t.bytes().filter(|b| b"aeiouy".contains(b)).collect::<Vec<u8>>();
         if vowels(&short.text) == vowels(&long.text) {
-            return Some((0.85, "phonetic"));
+            return Some((0.85, How::Phonetic));
         }
     }
     // Two patronymics formed from the same name in different languages ("Vladimirovich", "Wladimirowitsch",
@@ -1111,7 +1159,7 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     if q.patronymic && c.patronymic {
         let common = q.skeleton.bytes().zip(c.skeleton.bytes()).take_while(|(a, b)| a == b).count();
         if common >= 4 {
-            return Some((0.9, "patronymic"));
+            return Some((0.9, How::Patronymic));
         }
     }
     let max_len = long.text.len();
@@ -1129,7 +1177,7 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         let sim = 1.0 - distance / max_len as f32;
         if distance <= budget {
             // Each edit costs its share of the letters, scaled by FUZZY_PENALTY; the sounds may agree better.
-            let fuzzy = (1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy");
+            let fuzzy = (1.0 - FUZZY_PENALTY * (1.0 - sim), How::Fuzzy);
             return Some(match phonetic_similarity(q, c, index) {
                 Some(phonetic) if phonetic.0 > fuzzy.0 => phonetic,
                 _ => fuzzy,
@@ -1141,13 +1189,13 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         && long.text.starts_with(&short.text)
         && matches!(&long.text[short.text.len()..], "s" | "as" | "is" | "us" | "a" | "i")
     {
-        return Some((0.9, "inflection"));
+        return Some((0.9, How::Inflection));
     }
     phonetic_similarity(q, c, index)
 }
 
 /// How similar two tokens sound (their skeletons), and how; `None` when they do not.
-fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, &'static str)> {
+fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, How)> {
     // Transliteration from another script loses distinctions the skeleton ignores too, so a skeleton match across
     // scripts is stronger evidence than within one.
     let across = q.script != c.script;
@@ -1166,7 +1214,7 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         && q.text.len().min(c.text.len()) >= 4
         && vowel_spelling(&q.text) == vowel_spelling(&c.text)
     {
-        return Some((0.92, "spelling"));
+        return Some((0.92, How::Spelling));
     }
     let (mut qs, mut cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
     // A grammatical ending in one language ("Vladimiras", "Putins") is not part of the name.
@@ -1200,7 +1248,7 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
     }
     if qs.len() >= 3 && qs == cs {
         if across {
-            return Some((0.92, "phonetic"));
+            return Some((0.92, How::Phonetic));
         }
         // Within a script, the same sounds one letter apart ("Putyin", "Putin") is nearly the same spelling, two
         // letters apart a variant ("Schulze", "Scholz"). Further apart, a short skeleton is another name that
@@ -1208,8 +1256,8 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         // language's spelling ("Volodymyr", "Vlagyimir", "Vladimir").
         let letters = edit_distance(q.text.as_bytes(), c.text.as_bytes(), 2.0, index);
         return match letters {
-            d if d <= 1.0 => Some((0.92, "phonetic")),
-            d if d <= 2.0 || qs.len() >= 5 => Some((0.85, "phonetic")),
+            d if d <= 1.0 => Some((0.92, How::Phonetic)),
+            d if d <= 2.0 || qs.len() >= 5 => Some((0.85, How::Phonetic)),
             _ => None,
         };
     }
@@ -1221,7 +1269,7 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         && qs[0] == cs[0]
         && edit_distance(qs, cs, 1.0, index) <= 1.0
     {
-        return Some((0.85, "phonetic"));
+        return Some((0.85, How::Phonetic));
     }
     None
 }
