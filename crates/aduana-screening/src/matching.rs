@@ -204,6 +204,7 @@ fn screen_tokens_down_to(
     // Candidates share tokens ("mohammed", "al"): each query token is compared with each distinct list token once
     // (by the memo's table of this query's similarities).
     let query_country = query.nationality.as_deref().and_then(country_key);
+    let query_shape = GroupShape::of(query_tokens);
     let mut best: Vec<(u32, f32, Match)> = Vec::new();
     for name_id in index.candidates(query_tokens, query_weights, config.max_candidates) {
         let name = &index.names[name_id as usize];
@@ -227,8 +228,8 @@ fn screen_tokens_down_to(
         let cut = if floor > 0.0 { (floor - evidence_delta) / quality - BOUND_MARGIN } else { f32::NEG_INFINITY };
         memo.name_ids(name_id, &name.tokens, &mut scratch.candidate_ids);
         let scored = score_tokens(
-            (query_tokens, query_weights),
-            (&name.tokens, &name.weights),
+            (query_tokens, query_weights, &query_shape),
+            (&name.tokens, &name.weights, &name.shape),
             index,
             scratch,
             (&mut *memo, query_ids),
@@ -316,7 +317,9 @@ pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
         SCRATCH.with_borrow_mut(|scratch| {
             scratch.candidate_ids.clear();
             scratch.candidate_ids.extend(b.iter().map(|t| memo.id(t)));
-            let scored = score_tokens((&a, &aw), (&b, &bw), index, scratch, (memo, &a_ids), f32::NEG_INFINITY);
+            let (a_shape, b_shape) = (GroupShape::of(&a), GroupShape::of(&b));
+            let (a, b) = ((&a[..], &aw[..], &a_shape), (&b[..], &bw[..], &b_shape));
+            let scored = score_tokens(a, b, index, scratch, (memo, &a_ids), f32::NEG_INFINITY);
             scored.unwrap_or(0.0)
         })
     })
@@ -650,8 +653,8 @@ thread_local! {
 /// `memo` has the ids of the query's tokens, and `scratch.candidate_ids` those of the candidate's, in `memo`
 /// (started for this query).
 pub(crate) fn score_tokens(
-    (query, query_weights): (&[Token], &[f32]),
-    (candidate, candidate_weights): (&[Token], &[f32]),
+    (query, query_weights, query_shape): (&[Token], &[f32], &GroupShape),
+    (candidate, candidate_weights, candidate_shape): (&[Token], &[f32], &GroupShape),
     index: &ScreeningIndex,
     scratch: &mut Scratch,
     (memo, query_ids): (&mut SimilarityMemo, &[u32]),
@@ -674,7 +677,11 @@ pub(crate) fn score_tokens(
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index, joined);
-    group_matches((query, candidate), (memo, query_ids, candidate_ids), (acronyms, letters), groups);
+    if GroupShape::may_group(query_shape, candidate_shape) {
+        group_matches((query, candidate), (memo, query_ids, candidate_ids), (acronyms, letters), groups);
+    } else {
+        groups.clear();
+    }
     // The names as a whole, instead of the pairs aligned so far.
     let whole = |aligned: &mut Vec<Aligned>, (score, pair): (f32, TokenPair)| {
         aligned.clear();
@@ -900,6 +907,82 @@ fn score_bound(
         bound = 1.0;
     }
     bound
+}
+
+/// What [`group_matches`] looks for in one name, summed up once per indexed name (at index build) and once per
+/// query, so that the pairs of names where no group can form skip it: most pairs of person names have no acronym of
+/// the other's initials, no phrase and no word split in two.
+///
+/// Every test below is looser than [`group_matches`]'s own (letters are kept by their byte modulo 64, lengths of 63
+/// and more count as 63): it may let through a pair that has no group, never turn away one that has.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct GroupShape {
+    /// The number of tokens.
+    tokens: usize,
+    /// The first letters of the tokens (bit `byte % 64`).
+    initials: u64,
+    /// The acronyms of the name (as [`group_matches`] finds them): their letters (bits as in `initials`) and their
+    /// length; `None` when there are more than four, and any of them may match.
+    acronyms: Option<Vec<(u64, usize)>>,
+    /// Whether a token starts a phrase.
+    phrases: bool,
+    /// The lengths of two adjacent words of two letters or more written together (bit `min(length, 63)`).
+    pairs: u64,
+    /// The lengths of the words of six letters or more (bit `min(length, 63)`).
+    long_words: u64,
+}
+
+impl GroupShape {
+    /// The shape of a name given as tokens.
+    pub(crate) fn of(tokens: &[Token]) -> GroupShape {
+        let bit = |byte: u8| 1_u64 << (byte % 64);
+        let length_bit = |length: usize| 1_u64 << length.min(63);
+        let mut shape = GroupShape { tokens: tokens.len(), ..GroupShape::default() };
+        let mut acronyms = Vec::new();
+        let mut i = 0;
+        while i < tokens.len() {
+            let run = tokens[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
+            if run >= 2 {
+                acronyms.push((tokens[i..i + run].iter().fold(0, |mask, t| mask | bit(t.text.as_bytes()[0])), run));
+                i += run;
+                continue;
+            }
+            let token = &tokens[i];
+            if (2..=4).contains(&token.text.len())
+                && token.classes.is_empty()
+                && token.text.bytes().all(|b| b.is_ascii_alphabetic())
+            {
+                acronyms.push((token.text.bytes().fold(0, |mask, b| mask | bit(b)), token.text.len()));
+            }
+            i += 1;
+        }
+        shape.acronyms = (acronyms.len() <= 4).then_some(acronyms);
+        for (i, token) in tokens.iter().enumerate() {
+            shape.initials |= token.text.as_bytes().first().map_or(0, |b| bit(*b));
+            shape.phrases |= token.phrases.is_some();
+            if let Some(next) = tokens.get(i + 1).filter(|next| token.text.len() > 1 && next.text.len() > 1) {
+                shape.pairs |= length_bit(token.text.len() + next.text.len());
+            }
+            if token.text.len() >= 6 {
+                shape.long_words |= length_bit(token.text.len());
+            }
+        }
+        shape
+    }
+
+    /// Whether [`group_matches`] may find a group between the names of shapes `a` and `b`: `false` only when it
+    /// surely finds none.
+    fn may_group(a: &GroupShape, b: &GroupShape) -> bool {
+        // An acronym of one name needs as many words in the other, with its letters as their first letters.
+        let acronym = |a: &GroupShape, b: &GroupShape| {
+            a.acronyms.as_ref().is_none_or(|acronyms| {
+                acronyms.iter().any(|&(letters, length)| letters & !b.initials == 0 && length <= b.tokens)
+            })
+        };
+        // A split word needs a word in the other name within one letter of the two words' length.
+        let split = |a: &GroupShape, b: &GroupShape| (a.pairs | a.pairs << 1 | a.pairs >> 1) & b.long_words != 0;
+        a.phrases || b.phrases || acronym(a, b) || acronym(b, a) || split(a, b) || split(b, a)
+    }
 }
 
 /// Several tokens on one side matched with one or more on the other.
@@ -1438,8 +1521,11 @@ mod tests {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
-    use super::{Query, ScreeningConfig, letter_bound, screen, screen_down_to};
+    use super::{
+        GroupShape, Query, ScreeningConfig, SimilarityMemo, group_matches, letter_bound, screen, screen_down_to,
+    };
     use crate::index::ScreeningIndex;
+    use crate::normalise::{Token, tokens};
     use crate::rules::NameRules;
     use crate::watchlist::{BirthDate, parse_list};
 
@@ -1499,6 +1585,35 @@ mod tests {
                 String::from_utf8_lossy(&b)
             );
         }
+    }
+
+    /// Pairs of names where [`GroupShape::may_group`] says no group can form have none: the yente queries and the
+    /// UN list's names against the list's names (which have acronyms, initials, phrases and words split in two).
+    #[test]
+    fn group_shapes_turn_away_only_pairs_without_groups() {
+        let (queries, index, _) = yente_queries_and_un_index();
+        let rules = index.rules();
+        let listed: Vec<Vec<Token>> = index.names.iter().map(|n| n.tokens.clone()).collect();
+        let asked = queries.iter().step_by(4).map(|q| tokens(&q.name, rules).tokens);
+        let names: Vec<Vec<Token>> = asked.chain(listed.iter().step_by(3).cloned()).collect();
+        let mut memo = SimilarityMemo::default();
+        let (mut acronyms, mut letters, mut found) = (Vec::new(), String::new(), Vec::new());
+        let (mut turned_away, mut grouped) = (0, 0);
+        for a in &names {
+            let a_shape = GroupShape::of(a);
+            memo.start(&index, a.len());
+            let a_ids: Vec<u32> = a.iter().map(|t| memo.id(t)).collect();
+            for b in listed.iter().step_by(7) {
+                let b_ids: Vec<u32> = b.iter().map(|t| memo.id(t)).collect();
+                group_matches((a, b), (&mut memo, &a_ids, &b_ids), (&mut acronyms, &mut letters), &mut found);
+                if !GroupShape::may_group(&a_shape, &GroupShape::of(b)) {
+                    assert!(found.is_empty(), "{a:?} against {b:?}: {found:?}");
+                    turned_away += 1;
+                }
+                grouped += usize::from(!found.is_empty());
+            }
+        }
+        assert!(turned_away > 100_000 && grouped > 100, "{turned_away} pairs turned away, {grouped} with groups");
     }
 
     /// The yente queries (UN positives, US negatives, US Congress: 2,937 names with dates of birth and
