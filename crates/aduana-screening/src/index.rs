@@ -8,7 +8,7 @@ mod countries;
 mod tests;
 
 use crate::fast_hash::FastMap;
-use crate::matching::GroupShape;
+use crate::matching::NameShape;
 use crate::normalise::{Token, tokens};
 use crate::rules::NameRules;
 use crate::watchlist::{AliasQuality, Entry, WatchList};
@@ -50,8 +50,8 @@ pub(crate) struct IndexedName {
     pub(crate) tokens: Vec<Token>,
     /// The tokens' weights (see [`ScreeningIndex::weight`]), computed once the whole list is counted.
     pub(crate) weights: Vec<f32>,
-    /// What the scoring's search for acronyms, phrases and split words needs to know of the name.
-    pub(crate) shape: GroupShape,
+    /// What the scoring needs to know of the name as a whole (see [`NameShape`]).
+    pub(crate) shape: NameShape,
 }
 
 /// The lists, normalised and indexed for screening.
@@ -112,7 +112,7 @@ impl ScreeningIndex {
                         entry: entry_number,
                         alias: u16::try_from(alias_number).unwrap_or(u16::MAX),
                         quality: alias.quality,
-                        shape: GroupShape::of(&name_tokens),
+                        shape: NameShape::of(&name_tokens),
                         tokens: name_tokens,
                         weights: Vec::new(),
                     });

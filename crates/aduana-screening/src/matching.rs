@@ -204,7 +204,7 @@ fn screen_tokens_down_to(
     // Candidates share tokens ("mohammed", "al"): each query token is compared with each distinct list token once
     // (by the memo's table of this query's similarities).
     let query_country = query.nationality.as_deref().and_then(country_key);
-    let query_shape = GroupShape::of(query_tokens);
+    let query_shape = NameShape::of(query_tokens);
     let mut best: Vec<(u32, f32, Match)> = Vec::new();
     for name_id in index.candidates(query_tokens, query_weights, config.max_candidates) {
         let name = &index.names[name_id as usize];
@@ -317,7 +317,7 @@ pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
         SCRATCH.with_borrow_mut(|scratch| {
             scratch.candidate_ids.clear();
             scratch.candidate_ids.extend(b.iter().map(|t| memo.id(t)));
-            let (a_shape, b_shape) = (GroupShape::of(&a), GroupShape::of(&b));
+            let (a_shape, b_shape) = (NameShape::of(&a), NameShape::of(&b));
             let (a, b) = ((&a[..], &aw[..], &a_shape), (&b[..], &bw[..], &b_shape));
             let scored = score_tokens(a, b, index, scratch, (memo, &a_ids), f32::NEG_INFINITY);
             scored.unwrap_or(0.0)
@@ -653,8 +653,8 @@ thread_local! {
 /// `memo` has the ids of the query's tokens, and `scratch.candidate_ids` those of the candidate's, in `memo`
 /// (started for this query).
 pub(crate) fn score_tokens(
-    (query, query_weights, query_shape): (&[Token], &[f32], &GroupShape),
-    (candidate, candidate_weights, candidate_shape): (&[Token], &[f32], &GroupShape),
+    (query, query_weights, query_shape): (&[Token], &[f32], &NameShape),
+    (candidate, candidate_weights, candidate_shape): (&[Token], &[f32], &NameShape),
     index: &ScreeningIndex,
     scratch: &mut Scratch,
     (memo, query_ids): (&mut SimilarityMemo, &[u32]),
@@ -677,7 +677,7 @@ pub(crate) fn score_tokens(
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index, joined);
-    if GroupShape::may_group(query_shape, candidate_shape) {
+    if NameShape::may_group(query_shape, candidate_shape) {
         group_matches((query, candidate), (memo, query_ids, candidate_ids), (acronyms, letters), groups);
     } else {
         groups.clear();
@@ -689,7 +689,7 @@ pub(crate) fn score_tokens(
         score
     };
     if sims.is_empty() && groups.is_empty() {
-        if whole_skeleton_matches(query, candidate) {
+        if whole_skeleton_matches(query_shape, candidate_shape) {
             let pair = TokenPair {
                 query: query.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "),
                 candidate: candidate.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "),
@@ -706,7 +706,8 @@ pub(crate) fn score_tokens(
     let use_bound = true;
     if use_bound && cut > 0.0 {
         let weights = (query_weights, candidate_weights);
-        let bound = score_bound((query, candidate), weights, (sims, groups), joined.as_ref().map(|j| j.0), best);
+        let names = (query, candidate, query_shape, candidate_shape);
+        let bound = score_bound(names, weights, (sims, groups), joined.as_ref().map(|j| j.0), best);
         if bound < cut {
             #[cfg(test)]
             tests::SKIPPED.set(tests::SKIPPED.get() + 1);
@@ -854,7 +855,7 @@ pub(crate) fn score_tokens(
     }
     // Across scripts the letters of a name part differ but its sounds stay: the consonant skeletons of the whole
     // names, in order, agree ("Hsi Chin-ping" and "Xi Jinping", "Saddam Husayn" and "Saddam Hussein").
-    if score < SKELETON_SCORE && whole_skeleton_matches(query, candidate) {
+    if score < SKELETON_SCORE && whole_skeleton_matches(query_shape, candidate_shape) {
         score = SKELETON_SCORE;
     }
     match joined {
@@ -870,7 +871,7 @@ pub(crate) fn score_tokens(
 /// forms (all below 1) are left out; and the whole-name paths count at their value: the names joined without spaces
 /// (`joined`, already computed), the whole skeletons (0.82), and two names of the same words in the same order (1.0).
 fn score_bound(
-    (query, candidate): (&[Token], &[Token]),
+    (query, candidate, query_shape, candidate_shape): (&[Token], &[Token], &NameShape, &NameShape),
     (query_weights, candidate_weights): (&[f32], &[f32]),
     (sims, groups): (&[PairSimilarity], &[GroupMatch]),
     joined: Option<f32>,
@@ -895,7 +896,7 @@ fn score_bound(
     let base = MAX_COVER_SHARE * q_cover.max(c_cover) + (1.0 - MAX_COVER_SHARE) * q_cover.min(c_cover);
     let confidence = (q_matched.min(c_matched) / CONFIDENT_SHARED).min(1.0);
     let mut bound = (base * confidence).max(joined.unwrap_or(0.0));
-    if whole_skeleton_matches(query, candidate) {
+    if whole_skeleton_matches(query_shape, candidate_shape) {
         bound = bound.max(SKELETON_SCORE);
     }
     let same_words = query.len() == candidate.len()
@@ -909,14 +910,15 @@ fn score_bound(
     bound
 }
 
-/// What [`group_matches`] looks for in one name, summed up once per indexed name (at index build) and once per
-/// query, so that the pairs of names where no group can form skip it: most pairs of person names have no acronym of
-/// the other's initials, no phrase and no word split in two.
+/// What the scoring of a pair of names needs to know of each name as a whole, summed up once per indexed name (at
+/// index build) and once per query instead of once per pair: what [`group_matches`] looks for, so that the pairs of
+/// names where no group can form skip it (most pairs of person names have no acronym of the other's initials, no
+/// phrase and no word split in two), and what [`whole_skeleton_matches`] compares.
 ///
-/// Every test below is looser than [`group_matches`]'s own (letters are kept by their byte modulo 64, lengths of 63
+/// Every test of [`NameShape::may_group`] is looser than [`group_matches`]'s own (letters are kept by their byte modulo 64, lengths of 63
 /// and more count as 63): it may let through a pair that has no group, never turn away one that has.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct GroupShape {
+pub(crate) struct NameShape {
     /// The number of tokens.
     tokens: usize,
     /// The first letters of the tokens (bit `byte % 64`).
@@ -930,14 +932,18 @@ pub(crate) struct GroupShape {
     pairs: u64,
     /// The lengths of the words of six letters or more (bit `min(length, 63)`).
     long_words: u64,
+    /// The scripts of the tokens ([`Script::bit`]).
+    scripts: u32,
+    /// The consonant skeletons of the substantive tokens joined in order, a letter repeated across words once.
+    skeleton: String,
 }
 
-impl GroupShape {
+impl NameShape {
     /// The shape of a name given as tokens.
-    pub(crate) fn of(tokens: &[Token]) -> GroupShape {
+    pub(crate) fn of(tokens: &[Token]) -> NameShape {
         let bit = |byte: u8| 1_u64 << (byte % 64);
         let length_bit = |length: usize| 1_u64 << length.min(63);
-        let mut shape = GroupShape { tokens: tokens.len(), ..GroupShape::default() };
+        let mut shape = NameShape { tokens: tokens.len(), ..NameShape::default() };
         let mut acronyms = Vec::new();
         let mut i = 0;
         while i < tokens.len() {
@@ -966,21 +972,29 @@ impl GroupShape {
             if token.text.len() >= 6 {
                 shape.long_words |= length_bit(token.text.len());
             }
+            shape.scripts |= token.script.bit();
+            if !token.generic {
+                for c in token.skeleton.chars() {
+                    if !shape.skeleton.ends_with(c) {
+                        shape.skeleton.push(c);
+                    }
+                }
+            }
         }
         shape
     }
 
     /// Whether [`group_matches`] may find a group between the names of shapes `a` and `b`: `false` only when it
     /// surely finds none.
-    fn may_group(a: &GroupShape, b: &GroupShape) -> bool {
+    fn may_group(a: &NameShape, b: &NameShape) -> bool {
         // An acronym of one name needs as many words in the other, with its letters as their first letters.
-        let acronym = |a: &GroupShape, b: &GroupShape| {
+        let acronym = |a: &NameShape, b: &NameShape| {
             a.acronyms.as_ref().is_none_or(|acronyms| {
                 acronyms.iter().any(|&(letters, length)| letters & !b.initials == 0 && length <= b.tokens)
             })
         };
         // A split word needs a word in the other name within one letter of the two words' length.
-        let split = |a: &GroupShape, b: &GroupShape| (a.pairs | a.pairs << 1 | a.pairs >> 1) & b.long_words != 0;
+        let split = |a: &NameShape, b: &NameShape| (a.pairs | a.pairs << 1 | a.pairs >> 1) & b.long_words != 0;
         a.phrases || b.phrases || acronym(a, b) || acronym(b, a) || split(a, b) || split(b, a)
     }
 }
@@ -1124,25 +1138,11 @@ fn is_organisational(token: &Token, index: &ScreeningIndex) -> bool {
 
 /// Returns whether the names' substantive tokens, their consonant skeletons joined in order, agree and are long
 /// enough to identify (five sound classes or more).
-fn whole_skeleton_matches(query: &[Token], candidate: &[Token]) -> bool {
+///
+/// The names are given by their [`NameShape`], which holds their scripts and joined skeletons.
+fn whole_skeleton_matches(query: &NameShape, candidate: &NameShape) -> bool {
     // Within one script a different spelling is a different name ("Olga Barynova" is not "Oleg Baranov").
-    let scripts = |tokens: &[Token]| tokens.iter().fold(0_u32, |set, t| set | t.script.bit());
-    if scripts(query) & scripts(candidate) != 0 {
-        return false;
-    }
-    let joined = |tokens: &[Token]| {
-        let mut out = String::new();
-        for token in tokens.iter().filter(|t| !t.generic) {
-            for c in token.skeleton.chars() {
-                if !out.ends_with(c) {
-                    out.push(c);
-                }
-            }
-        }
-        out
-    };
-    let q = joined(query);
-    q.len() >= 5 && q == joined(candidate)
+    query.scripts & candidate.scripts == 0 && query.skeleton.len() >= 5 && query.skeleton == candidate.skeleton
 }
 
 /// Compares the names written without spaces ("SiemensAG", "A.B.C." against "ABC"), when the split of words is
@@ -1522,7 +1522,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::{
-        GroupShape, Query, ScreeningConfig, SimilarityMemo, group_matches, letter_bound, screen, screen_down_to,
+        NameShape, Query, ScreeningConfig, SimilarityMemo, group_matches, letter_bound, screen, screen_down_to,
     };
     use crate::index::ScreeningIndex;
     use crate::normalise::{Token, tokens};
@@ -1587,10 +1587,10 @@ mod tests {
         }
     }
 
-    /// Pairs of names where [`GroupShape::may_group`] says no group can form have none: the yente queries and the
+    /// Pairs of names where [`NameShape::may_group`] says no group can form have none: the yente queries and the
     /// UN list's names against the list's names (which have acronyms, initials, phrases and words split in two).
     #[test]
-    fn group_shapes_turn_away_only_pairs_without_groups() {
+    fn name_shapes_turn_away_only_pairs_without_groups() {
         let (queries, index, _) = yente_queries_and_un_index();
         let rules = index.rules();
         let listed: Vec<Vec<Token>> = index.names.iter().map(|n| n.tokens.clone()).collect();
@@ -1600,13 +1600,13 @@ mod tests {
         let (mut acronyms, mut letters, mut found) = (Vec::new(), String::new(), Vec::new());
         let (mut turned_away, mut grouped) = (0, 0);
         for a in &names {
-            let a_shape = GroupShape::of(a);
+            let a_shape = NameShape::of(a);
             memo.start(&index, a.len());
             let a_ids: Vec<u32> = a.iter().map(|t| memo.id(t)).collect();
             for b in listed.iter().step_by(7) {
                 let b_ids: Vec<u32> = b.iter().map(|t| memo.id(t)).collect();
                 group_matches((a, b), (&mut memo, &a_ids, &b_ids), (&mut acronyms, &mut letters), &mut found);
-                if !GroupShape::may_group(&a_shape, &GroupShape::of(b)) {
+                if !NameShape::may_group(&a_shape, &NameShape::of(b)) {
                     assert!(found.is_empty(), "{a:?} against {b:?}: {found:?}");
                     turned_away += 1;
                 }
