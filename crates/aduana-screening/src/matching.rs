@@ -1309,25 +1309,23 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
     }
     // Across scripts, the coronal sounds (t, d, s, z, ch, j) are where transliterations differ most: Japanese writes
     // "di" as "zi", Chinese "jing" for "tin", Belarusian "ts" for "t"; and a final "ng" (Chinese, Burmese) is "n".
-    let coronal = |skeleton: &[u8]| -> Vec<u8> {
-        let mut out: Vec<u8> = Vec::with_capacity(skeleton.len());
-        for &b in skeleton {
-            let b = if matches!(b, b's' | b'c') { b't' } else { b };
-            if out.last() != Some(&b) {
-                out.push(b);
-            }
-        }
-        if out.ends_with(b"nk") {
-            out.pop();
-        }
-        out
-    };
-    let (merged_q, merged_c);
+    // Written on the stack for skeletons of up to 32 letters (nearly all), else in a vector.
+    let (mut q_buffer, mut c_buffer, mut q_long, mut c_long) = ([0_u8; 32], [0_u8; 32], Vec::<u8>::new(), Vec::new());
     if across {
-        merged_q = coronal(qs);
-        merged_c = coronal(cs);
-        qs = &merged_q;
-        cs = &merged_c;
+        let q_room = if qs.len() <= q_buffer.len() {
+            &mut q_buffer[..]
+        } else {
+            q_long.resize(qs.len(), 0);
+            &mut q_long[..]
+        };
+        qs = coronal(qs, q_room);
+        let c_room = if cs.len() <= c_buffer.len() {
+            &mut c_buffer[..]
+        } else {
+            c_long.resize(cs.len(), 0);
+            &mut c_long[..]
+        };
+        cs = coronal(cs, c_room);
     }
     if qs.len() >= 3 && qs == cs {
         if across {
@@ -1355,6 +1353,23 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         return Some((0.85, How::Phonetic));
     }
     None
+}
+
+/// Writes a skeleton with its coronal sounds merged (see [`phonetic_similarity`]) into `out` (at least as long as the
+/// skeleton) and returns the written part: `s` and `c` as `t`, a sound repeated once, a final `nk` as `n`.
+fn coronal<'a>(skeleton: &[u8], out: &'a mut [u8]) -> &'a [u8] {
+    let mut length = 0;
+    for &b in skeleton {
+        let b = if matches!(b, b's' | b'c') { b't' } else { b };
+        if length == 0 || out[length - 1] != b {
+            out[length] = b;
+            length += 1;
+        }
+    }
+    if out[..length].ends_with(b"nk") {
+        length -= 1;
+    }
+    &out[..length]
 }
 
 /// Returns a folded word with its spelling conventions set aside: doubled letters once, and the vowel digraphs of
@@ -1522,7 +1537,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::{
-        NameShape, Query, ScreeningConfig, SimilarityMemo, group_matches, letter_bound, screen, screen_down_to,
+        NameShape, Query, ScreeningConfig, SimilarityMemo, coronal, group_matches, letter_bound, screen, screen_down_to,
     };
     use crate::index::ScreeningIndex;
     use crate::normalise::{Token, tokens};
@@ -1584,6 +1599,32 @@ mod tests {
                 String::from_utf8_lossy(&a),
                 String::from_utf8_lossy(&b)
             );
+        }
+    }
+
+    /// [`coronal`] written into a slice gives what the merge gave in a vector, for skeletons short and long.
+    #[test]
+    fn coronal_merge_in_a_slice_is_the_merge_in_a_vector() {
+        let reference = |skeleton: &[u8]| -> Vec<u8> {
+            let mut out: Vec<u8> = Vec::with_capacity(skeleton.len());
+            for &b in skeleton {
+                let b = if matches!(b, b's' | b'c') { b't' } else { b };
+                if out.last() != Some(&b) {
+                    out.push(b);
+                }
+            }
+            if out.ends_with(b"nk") {
+                out.pop();
+            }
+            out
+        };
+        let alphabet = b"stcnkpm";
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..50_000 {
+            let skeleton: Vec<u8> =
+                (0..rng.gen_range(0..40)).map(|_| alphabet[rng.gen_range(0..alphabet.len())]).collect();
+            let mut out = vec![0; skeleton.len()];
+            assert_eq!(coronal(&skeleton, &mut out), reference(&skeleton), "{skeleton:?}");
         }
     }
 
