@@ -689,7 +689,7 @@ pub(crate) fn score_tokens(
         score
     };
     if sims.is_empty() && groups.is_empty() {
-        if whole_skeleton_matches(query_shape, candidate_shape) {
+        if whole_skeleton_matches((query, candidate), (query_shape, candidate_shape)) {
             let pair = TokenPair {
                 query: query.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "),
                 candidate: candidate.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "),
@@ -855,7 +855,7 @@ pub(crate) fn score_tokens(
     }
     // Across scripts the letters of a name part differ but its sounds stay: the consonant skeletons of the whole
     // names, in order, agree ("Hsi Chin-ping" and "Xi Jinping", "Saddam Husayn" and "Saddam Hussein").
-    if score < SKELETON_SCORE && whole_skeleton_matches(query_shape, candidate_shape) {
+    if score < SKELETON_SCORE && whole_skeleton_matches((query, candidate), (query_shape, candidate_shape)) {
         score = SKELETON_SCORE;
     }
     match joined {
@@ -896,7 +896,7 @@ fn score_bound(
     let base = MAX_COVER_SHARE * q_cover.max(c_cover) + (1.0 - MAX_COVER_SHARE) * q_cover.min(c_cover);
     let confidence = (q_matched.min(c_matched) / CONFIDENT_SHARED).min(1.0);
     let mut bound = (base * confidence).max(joined.unwrap_or(0.0));
-    if whole_skeleton_matches(query_shape, candidate_shape) {
+    if whole_skeleton_matches((query, candidate), (query_shape, candidate_shape)) {
         bound = bound.max(SKELETON_SCORE);
     }
     let same_words = query.len() == candidate.len()
@@ -911,45 +911,59 @@ fn score_bound(
 }
 
 /// What the scoring of a pair of names needs to know of each name as a whole, summed up once per indexed name (at
-/// index build) and once per query instead of once per pair: what [`group_matches`] looks for, so that the pairs of
-/// names where no group can form skip it (most pairs of person names have no acronym of the other's initials, no
-/// phrase and no word split in two), and what [`whole_skeleton_matches`] compares.
+/// index build, 40 bytes a name) and once per query instead of once per pair: what [`group_matches`] looks for, so
+/// that the pairs of names where no group can form skip it (most pairs of person names have no acronym of the
+/// other's initials, no phrase and no word split in two), and the scripts [`whole_skeleton_matches`] compares.
 ///
-/// Every test of [`NameShape::may_group`] is looser than [`group_matches`]'s own (letters are kept by their byte modulo 64, lengths of 63
-/// and more count as 63): it may let through a pair that has no group, never turn away one that has.
-#[derive(Debug, Clone, Default)]
+/// Every test of [`NameShape::may_group`] is looser than [`group_matches`]'s own (letters are kept by their byte
+/// modulo 32, lengths of 31 and more count as 31, counts of 255 and more as 255): it may let through a pair that
+/// has no group, never turn away one that has.
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct NameShape {
     /// The number of tokens.
-    tokens: usize,
-    /// The first letters of the tokens (bit `byte % 64`).
-    initials: u64,
-    /// The acronyms of the name (as [`group_matches`] finds them): their letters (bits as in `initials`) and their
-    /// length; `None` when there are more than four, and any of them may match.
-    acronyms: Option<Vec<(u64, usize)>>,
+    tokens: u8,
     /// Whether a token starts a phrase.
     phrases: bool,
-    /// The lengths of two adjacent words of two letters or more written together (bit `min(length, 63)`).
-    pairs: u64,
-    /// The lengths of the words of six letters or more (bit `min(length, 63)`).
-    long_words: u64,
+    /// The number of the name's acronyms (as [`group_matches`] finds them) kept below; [`u8::MAX`] when there are
+    /// more than four, and any of them may match.
+    acronyms: u8,
+    /// The acronyms' lengths.
+    acronym_lengths: [u8; 4],
+    /// The acronyms' letters (bits as in `initials`).
+    acronym_letters: [u32; 4],
+    /// The first letters of the tokens (bit `byte % 32`).
+    initials: u32,
+    /// The lengths of two adjacent words of two letters or more written together (bit `min(length, 31)`).
+    pairs: u32,
+    /// The lengths of the words of six letters or more (bit `min(length, 31)`).
+    long_words: u32,
     /// The scripts of the tokens ([`Script::bit`]).
     scripts: u32,
-    /// The consonant skeletons of the substantive tokens joined in order, a letter repeated across words once.
-    skeleton: String,
 }
 
 impl NameShape {
     /// The shape of a name given as tokens.
     pub(crate) fn of(tokens: &[Token]) -> NameShape {
-        let bit = |byte: u8| 1_u64 << (byte % 64);
-        let length_bit = |length: usize| 1_u64 << length.min(63);
-        let mut shape = NameShape { tokens: tokens.len(), ..NameShape::default() };
-        let mut acronyms = Vec::new();
+        let bit = |byte: u8| 1_u32 << (byte % 32);
+        let length_bit = |length: usize| 1_u32 << length.min(31);
+        let count = |n: usize| u8::try_from(n).unwrap_or(u8::MAX);
+        let mut shape = NameShape { tokens: count(tokens.len()), ..NameShape::default() };
+        let mut acronym = |letters: u32, length: usize| match (
+            shape.acronym_lengths.get_mut(usize::from(shape.acronyms)),
+            shape.acronym_letters.get_mut(usize::from(shape.acronyms)),
+        ) {
+            (Some(kept_length), Some(kept_letters)) => {
+                *kept_length = count(length);
+                *kept_letters = letters;
+                shape.acronyms += 1;
+            }
+            _ => shape.acronyms = u8::MAX,
+        };
         let mut i = 0;
         while i < tokens.len() {
             let run = tokens[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
             if run >= 2 {
-                acronyms.push((tokens[i..i + run].iter().fold(0, |mask, t| mask | bit(t.text.as_bytes()[0])), run));
+                acronym(tokens[i..i + run].iter().fold(0, |mask, t| mask | bit(t.text.as_bytes()[0])), run);
                 i += run;
                 continue;
             }
@@ -958,11 +972,10 @@ impl NameShape {
                 && token.classes.is_empty()
                 && token.text.bytes().all(|b| b.is_ascii_alphabetic())
             {
-                acronyms.push((token.text.bytes().fold(0, |mask, b| mask | bit(b)), token.text.len()));
+                acronym(token.text.bytes().fold(0, |mask, b| mask | bit(b)), token.text.len());
             }
             i += 1;
         }
-        shape.acronyms = (acronyms.len() <= 4).then_some(acronyms);
         for (i, token) in tokens.iter().enumerate() {
             shape.initials |= token.text.as_bytes().first().map_or(0, |b| bit(*b));
             shape.phrases |= token.phrases.is_some();
@@ -973,13 +986,6 @@ impl NameShape {
                 shape.long_words |= length_bit(token.text.len());
             }
             shape.scripts |= token.script.bit();
-            if !token.generic {
-                for c in token.skeleton.chars() {
-                    if !shape.skeleton.ends_with(c) {
-                        shape.skeleton.push(c);
-                    }
-                }
-            }
         }
         shape
     }
@@ -989,9 +995,12 @@ impl NameShape {
     fn may_group(a: &NameShape, b: &NameShape) -> bool {
         // An acronym of one name needs as many words in the other, with its letters as their first letters.
         let acronym = |a: &NameShape, b: &NameShape| {
-            a.acronyms.as_ref().is_none_or(|acronyms| {
-                acronyms.iter().any(|&(letters, length)| letters & !b.initials == 0 && length <= b.tokens)
-            })
+            a.acronyms == u8::MAX
+                || a.acronym_letters
+                    .iter()
+                    .zip(a.acronym_lengths)
+                    .take(usize::from(a.acronyms))
+                    .any(|(&letters, length)| letters & !b.initials == 0 && length <= b.tokens)
         };
         // A split word needs a word in the other name within one letter of the two words' length.
         let split = |a: &NameShape, b: &NameShape| (a.pairs | a.pairs << 1 | a.pairs >> 1) & b.long_words != 0;
@@ -1139,10 +1148,28 @@ fn is_organisational(token: &Token, index: &ScreeningIndex) -> bool {
 /// Returns whether the names' substantive tokens, their consonant skeletons joined in order, agree and are long
 /// enough to identify (five sound classes or more).
 ///
-/// The names are given by their [`NameShape`], which holds their scripts and joined skeletons.
-fn whole_skeleton_matches(query: &NameShape, candidate: &NameShape) -> bool {
+/// The names' scripts come from their [`NameShape`].
+fn whole_skeleton_matches(
+    (query, candidate): (&[Token], &[Token]),
+    (query_shape, candidate_shape): (&NameShape, &NameShape),
+) -> bool {
     // Within one script a different spelling is a different name ("Olga Barynova" is not "Oleg Baranov").
-    query.scripts & candidate.scripts == 0 && query.skeleton.len() >= 5 && query.skeleton == candidate.skeleton
+    if query_shape.scripts & candidate_shape.scripts != 0 {
+        return false;
+    }
+    let joined = |tokens: &[Token]| {
+        let mut out = String::new();
+        for token in tokens.iter().filter(|t| !t.generic) {
+            for c in token.skeleton.chars() {
+                if !out.ends_with(c) {
+                    out.push(c);
+                }
+            }
+        }
+        out
+    };
+    let q = joined(query);
+    q.len() >= 5 && q == joined(candidate)
 }
 
 /// Compares the names written without spaces ("SiemensAG", "A.B.C." against "ABC"), when the split of words is
