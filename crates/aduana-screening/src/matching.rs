@@ -677,8 +677,10 @@ pub(crate) fn score_tokens(
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index, joined);
-    if NameShape::may_group(query_shape, candidate_shape) {
-        group_matches((query, candidate), (memo, query_ids, candidate_ids), (acronyms, letters), groups);
+    let searches = NameShape::searches(query_shape, candidate_shape);
+    if searches.any() {
+        let names = (query, candidate, searches);
+        group_matches(names, (memo, query_ids, candidate_ids), (acronyms, letters), groups);
     } else {
         groups.clear();
     }
@@ -915,7 +917,7 @@ fn score_bound(
 /// that the pairs of names where no group can form skip it (most pairs of person names have no acronym of the
 /// other's initials, no phrase and no word split in two), and the scripts [`whole_skeleton_matches`] compares.
 ///
-/// Every test of [`NameShape::may_group`] is looser than [`group_matches`]'s own (letters are kept by their byte
+/// Every test of [`NameShape::searches`] is looser than [`group_matches`]'s own (letters are kept by their byte
 /// modulo 32, lengths of 31 and more count as 31, counts of 255 and more as 255): it may let through a pair that
 /// has no group, never turn away one that has.
 #[derive(Debug, Clone, Copy, Default)]
@@ -990,9 +992,9 @@ impl NameShape {
         shape
     }
 
-    /// Whether [`group_matches`] may find a group between the names of shapes `a` and `b`: `false` only when it
-    /// surely finds none.
-    fn may_group(a: &NameShape, b: &NameShape) -> bool {
+    /// Which of [`group_matches`]'s searches may find a group between the names of shapes `a` (the query) and `b`
+    /// (the candidate): a search left out surely finds none.
+    fn searches(a: &NameShape, b: &NameShape) -> Searches {
         // An acronym of one name needs as many words in the other, with its letters as their first letters.
         let acronym = |a: &NameShape, b: &NameShape| {
             a.acronyms == u8::MAX
@@ -1004,7 +1006,31 @@ impl NameShape {
         };
         // A split word needs a word in the other name within one letter of the two words' length.
         let split = |a: &NameShape, b: &NameShape| (a.pairs | a.pairs << 1 | a.pairs >> 1) & b.long_words != 0;
-        a.phrases || b.phrases || acronym(a, b) || acronym(b, a) || split(a, b) || split(b, a)
+        Searches {
+            acronyms: [acronym(a, b), acronym(b, a)],
+            phrases: [a.phrases, b.phrases],
+            splits: [split(a, b), split(b, a)],
+        }
+    }
+}
+
+/// Which of [`group_matches`]'s searches to make, for the query's groups against the candidate's tokens (first)
+/// and for the candidate's groups against the query's tokens (second): acronyms, phrases, words split in two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Searches {
+    acronyms: [bool; 2],
+    phrases: [bool; 2],
+    splits: [bool; 2],
+}
+
+impl Searches {
+    /// Every search.
+    #[cfg(test)]
+    const ALL: Searches = Searches { acronyms: [true; 2], phrases: [true; 2], splits: [true; 2] };
+
+    /// Whether there is any search to make.
+    fn any(self) -> bool {
+        self != Searches { acronyms: [false; 2], phrases: [false; 2], splits: [false; 2] }
     }
 }
 
@@ -1024,7 +1050,7 @@ struct GroupMatch {
 /// The matches are left in `found`, best first; `acronyms` and `letters` are working space. The skeletons of joined
 /// words come from the [`SimilarityMemo`] (with the ids of the query's and the candidate's tokens).
 fn group_matches(
-    (query, candidate): (&[Token], &[Token]),
+    (query, candidate, searches): (&[Token], &[Token], Searches),
     (memo, query_ids, candidate_ids): (&mut SimilarityMemo, &[u32], &[u32]),
     (acronyms, letters): (&mut Acronyms, &mut String),
     found: &mut Vec<GroupMatch>,
@@ -1034,13 +1060,13 @@ fn group_matches(
         let (query, candidate) = if flipped { (b, a) } else { (a, b) };
         found.push(GroupMatch { query, candidate, similarity, how });
     };
-    for (a, b, flipped) in [(query, candidate, false), (candidate, query, true)] {
+    for (side, (a, b, flipped)) in [(query, candidate, false), (candidate, query, true)].into_iter().enumerate() {
         let a_ids = if flipped { candidate_ids } else { query_ids };
         // Acronyms: a word of two to four letters ("PLA", "JC"), or initials written apart ("U.S.", "A.B.C.").
         acronyms.clear();
         letters.clear();
         let mut i = 0;
-        while i < a.len() {
+        while searches.acronyms[side] && i < a.len() {
             let run = a[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
             if run >= 2 {
                 let start = letters.len();
@@ -1078,7 +1104,7 @@ fn group_matches(
             }
         }
         // A phrase of several words against its equivalent, one word ("PLA") or another phrase.
-        for (i, token) in a.iter().enumerate() {
+        for (i, token) in a.iter().enumerate().filter(|_| searches.phrases[side]) {
             for phrase in token.phrases.iter().flat_map(|p| p.iter()) {
                 let (length, classes) = (phrase.words, &phrase.classes);
                 if i + length > a.len() {
@@ -1097,7 +1123,7 @@ fn group_matches(
                 }
             }
         }
-        for (i, token) in a.iter().enumerate() {
+        for (i, token) in a.iter().enumerate().filter(|_| searches.splits[side]) {
             // A word split in two.
             if let Some(next) = a.get(i + 1).filter(|next| token.text.len() > 1 && next.text.len() > 1) {
                 let length = token.text.len() + next.text.len();
@@ -1564,7 +1590,8 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::{
-        NameShape, Query, ScreeningConfig, SimilarityMemo, coronal, group_matches, letter_bound, screen, screen_down_to,
+        GroupMatch, NameShape, Query, ScreeningConfig, Searches, SimilarityMemo, coronal, group_matches, letter_bound,
+        screen, screen_down_to,
     };
     use crate::index::ScreeningIndex;
     use crate::normalise::{Token, tokens};
@@ -1655,17 +1682,18 @@ mod tests {
         }
     }
 
-    /// Pairs of names where [`NameShape::may_group`] says no group can form have none: the yente queries and the
+    /// [`group_matches`] making only the searches of [`NameShape::searches`] finds the groups it finds making every
+    /// search (so pairs where no search is left find none): the yente queries and the
     /// UN list's names against the list's names (which have acronyms, initials, phrases and words split in two).
     #[test]
-    fn name_shapes_turn_away_only_pairs_without_groups() {
+    fn name_shapes_leave_out_only_searches_that_find_nothing() {
         let (queries, index, _) = yente_queries_and_un_index();
         let rules = index.rules();
         let listed: Vec<Vec<Token>> = index.names.iter().map(|n| n.tokens.clone()).collect();
         let asked = queries.iter().step_by(4).map(|q| tokens(&q.name, rules).tokens);
         let names: Vec<Vec<Token>> = asked.chain(listed.iter().step_by(3).cloned()).collect();
         let mut memo = SimilarityMemo::default();
-        let (mut acronyms, mut letters, mut found) = (Vec::new(), String::new(), Vec::new());
+        let (mut acronyms, mut letters, mut found, mut all) = (Vec::new(), String::new(), Vec::new(), Vec::new());
         let (mut turned_away, mut grouped) = (0, 0);
         for a in &names {
             let a_shape = NameShape::of(a);
@@ -1673,12 +1701,20 @@ mod tests {
             let a_ids: Vec<u32> = a.iter().map(|t| memo.id(t)).collect();
             for b in listed.iter().step_by(7) {
                 let b_ids: Vec<u32> = b.iter().map(|t| memo.id(t)).collect();
-                group_matches((a, b), (&mut memo, &a_ids, &b_ids), (&mut acronyms, &mut letters), &mut found);
-                if !NameShape::may_group(&a_shape, &NameShape::of(b)) {
-                    assert!(found.is_empty(), "{a:?} against {b:?}: {found:?}");
-                    turned_away += 1;
-                }
-                grouped += usize::from(!found.is_empty());
+                let (ids, working) = ((&mut memo, &a_ids[..], &b_ids[..]), (&mut acronyms, &mut letters));
+                group_matches((a, b, Searches::ALL), ids, working, &mut all);
+                let searches = NameShape::searches(&a_shape, &NameShape::of(b));
+                let (ids, working) = ((&mut memo, &a_ids[..], &b_ids[..]), (&mut acronyms, &mut letters));
+                group_matches((a, b, searches), ids, working, &mut found);
+                let pairs = |groups: &[GroupMatch]| -> Vec<_> {
+                    groups
+                        .iter()
+                        .map(|g| (g.query.clone(), g.candidate.clone(), g.similarity.to_bits(), g.how))
+                        .collect()
+                };
+                assert_eq!(pairs(&found), pairs(&all), "{a:?} against {b:?}");
+                turned_away += usize::from(!searches.any());
+                grouped += usize::from(!all.is_empty());
             }
         }
         assert!(turned_away > 100_000 && grouped > 100, "{turned_away} pairs turned away, {grouped} with groups");
