@@ -8,6 +8,7 @@ mod countries;
 mod tests;
 
 use crate::fast_hash::FastMap;
+use crate::matching::NameShape;
 use crate::normalise::{Token, tokens};
 use crate::rules::NameRules;
 use crate::watchlist::{AliasQuality, Entry, WatchList};
@@ -49,6 +50,8 @@ pub(crate) struct IndexedName {
     pub(crate) tokens: Vec<Token>,
     /// The tokens' weights (see [`ScreeningIndex::weight`]), computed once the whole list is counted.
     pub(crate) weights: Vec<f32>,
+    /// What the scoring needs to know of the name as a whole (see [`NameShape`]).
+    pub(crate) shape: NameShape,
 }
 
 /// The lists, normalised and indexed for screening.
@@ -109,6 +112,7 @@ impl ScreeningIndex {
                         entry: entry_number,
                         alias: u16::try_from(alias_number).unwrap_or(u16::MAX),
                         quality: alias.quality,
+                        shape: NameShape::of(&name_tokens),
                         tokens: name_tokens,
                         weights: Vec::new(),
                     });
@@ -251,26 +255,32 @@ pub(crate) fn rank(mut ranked: Vec<(u32, f32)>, limit: usize) -> Vec<u32> {
 
 /// What [`rank`] returns for `touched` (more than `limit` names, voted for in `votes`), in one pass that keeps the
 /// best `limit` so far in order, instead of collecting every name voted for and selecting among them: most names
-/// rank below the last kept and cost one comparison.
+/// rank below the last kept and cost one comparison. Names are compared by their [`rank_key`].
 fn best_voted(touched: &[u32], votes: &[(u32, f32)], limit: usize) -> Vec<u32> {
-    // Whether `a` ranks before `b`: more votes, or as many and a lower id (the order of `rank`).
-    let before = |a: (u32, f32), b: (u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)).is_lt();
-    let mut best: Vec<(u32, f32)> = Vec::with_capacity(limit + 1);
+    let mut best: Vec<u64> = Vec::with_capacity(limit + 1);
     let Some(last) = limit.checked_sub(1) else { return Vec::new() };
     for &name in touched {
-        let voted = (name, votes[name as usize].1);
+        let key = rank_key(name, votes[name as usize].1);
         if best.len() == limit {
-            // Most names have fewer votes than the last kept: a plain comparison says so before the full order
-            // is asked (where `<` holds, `total_cmp` orders the same way).
-            if voted.1 < best[last].1 || !before(voted, best[last]) {
+            if key >= best[last] {
                 continue;
             }
             best.pop();
         }
-        let at = best.partition_point(|&kept| before(kept, voted));
-        best.insert(at, voted);
+        let at = best.partition_point(|&kept| kept < key);
+        best.insert(at, key);
     }
-    best.into_iter().map(|(name, _)| name).collect()
+    // The low half of a key is the name.
+    best.into_iter().map(|key| (key & u64::from(u32::MAX)) as u32).collect()
+}
+
+/// A name's place in the order of [`rank`] as one integer, smaller first: the votes in the order of `f32::total_cmp`
+/// (the bits of a negative number all flipped, the sign bit of any other set), reversed (more votes first), then
+/// the name's id (lower first).
+fn rank_key(name: u32, votes: f32) -> u64 {
+    let bits = votes.to_bits();
+    let ordered = if bits >> 31 == 1 { !bits } else { bits | 1 << 31 };
+    (u64::from(!ordered) << 32) | u64::from(name)
 }
 
 /// The identity of a token for frequency counting: its first class, or its text.
@@ -292,12 +302,23 @@ fn write_identity(token: &Token, out: &mut String) {
     }
 }
 
-/// Writes `c:<class id>`.
+/// Writes `c:<class id>` (the id in decimal, written digit by digit: `write!` costs some 200 instructions a call,
+/// and every query writes one per class of its tokens).
 fn push_class(out: &mut String, class: u32) {
-    use std::fmt::Write;
     out.push_str("c:");
-    // Writing a number into a String cannot fail.
-    let _ = write!(out, "{class}");
+    let mut digits = [0_u8; 10];
+    let mut start = digits.len();
+    let mut rest = class;
+    loop {
+        start -= 1;
+        // A digit: `rest % 10` is below 10.
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    digits[start..].iter().for_each(|&digit| out.push(char::from(digit)));
 }
 
 /// The keys a token is found by.

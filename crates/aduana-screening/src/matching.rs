@@ -182,25 +182,29 @@ fn screen_down_to(query: &Query, index: &ScreeningIndex, config: &ScreeningConfi
     }
     let query_weights = index.weights(&query_tokens);
     SIMILARITY_MEMO.with_borrow_mut(|memo| {
-        memo.start(index);
+        memo.start(index, query_tokens.len());
         let query_ids: Vec<u32> = query_tokens.iter().map(|t| memo.id(t)).collect();
-        screen_tokens_down_to(query, (&query_tokens, &query_weights, &query_ids), index, config, floor, memo)
+        SCRATCH.with_borrow_mut(|scratch| {
+            let tokens = (&query_tokens[..], &query_weights[..], &query_ids[..]);
+            screen_tokens_down_to(query, tokens, index, config, floor, (memo, scratch))
+        })
     })
 }
 
-/// [`screen_down_to`] of a query's tokens (with their weights and their ids in `memo`).
+/// [`screen_down_to`] of a query's tokens (with their weights and their ids in `memo`), with the thread's scratch
+/// space.
 fn screen_tokens_down_to(
     query: &Query,
     (query_tokens, query_weights, query_ids): (&[Token], &[f32], &[u32]),
     index: &ScreeningIndex,
     config: &ScreeningConfig,
     floor: f32,
-    memo: &mut SimilarityMemo,
+    (memo, scratch): (&mut SimilarityMemo, &mut Scratch),
 ) -> Vec<Match> {
     // Candidates share tokens ("mohammed", "al"): each query token is compared with each distinct list token once
-    // (by the memo's `query_pairs`).
-    let mut scratch = Scratch::default();
+    // (by the memo's table of this query's similarities).
     let query_country = query.nationality.as_deref().and_then(country_key);
+    let query_shape = NameShape::of(query_tokens);
     let mut best: Vec<(u32, f32, Match)> = Vec::new();
     for name_id in index.candidates(query_tokens, query_weights, config.max_candidates) {
         let name = &index.names[name_id as usize];
@@ -224,11 +228,11 @@ fn screen_tokens_down_to(
         let cut = if floor > 0.0 { (floor - evidence_delta) / quality - BOUND_MARGIN } else { f32::NEG_INFINITY };
         memo.name_ids(name_id, &name.tokens, &mut scratch.candidate_ids);
         let scored = score_tokens(
-            (query_tokens, query_weights),
-            (&name.tokens, &name.weights),
+            (query_tokens, query_weights, &query_shape),
+            (&name.tokens, &name.weights, &name.shape),
             index,
-            &mut scratch,
-            Some((&mut *memo, query_ids)),
+            scratch,
+            (&mut *memo, query_ids),
             cut,
         );
         let Some(name_score) = scored else { continue };
@@ -307,7 +311,18 @@ fn screen_tokens_down_to(
 pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
     let (a, b) = (tokens(a, index.rules()).tokens, tokens(b, index.rules()).tokens);
     let (aw, bw) = (index.weights(&a), index.weights(&b));
-    score_tokens((&a, &aw), (&b, &bw), index, &mut Scratch::default(), None, f32::NEG_INFINITY).unwrap_or(0.0)
+    SIMILARITY_MEMO.with_borrow_mut(|memo| {
+        memo.start(index, a.len());
+        let a_ids: Vec<u32> = a.iter().map(|t| memo.id(t)).collect();
+        SCRATCH.with_borrow_mut(|scratch| {
+            scratch.candidate_ids.clear();
+            scratch.candidate_ids.extend(b.iter().map(|t| memo.id(t)));
+            let (a_shape, b_shape) = (NameShape::of(&a), NameShape::of(&b));
+            let (a, b) = ((&a[..], &aw[..], &a_shape), (&b[..], &bw[..], &b_shape));
+            let scored = score_tokens(a, b, index, scratch, (memo, &a_ids), f32::NEG_INFINITY);
+            scored.unwrap_or(0.0)
+        })
+    })
 }
 
 /// What [`score_tokens`] aligned (left in [`Scratch::aligned`]), in words only when a match is reported
@@ -315,9 +330,9 @@ pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
 #[derive(Debug)]
 pub(crate) enum Aligned {
     /// Query token `query` with candidate token `candidate`.
-    Tokens { query: usize, candidate: usize, how: &'static str, similarity: f32 },
+    Tokens { query: usize, candidate: usize, how: How, similarity: f32 },
     /// Query tokens with candidate tokens (an acronym, a split word, a phrase).
-    Group { query: std::ops::Range<usize>, candidate: std::ops::Range<usize>, how: &'static str, similarity: f32 },
+    Group { query: std::ops::Range<usize>, candidate: std::ops::Range<usize>, how: How, similarity: f32 },
     /// The names as a whole (joined without spaces, or their skeletons).
     Whole(TokenPair),
 }
@@ -334,7 +349,7 @@ fn token_pairs(
         .drain(..)
         .map(|aligned| match aligned {
             Aligned::Tokens { query: qi, candidate: ci, how, similarity } => {
-                let how = if how == "class" {
+                let how = if how == How::Class {
                     let label = candidate[ci]
                         .classes
                         .iter()
@@ -343,47 +358,45 @@ fn token_pairs(
                         .map_or_else(String::new, |c| c.label.clone());
                     format!("class:{label}")
                 } else {
-                    how.to_owned()
+                    how.word().to_owned()
                 };
                 TokenPair { query: query[qi].text.clone(), candidate: candidate[ci].text.clone(), how, similarity }
             }
-            Aligned::Group { query: qr, candidate: cr, how, similarity } => {
-                TokenPair { query: text(&query[qr]), candidate: text(&candidate[cr]), how: how.to_owned(), similarity }
-            }
+            Aligned::Group { query: qr, candidate: cr, how, similarity } => TokenPair {
+                query: text(&query[qr]),
+                candidate: text(&candidate[cr]),
+                how: how.word().to_owned(),
+                similarity,
+            },
             Aligned::Whole(pair) => pair,
         })
         .collect()
 }
 
-/// Token similarities already computed for one query, by query token position and list token text.
-type Similarities<'a> = FastMap<(usize, &'a str), Option<(f32, &'static str)>>;
-/// The consonant skeletons of two adjacent words written together, already computed for one query (its own words and
-/// its candidates' recur from one candidate to the next), by the address of the first word's text: the tokens are
-/// borrowed for the whole query, so an address names one pair of words (and the skeleton depends only on their
-/// texts), and two integers hash faster than two strings.
-type JoinedSkeletons = FastMap<usize, String>;
+/// The acronyms of one side of a name pair: their tokens, and their letters as a range of a buffer.
+type Acronyms = Vec<(std::ops::Range<usize>, std::ops::Range<usize>)>;
 
 /// The similarity of a query token (by position) with a candidate token, and how they matched.
-type PairSimilarity = (f32, usize, usize, &'static str);
+type PairSimilarity = (f32, usize, usize, How);
 
-/// What [`score_tokens`] keeps from one candidate to the next of a query: the token similarities and joined
-/// skeletons already computed, and its working vectors, cleared at each call instead of allocated.
+/// The working vectors of [`score_tokens`], kept per thread from one candidate and one query to the next and
+/// cleared at each use instead of allocated (see [`SCRATCH`]).
 #[derive(Default)]
-pub(crate) struct Scratch<'a> {
-    similarities: Similarities<'a>,
-    joined_skeletons: JoinedSkeletons,
+pub(crate) struct Scratch {
     /// The aligned tokens of the last candidate scored (see [`token_pairs`]).
     aligned: Vec<Aligned>,
     sims: Vec<PairSimilarity>,
     q_used: Vec<bool>,
     c_used: Vec<bool>,
     groups: Vec<GroupMatch>,
-    acronyms: Vec<(std::ops::Range<usize>, std::borrow::Cow<'a, str>)>,
+    /// The acronyms of one side ([`group_matches`]), with their letters in `letters`.
+    acronyms: Acronyms,
+    letters: String,
     /// The names written without spaces ([`concatenation_similarity`]).
     joined: (String, String),
     /// The best similarity of each query and candidate token ([`score_bound`]).
     best: (Vec<f32>, Vec<f32>),
-    /// The ids in the [`SimilarityMemo`] of the candidate's tokens (filled by the caller when it passes a memo).
+    /// The ids in the [`SimilarityMemo`] of the candidate's tokens (filled by the caller).
     candidate_ids: Vec<u32>,
 }
 
@@ -393,10 +406,52 @@ pub(crate) struct Scratch<'a> {
 const MEMO_TOKENS: usize = 1 << 16;
 const MEMO_PAIRS: usize = 1 << 19;
 
-/// How two tokens can match ([`token_similarity`]), numbered so that the memo keeps a pair's answer in 8 bytes.
-const HOW: [&str; 8] = ["exact", "class", "initial", "phonetic", "patronymic", "spelling", "inflection", "fuzzy"];
-/// The number of "no similarity" in the memo.
-const NO_MATCH: u8 = u8::MAX;
+/// How two tokens ([`token_similarity`]) or groups of tokens ([`group_matches`]) match: a small number to compare
+/// and keep (the memo keeps a pair's answer in 8 bytes), put in words ([`How::word`]) only when a match is reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum How {
+    /// The same text.
+    Exact,
+    /// Words of one class of equivalents (the label is added in words, see [`token_pairs`]).
+    Class,
+    /// An initial against a word it begins.
+    Initial,
+    /// The same sounds.
+    Phonetic,
+    /// Patronymics of one name.
+    Patronymic,
+    /// The same name in another romanisation of its vowels.
+    Spelling,
+    /// A grammatical ending added.
+    Inflection,
+    /// A misspelling.
+    Fuzzy,
+    /// An acronym or initials against the words they abbreviate.
+    Acronym,
+    /// A phrase against its equivalent.
+    Phrase,
+    /// A word split in two against the whole word.
+    Split,
+}
+
+impl How {
+    /// The word for the way of matching in the reported pairs ([`TokenPair::how`]).
+    fn word(self) -> &'static str {
+        match self {
+            How::Exact => "exact",
+            How::Class => "class",
+            How::Initial => "initial",
+            How::Phonetic => "phonetic",
+            How::Patronymic => "patronymic",
+            How::Spelling => "spelling",
+            How::Inflection => "inflection",
+            How::Fuzzy => "fuzzy",
+            How::Acronym => "acronym",
+            How::Phrase => "phrase",
+            How::Split => "split",
+        }
+    }
+}
 
 /// Token similarities remembered across the queries a thread screens: the names screened and their candidates share
 /// a few thousand given names, surnames and company words, and comparing two tokens (edit distance, sounds) costs
@@ -415,25 +470,40 @@ pub(crate) struct SimilarityMemo {
     /// The id of each token's text (by token id): tokens of one text can differ in other fields (script, classes).
     text_ids: Vec<u32>,
     texts: FastMap<String, u32>,
-    /// The similarities of this query's tokens (by position) with its candidates' tokens (by text id): within one
-    /// query, the first list token of a text stands for every other of that text, as the string-keyed map of
-    /// [`Scratch`] does for [`score_names`].
-    query_pairs: FastMap<(u32, u32), Option<(f32, &'static str)>>,
+    /// This query's table of similarities (see [`QueryPairs`]).
+    query_pairs: QueryPairs,
     /// The ids of the tokens of the index's names (by name id) seen as candidates: the same names come back as
     /// candidates query after query, and one lookup here saves one per token.
     names: FastMap<u32, Box<[u32]>>,
-    /// The answers of [`token_similarity`] by pair of token ids: a similarity and its [`HOW`] number, or
-    /// [`NO_MATCH`].
-    pairs: FastMap<(u32, u32), (f32, u8)>,
+    /// The answers of [`token_similarity`] by pair of token ids.
+    pairs: FastMap<(u32, u32), Option<(f32, How)>>,
     /// The consonant skeletons of two adjacent words written together ([`group_matches`]), by the ids of the two
     /// words' texts: a skeleton depends only on the texts, and the same word pairs ("abdul rahman", "al hassan")
-    /// come back query after query, where [`Scratch`]'s map remembers them for one query only.
+    /// come back query after query.
     joined: FastMap<(u32, u32), Box<str>>,
 }
 
+/// The similarities of one query's tokens (by position) with its candidates' tokens, by the candidate token's text:
+/// within one query, the first list token of a text stands for every other of that text. A table, not a map: each
+/// text met in the query's candidates gets a row (`rows`, by text id, marked with the query's stamp) holding its
+/// similarity with every query token (`cells`), so that a candidate token costs two indexings where each of its
+/// pairs cost a hash, a probe and, the first time, an insertion.
+#[derive(Default)]
+struct QueryPairs {
+    /// The stamp of the current query (never 0 once a query has started).
+    stamp: u32,
+    /// By text id: the stamp of the last query that gave the text a row, and that row.
+    rows: Vec<(u32, u32)>,
+    /// The number of the query's tokens (cells per row).
+    width: usize,
+    /// The rows' cells: the similarity of the row's text with each query token.
+    cells: Vec<Option<(f32, How)>>,
+}
+
 impl SimilarityMemo {
-    /// Prepares the memo for a query against `index`: emptied when it was filled for another index, or is full.
-    fn start(&mut self, index: &ScreeningIndex) {
+    /// Prepares the memo for a query of `query_tokens` tokens against `index`: emptied when it was filled for
+    /// another index, or is full.
+    fn start(&mut self, index: &ScreeningIndex, query_tokens: usize) {
         let full = self.tokens.len() >= MEMO_TOKENS
             || self.names.len() >= MEMO_TOKENS
             || self.joined.len() >= MEMO_TOKENS
@@ -448,9 +518,18 @@ impl SimilarityMemo {
             self.names.clear();
             self.pairs.clear();
             self.joined.clear();
+            self.query_pairs.rows.clear();
             self.index = index.id;
         }
-        self.query_pairs.clear();
+        let pairs = &mut self.query_pairs;
+        // A new stamp per query marks which rows are this query's; on wrap-around, every mark is cleared.
+        pairs.stamp = pairs.stamp.wrapping_add(1);
+        if pairs.stamp == 0 {
+            pairs.rows.iter_mut().for_each(|row| *row = (0, 0));
+            pairs.stamp = 1;
+        }
+        pairs.width = query_tokens;
+        pairs.cells.clear();
     }
 
     /// The number of a token (given when first seen).
@@ -460,8 +539,15 @@ impl SimilarityMemo {
         }
         let id = u32::try_from(self.tokens.len()).unwrap_or(u32::MAX);
         self.tokens.insert(token.clone(), id);
-        let next_text = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
-        let text = *self.texts.entry(token.text.clone()).or_insert(next_text);
+        let text = match self.texts.get(token.text.as_str()) {
+            Some(&text) => text,
+            None => {
+                let text = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+                self.texts.insert(token.text.clone(), text);
+                self.query_pairs.rows.push((0, 0));
+                text
+            }
+        };
         self.text_ids.push(text);
         id
     }
@@ -477,41 +563,61 @@ impl SimilarityMemo {
         self.names.insert(name, ids.as_slice().into());
     }
 
-    /// The similarity of the query's token at `position` (numbered `q`) with the candidate token numbered `c`: the
-    /// one this query already found for a list token of the same text, else [`token_similarity`], remembered.
-    fn similarity(
+    /// The similarities of the query's tokens (`query`, numbered `query_ids`; the memo was started for them) with the
+    /// candidate token numbered `c`, by query position: those this query already found for a list token of the same
+    /// text, else [`token_similarity`]'s, remembered.
+    fn similarities(
         &mut self,
-        (position, q, q_token): (usize, u32, &Token),
+        (query, query_ids): (&[Token], &[u32]),
         (c, c_token): (u32, &Token),
         index: &ScreeningIndex,
-    ) -> Option<(f32, &'static str)> {
-        let text = self.text_ids[c as usize];
-        let key = (u32::try_from(position).unwrap_or(u32::MAX), text);
-        if let Some(&known) = self.query_pairs.get(&key) {
-            return known;
+    ) -> &[Option<(f32, How)>] {
+        let width = self.query_pairs.width;
+        debug_assert_eq!(width, query.len(), "the memo is started for the query");
+        let (stamp, row) = self.query_pairs.rows[self.text_ids[c as usize] as usize];
+        if stamp == self.query_pairs.stamp {
+            let start = row as usize * width;
+            return &self.query_pairs.cells[start..start + width];
         }
+        // The first token of this text in the query's candidates: its row is filled.
+        let start = self.query_pairs.cells.len();
+        self.query_pairs.rows[self.text_ids[c as usize] as usize] =
+            (self.query_pairs.stamp, u32::try_from(start / width.max(1)).unwrap_or(u32::MAX));
+        for (q_token, &q) in query.iter().zip(query_ids) {
+            let found = self.similarity(q, (c, c_token), q_token, index);
+            self.query_pairs.cells.push(found);
+        }
+        &self.query_pairs.cells[start..start + width]
+    }
+
+    /// The similarity of the query token `q_token` (numbered `q`) with the candidate token numbered `c`: remembered,
+    /// or [`token_similarity`].
+    fn similarity(
+        &mut self,
+        q: u32,
+        (c, c_token): (u32, &Token),
+        q_token: &Token,
+        index: &ScreeningIndex,
+    ) -> Option<(f32, How)> {
         #[cfg(test)]
         let afresh = tests::FULL_DISTANCE.get() || tests::NO_MEMO.get();
         #[cfg(not(test))]
         let afresh = false;
-        let found = match self.pairs.get(&(q, c)) {
-            Some(&(_, NO_MATCH)) if !afresh => None,
-            Some(&(similarity, how)) if !afresh => Some((similarity, HOW[usize::from(how)])),
+        match self.pairs.get(&(q, c)) {
+            Some(&known) if !afresh => known,
             _ => {
                 let found = token_similarity(q_token, c_token, index);
-                let number = match found {
-                    None => Some(NO_MATCH),
-                    Some((_, how)) => HOW.iter().position(|h| *h == how).and_then(|n| u8::try_from(n).ok()),
-                };
-                // A way of matching missing from `HOW` is not remembered (and compared afresh each time).
-                if let Some(number) = number.filter(|_| !afresh) {
-                    self.pairs.insert((q, c), (found.map_or(0.0, |(similarity, _)| similarity), number));
+                if !afresh {
+                    // The map grows eightfold, not twofold: it fills to about `MEMO_PAIRS` pairs in the first
+                    // thousands of queries, and each growth moves every pair again.
+                    if self.pairs.len() == self.pairs.capacity() {
+                        self.pairs.reserve((self.pairs.len() * 7).clamp(1 << 10, MEMO_PAIRS));
+                    }
+                    self.pairs.insert((q, c), found);
                 }
                 found
             }
-        };
-        self.query_pairs.insert(key, found);
-        found
+        }
     }
 
     /// Whether the skeleton of the words numbered `first` and `second` (`words`) written together is `skeleton`,
@@ -536,41 +642,34 @@ fn joined_skeleton(first: &Token, second: &Token) -> String {
 
 thread_local! {
     static SIMILARITY_MEMO: std::cell::RefCell<SimilarityMemo> = std::cell::RefCell::new(SimilarityMemo::default());
+    /// The scoring vectors of the thread's queries: they keep the capacity the largest names gave them (a few
+    /// kilobytes), where a fresh set per query grew each of them again.
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
 }
 
 /// Scores two names given as tokens (0..=1), leaving the aligned pairs in `scratch.aligned`; `None` when nothing
 /// aligns, or when the score is surely below `cut` ([`score_bound`]; `f32::NEG_INFINITY` scores every pair).
-pub(crate) fn score_tokens<'a>(
-    (query, query_weights): (&'a [Token], &[f32]),
-    (candidate, candidate_weights): (&'a [Token], &[f32]),
+///
+/// `memo` has the ids of the query's tokens, and `scratch.candidate_ids` those of the candidate's, in `memo`
+/// (started for this query).
+pub(crate) fn score_tokens(
+    (query, query_weights, query_shape): (&[Token], &[f32], &NameShape),
+    (candidate, candidate_weights, candidate_shape): (&[Token], &[f32], &NameShape),
     index: &ScreeningIndex,
-    scratch: &mut Scratch<'a>,
-    mut memo: Option<(&mut SimilarityMemo, &[u32])>,
+    scratch: &mut Scratch,
+    (memo, query_ids): (&mut SimilarityMemo, &[u32]),
     cut: f32,
 ) -> Option<f32> {
-    let Scratch {
-        similarities,
-        joined_skeletons,
-        aligned,
-        sims,
-        q_used,
-        c_used,
-        groups,
-        acronyms,
-        joined,
-        best,
-        candidate_ids,
-    } = scratch;
+    let Scratch { aligned, sims, q_used, c_used, groups, acronyms, letters, joined, best, candidate_ids } = scratch;
     aligned.clear();
     sims.clear();
     let nasab = query.iter().any(|t| t.ancestor) && candidate.iter().any(|t| t.ancestor);
-    for (qi, q) in query.iter().enumerate() {
-        for (ci, c) in candidate.iter().enumerate() {
-            let known = match memo.as_mut() {
-                Some((memo, query_ids)) => memo.similarity((qi, query_ids[qi], q), (candidate_ids[ci], c), index),
-                None => *similarities.entry((qi, c.text.as_str())).or_insert_with(|| token_similarity(q, c, index)),
-            };
-            if let Some((sim, how)) = known {
+    // Candidate token by candidate token (the order of `sims` does not matter: they are sorted by a total order, or
+    // only their maximums are taken).
+    for (ci, c) in candidate.iter().enumerate() {
+        let row = memo.similarities((query, query_ids), (candidate_ids[ci], c), index);
+        for (qi, (q, known)) in query.iter().zip(row).enumerate() {
+            if let Some((sim, how)) = *known {
                 // A father's name ("bin Salman") is not the person's own name ("Salman bin ...").
                 let sim = if nasab && q.ancestor != c.ancestor { sim * ROLE_CONFLICT } else { sim };
                 sims.push((sim, qi, ci, how));
@@ -578,8 +677,13 @@ pub(crate) fn score_tokens<'a>(
         }
     }
     let joined = concatenation_similarity((query, query_weights), candidate, index, joined);
-    let ids = memo.as_mut().map(|(memo, query_ids)| (&mut **memo, *query_ids, candidate_ids.as_slice()));
-    group_matches((query, candidate), ids, joined_skeletons, acronyms, groups);
+    let searches = NameShape::searches(query_shape, candidate_shape);
+    if searches.any() {
+        let names = (query, candidate, searches);
+        group_matches(names, (memo, query_ids, candidate_ids), (acronyms, letters), groups);
+    } else {
+        groups.clear();
+    }
     // The names as a whole, instead of the pairs aligned so far.
     let whole = |aligned: &mut Vec<Aligned>, (score, pair): (f32, TokenPair)| {
         aligned.clear();
@@ -587,11 +691,11 @@ pub(crate) fn score_tokens<'a>(
         score
     };
     if sims.is_empty() && groups.is_empty() {
-        if whole_skeleton_matches(query, candidate) {
+        if whole_skeleton_matches((query, candidate), (query_shape, candidate_shape)) {
             let pair = TokenPair {
                 query: query.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "),
                 candidate: candidate.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "),
-                how: "phonetic".to_owned(),
+                how: How::Phonetic.word().to_owned(),
                 similarity: SKELETON_SCORE,
             };
             return Some(whole(aligned, (SKELETON_SCORE, pair)));
@@ -604,7 +708,8 @@ pub(crate) fn score_tokens<'a>(
     let use_bound = true;
     if use_bound && cut > 0.0 {
         let weights = (query_weights, candidate_weights);
-        let bound = score_bound((query, candidate), weights, (sims, groups), joined.as_ref().map(|j| j.0), best);
+        let names = (query, candidate, query_shape, candidate_shape);
+        let bound = score_bound(names, weights, (sims, groups), joined.as_ref().map(|j| j.0), best);
         if bound < cut {
             #[cfg(test)]
             tests::SKIPPED.set(tests::SKIPPED.get() + 1);
@@ -613,7 +718,11 @@ pub(crate) fn score_tokens<'a>(
     }
     // Whole words align first, initials after: "V." must not take "Vlagyimir" from "Vladimir".
     sims.sort_by(|a, b| {
-        (a.3 == "initial").cmp(&(b.3 == "initial")).then(b.0.total_cmp(&a.0)).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
+        (a.3 == How::Initial)
+            .cmp(&(b.3 == How::Initial))
+            .then(b.0.total_cmp(&a.0))
+            .then(a.1.cmp(&b.1))
+            .then(a.2.cmp(&b.2))
     });
     q_used.clear();
     q_used.resize(query.len(), false);
@@ -642,7 +751,7 @@ pub(crate) fn score_tokens<'a>(
             }
         }
         for &(sim, qi, ci, how) in sims.iter() {
-            let word = how == "exact" && sim >= 1.0 && !query[qi].generic && query[qi].text.len() > 1;
+            let word = how == How::Exact && sim >= 1.0 && !query[qi].generic && query[qi].text.len() > 1;
             if q_used[qi] || c_used[ci] || first && !word {
                 continue;
             }
@@ -748,7 +857,7 @@ pub(crate) fn score_tokens<'a>(
     }
     // Across scripts the letters of a name part differ but its sounds stay: the consonant skeletons of the whole
     // names, in order, agree ("Hsi Chin-ping" and "Xi Jinping", "Saddam Husayn" and "Saddam Hussein").
-    if score < SKELETON_SCORE && whole_skeleton_matches(query, candidate) {
+    if score < SKELETON_SCORE && whole_skeleton_matches((query, candidate), (query_shape, candidate_shape)) {
         score = SKELETON_SCORE;
     }
     match joined {
@@ -764,7 +873,7 @@ pub(crate) fn score_tokens<'a>(
 /// forms (all below 1) are left out; and the whole-name paths count at their value: the names joined without spaces
 /// (`joined`, already computed), the whole skeletons (0.82), and two names of the same words in the same order (1.0).
 fn score_bound(
-    (query, candidate): (&[Token], &[Token]),
+    (query, candidate, query_shape, candidate_shape): (&[Token], &[Token], &NameShape, &NameShape),
     (query_weights, candidate_weights): (&[f32], &[f32]),
     (sims, groups): (&[PairSimilarity], &[GroupMatch]),
     joined: Option<f32>,
@@ -789,7 +898,7 @@ fn score_bound(
     let base = MAX_COVER_SHARE * q_cover.max(c_cover) + (1.0 - MAX_COVER_SHARE) * q_cover.min(c_cover);
     let confidence = (q_matched.min(c_matched) / CONFIDENT_SHARED).min(1.0);
     let mut bound = (base * confidence).max(joined.unwrap_or(0.0));
-    if whole_skeleton_matches(query, candidate) {
+    if whole_skeleton_matches((query, candidate), (query_shape, candidate_shape)) {
         bound = bound.max(SKELETON_SCORE);
     }
     let same_words = query.len() == candidate.len()
@@ -803,27 +912,147 @@ fn score_bound(
     bound
 }
 
+/// What the scoring of a pair of names needs to know of each name as a whole, summed up once per indexed name (at
+/// index build, 40 bytes a name) and once per query instead of once per pair: what [`group_matches`] looks for, so
+/// that the pairs of names where no group can form skip it (most pairs of person names have no acronym of the
+/// other's initials, no phrase and no word split in two), and the scripts [`whole_skeleton_matches`] compares.
+///
+/// Every test of [`NameShape::searches`] is looser than [`group_matches`]'s own (letters are kept by their byte
+/// modulo 32, lengths of 31 and more count as 31, counts of 255 and more as 255): it may let through a pair that
+/// has no group, never turn away one that has.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct NameShape {
+    /// The number of tokens.
+    tokens: u8,
+    /// Whether a token starts a phrase.
+    phrases: bool,
+    /// The number of the name's acronyms (as [`group_matches`] finds them) kept below; [`u8::MAX`] when there are
+    /// more than four, and any of them may match.
+    acronyms: u8,
+    /// The acronyms' lengths.
+    acronym_lengths: [u8; 4],
+    /// The acronyms' letters (bits as in `initials`).
+    acronym_letters: [u32; 4],
+    /// The first letters of the tokens (bit `byte % 32`).
+    initials: u32,
+    /// The lengths of two adjacent words of two letters or more written together (bit `min(length, 31)`).
+    pairs: u32,
+    /// The lengths of the words of six letters or more (bit `min(length, 31)`).
+    long_words: u32,
+    /// The scripts of the tokens ([`Script::bit`]).
+    scripts: u32,
+}
+
+impl NameShape {
+    /// The shape of a name given as tokens.
+    pub(crate) fn of(tokens: &[Token]) -> NameShape {
+        let bit = |byte: u8| 1_u32 << (byte % 32);
+        let length_bit = |length: usize| 1_u32 << length.min(31);
+        let count = |n: usize| u8::try_from(n).unwrap_or(u8::MAX);
+        let mut shape = NameShape { tokens: count(tokens.len()), ..NameShape::default() };
+        let mut acronym = |letters: u32, length: usize| match (
+            shape.acronym_lengths.get_mut(usize::from(shape.acronyms)),
+            shape.acronym_letters.get_mut(usize::from(shape.acronyms)),
+        ) {
+            (Some(kept_length), Some(kept_letters)) => {
+                *kept_length = count(length);
+                *kept_letters = letters;
+                shape.acronyms += 1;
+            }
+            _ => shape.acronyms = u8::MAX,
+        };
+        let mut i = 0;
+        while i < tokens.len() {
+            let run = tokens[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
+            if run >= 2 {
+                acronym(tokens[i..i + run].iter().fold(0, |mask, t| mask | bit(t.text.as_bytes()[0])), run);
+                i += run;
+                continue;
+            }
+            let token = &tokens[i];
+            if (2..=4).contains(&token.text.len())
+                && token.classes.is_empty()
+                && token.text.bytes().all(|b| b.is_ascii_alphabetic())
+            {
+                acronym(token.text.bytes().fold(0, |mask, b| mask | bit(b)), token.text.len());
+            }
+            i += 1;
+        }
+        for (i, token) in tokens.iter().enumerate() {
+            shape.initials |= token.text.as_bytes().first().map_or(0, |b| bit(*b));
+            shape.phrases |= token.phrases.is_some();
+            if let Some(next) = tokens.get(i + 1).filter(|next| token.text.len() > 1 && next.text.len() > 1) {
+                shape.pairs |= length_bit(token.text.len() + next.text.len());
+            }
+            if token.text.len() >= 6 {
+                shape.long_words |= length_bit(token.text.len());
+            }
+            shape.scripts |= token.script.bit();
+        }
+        shape
+    }
+
+    /// Which of [`group_matches`]'s searches may find a group between the names of shapes `a` (the query) and `b`
+    /// (the candidate): a search left out surely finds none.
+    fn searches(a: &NameShape, b: &NameShape) -> Searches {
+        // An acronym of one name needs as many words in the other, with its letters as their first letters.
+        let acronym = |a: &NameShape, b: &NameShape| {
+            a.acronyms == u8::MAX
+                || a.acronym_letters
+                    .iter()
+                    .zip(a.acronym_lengths)
+                    .take(usize::from(a.acronyms))
+                    .any(|(&letters, length)| letters & !b.initials == 0 && length <= b.tokens)
+        };
+        // A split word needs a word in the other name within one letter of the two words' length.
+        let split = |a: &NameShape, b: &NameShape| (a.pairs | a.pairs << 1 | a.pairs >> 1) & b.long_words != 0;
+        Searches {
+            acronyms: [acronym(a, b), acronym(b, a)],
+            phrases: [a.phrases, b.phrases],
+            splits: [split(a, b), split(b, a)],
+        }
+    }
+}
+
+/// Which of [`group_matches`]'s searches to make, for the query's groups against the candidate's tokens (first)
+/// and for the candidate's groups against the query's tokens (second): acronyms, phrases, words split in two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Searches {
+    acronyms: [bool; 2],
+    phrases: [bool; 2],
+    splits: [bool; 2],
+}
+
+impl Searches {
+    /// Every search.
+    #[cfg(test)]
+    const ALL: Searches = Searches { acronyms: [true; 2], phrases: [true; 2], splits: [true; 2] };
+
+    /// Whether there is any search to make.
+    fn any(self) -> bool {
+        self != Searches { acronyms: [false; 2], phrases: [false; 2], splits: [false; 2] }
+    }
+}
+
 /// Several tokens on one side matched with one or more on the other.
 #[derive(Debug, Clone)]
 struct GroupMatch {
     query: std::ops::Range<usize>,
     candidate: std::ops::Range<usize>,
     similarity: f32,
-    how: &'static str,
+    how: How,
 }
 
 /// Finds the matches that are not token to token: an acronym or initials written as one word against the words
 /// they abbreviate ("PLA" and "People's Liberation Army", "JC" and "Jean-Claude"), and a word split in two
 /// against the whole word ("Patr ushev" and "Patrushev", "Chin-ping" and "Jinping" when the sounds agree).
 ///
-/// The matches are left in `found`, best first; `acronyms` is working space. The skeletons of joined words come
-/// from the [`SimilarityMemo`] when given (with the ids of the query's and the candidate's tokens), else from
-/// `joined_skeletons`.
-fn group_matches<'a>(
-    (query, candidate): (&'a [Token], &'a [Token]),
-    mut ids: Option<(&mut SimilarityMemo, &[u32], &[u32])>,
-    joined_skeletons: &mut JoinedSkeletons,
-    acronyms: &mut Vec<(std::ops::Range<usize>, std::borrow::Cow<'a, str>)>,
+/// The matches are left in `found`, best first; `acronyms` and `letters` are working space. The skeletons of joined
+/// words come from the [`SimilarityMemo`] (with the ids of the query's and the candidate's tokens).
+fn group_matches(
+    (query, candidate, searches): (&[Token], &[Token], Searches),
+    (memo, query_ids, candidate_ids): (&mut SimilarityMemo, &[u32], &[u32]),
+    (acronyms, letters): (&mut Acronyms, &mut String),
     found: &mut Vec<GroupMatch>,
 ) {
     found.clear();
@@ -831,15 +1060,18 @@ fn group_matches<'a>(
         let (query, candidate) = if flipped { (b, a) } else { (a, b) };
         found.push(GroupMatch { query, candidate, similarity, how });
     };
-    for (a, b, flipped) in [(query, candidate, false), (candidate, query, true)] {
-        let mut ids = ids.as_mut().map(|(memo, q, c)| (&mut **memo, if flipped { *c } else { *q }));
+    for (side, (a, b, flipped)) in [(query, candidate, false), (candidate, query, true)].into_iter().enumerate() {
+        let a_ids = if flipped { candidate_ids } else { query_ids };
         // Acronyms: a word of two to four letters ("PLA", "JC"), or initials written apart ("U.S.", "A.B.C.").
         acronyms.clear();
+        letters.clear();
         let mut i = 0;
-        while i < a.len() {
+        while searches.acronyms[side] && i < a.len() {
             let run = a[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
             if run >= 2 {
-                acronyms.push((i..i + run, a[i..i + run].iter().map(|t| t.text.as_str()).collect::<String>().into()));
+                let start = letters.len();
+                a[i..i + run].iter().for_each(|t| letters.push_str(&t.text));
+                acronyms.push((i..i + run, start..letters.len()));
                 i += run;
                 continue;
             }
@@ -848,12 +1080,14 @@ fn group_matches<'a>(
                 && token.classes.is_empty()
                 && token.text.bytes().all(|b| b.is_ascii_alphabetic())
             {
-                acronyms.push((i..i + 1, token.text.as_str().into()));
+                let start = letters.len();
+                letters.push_str(&token.text);
+                acronyms.push((i..i + 1, start..letters.len()));
             }
             i += 1;
         }
-        for (range, letters) in acronyms.drain(..) {
-            let letters = letters.as_bytes();
+        for (range, written) in acronyms.drain(..) {
+            let letters = &letters.as_bytes()[written];
             if b.iter().any(|t| t.text.as_bytes() == letters) {
                 continue;
             }
@@ -865,12 +1099,12 @@ fn group_matches<'a>(
                 let apart = range.len() == 1 && run.iter().all(|t| t.text.len() == 1);
                 if spelled && (written_out || apart) {
                     let similarity = if apart { 0.95 } else { ACRONYM_SIMILARITY };
-                    push(range.clone(), start..start + letters.len(), similarity, "acronym", flipped);
+                    push(range.clone(), start..start + letters.len(), similarity, How::Acronym, flipped);
                 }
             }
         }
         // A phrase of several words against its equivalent, one word ("PLA") or another phrase.
-        for (i, token) in a.iter().enumerate() {
+        for (i, token) in a.iter().enumerate().filter(|_| searches.phrases[side]) {
             for phrase in token.phrases.iter().flat_map(|p| p.iter()) {
                 let (length, classes) = (phrase.words, &phrase.classes);
                 if i + length > a.len() {
@@ -878,18 +1112,18 @@ fn group_matches<'a>(
                 }
                 for (j, other) in b.iter().enumerate() {
                     if other.classes.iter().any(|id| classes.contains(id)) {
-                        push(i..i + length, j..j + 1, 1.0, "phrase", flipped);
+                        push(i..i + length, j..j + 1, 1.0, How::Phrase, flipped);
                     }
                     for other_phrase in other.phrases.iter().flat_map(|p| p.iter()) {
                         let fits = j + other_phrase.words <= b.len();
                         if fits && other_phrase.classes.iter().any(|id| classes.contains(id)) {
-                            push(i..i + length, j..j + other_phrase.words, 1.0, "phrase", flipped);
+                            push(i..i + length, j..j + other_phrase.words, 1.0, How::Phrase, flipped);
                         }
                     }
                 }
             }
         }
-        for (i, token) in a.iter().enumerate() {
+        for (i, token) in a.iter().enumerate().filter(|_| searches.splits[side]) {
             // A word split in two.
             if let Some(next) = a.get(i + 1).filter(|next| token.text.len() > 1 && next.text.len() > 1) {
                 let length = token.text.len() + next.text.len();
@@ -900,22 +1134,10 @@ fn group_matches<'a>(
                     let exact = other.text.len() == length
                         && other.text.starts_with(&token.text)
                         && other.text.ends_with(&next.text);
-                    // The skeleton of the two words joined, computed once per pair of texts (per query without a
-                    // memo).
-                    let mut sounds_alike = |ids: &mut Option<(&mut SimilarityMemo, &[u32])>| match ids {
-                        Some((memo, a_ids)) => {
-                            memo.joined_skeleton_is((a_ids[i], a_ids[i + 1]), (token, next), &other.skeleton)
-                        }
-                        None => {
-                            *joined_skeletons
-                                .entry(token.text.as_ptr() as usize)
-                                .or_insert_with(|| joined_skeleton(token, next))
-                                == other.skeleton
-                        }
-                    };
-                    if exact || sounds_alike(&mut ids) {
+                    // The skeleton of the two words joined, computed once per pair of texts.
+                    if exact || memo.joined_skeleton_is((a_ids[i], a_ids[i + 1]), (token, next), &other.skeleton) {
                         let similarity = if exact { 0.95 } else { 0.85 };
-                        push(i..i + 2, j..j + 1, similarity, "split", flipped);
+                        push(i..i + 2, j..j + 1, similarity, How::Split, flipped);
                     }
                 }
             }
@@ -951,10 +1173,14 @@ fn is_organisational(token: &Token, index: &ScreeningIndex) -> bool {
 
 /// Returns whether the names' substantive tokens, their consonant skeletons joined in order, agree and are long
 /// enough to identify (five sound classes or more).
-fn whole_skeleton_matches(query: &[Token], candidate: &[Token]) -> bool {
+///
+/// The names' scripts come from their [`NameShape`].
+fn whole_skeleton_matches(
+    (query, candidate): (&[Token], &[Token]),
+    (query_shape, candidate_shape): (&NameShape, &NameShape),
+) -> bool {
     // Within one script a different spelling is a different name ("Olga Barynova" is not "Oleg Baranov").
-    let scripts = |tokens: &[Token]| tokens.iter().fold(0_u32, |set, t| set | t.script.bit());
-    if scripts(query) & scripts(candidate) != 0 {
+    if query_shape.scripts & candidate_shape.scripts != 0 {
         return false;
     }
     let joined = |tokens: &[Token]| {
@@ -1033,7 +1259,7 @@ fn concatenation_similarity(
 }
 
 /// How similar two tokens are, and how; `None` below the fuzzy floor.
-fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, &'static str)> {
+fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, How)> {
     if let (Some(qw), Some(cw)) = (&q.written, &c.written) {
         // Han, kana and Hangul are compared as written: their transliterations merge different characters.
         if q.script == c.script && qw != cw {
@@ -1041,26 +1267,27 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         }
     }
     if q.text == c.text {
-        return Some((1.0, "exact"));
+        return Some((1.0, How::Exact));
     }
     if q.classes.iter().any(|id| c.classes.contains(id)) {
-        return Some((1.0, "class"));
+        return Some((1.0, How::Class));
     }
     let (short, long) = if q.text.len() <= c.text.len() { (q, c) } else { (c, q) };
     if short.text.len() == 1 {
         if long.text.starts_with(&short.text) {
-            return Some((0.9, "initial"));
+            return Some((0.9, How::Initial));
         }
         // An initial in another script or spelling ("В." against the Hangul "beulradimireu", "V." against
         // "Wladimir"): the sound class must agree.
-        return (!short.skeleton.is_empty() && long.skeleton.starts_with(&short.skeleton)).then_some((0.8, "initial"));
+        return (!short.skeleton.is_empty() && long.skeleton.starts_with(&short.skeleton))
+            .then_some((0.8, How::Initial));
     }
     // A syllable romanised by different systems ("Xi", "Hsi", "Shi", "Si"; "Pak", "Bak"): the same sound classes
     // and the same vowels.
     if long.text.len() <= 3 && !short.skeleton.is_empty() && short.skeleton == long.skeleton {
         let vowels = |t: &str| t.bytes().filter(|b| b"aeiouy".contains(b)).collect::<Vec<u8>>();
         if vowels(&short.text) == vowels(&long.text) {
-            return Some((0.85, "phonetic"));
+            return Some((0.85, How::Phonetic));
         }
     }
     // Two patronymics formed from the same name in different languages ("Vladimirovich", "Wladimirowitsch",
@@ -1068,7 +1295,7 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     if q.patronymic && c.patronymic {
         let common = q.skeleton.bytes().zip(c.skeleton.bytes()).take_while(|(a, b)| a == b).count();
         if common >= 4 {
-            return Some((0.9, "patronymic"));
+            return Some((0.9, How::Patronymic));
         }
     }
     let max_len = long.text.len();
@@ -1086,7 +1313,7 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         let sim = 1.0 - distance / max_len as f32;
         if distance <= budget {
             // Each edit costs its share of the letters, scaled by FUZZY_PENALTY; the sounds may agree better.
-            let fuzzy = (1.0 - FUZZY_PENALTY * (1.0 - sim), "fuzzy");
+            let fuzzy = (1.0 - FUZZY_PENALTY * (1.0 - sim), How::Fuzzy);
             return Some(match phonetic_similarity(q, c, index) {
                 Some(phonetic) if phonetic.0 > fuzzy.0 => phonetic,
                 _ => fuzzy,
@@ -1098,13 +1325,13 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         && long.text.starts_with(&short.text)
         && matches!(&long.text[short.text.len()..], "s" | "as" | "is" | "us" | "a" | "i")
     {
-        return Some((0.9, "inflection"));
+        return Some((0.9, How::Inflection));
     }
     phonetic_similarity(q, c, index)
 }
 
 /// How similar two tokens sound (their skeletons), and how; `None` when they do not.
-fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, &'static str)> {
+fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, How)> {
     // Transliteration from another script loses distinctions the skeleton ignores too, so a skeleton match across
     // scripts is stronger evidence than within one.
     let across = q.script != c.script;
@@ -1123,7 +1350,7 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         && q.text.len().min(c.text.len()) >= 4
         && vowel_spelling(&q.text) == vowel_spelling(&c.text)
     {
-        return Some((0.92, "spelling"));
+        return Some((0.92, How::Spelling));
     }
     let (mut qs, mut cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
     // A grammatical ending in one language ("Vladimiras", "Putins") is not part of the name.
@@ -1135,29 +1362,27 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
     }
     // Across scripts, the coronal sounds (t, d, s, z, ch, j) are where transliterations differ most: Japanese writes
     // "di" as "zi", Chinese "jing" for "tin", Belarusian "ts" for "t"; and a final "ng" (Chinese, Burmese) is "n".
-    let coronal = |skeleton: &[u8]| -> Vec<u8> {
-        let mut out: Vec<u8> = Vec::with_capacity(skeleton.len());
-        for &b in skeleton {
-            let b = if matches!(b, b's' | b'c') { b't' } else { b };
-            if out.last() != Some(&b) {
-                out.push(b);
-            }
-        }
-        if out.ends_with(b"nk") {
-            out.pop();
-        }
-        out
-    };
-    let (merged_q, merged_c);
+    // Written on the stack for skeletons of up to 32 letters (nearly all), else in a vector.
+    let (mut q_buffer, mut c_buffer, mut q_long, mut c_long) = ([0_u8; 32], [0_u8; 32], Vec::<u8>::new(), Vec::new());
     if across {
-        merged_q = coronal(qs);
-        merged_c = coronal(cs);
-        qs = &merged_q;
-        cs = &merged_c;
+        let q_room = if qs.len() <= q_buffer.len() {
+            &mut q_buffer[..]
+        } else {
+            q_long.resize(qs.len(), 0);
+            &mut q_long[..]
+        };
+        qs = coronal(qs, q_room);
+        let c_room = if cs.len() <= c_buffer.len() {
+            &mut c_buffer[..]
+        } else {
+            c_long.resize(cs.len(), 0);
+            &mut c_long[..]
+        };
+        cs = coronal(cs, c_room);
     }
     if qs.len() >= 3 && qs == cs {
         if across {
-            return Some((0.92, "phonetic"));
+            return Some((0.92, How::Phonetic));
         }
         // Within a script, the same sounds one letter apart ("Putyin", "Putin") is nearly the same spelling, two
         // letters apart a variant ("Schulze", "Scholz"). Further apart, a short skeleton is another name that
@@ -1165,8 +1390,8 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         // language's spelling ("Volodymyr", "Vlagyimir", "Vladimir").
         let letters = edit_distance(q.text.as_bytes(), c.text.as_bytes(), 2.0, index);
         return match letters {
-            d if d <= 1.0 => Some((0.92, "phonetic")),
-            d if d <= 2.0 || qs.len() >= 5 => Some((0.85, "phonetic")),
+            d if d <= 1.0 => Some((0.92, How::Phonetic)),
+            d if d <= 2.0 || qs.len() >= 5 => Some((0.85, How::Phonetic)),
             _ => None,
         };
     }
@@ -1178,9 +1403,26 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         && qs[0] == cs[0]
         && edit_distance(qs, cs, 1.0, index) <= 1.0
     {
-        return Some((0.85, "phonetic"));
+        return Some((0.85, How::Phonetic));
     }
     None
+}
+
+/// Writes a skeleton with its coronal sounds merged (see [`phonetic_similarity`]) into `out` (at least as long as the
+/// skeleton) and returns the written part: `s` and `c` as `t`, a sound repeated once, a final `nk` as `n`.
+fn coronal<'a>(skeleton: &[u8], out: &'a mut [u8]) -> &'a [u8] {
+    let mut length = 0;
+    for &b in skeleton {
+        let b = if matches!(b, b's' | b'c') { b't' } else { b };
+        if length == 0 || out[length - 1] != b {
+            out[length] = b;
+            length += 1;
+        }
+    }
+    if out[..length].ends_with(b"nk") {
+        length -= 1;
+    }
+    &out[..length]
 }
 
 /// Returns a folded word with its spelling conventions set aside: doubled letters once, and the vowel digraphs of
@@ -1347,8 +1589,12 @@ mod tests {
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
 
-    use super::{Query, ScreeningConfig, letter_bound, screen, screen_down_to};
+    use super::{
+        GroupMatch, NameShape, Query, ScreeningConfig, Searches, SimilarityMemo, coronal, group_matches, letter_bound,
+        screen, screen_down_to,
+    };
     use crate::index::ScreeningIndex;
+    use crate::normalise::{Token, tokens};
     use crate::rules::NameRules;
     use crate::watchlist::{BirthDate, parse_list};
 
@@ -1408,6 +1654,70 @@ mod tests {
                 String::from_utf8_lossy(&b)
             );
         }
+    }
+
+    /// [`coronal`] written into a slice gives what the merge gave in a vector, for skeletons short and long.
+    #[test]
+    fn coronal_merge_in_a_slice_is_the_merge_in_a_vector() {
+        let reference = |skeleton: &[u8]| -> Vec<u8> {
+            let mut out: Vec<u8> = Vec::with_capacity(skeleton.len());
+            for &b in skeleton {
+                let b = if matches!(b, b's' | b'c') { b't' } else { b };
+                if out.last() != Some(&b) {
+                    out.push(b);
+                }
+            }
+            if out.ends_with(b"nk") {
+                out.pop();
+            }
+            out
+        };
+        let alphabet = b"stcnkpm";
+        let mut rng = StdRng::seed_from_u64(3);
+        for _ in 0..50_000 {
+            let skeleton: Vec<u8> =
+                (0..rng.gen_range(0..40)).map(|_| alphabet[rng.gen_range(0..alphabet.len())]).collect();
+            let mut out = vec![0; skeleton.len()];
+            assert_eq!(coronal(&skeleton, &mut out), reference(&skeleton), "{skeleton:?}");
+        }
+    }
+
+    /// [`group_matches`] making only the searches of [`NameShape::searches`] finds the groups it finds making every
+    /// search (so pairs where no search is left find none): the yente queries and the
+    /// UN list's names against the list's names (which have acronyms, initials, phrases and words split in two).
+    #[test]
+    fn name_shapes_leave_out_only_searches_that_find_nothing() {
+        let (queries, index, _) = yente_queries_and_un_index();
+        let rules = index.rules();
+        let listed: Vec<Vec<Token>> = index.names.iter().map(|n| n.tokens.clone()).collect();
+        let asked = queries.iter().step_by(4).map(|q| tokens(&q.name, rules).tokens);
+        let names: Vec<Vec<Token>> = asked.chain(listed.iter().step_by(3).cloned()).collect();
+        let mut memo = SimilarityMemo::default();
+        let (mut acronyms, mut letters, mut found, mut all) = (Vec::new(), String::new(), Vec::new(), Vec::new());
+        let (mut turned_away, mut grouped) = (0, 0);
+        for a in &names {
+            let a_shape = NameShape::of(a);
+            memo.start(&index, a.len());
+            let a_ids: Vec<u32> = a.iter().map(|t| memo.id(t)).collect();
+            for b in listed.iter().step_by(7) {
+                let b_ids: Vec<u32> = b.iter().map(|t| memo.id(t)).collect();
+                let (ids, working) = ((&mut memo, &a_ids[..], &b_ids[..]), (&mut acronyms, &mut letters));
+                group_matches((a, b, Searches::ALL), ids, working, &mut all);
+                let searches = NameShape::searches(&a_shape, &NameShape::of(b));
+                let (ids, working) = ((&mut memo, &a_ids[..], &b_ids[..]), (&mut acronyms, &mut letters));
+                group_matches((a, b, searches), ids, working, &mut found);
+                let pairs = |groups: &[GroupMatch]| -> Vec<_> {
+                    groups
+                        .iter()
+                        .map(|g| (g.query.clone(), g.candidate.clone(), g.similarity.to_bits(), g.how))
+                        .collect()
+                };
+                assert_eq!(pairs(&found), pairs(&all), "{a:?} against {b:?}");
+                turned_away += usize::from(!searches.any());
+                grouped += usize::from(!all.is_empty());
+            }
+        }
+        assert!(turned_away > 100_000 && grouped > 100, "{turned_away} pairs turned away, {grouped} with groups");
     }
 
     /// The yente queries (UN positives, US negatives, US Congress: 2,937 names with dates of birth and

@@ -151,6 +151,11 @@ struct Word {
 }
 
 fn split_words(text: &str) -> Vec<Word> {
+    if text.is_ascii() { split_ascii_words(text) } else { split_unicode_words(text) }
+}
+
+/// [`split_words`] of any text.
+fn split_unicode_words(text: &str) -> Vec<Word> {
     let mut words = Vec::new();
     let mut word = String::new();
     let push = |word: &mut String, words: &mut Vec<Word>| {
@@ -178,13 +183,40 @@ fn split_words(text: &str) -> Vec<Word> {
             push(&mut word, &mut words);
         }
     };
-    // ASCII text is its own NFKC normal form.
-    if text.is_ascii() {
-        text.chars().for_each(&mut each);
-    } else {
-        text.nfkc().for_each(&mut each);
-    }
+    text.nfkc().for_each(&mut each);
     push(&mut word, &mut words);
+    words
+}
+
+/// [`split_words`] of an ASCII text, which is its own NFKC normal form and transliteration: a word is a run of
+/// letters, digits and apostrophes (which join and are dropped), folded to lower case in one allocation; its
+/// script is Latin, and its written form (kept for logographic and syllabic scripts only) is left empty.
+fn split_ascii_words(text: &str) -> Vec<Word> {
+    let bytes = text.as_bytes();
+    let mut words = Vec::new();
+    let word = |folded: String| Word { folded, script: Script::Latin, written: String::new() };
+    let mut i = 0;
+    while i < bytes.len() {
+        let end = bytes[i..]
+            .iter()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'\'' | b'`')))
+            .map_or(bytes.len(), |n| i + n);
+        if end > i {
+            let mut folded = String::with_capacity(end - i);
+            let letters = bytes[i..end].iter().filter(|b| b.is_ascii_alphanumeric());
+            folded.extend(letters.map(|b| char::from(b.to_ascii_lowercase())));
+            if !folded.is_empty() {
+                words.push(word(folded));
+            }
+        }
+        // "AT&T" is "AT and T"; "3%ers" is "3 percent ers", the "Three Percenters".
+        match bytes.get(end) {
+            Some(b'&') => words.push(word("and".to_owned())),
+            Some(b'%') => words.push(word("percent".to_owned())),
+            _ => {}
+        }
+        i = end + 1;
+    }
     words
 }
 
@@ -220,7 +252,7 @@ fn greek_digraphs(word: &str) -> String {
 pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
     let split = split_words(name);
     let words: Vec<&str> = split.iter().map(|w| w.folded.as_str()).collect();
-    let mut tokens: Vec<Token> = Vec::new();
+    let mut tokens: Vec<Token> = Vec::with_capacity(words.len());
     // A company's name keeps a leading word that is a person's title elsewhere ("General Motors Company").
     let company = words.iter().any(|w| rules.is_company_word(rules.classes_of(w)));
     // The phrase looked up, written into one buffer.
@@ -229,7 +261,9 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
     while i < words.len() {
         let mut consumed = 0;
         let mut phrases = Vec::new();
-        for n in (1..=rules.longest_phrase().min(words.len() - i)).rev() {
+        // Phrases of several words are looked up only from a word that starts one.
+        let longest = if rules.starts_a_phrase(words[i]) { rules.longest_phrase() } else { 1 };
+        for n in (1..=longest.min(words.len() - i)).rev() {
             phrase.clear();
             for (k, word) in words[i..i + n].iter().enumerate() {
                 if k > 0 {
@@ -258,7 +292,7 @@ pub fn tokens(name: &str, rules: &NameRules) -> NameTokens {
                 phrases.push(Phrase { words: n, classes: classes.to_vec() });
             }
             if n == 1 || (!classes.is_empty() && generic) {
-                let mut text = number_word(&words[i..i + n].concat());
+                let mut text = if n == 1 { number_word(words[i]) } else { number_word(&words[i..i + n].concat()) };
                 // The Arabic article is written "al", "el" or "ul" depending on the romanisation ("el-Assad",
                 // "al-Assad", "Zia-ul-Haq"): one token.
                 if n == 1 && i + 1 < words.len() && ARABIC_ARTICLE.contains(&text.as_str()) {
@@ -384,44 +418,52 @@ fn is_patronymic(word: &str) -> bool {
     word.len() >= 8 && ENDINGS.iter().any(|e| word.ends_with(e))
 }
 
+/// Number words and ordinals written in letters, with their digits: words of three to seven letters (see
+/// [`number_word`]).
+const NUMBERS: &[(&str, &str)] = &[
+    ("one", "1"),
+    ("first", "1"),
+    ("two", "2"),
+    ("second", "2"),
+    ("three", "3"),
+    ("third", "3"),
+    ("four", "4"),
+    ("fourth", "4"),
+    ("five", "5"),
+    ("fifth", "5"),
+    ("six", "6"),
+    ("sixth", "6"),
+    ("seven", "7"),
+    ("seventh", "7"),
+    ("eight", "8"),
+    ("eighth", "8"),
+    ("nine", "9"),
+    ("ninth", "9"),
+    ("ten", "10"),
+    ("tenth", "10"),
+    ("twenty", "20"),
+    ("thirty", "30"),
+    ("forty", "40"),
+    ("fourty", "40"),
+    ("fifty", "50"),
+    ("sixty", "60"),
+    ("seventy", "70"),
+    ("eighty", "80"),
+    ("ninety", "90"),
+    ("hundred", "100"),
+];
+
 /// Writes number words and ordinals as digits ("first", "1st", "three" → "1", "1", "3").
 fn number_word(word: &str) -> String {
-    const NUMBERS: &[(&str, &str)] = &[
-        ("one", "1"),
-        ("first", "1"),
-        ("two", "2"),
-        ("second", "2"),
-        ("three", "3"),
-        ("third", "3"),
-        ("four", "4"),
-        ("fourth", "4"),
-        ("five", "5"),
-        ("fifth", "5"),
-        ("six", "6"),
-        ("sixth", "6"),
-        ("seven", "7"),
-        ("seventh", "7"),
-        ("eight", "8"),
-        ("eighth", "8"),
-        ("nine", "9"),
-        ("ninth", "9"),
-        ("ten", "10"),
-        ("tenth", "10"),
-        ("twenty", "20"),
-        ("thirty", "30"),
-        ("forty", "40"),
-        ("fourty", "40"),
-        ("fifty", "50"),
-        ("sixty", "60"),
-        ("seventy", "70"),
-        ("eighty", "80"),
-        ("ninety", "90"),
-        ("hundred", "100"),
-    ];
-    if let Some((_, digits)) = NUMBERS.iter().find(|(w, _)| *w == word) {
-        return (*digits).to_owned();
+    // A number word is all letters and an ordinal starts with a digit, so a word is looked for in the table only
+    // when it has a table word's length and does not start with a digit, and its suffix only when it does.
+    let digit_first = word.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    if !digit_first && (3..=7).contains(&word.len()) {
+        if let Some((_, digits)) = NUMBERS.iter().find(|(w, _)| *w == word) {
+            return (*digits).to_owned();
+        }
     }
-    let ordinal = ["st", "nd", "rd", "th"].iter().find_map(|suffix| word.strip_suffix(suffix));
+    let ordinal = if digit_first { ["st", "nd", "rd", "th"].iter().find_map(|s| word.strip_suffix(s)) } else { None };
     match ordinal {
         Some(digits) if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) => digits.to_owned(),
         _ => word.to_owned(),
@@ -436,7 +478,7 @@ mod tests {
     use deunicode::deunicode;
     use unicode_normalization::UnicodeNormalization;
 
-    use super::skeleton;
+    use super::{NUMBERS, skeleton, split_ascii_words, split_unicode_words};
 
     #[test]
     fn ascii_text_is_its_own_normal_form_and_transliteration() {
@@ -447,6 +489,28 @@ mod tests {
             assert_eq!(text.nfkc().collect::<String>(), text, "{text:?}");
             let word: String = text.chars().filter(|c| *c != '\u{7f}').collect();
             assert_eq!(deunicode(&word), word, "{word:?}");
+        }
+    }
+
+    #[test]
+    fn number_words_are_three_to_seven_letters() {
+        // What `number_word` relies on to look only such words up.
+        for (word, _) in NUMBERS {
+            assert!((3..=7).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_lowercase()), "{word}");
+        }
+    }
+
+    #[test]
+    fn ascii_words_are_split_and_folded_as_any_text_is() {
+        // Letters, digits, both ASCII apostrophes, the joining '&' and '%', and separators, often side by side.
+        let alphabet = b"aZ9e'`&% .-,x1";
+        let mut rng = StdRng::seed_from_u64(9);
+        for _ in 0..50_000 {
+            let text: String =
+                (0..rng.gen_range(0..16)).map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())])).collect();
+            let words =
+                |split: Vec<super::Word>| -> Vec<_> { split.into_iter().map(|w| (w.folded, w.script)).collect() };
+            assert_eq!(words(split_ascii_words(&text)), words(split_unicode_words(&text)), "{text:?}");
         }
     }
 

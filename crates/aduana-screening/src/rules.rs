@@ -52,6 +52,9 @@ pub struct NameRules {
     person_titles: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
     suffix_phrases: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
     phrases: FastMap<String, Vec<u32>>,
+    /// The first words of the phrases of several words (stop, suffix and class phrases): a name's word that is not
+    /// one starts none, so the longer phrases from it need not be looked up.
+    phrase_starts: HashSet<String, std::hash::BuildHasherDefault<crate::fast_hash::FxHasher>>,
     classes: Vec<Class>,
     longest_phrase: usize,
     /// Bit `b` of row `a` is set when ASCII characters `a` and `b` are confusable.
@@ -117,6 +120,7 @@ impl NameRules {
             person_titles: HashSet::default(),
             suffix_phrases: HashSet::default(),
             phrases: FastMap::default(),
+            phrase_starts: HashSet::default(),
             classes: Vec::new(),
             longest_phrase: 1,
             confusables: vec![0; 128],
@@ -228,6 +232,9 @@ impl NameRules {
                 }
             }
         }
+        let phrases = rules.stop_phrases.iter().chain(&rules.suffix_phrases).chain(rules.phrases.keys());
+        let starts = phrases.filter_map(|phrase| phrase.split_once(' ').map(|(first, _)| first.to_owned())).collect();
+        rules.phrase_starts = starts;
         Ok(rules)
     }
 
@@ -283,6 +290,12 @@ impl NameRules {
     /// Returns a class by id.
     pub fn class(&self, id: u32) -> Option<&Class> {
         self.classes.get(id as usize)
+    }
+
+    /// Returns whether a folded word is the first of a phrase of several words in the tables (a stop phrase, a
+    /// suffix phrase or a phrase with classes): when it is not, no such phrase starts with it.
+    pub fn starts_a_phrase(&self, word: &str) -> bool {
+        self.phrase_starts.contains(word)
     }
 
     /// Returns the most words any phrase in the tables has.

@@ -7,7 +7,7 @@ use std::path::Path;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{MAX_TOKENS, ScreeningIndex, best_voted, for_each_key, rank};
+use super::{MAX_TOKENS, ScreeningIndex, best_voted, for_each_key, push_class, rank};
 use crate::normalise::{Token, tokens};
 use crate::rules::NameRules;
 use crate::watchlist::parse_list;
@@ -109,9 +109,15 @@ fn candidates_are_those_of_a_scan_of_every_name_on_the_un_list() {
 fn one_pass_selection_ranks_as_sorting_every_name() {
     let mut rng = StdRng::seed_from_u64(3);
     for _ in 0..2_000 {
-        // Few distinct votes, so that ties (broken by the lower id) are frequent.
+        // Few distinct votes, so that ties (broken by the lower id) are frequent; a few negative ones and -0.0, which
+        // no query gives, to hold the order to `f32::total_cmp`'s.
         let names = rng.gen_range(1..300_u32);
-        let votes: Vec<(u32, f32)> = (0..names).map(|_| (1, f32::from(rng.gen_range(0..8_u8)) * 0.25)).collect();
+        let vote = |rng: &mut StdRng| match rng.gen_range(0..12_u8) {
+            8 => -0.0,
+            9..=11 => -f32::from(rng.gen_range(0..8_u8)) * 0.25,
+            n => f32::from(n) * 0.25,
+        };
+        let votes: Vec<(u32, f32)> = (0..names).map(|_| (1, vote(&mut rng))).collect();
         let mut touched: Vec<u32> = (0..names).collect();
         // The voted names come in the order of the postings, not of their ids.
         for i in (1..touched.len()).rev() {
@@ -120,5 +126,19 @@ fn one_pass_selection_ranks_as_sorting_every_name() {
         let limit = rng.gen_range(0..names as usize);
         let expected = rank(touched.iter().map(|&n| (n, votes[n as usize].1)).collect(), limit);
         assert_eq!(best_voted(&touched, &votes, limit), expected, "{names} names, limit {limit}");
+    }
+}
+
+#[test]
+fn class_keys_are_written_as_format_writes_them() {
+    let mut rng = StdRng::seed_from_u64(3);
+    let classes = [0, 1, 9, 10, 99, 100, 4_294_967_295]
+        .into_iter()
+        .chain((0..10_000).map(|_| rng.r#gen::<u32>() >> rng.gen_range(0..32)));
+    let mut key = String::from("left over");
+    for class in classes {
+        key.clear();
+        push_class(&mut key, class);
+        assert_eq!(key, format!("c:{class}"));
     }
 }
