@@ -961,23 +961,11 @@ impl NameShape {
             }
             _ => shape.acronyms = u8::MAX,
         };
-        let mut i = 0;
-        while i < tokens.len() {
-            let run = tokens[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
-            if run >= 2 {
-                acronym(tokens[i..i + run].iter().fold(0, |mask, t| mask | bit(t.text.as_bytes()[0])), run);
-                i += run;
-                continue;
-            }
-            let token = &tokens[i];
-            if (2..=4).contains(&token.text.len())
-                && token.classes.is_empty()
-                && token.text.bytes().all(|b| b.is_ascii_alphabetic())
-            {
-                acronym(token.text.bytes().fold(0, |mask, b| mask | bit(b)), token.text.len());
-            }
-            i += 1;
-        }
+        for_each_acronym(tokens, |range| {
+            let words = &tokens[range];
+            let letters = words.iter().flat_map(|t| t.text.bytes()).fold(0, |mask, b| mask | bit(b));
+            acronym(letters, words.iter().map(|t| t.text.len()).sum());
+        });
         for (i, token) in tokens.iter().enumerate() {
             shape.initials |= token.text.as_bytes().first().map_or(0, |b| bit(*b));
             shape.phrases |= token.phrases.is_some();
@@ -1043,6 +1031,29 @@ struct GroupMatch {
     how: How,
 }
 
+/// Calls `found` with the tokens of every acronym in a name: initials written apart ("U.S.", "A.B.C."), a run of
+/// two or more single letters, or a word of two to four ASCII letters ("PLA", "JC"); none with an equivalence class.
+/// [`group_matches`] matches them against the words they abbreviate, and [`NameShape`] sums them up for it.
+fn for_each_acronym(tokens: &[Token], mut found: impl FnMut(std::ops::Range<usize>)) {
+    let mut i = 0;
+    while i < tokens.len() {
+        let run = tokens[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
+        if run >= 2 {
+            found(i..i + run);
+            i += run;
+            continue;
+        }
+        let token = &tokens[i];
+        if (2..=4).contains(&token.text.len())
+            && token.classes.is_empty()
+            && token.text.bytes().all(|b| b.is_ascii_alphabetic())
+        {
+            found(i..i + 1);
+        }
+        i += 1;
+    }
+}
+
 /// Finds the matches that are not token to token: an acronym or initials written as one word against the words
 /// they abbreviate ("PLA" and "People's Liberation Army", "JC" and "Jean-Claude"), and a word split in two
 /// against the whole word ("Patr ushev" and "Patrushev", "Chin-ping" and "Jinping" when the sounds agree).
@@ -1065,26 +1076,12 @@ fn group_matches(
         // Acronyms: a word of two to four letters ("PLA", "JC"), or initials written apart ("U.S.", "A.B.C.").
         acronyms.clear();
         letters.clear();
-        let mut i = 0;
-        while searches.acronyms[side] && i < a.len() {
-            let run = a[i..].iter().take_while(|t| t.text.len() == 1 && t.classes.is_empty()).count();
-            if run >= 2 {
+        if searches.acronyms[side] {
+            for_each_acronym(a, |range| {
                 let start = letters.len();
-                a[i..i + run].iter().for_each(|t| letters.push_str(&t.text));
-                acronyms.push((i..i + run, start..letters.len()));
-                i += run;
-                continue;
-            }
-            let token = &a[i];
-            if (2..=4).contains(&token.text.len())
-                && token.classes.is_empty()
-                && token.text.bytes().all(|b| b.is_ascii_alphabetic())
-            {
-                let start = letters.len();
-                letters.push_str(&token.text);
-                acronyms.push((i..i + 1, start..letters.len()));
-            }
-            i += 1;
+                a[range.clone()].iter().for_each(|t| letters.push_str(&t.text));
+                acronyms.push((range, start..letters.len()));
+            });
         }
         for (range, written) in acronyms.drain(..) {
             let letters = &letters.as_bytes()[written];
