@@ -1031,6 +1031,16 @@ struct GroupMatch {
     how: How,
 }
 
+/// Room for `len` bytes: the stack buffer when they fit, else `long`, grown to `len`.
+fn room<'a>(len: usize, buffer: &'a mut [u8; 32], long: &'a mut Vec<u8>) -> &'a mut [u8] {
+    if len <= buffer.len() {
+        &mut buffer[..]
+    } else {
+        long.resize(len, 0);
+        &mut long[..]
+    }
+}
+
 /// Calls `found` with the tokens of every acronym in a name: initials written apart ("U.S.", "A.B.C."), a run of
 /// two or more single letters, or a word of two to four ASCII letters ("PLA", "JC"); none with an equivalence class.
 /// [`group_matches`] matches them against the words they abbreviate, and [`NameShape`] sums them up for it.
@@ -1362,20 +1372,8 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
     // Written on the stack for skeletons of up to 32 letters (nearly all), else in a vector.
     let (mut q_buffer, mut c_buffer, mut q_long, mut c_long) = ([0_u8; 32], [0_u8; 32], Vec::<u8>::new(), Vec::new());
     if across {
-        let q_room = if qs.len() <= q_buffer.len() {
-            &mut q_buffer[..]
-        } else {
-            q_long.resize(qs.len(), 0);
-            &mut q_long[..]
-        };
-        qs = coronal(qs, q_room);
-        let c_room = if cs.len() <= c_buffer.len() {
-            &mut c_buffer[..]
-        } else {
-            c_long.resize(cs.len(), 0);
-            &mut c_long[..]
-        };
-        cs = coronal(cs, c_room);
+        qs = coronal(qs, room(qs.len(), &mut q_buffer, &mut q_long));
+        cs = coronal(cs, room(cs.len(), &mut c_buffer, &mut c_long));
     }
     if qs.len() >= 3 && qs == cs {
         if across {
