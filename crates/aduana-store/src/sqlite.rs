@@ -110,7 +110,12 @@ impl SqliteStore {
         // still pings each connection when it comes back to the pool, which completes the rollback of a
         // transaction dropped midway and closes a connection that fails, so an acquired connection has already
         // been checked once since its last use.
-        let pool = SqlitePoolOptions::new().max_connections(8).test_before_acquire(false).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .test_before_acquire(false)
+            .after_release(|connection, _| Box::pin(released_outside_any_transaction(connection)))
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         let (queue, pending) = mpsc::channel(1024);
         let store = SqliteStore { pool, gate: Arc::new(Mutex::new(())), queue };
@@ -185,6 +190,24 @@ impl SqliteStore {
         sqlx::query(sql).execute(&self.pool).await?;
         Ok(())
     }
+}
+
+/// Whether a connection coming back to the pool may be used again: only if it is outside any transaction.
+///
+/// sqlx 0.8 begins a transaction with a custom statement (our `BEGIN IMMEDIATE`) in two steps, running the statement
+/// and then checking that SQLite is inside a transaction. A task cancelled between the two (the server aborting its
+/// workbench task on shutdown, a client going away) has no `Transaction` to roll back, so the connection would go
+/// back to the pool holding SQLite's write lock: every other writer would wait out the busy timeout and fail with
+/// "database is locked", and the connection could never begin a transaction again. A transaction dropped the
+/// ordinary way has queued its rollback, which the ping flushes; a connection still inside a transaction after it
+/// is closed, and closing it rolls the transaction back.
+async fn released_outside_any_transaction(connection: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection as _;
+    if !connection.is_in_transaction() {
+        return Ok(true);
+    }
+    connection.ping().await?;
+    Ok(!connection.is_in_transaction())
 }
 
 /// Copies the write-ahead log into the database file every [`CHECKPOINT_INTERVAL`], beside the writer (a `PASSIVE`
@@ -308,6 +331,47 @@ mod tests {
             tokio::time::sleep(super::CHECKPOINT_INTERVAL / 2).await;
         }
         assert!(size() >= before + 300 * 200, "the database file stayed at {} bytes (was {before})", size());
+    }
+
+    /// A task cancelled while it begins a write transaction, between SQLite running `BEGIN IMMEDIATE` and sqlx
+    /// handing back the transaction, must not leave its connection in the pool inside that transaction: it would
+    /// hold the write lock, and every other writer would wait out the busy timeout and fail with "database is
+    /// locked". The cancellation lands at a different moment in each round, from before the statement is sent to
+    /// after the transaction exists.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_transaction_cancelled_while_it_begins_leaves_no_connection_inside_it() {
+        use sqlx::Connection as _;
+        use std::time::Duration;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = SqliteStore::open(&dir.path().join("aduana.db")).await.expect("opening the store");
+        for micros in 0..400u64 {
+            let pool = store.pool.clone();
+            let task = tokio::spawn(async move {
+                let tx = pool.begin_with("BEGIN IMMEDIATE").await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                drop(tx);
+            });
+            let until = std::time::Instant::now() + Duration::from_nanos(micros * 500);
+            while std::time::Instant::now() < until {
+                std::hint::spin_loop();
+            }
+            task.abort();
+            let _ = task.await;
+            // Every connection of the pool at once, so the one the cancelled task held is among them.
+            let mut held = Vec::new();
+            for _ in 0..store.pool.options().get_max_connections() {
+                held.push(store.pool.acquire().await.expect("a connection"));
+            }
+            for connection in &held {
+                assert!(
+                    !connection.is_in_transaction(),
+                    "a connection came back inside a transaction after a cancellation {} µs in",
+                    micros as f64 / 2.0
+                );
+            }
+        }
+        let (consignment, assessment) = crate::tests::pair("CANCEL1", "solar panels", 1.0, aduana_core::Lane::Green);
+        store.submit("trader", vec![(consignment, assessment)]).await.expect("submitting after the cancellations");
     }
 
     /// The server aborts its workbench task on shutdown, possibly in the middle of a round's transaction: the
