@@ -1,45 +1,33 @@
 //! `ListScreener`: the server's name screener for the workbench's screening page — the watch lists the store holds
-//! (seeded from `aduana serve --list` files, replaced by uploads to `PUT /api/lists/{name}`), indexed once per
-//! upload, searched with the recommended configuration.
+//! (seeded from `aduana serve --list` files, replaced by uploads to `PUT /api/lists/{name}`), searched with the
+//! recommended configuration in the index the risk assessor screens parties with ([`WatchLists`]).
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use aduana_screening::{NameRules, Query, ScreeningConfig, ScreeningIndex, WatchList, screen};
+use aduana_screening::{Query, ScreeningConfig, screen};
 use aduana_server::{ScreenedName, Screener};
 use aduana_store::RiskConfig;
+
+use crate::watch_lists::{IndexedLists, WatchLists};
 
 /// Screens names against the loaded lists; [`Screener::reload`] swaps them for the store's.
 #[derive(Debug)]
 pub(crate) struct ListScreener {
-    loaded: RwLock<Arc<Loaded>>,
+    loaded: RwLock<Arc<IndexedLists>>,
+    lists: Arc<WatchLists>,
     config: ScreeningConfig,
 }
 
-#[derive(Debug)]
-struct Loaded {
-    index: ScreeningIndex,
-    lists: Vec<String>,
-}
-
-impl Loaded {
-    fn new(lists: &[WatchList]) -> Loaded {
-        Loaded {
-            index: ScreeningIndex::build(lists, NameRules::builtin()),
-            lists: lists.iter().map(|l| format!("{}@{}", l.name, l.version)).collect(),
-        }
-    }
-}
-
 impl ListScreener {
-    /// Indexes the lists.
-    pub(crate) fn new(lists: &[WatchList]) -> ListScreener {
+    /// Searches `loaded` until a reload takes the store's lists from `lists`.
+    pub(crate) fn new(loaded: Arc<IndexedLists>, lists: Arc<WatchLists>) -> ListScreener {
         let mut config = ScreeningConfig::recommended();
         // The page shows near misses too, below the threshold, so that an officer sees why a name did not match.
         config.max_results = 20;
-        ListScreener { loaded: RwLock::new(Arc::new(Loaded::new(lists))), config }
+        ListScreener { loaded: RwLock::new(loaded), lists, config }
     }
 
-    fn current(&self) -> Arc<Loaded> {
+    fn current(&self) -> Arc<IndexedLists> {
         Arc::clone(&self.loaded.read().unwrap_or_else(PoisonError::into_inner))
     }
 }
@@ -62,23 +50,14 @@ impl Screener for ListScreener {
     }
 
     fn lists(&self) -> Vec<String> {
-        self.current().lists.clone()
+        self.current().versions.clone()
     }
 
     fn reload(&self, config: &RiskConfig) -> Result<(), Vec<String>> {
-        let mut lists = Vec::new();
-        let mut problems = Vec::new();
-        for (stored, text) in &config.lists {
-            match aduana_screening::parse_list(text.as_bytes(), &stored.name) {
-                Ok(list) => lists.push(list),
-                Err(errors) => problems.extend(errors.iter().map(ToString::to_string)),
-            }
-        }
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        // Indexed before the swap: searches go on against the previous lists meanwhile.
-        let loaded = Arc::new(Loaded::new(&lists));
+        // The assessor reloads first and has indexed these lists already (or found them unchanged); searches go
+        // on against the previous lists until the swap.
+        let loaded =
+            self.lists.indexed(config.lists.iter().map(|(stored, text)| (stored.name.as_str(), text.as_bytes())))?;
         *self.loaded.write().unwrap_or_else(PoisonError::into_inner) = loaded;
         Ok(())
     }

@@ -11,6 +11,7 @@ mod input;
 mod limits;
 mod list_screener;
 mod risk_assessor;
+mod watch_lists;
 
 use std::process::ExitCode;
 

@@ -13,6 +13,7 @@ use aduana_server::Assessor;
 use aduana_store::RiskConfig;
 
 use crate::cli::risk_inputs::{as_of, screening_indicators_for};
+use crate::watch_lists::{IndexedLists, WatchLists};
 
 /// Assesses with `aduana_risk`. The context is behind a mutex so that `as_of` can be moved to the clock's time for
 /// each batch and a reload can swap it; assessing a batch takes microseconds per consignment, so batches wait for
@@ -22,6 +23,8 @@ pub(crate) struct RiskAssessor {
     /// The indicators that do not come from the stored configuration (the learned model, the enforcement
     /// history), kept across reloads.
     kept: Vec<Arc<dyn Indicator>>,
+    /// The watch lists, indexed once and shared with the screening page.
+    lists: Arc<WatchLists>,
 }
 
 /// The context and the versions of the stored configuration it was built from.
@@ -38,9 +41,10 @@ impl std::fmt::Debug for RiskAssessor {
 
 impl RiskAssessor {
     /// Returns an assessor over a built context; `kept` are the indicators in `ctx.indicators` that a reload of the
-    /// stored configuration keeps (the learned model, the enforcement history).
-    pub(crate) fn new(ctx: RiskContext, kept: Vec<Arc<dyn Indicator>>) -> RiskAssessor {
-        RiskAssessor { ctx: Mutex::new(Loaded { ctx, stored: BTreeMap::new() }), kept }
+    /// stored configuration keeps (the learned model, the enforcement history); a reload takes the stored watch
+    /// lists' index from `lists`.
+    pub(crate) fn new(ctx: RiskContext, kept: Vec<Arc<dyn Indicator>>, lists: Arc<WatchLists>) -> RiskAssessor {
+        RiskAssessor { ctx: Mutex::new(Loaded { ctx, stored: BTreeMap::new() }), kept, lists }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
@@ -77,13 +81,14 @@ impl Assessor for RiskAssessor {
             problems.extend(errors.iter().map(ToString::to_string));
             ProfileSet::empty()
         });
-        let mut lists = Vec::new();
-        for (stored, text) in &config.lists {
-            match aduana_screening::parse_list(text.as_bytes(), &stored.name) {
-                Ok(list) => lists.push(list),
-                Err(errors) => problems.extend(errors.iter().map(ToString::to_string)),
-            }
-        }
+        // Parsed and indexed only when they changed since the last reload (a profile activation reloads too).
+        let lists = self
+            .lists
+            .indexed(config.lists.iter().map(|(stored, text)| (stored.name.as_str(), text.as_bytes())))
+            .unwrap_or_else(|errors| {
+                problems.extend(errors);
+                Arc::new(IndexedLists::of(&[]))
+            });
         let aeo = match &config.aeo {
             Some((_, text)) => AeoRegister::parse_csv(text.as_bytes(), "aeo-register.csv").unwrap_or_else(|errors| {
                 problems.extend(errors.iter().map(ToString::to_string));

@@ -8,8 +8,8 @@
 //! with the indicator that owns both, so a new list version starts with an empty memo.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use aduana_core::{Consignment, Hit, Lane, Party, Referral};
 use aduana_screening::{Match, ScreeningConfig, ScreeningIndex, screen_parties};
@@ -20,7 +20,8 @@ use crate::indicator::{Indicator, Signals};
 /// Screens parties against watch lists.
 #[derive(Debug)]
 pub struct ScreeningIndicator {
-    index: ScreeningIndex,
+    /// Shared: a server's screening page searches the same index.
+    index: Arc<ScreeningIndex>,
     config: ScreeningConfig,
     weights: ScreeningWeights,
     version: String,
@@ -50,10 +51,15 @@ pub struct MemoStats {
 }
 
 impl ScreeningIndicator {
-    /// Returns the indicator over a built index; `version` names the lists (recorded in every assessment). Every
-    /// party is screened afresh; see [`ScreeningIndicator::memoised`].
-    pub fn new(index: ScreeningIndex, config: ScreeningConfig, weights: ScreeningWeights, version: String) -> Self {
-        ScreeningIndicator { index, config, weights, version, memo: None }
+    /// Returns the indicator over a built index (owned or shared); `version` names the lists (recorded in every
+    /// assessment). Every party is screened afresh; see [`ScreeningIndicator::memoised`].
+    pub fn new(
+        index: impl Into<Arc<ScreeningIndex>>,
+        config: ScreeningConfig,
+        weights: ScreeningWeights,
+        version: String,
+    ) -> Self {
+        ScreeningIndicator { index: index.into(), config, weights, version, memo: None }
     }
 
     /// Returns the indicator remembering the screening results of up to `capacity` distinct parties (name and

@@ -11,10 +11,11 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::cli::risk_inputs::{
-    as_of, default_policy, model_indicator, read_aeo, read_consignments, read_for_assessment, read_profile_dir,
-    screening_indicators,
+    as_of, default_policy, index_lists, model_indicator, read_aeo, read_consignments, read_for_assessment,
+    read_profile_dir, screening_indicators_for,
 };
 use crate::cli::{EXIT_FOUND_WANTING, EXIT_USAGE_OR_IO};
+use crate::watch_lists::IndexedLists;
 
 /// Assess consignments for risk: profiles, AEO status, random selection and validation findings.
 #[derive(Debug, clap::Args)]
@@ -83,6 +84,17 @@ pub(crate) fn context(
     model: Option<&PathBuf>,
     as_of_text: Option<&str>,
 ) -> anyhow::Result<Result<RiskContext, Vec<aduana_risk::ProfileError>>> {
+    context_with(profiles, aeo, &index_lists(lists)?, model, as_of_text)
+}
+
+/// [`context`] with the watch lists already indexed (the server shares their index with its screening page).
+pub(crate) fn context_with(
+    profiles: Option<&PathBuf>,
+    aeo: Option<&PathBuf>,
+    lists: &IndexedLists,
+    model: Option<&PathBuf>,
+    as_of_text: Option<&str>,
+) -> anyhow::Result<Result<RiskContext, Vec<aduana_risk::ProfileError>>> {
     let (set, reference) = match profiles {
         Some(dir) => {
             let dir = read_profile_dir(dir)?;
@@ -98,7 +110,7 @@ pub(crate) fn context(
         None => AeoRegister::default(),
     };
     let policy = default_policy();
-    let mut indicators = screening_indicators(lists, &policy)?;
+    let mut indicators = screening_indicators_for(lists, &policy);
     if let Some(path) = model {
         indicators.push(model_indicator(path, &policy)?);
     }

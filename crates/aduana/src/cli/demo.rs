@@ -9,6 +9,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use aduana_core::{Assessment, Consignment, Lane};
 use aduana_server::Assessor;
@@ -20,6 +21,7 @@ use clap::Parser;
 
 use crate::database::{self, Missing};
 use crate::risk_assessor::RiskAssessor;
+use crate::watch_lists::WatchLists;
 
 /// Run the demo: a fresh data directory with reference data, users and assessed consignments, then the server.
 #[derive(Debug, clap::Args)]
@@ -139,7 +141,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             anyhow::bail!("the shipped profiles do not compile:\n  {}", lines.join("\n  "));
         }
     };
-    let assessor = RiskAssessor::new(ctx, Vec::new());
+    let assessor = RiskAssessor::new(ctx, Vec::new(), Arc::new(WatchLists::new()));
     let consignments = read_samples(&samples)?;
     let location = database::Location {
         data_dir: args.data_dir.clone(),
@@ -147,6 +149,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         sqlite_synchronous: database::SqliteSynchronous::Full,
     };
     let (credentials, summary) = database::runtime()?.block_on(load(&location, &assessor, consignments))?;
+    // The server started below builds its own, from the files it is given.
+    drop(assessor);
 
     let mut out = std::io::stdout().lock();
     writeln!(out, "Aduana demo in {}", args.data_dir.display())?;

@@ -12,10 +12,10 @@ use aduana_risk::{
     AeoRegister, EmbargoIndicator, Indicator, Policy, ProfileError, ProfileSet, ProfileSource, ReferenceData,
     ScreeningIndicator, ScreeningWeights, StrategicGoodsIndicator,
 };
-use aduana_screening::{
-    CorrelationTable, EmbargoList, NameRules, ScreeningConfig, ScreeningIndex, WatchList, parse_list,
-};
+use aduana_screening::{CorrelationTable, EmbargoList, ScreeningConfig, WatchList, parse_list};
 use anyhow::{Context, format_err};
+
+use crate::watch_lists::IndexedLists;
 
 /// The files of a profiles directory, read into memory.
 pub(crate) struct ProfileDir {
@@ -126,21 +126,29 @@ pub(crate) fn read_for_assessment(path: &Path) -> anyhow::Result<ReadForAssessme
     Ok(read)
 }
 
+/// The name a list file is read under (and seeded into the store under): its file name.
+pub(crate) fn list_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
 /// Reads a watch list (UN consolidated list XML, FollowTheMoney JSON Lines or the national CSV).
 pub(crate) fn read_list(path: &Path) -> anyhow::Result<WatchList> {
     let bytes = std::fs::read(path).with_context(|| format!("reading list {}", path.display()))?;
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    parse_list(&bytes, &name).map_err(|errors| {
+    parse_list_file(path, &bytes)
+}
+
+/// Parses the bytes of the list file at `path`.
+pub(crate) fn parse_list_file(path: &Path, bytes: &[u8]) -> anyhow::Result<WatchList> {
+    parse_list(bytes, &list_name(path)).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         format_err!("list {} cannot be read:\n  {}", path.display(), lines.join("\n  "))
     })
 }
 
-/// Returns the list-based indicators: party screening against `lists` (none when empty), and the built-in
-/// strategic-goods correlation and UN arms embargoes, weighted against the policy's lane thresholds.
-pub(crate) fn screening_indicators(lists: &[PathBuf], policy: &Policy) -> anyhow::Result<Vec<Arc<dyn Indicator>>> {
+/// Reads and indexes the list files.
+pub(crate) fn index_lists(lists: &[PathBuf]) -> anyhow::Result<IndexedLists> {
     let lists = lists.iter().map(|path| read_list(path)).collect::<anyhow::Result<Vec<WatchList>>>()?;
-    Ok(screening_indicators_for(&lists, policy))
+    Ok(IndexedLists::of(&lists))
 }
 
 /// The distinct parties (name and country) whose screening results an indicator remembers: about 100 bytes each
@@ -148,8 +156,10 @@ pub(crate) fn screening_indicators(lists: &[PathBuf], policy: &Policy) -> anyhow
 /// `docs/benchmarks.md`, "Whole assessments").
 const SCREENING_MEMO_PARTIES: usize = 65_536;
 
-/// Returns the list-based indicators for lists already read (see [`screening_indicators`]).
-pub(crate) fn screening_indicators_for(lists: &[WatchList], policy: &Policy) -> Vec<Arc<dyn Indicator>> {
+/// Returns the list-based indicators: party screening against `lists` (none when there are none), searching
+/// their index (shared with whoever else holds it), and the built-in strategic-goods correlation and UN arms
+/// embargoes, weighted against the policy's lane thresholds.
+pub(crate) fn screening_indicators_for(lists: &IndexedLists, policy: &Policy) -> Vec<Arc<dyn Indicator>> {
     let weights = ScreeningWeights {
         party_match: policy.red_threshold * 1.5,
         strategic_goods: policy.yellow_threshold,
@@ -160,11 +170,11 @@ pub(crate) fn screening_indicators_for(lists: &[WatchList], policy: &Policy) -> 
         Arc::new(StrategicGoodsIndicator::new(controls.clone(), weights.strategic_goods)),
         Arc::new(EmbargoIndicator::new(EmbargoList::builtin(), controls, weights.embargo)),
     ];
-    if !lists.is_empty() {
-        let version = lists.iter().map(|l| format!("{}@{}", l.name, l.version)).collect::<Vec<_>>().join(",");
-        let index = ScreeningIndex::build(lists, NameRules::builtin());
-        let screening = ScreeningIndicator::new(index, ScreeningConfig::recommended(), weights, version)
-            .memoised(SCREENING_MEMO_PARTIES);
+    if !lists.versions.is_empty() {
+        let version = lists.versions.join(",");
+        let screening =
+            ScreeningIndicator::new(Arc::clone(&lists.index), ScreeningConfig::recommended(), weights, version)
+                .memoised(SCREENING_MEMO_PARTIES);
         indicators.insert(0, Arc::new(screening));
     }
     indicators

@@ -15,6 +15,7 @@ use anyhow::Context;
 use crate::cli::risk_inputs::{model_indicator, read_profile_dir};
 use crate::database::{self, Missing};
 use crate::risk_assessor::RiskAssessor;
+use crate::watch_lists::WatchLists;
 
 /// Serve the HTTP API: submission, assessments, decisions, examinations, audit; OpenAPI at /openapi.json.
 #[derive(Debug, clap::Args)]
@@ -129,14 +130,18 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         secure_cookies: args.secure_cookies,
         cash: args.cash.settings()?,
     };
-    let mut ctx = match crate::cli::assess::context(args.profiles.as_ref(), args.aeo.as_ref(), &args.lists, None, None)?
-    {
-        Ok(ctx) => ctx,
-        Err(errors) => {
-            let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            anyhow::bail!("the profiles cannot be compiled:\n  {}", lines.join("\n  "));
-        }
-    };
+    // The --list files are parsed and indexed once, for the assessor and the screening page; a reload finds them
+    // indexed already when the store holds the same texts (as it does after seeding them).
+    let watch_lists = Arc::new(WatchLists::new());
+    let indexed = watch_lists.indexed_files(&args.lists)?;
+    let mut ctx =
+        match crate::cli::assess::context_with(args.profiles.as_ref(), args.aeo.as_ref(), &indexed, None, None)? {
+            Ok(ctx) => ctx,
+            Err(errors) => {
+                let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                anyhow::bail!("the profiles cannot be compiled:\n  {}", lines.join("\n  "));
+            }
+        };
     let model = args.model.as_ref().map(|path| model_indicator(path, &ctx.policy)).transpose()?;
     ctx.indicators.extend(model.clone());
     // The risk engine's enforcement history: filled from the store's cases before serving and kept in step.
@@ -147,7 +152,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     ctx.indicators.push(history.clone());
     let mut kept: Vec<Arc<dyn aduana_risk::Indicator>> = model.into_iter().collect();
     kept.push(history.clone());
-    let assessor: Arc<dyn aduana_server::Assessor> = Arc::new(RiskAssessor::new(ctx, kept));
+    let assessor: Arc<dyn aduana_server::Assessor> = Arc::new(RiskAssessor::new(ctx, kept, Arc::clone(&watch_lists)));
     let seed = risk_seed(args)?;
     if let Some(url) = &args.webhook {
         if !url.starts_with("http://") {
@@ -155,9 +160,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     // The screening page starts with the --list files and follows the store's lists from the first refresh on.
-    let lists = args.lists.iter().map(|p| crate::cli::risk_inputs::read_list(p)).collect::<anyhow::Result<Vec<_>>>()?;
     let screener: Option<Arc<dyn aduana_server::Screener>> =
-        Some(Arc::new(crate::list_screener::ListScreener::new(&lists)));
+        Some(Arc::new(crate::list_screener::ListScreener::new(indexed, watch_lists)));
     let workbench = WorkbenchSettings {
         photos_dir: Some(args.store.data_dir.join("photos")),
         max_image_bytes: args.max_image_bytes,

@@ -266,6 +266,72 @@ fn profiles_lists_and_the_aeo_register_change_assessments_without_a_restart() {
     assert_eq!(verify.status.code(), Some(0), "{}", crate::helpers::stdout(&verify));
 }
 
+/// The assessor and the workbench's screening page search one index of the watch lists, built once for each set of
+/// list texts: at start-up from the `--list` files, not again when the store's seeded copy of the same texts is
+/// loaded or when a profile change reloads the configuration, and once more for an upload that changes a list.
+#[test]
+fn watch_lists_are_indexed_once_per_change_for_assessments_and_the_screening_page() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data").display().to_string();
+    let list_path = dir.path().join("national.csv");
+    let list = "id,name\nNAT-1,Blackwater Shipping Trading LLC\nNAT-2,Zhenhua Ocean Freight\n";
+    std::fs::write(&list_path, list).expect("writing the list");
+    let log = dir.path().join("server.log");
+    let list_arg = list_path.display().to_string();
+    let args = ["--data-dir", data.as_str()];
+    let (_, analyst) = add_user("ana", "analyst", &args);
+    let (_, admin) = add_user("root", "administrator", &args);
+    let (olga_password, _) = add_user("olga", "officer", &args);
+    let (_, carrier) = add_user("carrier", "submitter", &args);
+    let server = Server::start_logging(&["--data-dir", data.as_str(), "--list", list_arg.as_str()], &log);
+    let client = Client { address: &server.address };
+    let login = serde_json::json!({"name": "olga", "password": olga_password}).to_string();
+    let logged_in =
+        http(&server.address, "POST", "/api/login", &[("Content-Type", "application/json")], &login).expect("login");
+    let cookie = logged_in.header("set-cookie").and_then(|c| c.split(';').next()).expect("a cookie").to_owned();
+    let screening_page = |name: &str| {
+        let page =
+            http(&server.address, "GET", &format!("/workbench/screening?name={name}"), &[("Cookie", &cookie)], "")
+                .expect("the screening page");
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.body
+    };
+    let indexed = || {
+        let text = std::fs::read_to_string(&log).expect("the server's log");
+        text.lines().filter(|l| l.starts_with("watch lists indexed: national.csv@")).count()
+    };
+
+    // Start-up, the first submission (which loads the store's configuration, seeded with the same list) and the
+    // screening page: one index.
+    let sanctioned =
+        client.assess(&carrier, &consignment("WL-1", "940360", "Blackwater Shipping Trading LLC", "GB000000000002"));
+    assert!(hit_ids(&sanctioned).iter().any(|h| h == "screening:national.csv/NAT-1"), "{sanctioned}");
+    assert!(screening_page("Zhenhua+Ocean+Freight").contains("NAT-2"));
+    assert_eq!(indexed(), 1, "{}", std::fs::read_to_string(&log).unwrap_or_default());
+
+    // A profile activation reloads the configuration; the lists did not change, so they are not indexed again.
+    let body = serde_json::json!({"name": "tableware", "source": TABLEWARE});
+    assert_eq!(client.json("POST", "/api/profiles", &analyst, &body).status, 201);
+    let on = client.json("POST", "/api/profiles/tableware/activate", &analyst, &serde_json::json!({"version": 1}));
+    assert_eq!(on.status, 200, "{}", on.body);
+    let tableware = client.assess(&carrier, &consignment("WL-2", "691110", "Zhenhua Ocean Freight", "GB000000000003"));
+    let hits = hit_ids(&tableware);
+    assert!(
+        hits.contains(&"profile:TW-001".to_owned()) && hits.contains(&"screening:national.csv/NAT-2".to_owned()),
+        "{hits:?}"
+    );
+    assert_eq!(indexed(), 1, "{}", std::fs::read_to_string(&log).unwrap_or_default());
+
+    // An upload that changes the list is indexed once, for both.
+    let changed = format!("{list}NAT-3,Redline Logistics\n");
+    let uploaded = client.call("PUT", "/api/lists/national.csv", &admin, "text/csv", &changed);
+    assert_eq!(uploaded.status, 201, "{}", uploaded.body);
+    let redline = client.assess(&carrier, &consignment("WL-3", "940360", "Redline Logistics", "GB000000000004"));
+    assert!(hit_ids(&redline).iter().any(|h| h == "screening:national.csv/NAT-3"), "{redline}");
+    assert!(screening_page("Redline+Logistics").contains("NAT-3"));
+    assert_eq!(indexed(), 2, "{}", std::fs::read_to_string(&log).unwrap_or_default());
+}
+
 #[test]
 fn seeding_flags_fill_an_empty_store_and_do_not_undo_changes_made_through_the_api() {
     let dir = tempfile::tempdir().expect("temp dir");

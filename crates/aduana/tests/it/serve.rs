@@ -23,12 +23,22 @@ pub(crate) struct Server {
 impl Server {
     /// Starts the server with extra arguments (the store's) and waits for its listening line.
     pub(crate) fn start(store_args: &[&str]) -> Server {
+        Server::start_with(store_args, Stdio::inherit())
+    }
+
+    /// [`Server::start`] with the server's log (its standard error) written to the file `log`.
+    pub(crate) fn start_logging(store_args: &[&str], log: &std::path::Path) -> Server {
+        let file = std::fs::File::create(log).expect("creating the server's log");
+        Server::start_with(store_args, Stdio::from(file))
+    }
+
+    fn start_with(store_args: &[&str], stderr: Stdio) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_aduana"))
             .arg("serve")
             .args(store_args)
             .args(["--listen", "127.0.0.1:0", "--rate-per-second", "100000", "--rate-burst", "100000"])
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("starting aduana serve");
         let stdout = child.stdout.take().expect("piped stdout");
