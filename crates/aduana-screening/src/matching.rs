@@ -400,11 +400,10 @@ pub(crate) struct Scratch {
     candidate_ids: Vec<u32>,
 }
 
-/// The memo holds at most about this many tokens (and candidate names), and this many token pairs, before it starts
-/// afresh (checked before each query, which adds at most a few hundred): some 38 MB per thread at most (tokens
-/// ~200 bytes each with their text; pairs 17 bytes a slot, in at most 2^20 slots; joined skeletons ~40 bytes each).
+/// The memo holds at most about this many tokens (and candidate names, and joined skeletons) before it starts
+/// afresh (checked before each query, which adds at most a few hundred): some 16 MB per thread at most (tokens
+/// ~200 bytes each with their text, joined skeletons ~40 bytes each).
 const MEMO_TOKENS: usize = 1 << 16;
-const MEMO_PAIRS: usize = 1 << 19;
 
 /// How two tokens ([`token_similarity`]) or groups of tokens ([`group_matches`]) match: a small number to compare
 /// and keep (the memo keeps a pair's answer in 8 bytes), put in words ([`How::word`]) only when a match is reported.
@@ -453,14 +452,14 @@ impl How {
     }
 }
 
-/// Token similarities remembered across the queries a thread screens: the names screened and their candidates share
-/// a few thousand given names, surnames and company words, and comparing two tokens (edit distance, sounds) costs
-/// hundreds of instructions where looking the pair up costs tens. Tokens are numbered by their whole value (every
-/// field [`token_similarity`] reads, and more), pairs remembered by those numbers; the similarity depends only on
-/// the two tokens and the index's rules, so the memo belongs to one index ([`ScreeningIndex::id`]) at a time.
+/// What a thread remembers across the queries it screens: the number of each token and token text seen (the names
+/// screened and their candidates share a few thousand given names, surnames and company words), the token numbers
+/// of each candidate name, and the skeletons of joined word pairs; within one query, the similarity of each query
+/// token with each candidate token text ([`QueryPairs`]). Tokens are numbered by their whole value (every field
+/// [`token_similarity`] reads, and more); the memo belongs to one index ([`ScreeningIndex::id`]) at a time.
 ///
-/// Its maps use FxHash, not a keyed hash, although the query's tokens come from declarations: the pair maps are
-/// keyed by ids the memo hands out in order (not chosen by a declarant), and the maps keyed by token or text hold
+/// Its maps use FxHash, not a keyed hash, although the query's tokens come from declarations: the maps keyed by
+/// pairs use ids the memo hands out in order (not chosen by a declarant), and the maps keyed by token or text hold
 /// at most [`MEMO_TOKENS`] entries before the memo starts afresh, so tokens crafted to collide can slow a lookup by
 /// a bounded amount, for a bounded time, and cannot change an answer.
 #[derive(Default)]
@@ -475,8 +474,6 @@ pub(crate) struct SimilarityMemo {
     /// The ids of the tokens of the index's names (by name id) seen as candidates: the same names come back as
     /// candidates query after query, and one lookup here saves one per token.
     names: FastMap<u32, Box<[u32]>>,
-    /// The answers of [`token_similarity`] by pair of token ids.
-    pairs: FastMap<(u32, u32), Option<(f32, How)>>,
     /// The consonant skeletons of two adjacent words written together ([`group_matches`]), by the ids of the two
     /// words' texts: a skeleton depends only on the texts, and the same word pairs ("abdul rahman", "al hassan")
     /// come back query after query.
@@ -504,10 +501,8 @@ impl SimilarityMemo {
     /// Prepares the memo for a query of `query_tokens` tokens against `index`: emptied when it was filled for
     /// another index, or is full.
     fn start(&mut self, index: &ScreeningIndex, query_tokens: usize) {
-        let full = self.tokens.len() >= MEMO_TOKENS
-            || self.names.len() >= MEMO_TOKENS
-            || self.joined.len() >= MEMO_TOKENS
-            || self.pairs.len() >= MEMO_PAIRS;
+        let full =
+            self.tokens.len() >= MEMO_TOKENS || self.names.len() >= MEMO_TOKENS || self.joined.len() >= MEMO_TOKENS;
         if self.index != index.id {
             // Another index: the memory of the last one's memo goes back too (not only its entries).
             *self = SimilarityMemo { index: index.id, ..SimilarityMemo::default() };
@@ -516,7 +511,6 @@ impl SimilarityMemo {
             self.text_ids.clear();
             self.texts.clear();
             self.names.clear();
-            self.pairs.clear();
             self.joined.clear();
             self.query_pairs.rows.clear();
             self.index = index.id;
@@ -563,12 +557,12 @@ impl SimilarityMemo {
         self.names.insert(name, ids.as_slice().into());
     }
 
-    /// The similarities of the query's tokens (`query`, numbered `query_ids`; the memo was started for them) with the
-    /// candidate token numbered `c`, by query position: those this query already found for a list token of the same
-    /// text, else [`token_similarity`]'s, remembered.
+    /// The similarities of the query's tokens (`query`; the memo was started for them) with the candidate token
+    /// `c_token`, numbered `c`, by query position: those this query already found for a list token of the same
+    /// text, else [`token_similarity`]'s, kept for the rest of the query.
     fn similarities(
         &mut self,
-        (query, query_ids): (&[Token], &[u32]),
+        query: &[Token],
         (c, c_token): (u32, &Token),
         index: &ScreeningIndex,
     ) -> &[Option<(f32, How)>] {
@@ -583,41 +577,13 @@ impl SimilarityMemo {
         let start = self.query_pairs.cells.len();
         self.query_pairs.rows[self.text_ids[c as usize] as usize] =
             (self.query_pairs.stamp, u32::try_from(start / width.max(1)).unwrap_or(u32::MAX));
-        for (q_token, &q) in query.iter().zip(query_ids) {
-            let found = self.similarity(q, (c, c_token), q_token, index);
-            self.query_pairs.cells.push(found);
+        // Not remembered across queries: a map of every pair of token ids seen (up to 2^19 pairs) saved
+        // instructions, but its lookups missed the caches so often that whole assessments ran 10-14 % faster
+        // without it (`docs/benchmarks.md`, seventh session).
+        for q_token in query {
+            self.query_pairs.cells.push(token_similarity(q_token, c_token, index));
         }
         &self.query_pairs.cells[start..start + width]
-    }
-
-    /// The similarity of the query token `q_token` (numbered `q`) with the candidate token numbered `c`: remembered,
-    /// or [`token_similarity`].
-    fn similarity(
-        &mut self,
-        q: u32,
-        (c, c_token): (u32, &Token),
-        q_token: &Token,
-        index: &ScreeningIndex,
-    ) -> Option<(f32, How)> {
-        #[cfg(test)]
-        let afresh = tests::FULL_DISTANCE.get() || tests::NO_MEMO.get();
-        #[cfg(not(test))]
-        let afresh = false;
-        match self.pairs.get(&(q, c)) {
-            Some(&known) if !afresh => known,
-            _ => {
-                let found = token_similarity(q_token, c_token, index);
-                if !afresh {
-                    // The map grows eightfold, not twofold: it fills to about `MEMO_PAIRS` pairs in the first
-                    // thousands of queries, and each growth moves every pair again.
-                    if self.pairs.len() == self.pairs.capacity() {
-                        self.pairs.reserve((self.pairs.len() * 7).clamp(1 << 10, MEMO_PAIRS));
-                    }
-                    self.pairs.insert((q, c), found);
-                }
-                found
-            }
-        }
     }
 
     /// Whether the skeleton of the words numbered `first` and `second` (`words`) written together is `skeleton`,
@@ -667,7 +633,7 @@ pub(crate) fn score_tokens(
     // Candidate token by candidate token (the order of `sims` does not matter: they are sorted by a total order, or
     // only their maximums are taken).
     for (ci, c) in candidate.iter().enumerate() {
-        let row = memo.similarities((query, query_ids), (candidate_ids[ci], c), index);
+        let row = memo.similarities(query, (candidate_ids[ci], c), index);
         for (qi, (q, known)) in query.iter().zip(row).enumerate() {
             if let Some((sim, how)) = *known {
                 // A father's name ("bin Salman") is not the person's own name ("Salman bin ...").
