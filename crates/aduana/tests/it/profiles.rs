@@ -66,6 +66,22 @@ fn consignment(reference: &str, hs_code: &str, consignee: &str, eori: &str) -> s
     })
 }
 
+/// Logs `user` in to the workbench and returns a function that opens its screening page for a name (URL-encoded).
+fn screening_page_of(address: &str, user: &str, password: &str) -> impl Fn(&str) -> String + use<> {
+    let login = serde_json::json!({"name": user, "password": password}).to_string();
+    let logged_in =
+        http(address, "POST", "/api/login", &[("Content-Type", "application/json")], &login).expect("login");
+    assert_eq!(logged_in.status, 200, "{}", logged_in.body);
+    let cookie = logged_in.header("set-cookie").and_then(|c| c.split(';').next()).expect("a cookie").to_owned();
+    let address = address.to_owned();
+    move |name: &str| {
+        let page = http(&address, "GET", &format!("/workbench/screening?name={name}"), &[("Cookie", &cookie)], "")
+            .expect("the screening page");
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.body
+    }
+}
+
 fn hit_ids(submission: &serde_json::Value) -> Vec<String> {
     submission["assessment"]["hits"]
         .as_array()
@@ -86,18 +102,7 @@ fn profiles_lists_and_the_aeo_register_change_assessments_without_a_restart() {
     let (_, carrier) = add_user("carrier", "submitter", &args);
     let server = Server::start(&args);
     let client = Client { address: &server.address };
-    let login = serde_json::json!({"name": "olga", "password": olga_password}).to_string();
-    let logged_in =
-        http(&server.address, "POST", "/api/login", &[("Content-Type", "application/json")], &login).expect("login");
-    assert_eq!(logged_in.status, 200, "{}", logged_in.body);
-    let cookie = logged_in.header("set-cookie").and_then(|c| c.split(';').next()).expect("a cookie").to_owned();
-    let screening_page = |name: &str| {
-        let page =
-            http(&server.address, "GET", &format!("/workbench/screening?name={name}"), &[("Cookie", &cookie)], "")
-                .expect("the screening page");
-        assert_eq!(page.status, 200, "{}", page.body);
-        page.body
-    };
+    let screening_page = screening_page_of(&server.address, "olga", &olga_password);
     assert!(screening_page("Redline").contains("No watch lists are loaded"), "no list yet");
 
     // A typo in a field name: rejected with line, column and the nearest field, nothing stored.
@@ -285,17 +290,7 @@ fn watch_lists_are_indexed_once_per_change_for_assessments_and_the_screening_pag
     let (_, carrier) = add_user("carrier", "submitter", &args);
     let server = Server::start_logging(&["--data-dir", data.as_str(), "--list", list_arg.as_str()], &log);
     let client = Client { address: &server.address };
-    let login = serde_json::json!({"name": "olga", "password": olga_password}).to_string();
-    let logged_in =
-        http(&server.address, "POST", "/api/login", &[("Content-Type", "application/json")], &login).expect("login");
-    let cookie = logged_in.header("set-cookie").and_then(|c| c.split(';').next()).expect("a cookie").to_owned();
-    let screening_page = |name: &str| {
-        let page =
-            http(&server.address, "GET", &format!("/workbench/screening?name={name}"), &[("Cookie", &cookie)], "")
-                .expect("the screening page");
-        assert_eq!(page.status, 200, "{}", page.body);
-        page.body
-    };
+    let screening_page = screening_page_of(&server.address, "olga", &olga_password);
     let indexed = || {
         let text = std::fs::read_to_string(&log).expect("the server's log");
         text.lines().filter(|l| l.starts_with("watch lists indexed: national.csv@")).count()
