@@ -31,6 +31,9 @@ pub(crate) struct RiskAssessor {
 struct Loaded {
     ctx: RiskContext,
     stored: BTreeMap<String, String>,
+    /// The watch lists its screening indicator searches, once a reload has taken them from the store: held so that
+    /// [`WatchLists`] gives the same index to the screening page and to the next reload while they are unchanged.
+    lists: Option<Arc<IndexedLists>>,
 }
 
 impl std::fmt::Debug for RiskAssessor {
@@ -44,7 +47,7 @@ impl RiskAssessor {
     /// stored configuration keeps (the learned model, the enforcement history); a reload takes the stored watch
     /// lists' index from `lists`.
     pub(crate) fn new(ctx: RiskContext, kept: Vec<Arc<dyn Indicator>>, lists: Arc<WatchLists>) -> RiskAssessor {
-        RiskAssessor { ctx: Mutex::new(Loaded { ctx, stored: BTreeMap::new() }), kept, lists }
+        RiskAssessor { ctx: Mutex::new(Loaded { ctx, stored: BTreeMap::new(), lists: None }), kept, lists }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Loaded> {
@@ -110,6 +113,7 @@ impl Assessor for RiskAssessor {
         loaded.ctx.aeo = aeo;
         loaded.ctx.indicators = indicators;
         loaded.stored = stored;
+        loaded.lists = Some(lists);
         Ok(())
     }
 

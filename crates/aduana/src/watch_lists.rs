@@ -8,7 +8,7 @@
 //! ones indexed last gets that index back without reading them.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Instant;
 
 use aduana_screening::{NameRules, ScreeningIndex, WatchList, parse_list};
@@ -39,21 +39,24 @@ impl IndexedLists {
 /// Each list's name and the SHA-256 of its text, in order.
 type Fingerprint = Vec<(String, [u8; 32])>;
 
-/// The lists indexed last, with what identifies them.
+/// The lists indexed last, with what identifies them. Held weakly: an index stays only as long as the assessor or
+/// the screening page uses it, so one built for a configuration the assessor then refused (a profile that does not
+/// compile) is freed, not kept beside the one in use.
 #[derive(Debug)]
 pub(crate) struct WatchLists {
-    current: Mutex<(Fingerprint, Arc<IndexedLists>)>,
+    current: Mutex<(Fingerprint, Weak<IndexedLists>)>,
 }
 
 impl WatchLists {
     /// No lists yet.
     pub(crate) fn new() -> WatchLists {
-        WatchLists { current: Mutex::new((Vec::new(), Arc::new(IndexedLists::of(&[])))) }
+        WatchLists { current: Mutex::new((Vec::new(), Weak::new())) }
     }
 
     /// Returns the index of `lists` (each a name and its text): the one built last when it was built from the same
-    /// texts under the same names, otherwise a new one, which is kept for the next call. A list that cannot be
-    /// read is reported (with its name, line and field, as [`parse_list`] says) and nothing is kept.
+    /// texts under the same names and is still in use, otherwise a new one, which the next call gets back while it
+    /// is in use. A list that cannot be read is reported (with its name, line and field, as [`parse_list`] says)
+    /// and nothing is kept.
     pub(crate) fn indexed<'a>(
         &self,
         lists: impl IntoIterator<Item = (&'a str, &'a [u8])>,
@@ -88,8 +91,8 @@ impl WatchLists {
         // Held while a new index is built, so that the assessor and the screening page, reloading one after the
         // other, build it once between them.
         let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        if current.0 == fingerprint {
-            return Ok(Arc::clone(&current.1));
+        if let (true, Some(indexed)) = (current.0 == fingerprint, current.1.upgrade()) {
+            return Ok(indexed);
         }
         let started = Instant::now();
         let mut parsed = Vec::with_capacity(lists.len());
@@ -115,7 +118,7 @@ impl WatchLists {
                 );
             }
         }
-        *current = (fingerprint, Arc::clone(&indexed));
+        *current = (fingerprint, Arc::downgrade(&indexed));
         Ok(indexed)
     }
 }
@@ -161,6 +164,17 @@ mod tests {
         assert_eq!(both.versions.len(), 2);
         let none = shared.indexed(lists(&[])).expect("indexed");
         assert!(none.versions.is_empty() && none.index.entry_count() == 0);
+    }
+
+    #[test]
+    fn an_index_nobody_uses_any_more_is_freed_and_built_again_when_asked_for() {
+        let shared = WatchLists::new();
+        let first = shared.indexed(lists(&[("local.csv", ONE)])).expect("indexed");
+        let weak = Arc::downgrade(&first);
+        drop(first);
+        assert!(weak.upgrade().is_none(), "the cache kept an index nobody uses");
+        let again = shared.indexed(lists(&[("local.csv", ONE)])).expect("indexed again");
+        assert_eq!(again.versions.len(), 1);
     }
 
     #[test]
