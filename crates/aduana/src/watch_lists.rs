@@ -5,7 +5,7 @@
 //! configuration, which any profile activation triggers: two indexes in memory (about 1.2 GB each for a million
 //! names) and the parse and index time paid twice, or four times at start-up, for lists that had not changed.
 //! Now a set of lists is identified by each list's name and the SHA-256 of its text; a reload whose lists are the
-//! ones indexed last gets that index back without reading them.
+//! ones indexed last (and still in use) gets that index back without parsing or indexing them again.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
