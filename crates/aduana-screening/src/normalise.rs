@@ -480,6 +480,11 @@ mod tests {
 
     use super::{NUMBERS, skeleton, split_ascii_words, split_unicode_words};
 
+    /// A text of fewer than `max` characters drawn from `alphabet`.
+    fn random_text(rng: &mut StdRng, alphabet: &[u8], max: usize) -> String {
+        (0..rng.gen_range(0..max)).map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())])).collect()
+    }
+
     #[test]
     fn ascii_text_is_its_own_normal_form_and_transliteration() {
         // What the ASCII shortcuts of `split_words` and `fold` rely on, for every ASCII character.
@@ -506,8 +511,7 @@ mod tests {
         let alphabet = b"aZ9e'`&% .-,x1";
         let mut rng = StdRng::seed_from_u64(9);
         for _ in 0..50_000 {
-            let text: String =
-                (0..rng.gen_range(0..16)).map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())])).collect();
+            let text = random_text(&mut rng, alphabet, 16);
             let words =
                 |split: Vec<super::Word>| -> Vec<_> { split.into_iter().map(|w| (w.folded, w.script)).collect() };
             assert_eq!(words(split_ascii_words(&text)), words(split_unicode_words(&text)), "{text:?}");
@@ -577,8 +581,7 @@ mod tests {
         let alphabet = b"tschzdgypkhulrjaeiobfvwqxmn0";
         let mut rng = StdRng::seed_from_u64(7);
         for _ in 0..200_000 {
-            let word: String =
-                (0..rng.gen_range(0..12)).map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())])).collect();
+            let word = random_text(&mut rng, alphabet, 12);
             assert_eq!(skeleton(&word), reference(&word), "`{word}`");
         }
         for word in ["tschaikowsky", "tsetung", "tzvetkov", "uladzimir", "urajimiru", "sergej", "sergejs", "phillip"] {
