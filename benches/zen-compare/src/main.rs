@@ -397,7 +397,7 @@ fn context(set: ProfileSet) -> RiskContext {
 fn aduana_ids(c: &Consignment, ctx: &RiskContext, signals: &mut Signals) -> BTreeSet<String> {
     signals.hits.clear();
     ProfileIndicator.assess(c, ctx, signals);
-    signals.hits.iter().map(|h| h.id.clone()).collect()
+    signals.hits.iter().map(|h| h.id.to_string()).collect()
 }
 
 fn zen_ids(
