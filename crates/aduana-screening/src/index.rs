@@ -8,7 +8,7 @@ mod countries;
 mod tests;
 
 use crate::fast_hash::FastMap;
-use crate::matching::NameShape;
+use crate::matching::{JoinedSkeletons, NameShape, letter_set};
 use crate::normalise::{Token, tokens};
 use crate::rules::NameRules;
 use crate::watchlist::{AliasQuality, Entry, WatchList};
@@ -52,6 +52,9 @@ pub(crate) struct IndexedName {
     pub(crate) weights: Vec<f32>,
     /// What the scoring needs to know of the name as a whole (see [`NameShape`]).
     pub(crate) shape: NameShape,
+    /// Where the name's tokens start in the index's per-token tables ([`ScreeningIndex::token_texts`], and the
+    /// joined skeletons).
+    pub(crate) first_token: u32,
 }
 
 /// The lists, normalised and indexed for screening.
@@ -64,13 +67,17 @@ pub struct ScreeningIndex {
     postings: FastMap<String, Vec<u32>>,
     document_frequency: FastMap<String, u32>,
     max_weight: f32,
-    /// A number no other index built in this process has (a clone keeps it: it has the same rules), so that the
-    /// per-thread memo of token similarities (`matching.rs`) knows which rules its similarities were computed with.
-    pub(crate) id: u64,
+    /// The number of distinct token texts in the indexed names.
+    text_count: u32,
+    /// For each token of each indexed name (from the name's [`IndexedName::first_token`]), the number of its text
+    /// among the distinct texts: the scorer keeps a query's similarities by candidate text in a table indexed by it.
+    token_texts: Vec<u32>,
+    /// For each token of each indexed name (as `token_texts`), the skeleton of it and the next token written
+    /// together, where the scorer may compare it with a word split in two ([`JoinedSkeletons`]).
+    joined: JoinedSkeletons,
+    /// The letter set of each distinct token text, by its number (see [`letter_set`]).
+    text_letters: Vec<u32>,
 }
-
-/// The id of the next index built.
-static NEXT_INDEX_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl ScreeningIndex {
     /// Builds the index of one or more lists with the given name rules.
@@ -83,8 +90,13 @@ impl ScreeningIndex {
             postings: FastMap::default(),
             document_frequency: FastMap::default(),
             max_weight: 1.0,
-            id: NEXT_INDEX_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            text_count: 0,
+            token_texts: Vec::new(),
+            joined: JoinedSkeletons::default(),
+            text_letters: Vec::new(),
         };
+        // The number of each distinct token text, while the index is built.
+        let mut texts: FastMap<String, u32> = FastMap::default();
         for (list_number, list) in lists.iter().enumerate() {
             index.lists.push(ListMeta { name: list.name.clone(), version: list.version.clone() });
             for entry in &list.entries {
@@ -108,11 +120,27 @@ impl ScreeningIndex {
                     for id in identities {
                         *index.document_frequency.entry(id).or_default() += 1;
                     }
+                    let first_token = u32::try_from(index.token_texts.len()).unwrap_or(u32::MAX);
+                    let text_ids: Vec<u32> = name_tokens
+                        .iter()
+                        .map(|t| match texts.get(t.text.as_str()) {
+                            Some(&id) => id,
+                            None => {
+                                let id = u32::try_from(texts.len()).unwrap_or(u32::MAX);
+                                texts.insert(t.text.clone(), id);
+                                index.text_letters.push(letter_set(t.text.as_bytes()));
+                                id
+                            }
+                        })
+                        .collect();
+                    index.token_texts.extend(text_ids);
+                    index.joined.push(&name_tokens);
                     index.names.push(IndexedName {
                         entry: entry_number,
                         alias: u16::try_from(alias_number).unwrap_or(u16::MAX),
                         quality: alias.quality,
                         shape: NameShape::of(&name_tokens),
+                        first_token,
                         tokens: name_tokens,
                         weights: Vec::new(),
                     });
@@ -121,6 +149,7 @@ impl ScreeningIndex {
                 index.entries.push(IndexedEntry { list: list_number, entry: entry.clone(), countries });
             }
         }
+        index.text_count = u32::try_from(texts.len()).unwrap_or(u32::MAX);
         index.max_weight = index.raw_weight(0);
         let weights: Vec<Vec<f32>> = index.names.iter().map(|n| index.weights(&n.tokens)).collect();
         for (name, weights) in index.names.iter_mut().zip(weights) {
@@ -137,6 +166,27 @@ impl ScreeningIndex {
     /// Returns the number of entries.
     pub fn entry_count(&self) -> usize {
         self.entries.len()
+    }
+
+    /// Returns the number of distinct token texts in the indexed names.
+    pub(crate) fn text_count(&self) -> u32 {
+        self.text_count
+    }
+
+    /// Returns the numbers of the texts of the tokens of the indexed name `name` (below [`Self::text_count`]).
+    pub(crate) fn name_texts(&self, name: &IndexedName) -> &[u32] {
+        let first = name.first_token as usize;
+        &self.token_texts[first..first + name.tokens.len()]
+    }
+
+    /// Returns the index's joined skeletons ([`JoinedSkeletons`]; a name's start at its `first_token`).
+    pub(crate) fn joined(&self) -> &JoinedSkeletons {
+        &self.joined
+    }
+
+    /// Returns the letter set of the text numbered `text` (see [`Self::name_texts`]), if it is the index's.
+    pub(crate) fn text_letters(&self, text: u32) -> Option<u32> {
+        self.text_letters.get(text as usize).copied()
     }
 
     /// Returns the name rules the index was built with.

@@ -6,7 +6,6 @@
 use aduana_core::{Evidence, Party, PartyRole};
 use serde::Serialize;
 
-use crate::fast_hash::FastMap;
 use crate::index::{ScreeningIndex, country_key};
 use crate::normalise::{Script, Token, skeleton, tokens};
 use crate::rules::ClassKind;
@@ -182,20 +181,19 @@ fn screen_down_to(query: &Query, index: &ScreeningIndex, config: &ScreeningConfi
     }
     let query_weights = index.weights(&query_tokens);
     SIMILARITY_MEMO.with_borrow_mut(|memo| {
-        memo.start(index, query_tokens.len());
-        let query_ids: Vec<u32> = query_tokens.iter().map(|t| memo.id(t)).collect();
+        memo.start(index, &query_tokens);
         SCRATCH.with_borrow_mut(|scratch| {
-            let tokens = (&query_tokens[..], &query_weights[..], &query_ids[..]);
+            let tokens = (&query_tokens[..], &query_weights[..]);
             screen_tokens_down_to(query, tokens, index, config, floor, (memo, scratch))
         })
     })
 }
 
-/// [`screen_down_to`] of a query's tokens (with their weights and their ids in `memo`), with the thread's scratch
-/// space.
+/// [`screen_down_to`] of a query's tokens (with their weights; `memo` is started for them), with the thread's
+/// scratch space.
 fn screen_tokens_down_to(
     query: &Query,
-    (query_tokens, query_weights, query_ids): (&[Token], &[f32], &[u32]),
+    (query_tokens, query_weights): (&[Token], &[f32]),
     index: &ScreeningIndex,
     config: &ScreeningConfig,
     floor: f32,
@@ -226,15 +224,15 @@ fn screen_tokens_down_to(
         // A name score below this cannot reach the floor once the alias quality and the evidence count. A floor of
         // 0 or less keeps every score (it is clamped to 0..=1 after the evidence).
         let cut = if floor > 0.0 { (floor - evidence_delta) / quality - BOUND_MARGIN } else { f32::NEG_INFINITY };
-        memo.name_ids(name_id, &name.tokens, &mut scratch.candidate_ids);
-        let scored = score_tokens(
-            (query_tokens, query_weights, &query_shape),
-            (&name.tokens, &name.weights, &name.shape),
-            index,
-            scratch,
-            (&mut *memo, query_ids),
-            cut,
-        );
+        let candidate = Candidate {
+            tokens: &name.tokens,
+            weights: &name.weights,
+            shape: &name.shape,
+            keys: index.name_texts(name),
+            joined: (index.joined(), name.first_token as usize),
+        };
+        let scored =
+            score_tokens((query_tokens, query_weights, &query_shape), candidate, index, scratch, &mut *memo, cut);
         let Some(name_score) = scored else { continue };
         let mut score = name_score;
         if name.quality == AliasQuality::Low {
@@ -311,15 +309,18 @@ fn screen_tokens_down_to(
 pub fn score_names(a: &str, b: &str, index: &ScreeningIndex) -> f32 {
     let (a, b) = (tokens(a, index.rules()).tokens, tokens(b, index.rules()).tokens);
     let (aw, bw) = (index.weights(&a), index.weights(&b));
+    // `b` is not an indexed name: its texts are numbered after the index's, the same text with the same number.
+    let first = |i: usize| b.iter().position(|t| t.text == b[i].text).unwrap_or(i);
+    let keys: Vec<u32> =
+        (0..b.len()).map(|i| index.text_count().saturating_add(u32::try_from(first(i)).unwrap_or(u32::MAX))).collect();
+    let mut b_joined = JoinedSkeletons::default();
+    b_joined.push(&b);
     SIMILARITY_MEMO.with_borrow_mut(|memo| {
-        memo.start(index, a.len());
-        let a_ids: Vec<u32> = a.iter().map(|t| memo.id(t)).collect();
+        memo.start(index, &a);
         SCRATCH.with_borrow_mut(|scratch| {
-            scratch.candidate_ids.clear();
-            scratch.candidate_ids.extend(b.iter().map(|t| memo.id(t)));
             let (a_shape, b_shape) = (NameShape::of(&a), NameShape::of(&b));
-            let (a, b) = ((&a[..], &aw[..], &a_shape), (&b[..], &bw[..], &b_shape));
-            let scored = score_tokens(a, b, index, scratch, (memo, &a_ids), f32::NEG_INFINITY);
+            let b = Candidate { tokens: &b, weights: &bw, shape: &b_shape, keys: &keys, joined: (&b_joined, 0) };
+            let scored = score_tokens((&a, &aw, &a_shape), b, index, scratch, memo, f32::NEG_INFINITY);
             scored.unwrap_or(0.0)
         })
     })
@@ -396,14 +397,20 @@ pub(crate) struct Scratch {
     joined: (String, String),
     /// The best similarity of each query and candidate token ([`score_bound`]).
     best: (Vec<f32>, Vec<f32>),
-    /// The ids in the [`SimilarityMemo`] of the candidate's tokens (filled by the caller).
-    candidate_ids: Vec<u32>,
 }
 
-/// The memo holds at most about this many tokens (and candidate names, and joined skeletons) before it starts
-/// afresh (checked before each query, which adds at most a few hundred): some 16 MB per thread at most (tokens
-/// ~200 bytes each with their text, joined skeletons ~40 bytes each).
-const MEMO_TOKENS: usize = 1 << 16;
+/// A candidate name as [`score_tokens`] reads it.
+#[derive(Clone, Copy)]
+pub(crate) struct Candidate<'a> {
+    pub(crate) tokens: &'a [Token],
+    pub(crate) weights: &'a [f32],
+    pub(crate) shape: &'a NameShape,
+    /// The number of each token's text (the row of its similarities in [`QueryPairs`]): the same text, the same
+    /// number, and no other text of the query's candidates with that number.
+    pub(crate) keys: &'a [u32],
+    /// The skeletons of adjacent tokens written together, and where the name's start.
+    pub(crate) joined: (&'a JoinedSkeletons, usize),
+}
 
 /// How two tokens ([`token_similarity`]) or groups of tokens ([`group_matches`]) match: a small number to compare
 /// and keep (the memo keeps a pair's answer in 8 bytes), put in words ([`How::word`]) only when a match is reported.
@@ -452,44 +459,38 @@ impl How {
     }
 }
 
-/// What a thread remembers across the queries it screens: the number of each token and token text seen (the names
-/// screened and their candidates share a few thousand given names, surnames and company words), the token numbers
-/// of each candidate name, and the skeletons of joined word pairs; within one query, the similarity of each query
-/// token with each candidate token text ([`QueryPairs`]). Tokens are numbered by their whole value (every field
-/// [`token_similarity`] reads, and more); the memo belongs to one index ([`ScreeningIndex::id`]) at a time.
+/// What a thread keeps of the query it screens: the similarity of each query token with each candidate token text
+/// ([`QueryPairs`]), and the skeletons of the query's adjacent words written together, computed when a candidate
+/// first needs them (a candidate's own are computed with the index, [`IndexedName::joined`]).
 ///
-/// Its maps use FxHash, not a keyed hash, although the query's tokens come from declarations: the maps keyed by
-/// pairs use ids the memo hands out in order (not chosen by a declarant), and the maps keyed by token or text hold
-/// at most [`MEMO_TOKENS`] entries before the memo starts afresh, so tokens crafted to collide can slow a lookup by
-/// a bounded amount, for a bounded time, and cannot change an answer.
+/// Nothing is remembered from one query to the next but the memory: maps of token ids, of candidate names' token
+/// ids and of joined skeletons kept across queries saved instructions, but their lookups missed the caches so often
+/// that screening ran faster without them (`docs/benchmarks.md`, seventh and eighth sessions).
+///
+/// [`IndexedName::joined`]: crate::index::IndexedName::joined
 #[derive(Default)]
 pub(crate) struct SimilarityMemo {
-    index: u64,
-    tokens: FastMap<Token, u32>,
-    /// The id of each token's text (by token id): tokens of one text can differ in other fields (script, classes).
-    text_ids: Vec<u32>,
-    texts: FastMap<String, u32>,
     /// This query's table of similarities (see [`QueryPairs`]).
     query_pairs: QueryPairs,
-    /// The ids of the tokens of the index's names (by name id) seen as candidates: the same names come back as
-    /// candidates query after query, and one lookup here saves one per token.
-    names: FastMap<u32, Box<[u32]>>,
-    /// The consonant skeletons of two adjacent words written together ([`group_matches`]), by the ids of the two
-    /// words' texts: a skeleton depends only on the texts, and the same word pairs ("abdul rahman", "al hassan")
-    /// come back query after query.
-    joined: FastMap<(u32, u32), Box<str>>,
+    /// For each of the query's tokens but the last, the skeleton of it and the next written together, once a
+    /// candidate has needed it.
+    query_joined: Vec<Option<Box<str>>>,
+    /// The letter sets of the query's tokens ([`letter_set`]).
+    query_letters: Vec<u32>,
 }
 
 /// The similarities of one query's tokens (by position) with its candidates' tokens, by the candidate token's text:
 /// within one query, the first list token of a text stands for every other of that text. A table, not a map: each
-/// text met in the query's candidates gets a row (`rows`, by text id, marked with the query's stamp) holding its
-/// similarity with every query token (`cells`), so that a candidate token costs two indexings where each of its
-/// pairs cost a hash, a probe and, the first time, an insertion.
+/// text met in the query's candidates gets a row (`rows`, by the text's number in the index, marked with the
+/// query's stamp) holding its similarity with every query token (`cells`), so that a candidate token costs two
+/// indexings where each of its pairs cost a hash, a probe and, the first time, an insertion. `rows` grows to the
+/// largest index the thread has screened against (8 bytes per distinct text) and is kept for the thread's life.
 #[derive(Default)]
 struct QueryPairs {
-    /// The stamp of the current query (never 0 once a query has started).
+    /// The stamp of the current query (never 0 once a query has started): a row of another query, or of a query
+    /// against another index, has another stamp.
     stamp: u32,
-    /// By text id: the stamp of the last query that gave the text a row, and that row.
+    /// By text number: the stamp of the last query that gave the text a row, and that row.
     rows: Vec<(u32, u32)>,
     /// The number of the query's tokens (cells per row).
     width: usize,
@@ -498,24 +499,14 @@ struct QueryPairs {
 }
 
 impl SimilarityMemo {
-    /// Prepares the memo for a query of `query_tokens` tokens against `index`: emptied when it was filled for
-    /// another index, or is full.
-    fn start(&mut self, index: &ScreeningIndex, query_tokens: usize) {
-        let full =
-            self.tokens.len() >= MEMO_TOKENS || self.names.len() >= MEMO_TOKENS || self.joined.len() >= MEMO_TOKENS;
-        if self.index != index.id {
-            // Another index: the memory of the last one's memo goes back too (not only its entries).
-            *self = SimilarityMemo { index: index.id, ..SimilarityMemo::default() };
-        } else if full {
-            self.tokens.clear();
-            self.text_ids.clear();
-            self.texts.clear();
-            self.names.clear();
-            self.joined.clear();
-            self.query_pairs.rows.clear();
-            self.index = index.id;
-        }
+    /// Prepares the memo for a query of the tokens `query` against `index`.
+    fn start(&mut self, index: &ScreeningIndex, query: &[Token]) {
+        let query_tokens = query.len();
         let pairs = &mut self.query_pairs;
+        let texts = index.text_count() as usize;
+        if pairs.rows.len() < texts {
+            pairs.rows.resize(texts, (0, 0));
+        }
         // A new stamp per query marks which rows are this query's; on wrap-around, every mark is cleared.
         pairs.stamp = pairs.stamp.wrapping_add(1);
         if pairs.stamp == 0 {
@@ -524,77 +515,98 @@ impl SimilarityMemo {
         }
         pairs.width = query_tokens;
         pairs.cells.clear();
-    }
-
-    /// The number of a token (given when first seen).
-    fn id(&mut self, token: &Token) -> u32 {
-        if let Some(&id) = self.tokens.get(token) {
-            return id;
-        }
-        let id = u32::try_from(self.tokens.len()).unwrap_or(u32::MAX);
-        self.tokens.insert(token.clone(), id);
-        let text = match self.texts.get(token.text.as_str()) {
-            Some(&text) => text,
-            None => {
-                let text = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
-                self.texts.insert(token.text.clone(), text);
-                self.query_pairs.rows.push((0, 0));
-                text
-            }
-        };
-        self.text_ids.push(text);
-        id
-    }
-
-    /// Puts the ids of the tokens of the index's name `name` (its `tokens`) into `ids`.
-    fn name_ids(&mut self, name: u32, tokens: &[Token], ids: &mut Vec<u32>) {
-        ids.clear();
-        if let Some(known) = self.names.get(&name) {
-            ids.extend_from_slice(known);
-            return;
-        }
-        ids.extend(tokens.iter().map(|t| self.id(t)));
-        self.names.insert(name, ids.as_slice().into());
+        self.query_joined.clear();
+        self.query_joined.resize(query_tokens.saturating_sub(1), None);
+        self.query_letters.clear();
+        self.query_letters.extend(query.iter().map(|t| letter_set(t.text.as_bytes())));
     }
 
     /// The similarities of the query's tokens (`query`; the memo was started for them) with the candidate token
-    /// `c_token`, numbered `c`, by query position: those this query already found for a list token of the same
-    /// text, else [`token_similarity`]'s, kept for the rest of the query.
+    /// `c_token`, whose text is numbered `key`, by query position: those this query already found for a list token
+    /// of the same text, else [`token_similarity`]'s, kept for the rest of the query.
     fn similarities(
         &mut self,
         query: &[Token],
-        (c, c_token): (u32, &Token),
+        (key, c_token): (u32, &Token),
         index: &ScreeningIndex,
     ) -> &[Option<(f32, How)>] {
-        let width = self.query_pairs.width;
+        let pairs = &mut self.query_pairs;
+        let width = pairs.width;
         debug_assert_eq!(width, query.len(), "the memo is started for the query");
-        let (stamp, row) = self.query_pairs.rows[self.text_ids[c as usize] as usize];
-        if stamp == self.query_pairs.stamp {
+        let c_letters = index.text_letters(key).unwrap_or_else(|| letter_set(c_token.text.as_bytes()));
+        let key = key as usize;
+        #[cfg(test)]
+        let afresh = tests::NO_MEMO.get();
+        #[cfg(not(test))]
+        let afresh = false;
+        if key >= pairs.rows.len() {
+            pairs.rows.resize(key + 1, (0, 0));
+        }
+        let (stamp, row) = pairs.rows[key];
+        if stamp == pairs.stamp && !afresh {
             let start = row as usize * width;
-            return &self.query_pairs.cells[start..start + width];
+            return &pairs.cells[start..start + width];
         }
         // The first token of this text in the query's candidates: its row is filled.
-        let start = self.query_pairs.cells.len();
-        self.query_pairs.rows[self.text_ids[c as usize] as usize] =
-            (self.query_pairs.stamp, u32::try_from(start / width.max(1)).unwrap_or(u32::MAX));
-        // Not remembered across queries: a map of every pair of token ids seen (up to 2^19 pairs) saved
-        // instructions, but its lookups missed the caches so often that whole assessments ran 10-14 % faster
-        // without it (`docs/benchmarks.md`, seventh session).
-        for q_token in query {
-            self.query_pairs.cells.push(token_similarity(q_token, c_token, index));
+        let start = pairs.cells.len();
+        pairs.rows[key] = (pairs.stamp, u32::try_from(start / width.max(1)).unwrap_or(u32::MAX));
+        for (q_token, q_letters) in query.iter().zip(&self.query_letters) {
+            pairs.cells.push(token_similarity(q_token, c_token, (*q_letters, c_letters), index));
         }
-        &self.query_pairs.cells[start..start + width]
+        &pairs.cells[start..start + width]
     }
 
-    /// Whether the skeleton of the words numbered `first` and `second` (`words`) written together is `skeleton`,
-    /// the joined skeleton computed once per pair of texts.
-    fn joined_skeleton_is(&mut self, (first, second): (u32, u32), words: (&Token, &Token), skeleton: &str) -> bool {
+    /// Whether the skeleton of the query's words at `at` and `at + 1` (`words`) written together is `skeleton`, the
+    /// joined skeleton computed once per query.
+    fn query_joined_is(&mut self, at: usize, words: (&Token, &Token), skeleton: &str) -> bool {
         #[cfg(test)]
         if tests::NO_MEMO.get() {
             return joined_skeleton(words.0, words.1) == skeleton;
         }
-        let key = (self.text_ids[first as usize], self.text_ids[second as usize]);
-        &**self.joined.entry(key).or_insert_with(|| joined_skeleton(words.0, words.1).into_boxed_str()) == skeleton
+        match self.query_joined.get_mut(at) {
+            Some(joined) => {
+                &**joined.get_or_insert_with(|| joined_skeleton(words.0, words.1).into_boxed_str()) == skeleton
+            }
+            None => joined_skeleton(words.0, words.1) == skeleton,
+        }
+    }
+}
+
+/// The consonant skeletons of adjacent tokens written together, of the names of an index one after the other: for
+/// each token, the skeleton of it and the next, where both have two letters or more and together five or more (the
+/// pairs that [`group_matches`] may compare with a word split in two: of six letters or more, within one letter of
+/// the pair's length). All in one string, with one range per token: some 12 bytes a token, where a vector per name
+/// cost more than a hundred bytes a name.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct JoinedSkeletons {
+    /// Per token, the range of its skeleton with the next in `text` (`u32::MAX` as its start: none).
+    ranges: Vec<(u32, u32)>,
+    text: String,
+}
+
+impl JoinedSkeletons {
+    /// Adds the joined skeletons of a name's tokens (one range per token: the last has none).
+    pub(crate) fn push(&mut self, tokens: &[Token]) {
+        for (i, first) in tokens.iter().enumerate() {
+            let second = tokens.get(i + 1).filter(|second| {
+                first.text.len() > 1 && second.text.len() > 1 && first.text.len() + second.text.len() >= 5
+            });
+            let range = match second {
+                Some(second) => {
+                    let start = self.text.len();
+                    self.text.push_str(&joined_skeleton(first, second));
+                    (u32::try_from(start).unwrap_or(u32::MAX - 1), u32::try_from(self.text.len()).unwrap_or(0))
+                }
+                None => (u32::MAX, 0),
+            };
+            self.ranges.push(range);
+        }
+    }
+
+    /// The joined skeleton of the token numbered `token` (counted over every name pushed) and the next, if kept.
+    fn get(&self, token: usize) -> Option<&str> {
+        let &(start, end) = self.ranges.get(token)?;
+        (start != u32::MAX).then(|| self.text.get(start as usize..end as usize)).flatten()
     }
 }
 
@@ -616,24 +628,30 @@ thread_local! {
 /// Scores two names given as tokens (0..=1), leaving the aligned pairs in `scratch.aligned`; `None` when nothing
 /// aligns, or when the score is surely below `cut` ([`score_bound`]; `f32::NEG_INFINITY` scores every pair).
 ///
-/// `memo` has the ids of the query's tokens, and `scratch.candidate_ids` those of the candidate's, in `memo`
-/// (started for this query).
+/// `memo` is started for this query.
 pub(crate) fn score_tokens(
     (query, query_weights, query_shape): (&[Token], &[f32], &NameShape),
-    (candidate, candidate_weights, candidate_shape): (&[Token], &[f32], &NameShape),
+    candidate: Candidate<'_>,
     index: &ScreeningIndex,
     scratch: &mut Scratch,
-    (memo, query_ids): (&mut SimilarityMemo, &[u32]),
+    memo: &mut SimilarityMemo,
     cut: f32,
 ) -> Option<f32> {
-    let Scratch { aligned, sims, q_used, c_used, groups, acronyms, letters, joined, best, candidate_ids } = scratch;
+    let Candidate {
+        tokens: candidate,
+        weights: candidate_weights,
+        shape: candidate_shape,
+        keys: candidate_keys,
+        joined: candidate_joined,
+    } = candidate;
+    let Scratch { aligned, sims, q_used, c_used, groups, acronyms, letters, joined, best } = scratch;
     aligned.clear();
     sims.clear();
     let nasab = query.iter().any(|t| t.ancestor) && candidate.iter().any(|t| t.ancestor);
     // Candidate token by candidate token (the order of `sims` does not matter: they are sorted by a total order, or
     // only their maximums are taken).
     for (ci, c) in candidate.iter().enumerate() {
-        let row = memo.similarities(query, (candidate_ids[ci], c), index);
+        let row = memo.similarities(query, (candidate_keys[ci], c), index);
         for (qi, (q, known)) in query.iter().zip(row).enumerate() {
             if let Some((sim, how)) = *known {
                 // A father's name ("bin Salman") is not the person's own name ("Salman bin ...").
@@ -646,7 +664,7 @@ pub(crate) fn score_tokens(
     let searches = NameShape::searches(query_shape, candidate_shape);
     if searches.any() {
         let names = (query, candidate, searches);
-        group_matches(names, (memo, query_ids, candidate_ids), (acronyms, letters), groups);
+        group_matches(names, (memo, candidate_joined), (acronyms, letters), groups);
     } else {
         groups.clear();
     }
@@ -1034,11 +1052,12 @@ fn for_each_acronym(tokens: &[Token], mut found: impl FnMut(std::ops::Range<usiz
 /// they abbreviate ("PLA" and "People's Liberation Army", "JC" and "Jean-Claude"), and a word split in two
 /// against the whole word ("Patr ushev" and "Patrushev", "Chin-ping" and "Jinping" when the sounds agree).
 ///
-/// The matches are left in `found`, best first; `acronyms` and `letters` are working space. The skeletons of joined
-/// words come from the [`SimilarityMemo`] (with the ids of the query's and the candidate's tokens).
+/// The matches are left in `found`, best first; `acronyms` and `letters` are working space. The skeletons of the
+/// query's joined words come from the [`SimilarityMemo`] (started for the query), the candidate's from
+/// `candidate_joined` ([`JoinedSkeletons`], with the number of the candidate's first token in them).
 fn group_matches(
     (query, candidate, searches): (&[Token], &[Token], Searches),
-    (memo, query_ids, candidate_ids): (&mut SimilarityMemo, &[u32], &[u32]),
+    (memo, candidate_joined): (&mut SimilarityMemo, (&JoinedSkeletons, usize)),
     (acronyms, letters): (&mut Acronyms, &mut String),
     found: &mut Vec<GroupMatch>,
 ) {
@@ -1048,7 +1067,6 @@ fn group_matches(
         found.push(GroupMatch { query, candidate, similarity, how });
     };
     for (side, (a, b, flipped)) in [(query, candidate, false), (candidate, query, true)].into_iter().enumerate() {
-        let a_ids = if flipped { candidate_ids } else { query_ids };
         // Acronyms: a word of two to four letters ("PLA", "JC"), or initials written apart ("U.S.", "A.B.C.").
         acronyms.clear();
         letters.clear();
@@ -1107,8 +1125,19 @@ fn group_matches(
                     let exact = other.text.len() == length
                         && other.text.starts_with(&token.text)
                         && other.text.ends_with(&next.text);
-                    // The skeleton of the two words joined, computed once per pair of texts.
-                    if exact || memo.joined_skeleton_is((a_ids[i], a_ids[i + 1]), (token, next), &other.skeleton) {
+                    // The skeleton of the two words joined, computed once per query or with the index.
+                    let joined_is = |memo: &mut SimilarityMemo| {
+                        #[cfg(test)]
+                        if tests::NO_MEMO.get() {
+                            return joined_skeleton(token, next) == other.skeleton;
+                        }
+                        if flipped {
+                            candidate_joined.0.get(candidate_joined.1 + i) == Some(other.skeleton.as_str())
+                        } else {
+                            memo.query_joined_is(i, (token, next), &other.skeleton)
+                        }
+                    };
+                    if exact || joined_is(memo) {
                         let similarity = if exact { 0.95 } else { 0.85 };
                         push(i..i + 2, j..j + 1, similarity, How::Split, flipped);
                     }
@@ -1214,7 +1243,7 @@ fn concatenation_similarity(
     // The names written without spaces may differ by a misspelling or two, not by a word: however long the names,
     // a third edit is a different word ("Railroad" for "Railway", "Chad" for "China", "CON" for "PRO").
     let budget = (0.1 * longest).min(MAX_JOINED_EDITS);
-    let distance = edit_distance(q.as_bytes(), c.as_bytes(), budget, index);
+    let distance = edit_distance(q.as_bytes(), c.as_bytes(), None, budget, index);
     if distance > budget {
         return None;
     }
@@ -1232,7 +1261,9 @@ fn concatenation_similarity(
 }
 
 /// How similar two tokens are, and how; `None` below the fuzzy floor.
-fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, How)> {
+///
+/// `letters` are the tokens' letter sets ([`letter_set`]).
+fn token_similarity(q: &Token, c: &Token, letters: (u32, u32), index: &ScreeningIndex) -> Option<(f32, How)> {
     if let (Some(qw), Some(cw)) = (&q.written, &c.written) {
         // Han, kana and Hangul are compared as written: their transliterations merge different characters.
         if q.script == c.script && qw != cw {
@@ -1282,12 +1313,12 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
         } else {
             (1.0 - if max_len <= 4 { 0.74 } else { 0.7 }) * max_len as f32
         };
-        let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), budget, index);
+        let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), Some(letters), budget, index);
         let sim = 1.0 - distance / max_len as f32;
         if distance <= budget {
             // Each edit costs its share of the letters, scaled by FUZZY_PENALTY; the sounds may agree better.
             let fuzzy = (1.0 - FUZZY_PENALTY * (1.0 - sim), How::Fuzzy);
-            return Some(match phonetic_similarity(q, c, index) {
+            return Some(match phonetic_similarity(q, c, letters, index) {
                 Some(phonetic) if phonetic.0 > fuzzy.0 => phonetic,
                 _ => fuzzy,
             });
@@ -1300,11 +1331,11 @@ fn token_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32
     {
         return Some((0.9, How::Inflection));
     }
-    phonetic_similarity(q, c, index)
+    phonetic_similarity(q, c, letters, index)
 }
 
 /// How similar two tokens sound (their skeletons), and how; `None` when they do not.
-fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(f32, How)> {
+fn phonetic_similarity(q: &Token, c: &Token, letters: (u32, u32), index: &ScreeningIndex) -> Option<(f32, How)> {
     // Transliteration from another script loses distinctions the skeleton ignores too, so a skeleton match across
     // scripts is stronger evidence than within one.
     let across = q.script != c.script;
@@ -1349,7 +1380,7 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         // letters apart a variant ("Schulze", "Scholz"). Further apart, a short skeleton is another name that
         // happens to share its consonants ("Castillo", "Castro"); a long one is still the same name in another
         // language's spelling ("Volodymyr", "Vlagyimir", "Vladimir").
-        let letters = edit_distance(q.text.as_bytes(), c.text.as_bytes(), 2.0, index);
+        let letters = edit_distance(q.text.as_bytes(), c.text.as_bytes(), Some(letters), 2.0, index);
         return match letters {
             d if d <= 1.0 => Some((0.92, How::Phonetic)),
             d if d <= 2.0 || qs.len() >= 5 => Some((0.85, How::Phonetic)),
@@ -1362,7 +1393,7 @@ fn phonetic_similarity(q: &Token, c: &Token, index: &ScreeningIndex) -> Option<(
         && qs.len().min(cs.len()) >= 3
         && qs.len().max(cs.len()) >= 4
         && qs[0] == cs[0]
-        && edit_distance(qs, cs, 1.0, index) <= 1.0
+        && edit_distance(qs, cs, None, 1.0, index) <= 1.0
     {
         return Some((0.85, How::Phonetic));
     }
@@ -1413,14 +1444,21 @@ fn vowel_spelling(word: &str) -> Vec<u8> {
 
 /// Damerau (optimal string alignment) distance; a confusable substitution costs half. Three rolling rows; stops
 /// early and returns a value above `budget` as soon as two consecutive rows exceed it, or before any row when the
-/// letters the words do not share already cost more than `budget` ([`letter_bound`]). Above `budget` the value
-/// says only that: every caller compares it with `budget` or less.
-fn edit_distance(a: &[u8], b: &[u8], budget: f32, index: &ScreeningIndex) -> f32 {
+/// letters the words do not share already cost more than `budget` ([`letter_set_bound`] of their letter sets
+/// `sets` when the caller has them, then [`letter_bound`]). Above `budget` the value says only that: every caller
+/// compares it with `budget` or less.
+fn edit_distance(a: &[u8], b: &[u8], sets: Option<(u32, u32)>, budget: f32, index: &ScreeningIndex) -> f32 {
     #[cfg(test)]
     let use_bound = !tests::FULL_DISTANCE.get();
     #[cfg(not(test))]
     let use_bound = true;
     if use_bound {
+        if let Some(sets) = sets {
+            let bound = letter_set_bound(sets, (a.len(), b.len()));
+            if bound > budget {
+                return bound;
+            }
+        }
         let bound = letter_bound(a, b);
         if bound > budget {
             return bound;
@@ -1428,6 +1466,22 @@ fn edit_distance(a: &[u8], b: &[u8], budget: f32, index: &ScreeningIndex) -> f32
     }
     // Computed in half edits with integers, the same number bit for bit (see `edit_distance.rs`).
     crate::edit_distance::edit_distance(a, b, budget, index.rules())
+}
+
+/// The set of a word's letters, as bits: bit `byte % 32` for each of its bytes (digits share bits with letters,
+/// which can only lower [`letter_set_bound`]).
+pub(crate) fn letter_set(word: &[u8]) -> u32 {
+    word.iter().fold(0, |set, &byte| set | 1 << (byte % 32))
+}
+
+/// A lower bound of [`letter_bound`] (so of the distance) from the words' letter sets ([`letter_set`]) and lengths
+/// alone: every bit one word has and the other lacks stands for at least one letter the other lacks, so `more` and
+/// `fewer` are at least the counts of such bits. A few instructions, where [`letter_bound`] reads every letter
+/// four times: most pairs of different names are told apart here.
+fn letter_set_bound((a, b): (u32, u32), (a_len, b_len): (usize, usize)) -> f32 {
+    let (more, fewer) = ((a & !b).count_ones(), (b & !a).count_ones());
+    let difference = u32::try_from(a_len.abs_diff(b_len)).unwrap_or(u32::MAX);
+    more.max(fewer).saturating_add(difference) as f32 * 0.5
 }
 
 /// A lower bound of [`edit_distance`] from the letters alone, whatever their order: with `more` letters of `a` that
@@ -1551,8 +1605,8 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     use super::{
-        GroupMatch, NameShape, Query, ScreeningConfig, Searches, SimilarityMemo, coronal, group_matches, letter_bound,
-        screen, screen_down_to,
+        GroupMatch, JoinedSkeletons, NameShape, Query, ScreeningConfig, Searches, SimilarityMemo, coronal,
+        group_matches, letter_bound, letter_set, letter_set_bound, screen, screen_down_to,
     };
     use crate::index::ScreeningIndex;
     use crate::normalise::{Token, tokens};
@@ -1608,9 +1662,10 @@ mod tests {
             let (a, b) = (word(&mut rng), word(&mut rng));
             let distance = crate::edit_distance::edit_distance(&a, &b, 100.0, &rules);
             let bound = letter_bound(&a, &b);
+            let set_bound = letter_set_bound((letter_set(&a), letter_set(&b)), (a.len(), b.len()));
             assert!(
-                bound <= distance,
-                "`{}` against `{}`: bound {bound} above the distance {distance}",
+                set_bound <= bound && bound <= distance,
+                "`{}` against `{}`: bounds {set_bound} and {bound}, distance {distance}",
                 String::from_utf8_lossy(&a),
                 String::from_utf8_lossy(&b)
             );
@@ -1658,15 +1713,15 @@ mod tests {
         let (mut turned_away, mut grouped) = (0, 0);
         for a in &names {
             let a_shape = NameShape::of(a);
-            memo.start(&index, a.len());
-            let a_ids: Vec<u32> = a.iter().map(|t| memo.id(t)).collect();
+            memo.start(&index, a);
             for b in listed.iter().step_by(7) {
-                let b_ids: Vec<u32> = b.iter().map(|t| memo.id(t)).collect();
-                let (ids, working) = ((&mut memo, &a_ids[..], &b_ids[..]), (&mut acronyms, &mut letters));
-                group_matches((a, b, Searches::ALL), ids, working, &mut all);
+                let mut b_joined = JoinedSkeletons::default();
+                b_joined.push(b);
+                let working = (&mut acronyms, &mut letters);
+                group_matches((a, b, Searches::ALL), (&mut memo, (&b_joined, 0)), working, &mut all);
                 let searches = NameShape::searches(&a_shape, &NameShape::of(b));
-                let (ids, working) = ((&mut memo, &a_ids[..], &b_ids[..]), (&mut acronyms, &mut letters));
-                group_matches((a, b, searches), ids, working, &mut found);
+                let working = (&mut acronyms, &mut letters);
+                group_matches((a, b, searches), (&mut memo, (&b_joined, 0)), working, &mut found);
                 let pairs = |groups: &[GroupMatch]| -> Vec<_> {
                     groups
                         .iter()
