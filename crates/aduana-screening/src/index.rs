@@ -7,6 +7,8 @@ mod countries;
 #[cfg(test)]
 mod tests;
 
+use aduana_core::Text;
+
 use crate::fast_hash::FastMap;
 use crate::matching::{JoinedSkeletons, NameShape, letter_set};
 use crate::normalise::{Token, tokens};
@@ -64,8 +66,8 @@ pub struct ScreeningIndex {
     pub(crate) lists: Vec<ListMeta>,
     pub(crate) entries: Vec<IndexedEntry>,
     pub(crate) names: Vec<IndexedName>,
-    postings: FastMap<String, Vec<u32>>,
-    document_frequency: FastMap<String, u32>,
+    postings: FastMap<Key, Vec<u32>>,
+    document_frequency: FastMap<Key, u32>,
     max_weight: f32,
     /// The number of distinct token texts in the indexed names.
     text_count: u32,
@@ -108,13 +110,14 @@ impl ScreeningIndex {
                         continue;
                     }
                     let name_number = u32::try_from(index.names.len()).unwrap_or(u32::MAX);
-                    let mut keys: Vec<String> = name_tokens.iter().flat_map(lookup_keys).collect();
+                    let mut keys: Vec<Key> = Vec::new();
+                    name_tokens.iter().for_each(|t| for_each_key(t, |key| keys.push(key.clone())));
                     keys.sort_unstable();
                     keys.dedup();
                     for key in keys {
                         index.postings.entry(key).or_default().push(name_number);
                     }
-                    let mut identities: Vec<String> = name_tokens.iter().map(identity).collect();
+                    let mut identities: Vec<Key> = name_tokens.iter().map(identity).collect();
                     identities.sort_unstable();
                     identities.dedup();
                     for id in identities {
@@ -127,7 +130,7 @@ impl ScreeningIndex {
                             Some(&id) => id,
                             None => {
                                 let id = u32::try_from(texts.len()).unwrap_or(u32::MAX);
-                                texts.insert(t.text.clone(), id);
+                                texts.insert(t.text.to_string(), id);
                                 index.text_letters.push(letter_set(t.text.as_bytes()));
                                 id
                             }
@@ -201,10 +204,8 @@ impl ScreeningIndex {
 
     /// Returns a token's weight in 0..=1: its inverse document frequency over the indexed names, relative to a
     /// token seen nowhere; generic tokens (legal forms, descriptors, titles) weigh little whatever their frequency.
-    /// `buffer` holds the token's identity while it is looked up.
-    fn weight(&self, token: &Token, buffer: &mut String) -> f32 {
-        write_identity(token, buffer);
-        let df = self.document_frequency.get(buffer.as_str()).copied().unwrap_or(0);
+    fn weight(&self, token: &Token) -> f32 {
+        let df = self.document_frequency.get(&identity(token)).copied().unwrap_or(0);
         let w = self.raw_weight(df) / self.max_weight;
         if token.generic {
             w.min(0.15)
@@ -219,7 +220,7 @@ impl ScreeningIndex {
 
     /// Returns the weights of a name's tokens.
     pub(crate) fn weights(&self, tokens: &[Token]) -> Vec<f32> {
-        SCRATCH.with_borrow_mut(|scratch| tokens.iter().map(|t| self.weight(t, &mut scratch.key)).collect())
+        tokens.iter().map(|t| self.weight(t)).collect()
     }
 
     /// Returns the ids of the names most worth scoring for a query: those sharing the most (weighted) keys.
@@ -228,7 +229,7 @@ impl ScreeningIndex {
     /// of the query's keys; `index/tests.rs` holds it to a scan of every name.
     pub(crate) fn candidates(&self, query: &[Token], weights: &[f32], limit: usize) -> Vec<u32> {
         SCRATCH.with_borrow_mut(|scratch| {
-            let Scratch { votes, key, touched, stamp } = scratch;
+            let Scratch { votes, touched, stamp } = scratch;
             if votes.len() < self.names.len() {
                 votes.resize(self.names.len(), (0, 0.0));
             }
@@ -241,8 +242,9 @@ impl ScreeningIndex {
             let stamp = *stamp;
             touched.clear();
             for (token, weight) in query.iter().zip(weights) {
-                for_each_key(token, key, |key, exact| {
+                for_each_key(token, |key| {
                     let Some(names) = self.postings.get(key) else { return };
+                    let exact = key.exact();
                     if names.len() > self.posting_cap(exact, query.len()) {
                         return;
                     }
@@ -278,15 +280,14 @@ impl ScreeningIndex {
     }
 }
 
-/// Per-thread scratch space of candidate search: a vote per name (with the stamp of the query that cast it), the
-/// names voted for, and a buffer for lookup keys. It grows to the largest index the thread has searched (8–12 bytes
+/// Per-thread scratch space of candidate search: a vote per name (with the stamp of the query that cast it), and the
+/// names voted for. It grows to the largest index the thread has searched (8–12 bytes
 /// per name: up to 12 MB for a million names) and is kept for the thread's life.
 #[derive(Default)]
 struct Scratch {
     votes: Vec<(u32, f32)>,
     touched: Vec<u32>,
     stamp: u32,
-    key: String,
 }
 
 thread_local! {
@@ -333,86 +334,57 @@ fn rank_key(name: u32, votes: f32) -> u64 {
     (u64::from(!ordered) << 32) | u64::from(name)
 }
 
+/// A lookup key of the postings (and, the exact ones, of the document frequencies): numbers where the key is one,
+/// the texts inline (see [`Text`]), so that looking one up hashes a few words and compares no string but the text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Key {
+    /// An equivalence class of the token, or of a phrase starting at it.
+    Class(u32),
+    /// The token's text.
+    Text(Text),
+    /// The token's phonetic skeleton (tokens of four letters or more).
+    Skeleton(Text),
+    /// The first three letters (tokens of four letters or more), as a number.
+    Prefix(u32),
+    /// The last three letters, as the first.
+    Suffix(u32),
+}
+
+impl Key {
+    /// Whether the key is exact (the token or one of its classes) rather than fuzzy (prefix, suffix, skeleton).
+    pub(crate) fn exact(&self) -> bool {
+        matches!(self, Key::Class(_) | Key::Text(_))
+    }
+}
+
 /// The identity of a token for frequency counting: its first class, or its text.
-fn identity(token: &Token) -> String {
-    let mut out = String::new();
-    write_identity(token, &mut out);
-    out
-}
-
-/// Writes [`identity`] into a buffer.
-fn write_identity(token: &Token, out: &mut String) {
-    out.clear();
+fn identity(token: &Token) -> Key {
     match token.classes.first() {
-        Some(class) => push_class(out, *class),
-        None => {
-            out.push_str("t:");
-            out.push_str(&token.text);
-        }
+        Some(class) => Key::Class(*class),
+        None => Key::Text(token.text.clone()),
     }
 }
 
-/// Writes `c:<class id>` (the id in decimal, written digit by digit: `write!` costs some 200 instructions a call,
-/// and every query writes one per class of its tokens).
-fn push_class(out: &mut String, class: u32) {
-    out.push_str("c:");
-    let mut digits = [0_u8; 10];
-    let mut start = digits.len();
-    let mut rest = class;
-    loop {
-        start -= 1;
-        // A digit: `rest % 10` is below 10.
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    digits[start..].iter().for_each(|&digit| out.push(char::from(digit)));
-}
-
-/// The keys a token is found by.
-fn lookup_keys(token: &Token) -> Vec<String> {
-    let mut keys = Vec::new();
-    for_each_key(token, &mut String::new(), |key, _| keys.push(key.to_owned()));
-    keys
-}
-
-/// Calls `visit` with each key a token is found by (built in `buffer`, no allocation once it is large enough) and
-/// whether the key is exact (the token or one of its classes) rather than fuzzy (prefix, suffix, skeleton).
-pub(crate) fn for_each_key(token: &Token, buffer: &mut String, mut visit: impl FnMut(&str, bool)) {
+/// Calls `visit` with each key a token is found by.
+pub(crate) fn for_each_key(token: &Token, mut visit: impl FnMut(&Key)) {
     for class in &token.classes {
-        buffer.clear();
-        push_class(buffer, *class);
-        visit(buffer, true);
+        visit(&Key::Class(*class));
     }
     // A phrase starting at this token ("People's Liberation Army") is found by its classes too, so that its
     // acronym or equivalent ("PLA") reaches it as a candidate; the scorer then aligns the whole phrase.
     for phrase in token.phrases.iter().flat_map(|p| p.iter()) {
         for class in &phrase.classes {
-            buffer.clear();
-            push_class(buffer, *class);
-            visit(buffer, true);
+            visit(&Key::Class(*class));
         }
     }
-    buffer.clear();
-    buffer.push_str("t:");
-    buffer.push_str(&token.text);
-    visit(buffer, true);
-    if token.text.len() >= 4 {
+    visit(&Key::Text(token.text.clone()));
+    let text = token.text.as_bytes();
+    if text.len() >= 4 {
         if token.skeleton.len() >= 2 {
-            buffer.clear();
-            buffer.push_str("k:");
-            buffer.push_str(&token.skeleton);
-            visit(buffer, false);
+            visit(&Key::Skeleton(token.skeleton.clone()));
         }
-        buffer.clear();
-        buffer.push_str("p:");
-        buffer.push_str(&token.text[..3]);
-        visit(buffer, false);
-        buffer.clear();
-        buffer.push_str("s:");
-        buffer.push_str(&token.text[token.text.len() - 3..]);
-        visit(buffer, false);
+        let three = |bytes: &[u8]| bytes.iter().fold(0_u32, |number, &byte| number << 8 | u32::from(byte));
+        visit(&Key::Prefix(three(&text[..3])));
+        visit(&Key::Suffix(three(&text[text.len() - 3..])));
     }
 }

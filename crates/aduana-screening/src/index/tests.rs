@@ -7,7 +7,7 @@ use std::path::Path;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::{MAX_TOKENS, ScreeningIndex, best_voted, for_each_key, push_class, rank};
+use super::{Key, MAX_TOKENS, ScreeningIndex, best_voted, for_each_key, rank};
 use crate::normalise::{Token, tokens};
 use crate::rules::NameRules;
 use crate::watchlist::parse_list;
@@ -20,21 +20,20 @@ fn test_data(relative: &str) -> Vec<u8> {
 /// The reference: each name's vote is the sum, over the query's keys in order, of the weights of those it has.
 fn candidates_by_scan(
     index: &ScreeningIndex,
-    name_keys: &[HashSet<String>],
+    name_keys: &[HashSet<Key>],
     query: &[Token],
     weights: &[f32],
     limit: usize,
 ) -> Vec<u32> {
-    let mut query_keys: Vec<(String, bool, f32)> = Vec::new();
-    let mut buffer = String::new();
+    let mut query_keys: Vec<(Key, bool, f32)> = Vec::new();
     for (token, weight) in query.iter().zip(weights) {
-        for_each_key(token, &mut buffer, |key, exact| query_keys.push((key.to_owned(), exact, *weight)));
+        for_each_key(token, |key| query_keys.push((key.clone(), key.exact(), *weight)));
     }
     let mut ranked = Vec::new();
     for (id, own_keys) in name_keys.iter().enumerate() {
         let mut vote: Option<f32> = None;
         for (key, exact, weight) in &query_keys {
-            let posting = index.postings.get(key.as_str()).map_or(0, Vec::len);
+            let posting = index.postings.get(key).map_or(0, Vec::len);
             if !own_keys.contains(key) || posting > index.posting_cap(*exact, query.len()) {
                 continue;
             }
@@ -53,15 +52,14 @@ fn candidates_are_those_of_a_scan_of_every_name_on_the_un_list() {
     // Arrange
     let list = parse_list(&test_data("../../data/watch-lists/un-sc-consolidated-2018.xml"), "UN").expect("UN list");
     let index = ScreeningIndex::build(&[list], NameRules::builtin());
-    let mut buffer = String::new();
-    let name_keys: Vec<HashSet<String>> = index
+    let name_keys: Vec<HashSet<Key>> = index
         .names
         .iter()
         .map(|name| {
             let mut keys = HashSet::new();
             for token in &name.tokens {
-                for_each_key(token, &mut buffer, |key, _| {
-                    keys.insert(key.to_owned());
+                for_each_key(token, |key| {
+                    keys.insert(key.clone());
                 });
             }
             keys
@@ -126,19 +124,5 @@ fn one_pass_selection_ranks_as_sorting_every_name() {
         let limit = rng.gen_range(0..names as usize);
         let expected = rank(touched.iter().map(|&n| (n, votes[n as usize].1)).collect(), limit);
         assert_eq!(best_voted(&touched, &votes, limit), expected, "{names} names, limit {limit}");
-    }
-}
-
-#[test]
-fn class_keys_are_written_as_format_writes_them() {
-    let mut rng = StdRng::seed_from_u64(3);
-    let classes = [0, 1, 9, 10, 99, 100, 4_294_967_295]
-        .into_iter()
-        .chain((0..10_000).map(|_| rng.r#gen::<u32>() >> rng.gen_range(0..32)));
-    let mut key = String::from("left over");
-    for class in classes {
-        key.clear();
-        push_class(&mut key, class);
-        assert_eq!(key, format!("c:{class}"));
     }
 }
