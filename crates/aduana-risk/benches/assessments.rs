@@ -14,7 +14,9 @@
 //! screened) and **memoised** (`ScreeningIndicator::memoised`, starting empty, with its hit rate).
 //!
 //! Run: `cargo bench -p aduana-risk --bench assessments` (`BENCH_ASSESSMENTS` sets the number of consignments,
-//! 100,000 by default; `BENCH_ONLY=uncached|memoised|indicators` runs one part, e.g. under callgrind).
+//! 100,000 by default; `BENCH_ONLY=uncached|memoised|indicators` runs one part, e.g. under callgrind;
+//! `BENCH_PARTY_SCALE=<n>` multiplies the three populations by `n`, 1 by default, so that fewer parties recur and
+//! the memo answers less often).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
@@ -278,17 +280,21 @@ fn main() {
     let list = aduana_screening::parse_list(&bytes, "un-sc").expect("the UN list parses");
     let version = format!("{}@{}", list.name, list.version);
     let words = vocabulary(&list);
+    let scale: usize = std::env::var("BENCH_PARTY_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let parties = Parties {
-        importers: Population::generate(&mut rng, &words, 20_000, 90),
-        exporters: Population::generate(&mut rng, &words, 50_000, 70),
-        consignors: Population::generate(&mut rng, &words, 50_000, 70),
+        importers: Population::generate(&mut rng, &words, 20_000 * scale, 90),
+        exporters: Population::generate(&mut rng, &words, 50_000 * scale, 70),
+        consignors: Population::generate(&mut rng, &words, 50_000 * scale, 70),
         listed: words.listed.clone(),
     };
     println!(
-        "parties: {} given names, {} surnames; populations of 20,000 importers, 50,000 exporters, 50,000 consignors \
-         (Zipf, exponent 1); {} countries",
+        "parties: {} given names, {} surnames; populations of {} importers, {} exporters, {} consignors (Zipf, \
+         exponent 1); {} countries",
         words.given.len(),
         words.surnames.len(),
+        20_000 * scale,
+        50_000 * scale,
+        50_000 * scale,
         COUNTRIES.len()
     );
     let index = ScreeningIndex::build(&[list], NameRules::builtin());
