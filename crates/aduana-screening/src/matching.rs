@@ -1275,27 +1275,39 @@ fn token_similarity(q: &Token, c: &Token, letters: (u32, u32), index: &Screening
             return None;
         }
     }
-    if same_text(&q.text, &c.text) {
+    // The texts and skeletons read once: each read of an inline text decides afresh where its bytes are.
+    let (q_text, c_text) = (q.text.as_str(), c.text.as_str());
+    if same_text(q_text, c_text) {
         return Some((1.0, How::Exact));
     }
     if q.classes.iter().any(|id| c.classes.contains(id)) {
         return Some((1.0, How::Class));
     }
-    let (short, long) = if q.text.len() <= c.text.len() { (q, c) } else { (c, q) };
-    if short.text.len() == 1 {
-        if long.text.as_bytes().first() == short.text.as_bytes().first() {
+    let (short, long) = if q_text.len() <= c_text.len() { (q_text, c_text) } else { (c_text, q_text) };
+    // The skeletons, read only by the tests of short words below.
+    let skeletons = || {
+        let (q_skeleton, c_skeleton) = (q.skeleton.as_str(), c.skeleton.as_str());
+        if q_text.len() <= c_text.len() { (q_skeleton, c_skeleton) } else { (c_skeleton, q_skeleton) }
+    };
+    if short.len() == 1 {
+        let (short_skeleton, long_skeleton) = skeletons();
+        if long.as_bytes().first() == short.as_bytes().first() {
             return Some((0.9, How::Initial));
         }
         // An initial in another script or spelling ("В." against the Hangul "beulradimireu", "V." against
         // "Wladimir"): the sound class must agree.
-        return (!short.skeleton.is_empty() && long.skeleton.starts_with(short.skeleton.as_str()))
+        return (!short_skeleton.is_empty() && long_skeleton.starts_with(short_skeleton))
             .then_some((0.8, How::Initial));
     }
     // A syllable romanised by different systems ("Xi", "Hsi", "Shi", "Si"; "Pak", "Bak"): the same sound classes
     // and the same vowels.
-    if long.text.len() <= 3 && !short.skeleton.is_empty() && short.skeleton == long.skeleton {
+    if long.len() <= 3
+        && let (short_skeleton, long_skeleton) = skeletons()
+        && !short_skeleton.is_empty()
+        && short_skeleton == long_skeleton
+    {
         let vowels = |t: &str| t.bytes().filter(|b| b"aeiouy".contains(b)).collect::<Vec<u8>>();
-        if vowels(&short.text) == vowels(&long.text) {
+        if vowels(short) == vowels(long) {
             return Some((0.85, How::Phonetic));
         }
     }
@@ -1307,8 +1319,8 @@ fn token_similarity(q: &Token, c: &Token, letters: (u32, u32), index: &Screening
             return Some((0.9, How::Patronymic));
         }
     }
-    let max_len = long.text.len();
-    if short.text.len() >= 3 && (max_len - short.text.len()) * 10 <= max_len * 3 {
+    let max_len = long.len();
+    if short.len() >= 3 && (max_len - short.len()) * 10 <= max_len * 3 {
         // Across scripts transliteration adds its own differences, and so does an abjad or a syllabary written in
         // Latin letters; within one alphabet a misspelling is about one edit in five letters, and more is another
         // name ("Sancho" and "Sánchez", "Jónsdóttir" and "Tómasdóttir").
@@ -1318,7 +1330,7 @@ fn token_similarity(q: &Token, c: &Token, letters: (u32, u32), index: &Screening
         } else {
             (1.0 - if max_len <= 4 { 0.74 } else { 0.7 }) * max_len as f32
         };
-        let distance = edit_distance(q.text.as_bytes(), c.text.as_bytes(), Some(letters), budget, index);
+        let distance = edit_distance(q_text.as_bytes(), c_text.as_bytes(), Some(letters), budget, index);
         let sim = 1.0 - distance / max_len as f32;
         if distance <= budget {
             // Each edit costs its share of the letters, scaled by FUZZY_PENALTY; the sounds may agree better.
@@ -1331,10 +1343,10 @@ fn token_similarity(q: &Token, c: &Token, letters: (u32, u32), index: &Screening
     }
     // A grammatical ending added to a name in another language ("Putins", "Vladimiras", "Lavrovs"): one or two
     // letters more (the texts differ).
-    if short.text.len() >= 4
-        && long.text.len() - short.text.len() <= 2
-        && long.text.starts_with(short.text.as_str())
-        && matches!(&long.text[short.text.len()..], "s" | "as" | "is" | "us" | "a" | "i")
+    if short.len() >= 4
+        && long.len() - short.len() <= 2
+        && long.starts_with(short)
+        && matches!(&long[short.len()..], "s" | "as" | "is" | "us" | "a" | "i")
     {
         return Some((0.9, How::Inflection));
     }
@@ -1348,18 +1360,27 @@ fn same_text(a: &str, b: &str) -> bool {
 }
 
 /// How similar two tokens sound (their skeletons), and how; `None` when they do not.
+///
+/// The test that turns most pairs away is made here, inlined where it is called; the rest is [`sounds_alike`].
+#[inline]
 fn phonetic_similarity(q: &Token, c: &Token, letters: (u32, u32), index: &ScreeningIndex) -> Option<(f32, How)> {
     // Transliteration from another script loses distinctions the skeleton ignores too, so a skeleton match across
     // scripts is stronger evidence than within one.
     let across = q.script != c.script;
     // Within a script both answers below need the skeletons equal, but for a final "s" dropped from one of them:
     // skeletons that begin differently or differ in length by more than one letter do not sound alike.
-    if !across
-        && (q.skeleton.as_bytes().first() != c.skeleton.as_bytes().first()
-            || q.skeleton.len().abs_diff(c.skeleton.len()) > 1)
-    {
-        return None;
+    if !across {
+        let (qs, cs) = (q.skeleton.as_bytes(), c.skeleton.as_bytes());
+        if qs.first() != cs.first() || qs.len().abs_diff(cs.len()) > 1 {
+            return None;
+        }
     }
+    sounds_alike(q, c, letters, across, index)
+}
+
+/// [`phonetic_similarity`] of tokens its first test did not turn away (`across`: written in different scripts).
+#[inline(never)]
+fn sounds_alike(q: &Token, c: &Token, letters: (u32, u32), across: bool, index: &ScreeningIndex) -> Option<(f32, How)> {
     // Romanisations of one name spell its vowels differently ("Husayn", "Hussein"; "Mahmood", "Mahmoud"): the
     // same consonants and the same vowels once spelling is set aside are the same name.
     if !across
