@@ -3,7 +3,7 @@
 //! Lists (UN Security Council XML, OpenSanctions FollowTheMoney JSON Lines, a documented CSV) are read from bytes
 //! into [`WatchList`]s; [`ScreeningIndex::build`] normalises every name once (transliteration, stop words, legal
 //! forms, equivalence classes from the rigour tables in [`NameRules`]) and indexes its tokens; [`screen`] and
-//! [`screen_parties`] return scored, explained [`Match`]es. [`strategic_goods`] correlates HS codes with control-list
+//! [`screen_parties`] return scored, explained [`Match`]es. [`strategic_goods()`] correlates HS codes with control-list
 //! entries and [`embargoed_destination`] checks destinations against arms embargoes. No I/O: the caller passes bytes.
 
 mod edit_distance;

@@ -466,13 +466,11 @@ impl How {
 
 /// What a thread keeps of the query it screens: the similarity of each query token with each candidate token text
 /// ([`QueryPairs`]), and the skeletons of the query's adjacent words written together, computed when a candidate
-/// first needs them (a candidate's own are computed with the index, [`IndexedName::joined`]).
+/// first needs them (a candidate's own are computed with the index, [`JoinedSkeletons`]).
 ///
 /// Nothing is remembered from one query to the next but the memory: maps of token ids, of candidate names' token
 /// ids and of joined skeletons kept across queries saved instructions, but their lookups missed the caches so often
 /// that screening ran faster without them (`docs/benchmarks.md`, seventh and eighth sessions).
-///
-/// [`IndexedName::joined`]: crate::index::IndexedName::joined
 #[derive(Default)]
 pub(crate) struct SimilarityMemo {
     /// This query's table of similarities (see [`QueryPairs`]).
