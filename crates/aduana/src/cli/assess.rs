@@ -167,18 +167,27 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut any_invalid = false;
+    let mut any_io_error = false;
     let mut all = Vec::new();
     for path in &args.files {
+        // A file that cannot be read (a directory, a missing file) is reported and the others still assessed, as
+        // `aduana validate` does: `aduana assess examples/*` assesses every example beside a README and folders.
         let read = match read_for_assessment(path) {
             Ok(read) => read,
             Err(error) => {
+                any_io_error = true;
                 eprintln!("error: {error:#}");
-                return Ok(ExitCode::from(EXIT_USAGE_OR_IO));
+                continue;
             }
         };
         for diagnostic in read.diagnostics.iter().filter(|d| d.is_error()) {
             any_invalid = true;
-            eprintln!("{}: {diagnostic}", path.display());
+            // A diagnostic located in the file already names it.
+            if diagnostic.location.file.is_some() {
+                eprintln!("{diagnostic}");
+            } else {
+                eprintln!("{}: {diagnostic}", path.display());
+            }
         }
         // A consignment read with errors (an ENS failing business rules) is still assessed: its findings are
         // reported in its assessment.
@@ -203,7 +212,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             report.lanes.iter().map(|s| format!("{} {} ({:.1}%)", s.lane, s.count, s.percent)).collect();
         writeln!(out, "{} consignments: {}", report.total, summary.join(", ")).context("writing output")?;
     }
-    Ok(ExitCode::from(if any_invalid { EXIT_FOUND_WANTING } else { 0 }))
+    Ok(ExitCode::from(if any_io_error {
+        EXIT_USAGE_OR_IO
+    } else if any_invalid {
+        EXIT_FOUND_WANTING
+    } else {
+        0
+    }))
 }
 
 fn print_assessment(out: &mut dyn Write, a: &Assessment, json: bool) -> anyhow::Result<()> {

@@ -82,6 +82,34 @@ fn assess_json_of_the_examples_is_identical_on_a_second_run() {
     assert_eq!(first, second);
 }
 
+/// A directory, a missing file and a file in no format among the inputs are each reported, and every readable
+/// consignment is still assessed (as `aduana validate` does); the exit status says an input could not be read.
+#[test]
+fn assess_reports_unreadable_inputs_and_assesses_the_others() {
+    let (dir, mut aduana) = setup();
+    let missing = dir.path().join("missing.json");
+    let output = run(aduana
+        .arg("assess")
+        .arg("--profiles")
+        .arg(repo_path("data/profiles"))
+        .args(["--as-of", "2026-11-25", "--json"])
+        .arg(repo_path("examples/README.md"))
+        .arg(repo_path("examples/assess"))
+        .arg(&missing)
+        .arg(repo_path("examples/consignment.json"))
+        .arg(repo_path("examples/consignments.jsonl")));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let references: Vec<String> =
+        json_lines(&output).iter().map(|l| l["reference"].as_str().expect("a reference").to_owned()).collect();
+    assert_eq!(references.len(), 3, "the one consignment of consignment.json and the two of consignments.jsonl");
+    let readme = repo_path("examples/README.md").display().to_string();
+    assert!(stderr.contains(&format!("{readme}:1:1: error[unknown_format]")), "{stderr}");
+    assert!(!stderr.contains(&format!("{readme}: {readme}")), "the file named once: {stderr}");
+    assert!(stderr.contains(&format!("reading {}", repo_path("examples/assess").display())), "{stderr}");
+    assert!(stderr.contains(&format!("opening {}", missing.display())), "{stderr}");
+}
+
 #[test]
 fn assess_json_explains_the_undervalued_solar_modules() {
     let output = assess_examples();
