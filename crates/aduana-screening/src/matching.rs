@@ -536,7 +536,7 @@ impl SimilarityMemo {
         let pairs = &mut self.query_pairs;
         let width = pairs.width;
         debug_assert_eq!(width, query.len(), "the memo is started for the query");
-        let c_letters = index.text_letters(key).unwrap_or_else(|| letter_set(c_token.text.as_bytes()));
+        let text = key;
         let key = key as usize;
         #[cfg(test)]
         let afresh = tests::NO_MEMO.get();
@@ -551,6 +551,7 @@ impl SimilarityMemo {
             return &pairs.cells[start..start + width];
         }
         // The first token of this text in the query's candidates: its row is filled.
+        let c_letters = index.text_letters(text).unwrap_or_else(|| letter_set(c_token.text.as_bytes()));
         let start = pairs.cells.len();
         pairs.rows[key] = (pairs.stamp, u32::try_from(start / width.max(1)).unwrap_or(u32::MAX));
         for (q_token, q_letters) in query.iter().zip(&self.query_letters) {
